@@ -1,0 +1,38 @@
+# Two commands: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint openapi migrate demo serve fuzz clean
+
+$(STAMP): pyproject.toml
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+migrate: $(STAMP)
+	$(BIN)/flask --app wsgi db upgrade
+
+demo: migrate
+	$(BIN)/flask --app wsgi demo load
+
+run: demo
+	PORT=$(PORT) $(BIN)/gunicorn wsgi:app -c gunicorn.conf.py
+
+serve: migrate
+	$(BIN)/gunicorn wsgi:app -c gunicorn.conf.py
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+openapi: $(STAMP)
+	$(BIN)/flask --app wsgi openapi write openapi/openapi.json
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Shared foundation: configuration, storage, errors, observability and the app factory."""

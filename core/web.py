@@ -1,0 +1,203 @@
+"""The web edge: problem+json rendering, interaction ids, a database session per request.
+
+flask-smorest's own HTTP error handler drops the exception's headers (`Allow` on 405,
+`WWW-Authenticate` on 401, `Retry-After` on 429); `FapiApi` renders every error itself so they
+survive.
+"""
+
+from __future__ import annotations
+
+import http
+import time
+import uuid
+from typing import Any
+
+import marshmallow as ma
+import structlog
+from flask import Response, current_app, g, json, request
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+
+from core.errors import STATUS_TO_SLUG, Problem, problem_type
+from core.logging import get_logger
+
+PROBLEM_JSON = "application/problem+json"
+INTERACTION_HEADER = "x-fapi-interaction-id"
+KEPT_HEADERS = ("allow", "www-authenticate", "retry-after", "dpop-nonce", "location")
+
+log = get_logger("core.web")
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details, as every error of this API is answered."""
+
+    type = ma.fields.String(metadata={"description": "Stable URI of the problem type"})
+    title = ma.fields.String(metadata={"description": "Short summary of the problem type"})
+    status = ma.fields.Integer(metadata={"description": "HTTP status code"})
+    detail = ma.fields.String(metadata={"description": "What went wrong with this request"})
+    interaction_id = ma.fields.String(
+        metadata={"description": "The request's x-fapi-interaction-id, for support"}
+    )
+    errors = ma.fields.Dict(
+        metadata={"description": "Field-level validation messages, by location and field"}
+    )
+
+
+def problem_response(body: dict[str, Any], status: int, headers: dict[str, str] | None = None):
+    body = dict(body)
+    body.setdefault("interaction_id", getattr(g, "interaction_id", None))
+    resp = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    for key, value in (headers or {}).items():
+        resp.headers[key] = value
+    return resp
+
+
+def render_problem(problem: Problem):
+    return problem_response(problem.to_dict(), problem.status, problem.headers)
+
+
+def render_http_exception(error: HTTPException):
+    status = error.code or 500
+    slug = STATUS_TO_SLUG.get(status, "http-error")
+    try:
+        title = http.HTTPStatus(status).phrase
+    except ValueError:
+        title = error.name
+    body: dict[str, Any] = {"type": problem_type(slug), "title": title, "status": status}
+    data = getattr(error, "data", None) or {}
+    messages = data.get("errors") or data.get("messages")
+    if messages:
+        body["errors"] = messages
+        body["detail"] = "The request did not validate; see errors for each field."
+    elif data.get("message"):
+        body["detail"] = data["message"]
+    elif status == 500:
+        body["detail"] = "The server failed to answer this request. Quote the interaction id."
+    else:
+        body["detail"] = error.description or title
+    headers = {k: v for k, v in error.get_headers() if k.lower() in KEPT_HEADERS}
+    headers.update(data.get("headers") or {})
+    if status == 429 and "Retry-After" not in headers:
+        headers["Retry-After"] = str(_retry_after_from_limiter(error))
+    return problem_response(body, status, headers)
+
+
+def _retry_after_from_limiter(error: HTTPException) -> int:
+    limit = getattr(error, "limit", None)
+    try:
+        return max(1, int(limit.limit.get_expiry())) if limit else 1
+    except Exception:  # noqa: BLE001 - a best-effort hint only
+        return 1
+
+
+class FapiApi(Api):
+    """flask-smorest Api whose errors are problem+json, headers kept."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error):
+        return render_http_exception(error)
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def db_session() -> Session:
+    """The request's database session, opened on first use and closed at teardown."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["session_factory"]()
+    return g.db_session
+
+
+def _valid_interaction_id(value: str | None) -> bool:
+    if not value or len(value) > 64:
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def init_request_hooks(app) -> None:
+    @app.before_request
+    def _start():
+        g.started = time.perf_counter()
+        sent = request.headers.get(INTERACTION_HEADER)
+        g.interaction_id = sent if _valid_interaction_id(sent) else str(uuid.uuid4())
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(interaction_id=g.interaction_id)
+
+    @app.after_request
+    def _finish(response):
+        interaction_id = getattr(g, "interaction_id", None) or str(uuid.uuid4())
+        response.headers[INTERACTION_HEADER] = interaction_id
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Cache-Control", "no-store")
+        started = getattr(g, "started", None)
+        seconds = time.perf_counter() - started if started else 0.0
+        endpoint = request.url_rule.rule if request.url_rule else "<unmatched>"
+        app.extensions["metrics"].observe(endpoint, request.method, response.status_code, seconds)
+        log.info(
+            "request",
+            method=request.method,
+            endpoint=endpoint,
+            status=response.status_code,
+            duration_ms=round(seconds * 1000, 2),
+        )
+        return response
+
+    @app.teardown_request
+    def _close_session(_exc):
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    @app.errorhandler(Problem)
+    def _problem(problem: Problem):
+        if problem.status >= 500:
+            log.error("problem", slug=problem.slug, status=problem.status)
+        return render_problem(problem)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return render_http_exception(error)
+        log.exception("unhandled_error", error_type=type(error).__name__)
+        body = {
+            "type": problem_type("internal-error"),
+            "title": "Internal server error",
+            "status": 500,
+            "detail": "The server failed to answer this request. Quote the interaction id.",
+        }
+        return problem_response(body, 500)
+
+
+JSON_MIMETYPES = ("application/json",)
+
+
+def require_json_body() -> None:
+    """before_request hook for JSON APIs: a body that is not JSON is a 415, not a 422."""
+    if request.method in ("POST", "PUT", "PATCH") and (
+        request.content_length or request.headers.get("Transfer-Encoding")
+    ):
+        mimetype = request.mimetype or ""
+        if not (mimetype in JSON_MIMETYPES or mimetype.endswith("+json")):
+            raise Problem(
+                f"This endpoint takes application/json, not {mimetype or 'an untyped body'}.",
+                slug="unsupported-media-type",
+            )
+
+
+def json_only(blueprint) -> None:
+    blueprint.before_request(require_json_body)
