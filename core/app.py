@@ -52,7 +52,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         OPENAPI_SWAGGER_UI_URL="/docs/assets/swagger-ui/",
         OPENAPI_SWAGGER_UI_CONFIG={"deepLinking": True, "displayRequestDuration": True},
         API_SPEC_OPTIONS={"info": {"description": API_DESCRIPTION}},
-        JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=settings.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
     )
 
@@ -63,6 +62,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["metrics"] = Metrics()
     app.extensions["demo_seeders"] = []
 
+    app.json.sort_keys = False
     init_request_hooks(app)
     init_limiter(app, settings["REDIS_URL"])
     api = FapiApi(app)

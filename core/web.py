@@ -20,7 +20,7 @@ from flask_smorest.utils import prepare_response
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from core.errors import STATUS_TO_SLUG, Problem, problem_type
+from core.errors import PROBLEM_TYPES, STATUS_TO_SLUG, Problem, problem_type
 from core.logging import get_logger
 
 PROBLEM_JSON = "application/problem+json"
@@ -61,10 +61,7 @@ def render_problem(problem: Problem):
 def render_http_exception(error: HTTPException):
     status = error.code or 500
     slug = STATUS_TO_SLUG.get(status, "http-error")
-    try:
-        title = http.HTTPStatus(status).phrase
-    except ValueError:
-        title = error.name
+    title = PROBLEM_TYPES[slug][1] if slug in PROBLEM_TYPES else error.name
     body: dict[str, Any] = {"type": problem_type(slug), "title": title, "status": status}
     data = getattr(error, "data", None) or {}
     messages = data.get("errors") or data.get("messages")
