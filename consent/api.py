@@ -1,0 +1,84 @@
+"""UK Open Banking v4.0 account-access-consents, for TPPs with the AISP role and a
+client-credentials token with scope `accounts`."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+from flask_smorest import Blueprint
+
+from consent import representation, service
+from consent.access import require_token, tpp, tpp_actor
+from consent.schemas import ConsentEventsResponse, OBReadConsent1, OBReadConsentResponse1
+from core.web import db_session, json_only
+
+blp = Blueprint("consent", __name__, url_prefix="/account-access-consents",
+                description="Account access consents (UK Open Banking v4.0 shapes)")
+json_only(blp)
+TPP = {"scope": "accounts", "roles": ("AISP",)}
+
+
+def adapters():
+    return current_app.extensions["consent"]
+
+
+def base_url() -> str:
+    return current_app.config["ISSUER"] + blp.url_prefix
+
+
+def answer(body: dict, status: int = 200):
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+@blp.post("")
+@require_token(**TPP)
+@blp.doc(requestBody={"required": True, "content": {"application/json": {
+    "schema": OBReadConsent1}}}, parameters=[{
+        "in": "header", "name": "x-idempotency-key", "schema": {"type": "string",
+                                                                "maxLength": 40},
+        "description": "Same key and body: the same consent again; another body: 409"}])
+@blp.response(201, OBReadConsentResponse1)
+@blp.alt_response(400, response="BAD_REQUEST",
+                  description="Invalid request; OB `Errors[]` name each field and code")
+@blp.alt_response(409, response="CONFLICT", description="x-idempotency-key reused")
+def create_consent():
+    """Create an account access consent (AWAU) for a PSU to authorise."""
+    status, body = service.create_consent(
+        db_session(), tpp(), request.get_json(silent=True), self_url_base=base_url(),
+        idempotency_key=request.headers.get("x-idempotency-key"), actor=tpp_actor(),
+        adapters=adapters())
+    return answer(body, status)
+
+
+@blp.get("/<consent_id>")
+@require_token(**TPP)
+@blp.response(200, OBReadConsentResponse1)
+@blp.alt_response(404, response="NOT_FOUND", description="No such consent for this TPP")
+def get_consent(consent_id: str):
+    """Read a consent: its status, status reason and what it covers."""
+    consent = service.get_consent(db_session(), tpp().client_id, consent_id,
+                                  adapters=adapters())
+    return answer(representation.consent_document(consent, f"{base_url()}/{consent_id}"))
+
+
+@blp.delete("/<consent_id>")
+@require_token(**TPP)
+@blp.response(204)
+@blp.alt_response(404, response="NOT_FOUND", description="No such consent for this TPP")
+def delete_consent(consent_id: str):
+    """Delete a consent: CANC, tokens under it revoked, bank-side consents deleted."""
+    service.delete_consent(db_session(), tpp().client_id, consent_id, actor=tpp_actor(),
+                           adapters=adapters())
+    return current_app.response_class(status=204)
+
+
+@blp.get("/<consent_id>/events")
+@require_token(**TPP)
+@blp.response(200, ConsentEventsResponse)
+@blp.alt_response(404, response="NOT_FOUND", description="No such consent for this TPP")
+def consent_events(consent_id: str):
+    """The consent's audit trail: every change and data access, hash-chained."""
+    events = service.consent_events(db_session(), tpp().client_id, consent_id)
+    return answer(representation.events_document(
+        consent_id, events, f"{base_url()}/{consent_id}/events"))

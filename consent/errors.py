@@ -1,0 +1,134 @@
+"""Consent problem types. They carry OB `Errors[]` inside the RFC 9457 body, so a TPP written
+against the Open Banking standard finds the `ErrorCode` it expects, and a generic client finds
+a stable problem `type`.
+
+No Flask here: the domain and service raise these; `core.web` renders them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.errors import PROBLEM_TYPES, Problem
+
+CONSENT_PROBLEMS = {
+    "consent-request-invalid": (400, "Account access consent request is invalid"),
+    "consent-status-invalid": (400, "Consent status does not allow this"),
+    "consent-not-authorised": (403, "Consent is not authorised"),
+    "consent-expired": (403, "Consent has expired"),
+    "consent-revoked": (403, "Consent has been revoked"),
+    "consent-rejected": (403, "Consent was rejected"),
+    "reauthentication-required": (403, "The PSU must re-authenticate at the bank"),
+}
+for _slug, _entry in CONSENT_PROBLEMS.items():
+    PROBLEM_TYPES.setdefault(_slug, _entry)
+
+
+@dataclass(frozen=True)
+class OBError:
+    """One entry of OB `Errors[]`: a 4-character OBExternalStatusReason1Code and where."""
+
+    code: str
+    message: str
+    path: str | None = None
+
+    def to_dict(self) -> dict[str, str]:
+        body = {"ErrorCode": self.code, "Message": self.message}
+        if self.path:
+            body["Path"] = self.path
+        return body
+
+
+# OB internal code set (OBExternalStatusReason1Code) values used here.
+FIELD_EXPECTED = "U001"  # UK.OBIE.Field.Expected
+FIELD_INVALID = "U002"  # UK.OBIE.Field.Invalid
+FIELD_INVALID_DATE = "U003"  # UK.OBIE.Field.InvalidDate
+FIELD_MISSING = "U004"  # UK.OBIE.Field.Missing
+FIELD_UNEXPECTED = "U005"  # UK.OBIE.Field.Unexpected
+INVALID_CONSENT_STATUS = "U009"  # UK.OBIE.Resource.InvalidConsentStatus
+INVALID_FORMAT = "U010"  # UK.OBIE.Resource.InvalidFormat
+RESOURCE_NOT_FOUND = "U011"  # UK.OBIE.Resource.NotFound
+REAUTHENTICATE = "U028"  # UK.OBIE.Reauthenticate
+
+
+class ObProblem(Problem):
+    """A problem whose body also carries OB `Errors[]`."""
+
+    def __init__(self, detail: str, errors: list[OBError], **kwargs) -> None:
+        super().__init__(detail, Errors=[e.to_dict() for e in errors], **kwargs)
+        self.ob_errors = list(errors)
+
+
+class ConsentRequestInvalid(ObProblem):
+    slug = "consent-request-invalid"
+
+    def __init__(self, errors: list[OBError]) -> None:
+        detail = "; ".join(e.message for e in errors)
+        super().__init__(detail, errors)
+
+
+class ConsentNotFound(ObProblem):
+    """404 also for another TPP's consent, so consent ids never leak between TPPs."""
+
+    slug = "not-found"
+
+    def __init__(self, consent_id: str) -> None:
+        super().__init__(
+            "No account access consent with this id.",
+            [OBError(RESOURCE_NOT_FOUND, "Consent not found", "ConsentId")],
+        )
+        self.consent_id = consent_id
+
+
+class InvalidTransition(ObProblem):
+    """A status change the lifecycle refuses (e.g. authorising a revoked consent)."""
+
+    slug = "consent-status-invalid"
+
+    def __init__(self, current: str, target: str) -> None:
+        super().__init__(
+            f"A consent in status {current} cannot become {target}.",
+            [OBError(INVALID_CONSENT_STATUS, f"Consent status is {current}")],
+        )
+        self.current = current
+        self.target = target
+
+
+class ConsentUnusable(ObProblem):
+    """Base for 'this consent cannot be used for data access' (403 with U009)."""
+
+    def __init__(self, consent_id: str, status: str) -> None:
+        super().__init__(
+            f"The consent is {status}; it cannot be used to read data.",
+            [OBError(INVALID_CONSENT_STATUS, f"Consent status is {status}")],
+        )
+        self.consent_id = consent_id
+        self.consent_status = status
+
+
+class ConsentNotAuthorised(ConsentUnusable):
+    slug = "consent-not-authorised"
+
+
+class ConsentExpired(ConsentUnusable):
+    slug = "consent-expired"
+
+
+class ConsentRevoked(ConsentUnusable):
+    slug = "consent-revoked"
+
+
+class ConsentRejected(ConsentUnusable):
+    slug = "consent-rejected"
+
+
+class ReauthenticationRequired(ObProblem):
+    slug = "reauthentication-required"
+
+    def __init__(self, consent_id: str, bank_id: str) -> None:
+        super().__init__(
+            f"Access at bank {bank_id} needs the PSU to authenticate again.",
+            [OBError(REAUTHENTICATE, "PSU re-authentication required", bank_id)],
+        )
+        self.consent_id = consent_id
+        self.bank_id = bank_id
