@@ -1,0 +1,208 @@
+"""The TPP registry: operator registration, RFC 7591 dynamic registration, client keys.
+
+Both ways in share one validator, so the CLI and `/register` refuse the same metadata with the
+same RFC 7591 error: `invalid_redirect_uri` for anything but https, `invalid_client_metadata`
+for unsupported algorithms, methods or keys that do not parse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import threading
+import time
+from urllib.parse import urlsplit
+
+import httpx
+from joserfc import jwk
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from auth.jose import ALGORITHMS, MalformedJwt, import_public_jwk, key_fits_alg
+from auth.models import RegistrationToken, TppClient
+from auth.scopes import allowed_scopes, parse_scope, validate_roles
+from core.db import utcnow
+
+AUTH_METHODS = ("private_key_jwt", "tls_client_auth")
+GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
+JWKS_CACHE_SECONDS = 300
+
+
+class RegistrationError(Exception):
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(description)
+        self.error = error
+        self.description = description
+
+
+def _metadata_error(description: str) -> RegistrationError:
+    return RegistrationError("invalid_client_metadata", description)
+
+
+def validate_redirect_uris(uris) -> list[str]:
+    if not isinstance(uris, list | tuple) or not all(isinstance(u, str) for u in uris):
+        raise RegistrationError("invalid_redirect_uri", "redirect_uris must be a list of URLs")
+    for uri in uris:
+        parts = urlsplit(uri)
+        if parts.scheme != "https" or not parts.hostname or parts.fragment:
+            raise RegistrationError(
+                "invalid_redirect_uri",
+                f"{uri!r}: redirect URIs must be absolute https URLs without a fragment",
+            )
+    return list(uris)
+
+
+def validate_jwks(jwks) -> dict:
+    keys = jwks.get("keys") if isinstance(jwks, dict) else None
+    if not isinstance(keys, list) or not keys:
+        raise _metadata_error("jwks must be a JWK Set with at least one key")
+    for data in keys:
+        try:
+            key = import_public_jwk(data)
+        except MalformedJwt as exc:
+            raise _metadata_error(f"jwks: {exc}") from exc
+        alg = data.get("alg")
+        if alg is not None and alg not in ALGORITHMS:
+            raise _metadata_error(f"jwks: alg {alg!r} is not supported (PS256, ES256)")
+        if not any(key_fits_alg(key, candidate) for candidate in ALGORITHMS):
+            raise _metadata_error("jwks: keys must be EC P-256 or RSA of at least 2048 bits")
+    return {"keys": keys}
+
+
+def register_client(session: Session, *, name: str, roles, jwks: dict | None = None,
+                    jwks_uri: str | None = None, redirect_uris=(), tls_subject: str | None = None,
+                    tls_thumbprint: str | None = None, auth_method: str | None = None,
+                    registered_by: str = "operator") -> TppClient:
+    """Validate and store a client; the caller's transaction commits it."""
+    if not isinstance(name, str) or not name.strip():
+        raise _metadata_error("client_name is required")
+    try:
+        roles = validate_roles(tuple(roles))
+    except ValueError as exc:
+        raise _metadata_error(str(exc)) from exc
+    redirect_uris = validate_redirect_uris(list(redirect_uris))
+    if jwks is not None and jwks_uri is not None:
+        raise _metadata_error("give jwks or jwks_uri, not both")
+    if jwks is not None:
+        jwks = validate_jwks(jwks)
+    if jwks_uri is not None and urlsplit(jwks_uri).scheme not in ("https", "http"):
+        raise _metadata_error("jwks_uri must be a URL")
+    auth_method = auth_method or ("tls_client_auth" if not (jwks or jwks_uri) else
+                                  "private_key_jwt")
+    if auth_method not in AUTH_METHODS:
+        raise _metadata_error(
+            f"token_endpoint_auth_method must be one of {', '.join(AUTH_METHODS)}")
+    if auth_method == "private_key_jwt" and not (jwks or jwks_uri):
+        raise _metadata_error("private_key_jwt needs jwks or jwks_uri")
+    if auth_method == "tls_client_auth" and not (tls_subject or tls_thumbprint):
+        raise _metadata_error("tls_client_auth needs tls_client_auth_subject_dn")
+    client = TppClient(
+        client_id=secrets.token_urlsafe(18), name=name.strip(), roles=list(roles), jwks=jwks,
+        jwks_uri=jwks_uri, redirect_uris=redirect_uris, tls_client_auth_subject_dn=tls_subject,
+        tls_client_cert_thumbprint=tls_thumbprint, token_endpoint_auth_method=auth_method,
+        registered_by=registered_by, created_at=utcnow(),
+    )
+    session.add(client)
+    return client
+
+
+def get_client(session: Session, client_id) -> TppClient | None:
+    if not isinstance(client_id, str) or not client_id or len(client_id) > 64:
+        return None
+    return session.get(TppClient, client_id)
+
+
+def list_clients(session: Session) -> list[TppClient]:
+    return list(session.scalars(select(TppClient).order_by(TppClient.created_at)))
+
+
+def client_metadata(client: TppClient) -> dict:
+    data = {
+        "client_id": client.client_id,
+        "client_id_issued_at": int(client.created_at.timestamp()),
+        "client_name": client.name,
+        "redirect_uris": client.redirect_uris,
+        "token_endpoint_auth_method": client.token_endpoint_auth_method,
+        "grant_types": list(GRANT_TYPES),
+        "response_types": ["code"],
+        "scope": " ".join(sorted(allowed_scopes(client.roles))),
+        "roles": client.roles,
+    }
+    for field, value in (("jwks", client.jwks), ("jwks_uri", client.jwks_uri),
+                         ("tls_client_auth_subject_dn", client.tls_client_auth_subject_dn)):
+        if value:
+            data[field] = value
+    return data
+
+
+_jwks_cache: dict[str, tuple[float, dict]] = {}
+_jwks_lock = threading.Lock()
+
+
+def client_keyset(client: TppClient) -> jwk.KeySet:
+    """The client's public keys; a jwks_uri is fetched and cached for five minutes."""
+    data = client.jwks
+    if data is None and client.jwks_uri:
+        with _jwks_lock:
+            cached = _jwks_cache.get(client.jwks_uri)
+        if cached and cached[0] > time.monotonic():
+            data = cached[1]
+        else:
+            response = httpx.get(client.jwks_uri, timeout=3.0, follow_redirects=False)
+            response.raise_for_status()
+            data = validate_jwks(response.json())
+            with _jwks_lock:
+                _jwks_cache[client.jwks_uri] = (time.monotonic() + JWKS_CACHE_SECONDS, data)
+    return jwk.KeySet([import_public_jwk(key) for key in (data or {}).get("keys", [])])
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_registration_token(session: Session, roles, ttl_seconds: int = 86400) -> str:
+    roles = validate_roles(tuple(roles))
+    token = secrets.token_urlsafe(32)
+    session.add(RegistrationToken(token_hash=_hash(token), roles=list(roles), created_at=utcnow(),
+                                  expires_at=utcnow() + dt.timedelta(seconds=ttl_seconds)))
+    return token
+
+
+def redeem_registration_token(session: Session, token: str | None) -> RegistrationToken | None:
+    if not token:
+        return None
+    record = session.scalars(
+        select(RegistrationToken).where(RegistrationToken.token_hash == _hash(token))
+    ).one_or_none()
+    if record is None or record.used_at is not None or record.expires_at <= utcnow():
+        return None
+    return record
+
+
+def register_dynamic(session: Session, initial: RegistrationToken, metadata) -> TppClient:
+    """RFC 7591 §3.1: the metadata a TPP posts; roles come from the operator's token."""
+    if not isinstance(metadata, dict):
+        raise _metadata_error("the body must be a JSON object of client metadata")
+    alg = metadata.get("token_endpoint_auth_signing_alg")
+    if alg is not None and alg not in ALGORITHMS:
+        raise _metadata_error("token_endpoint_auth_signing_alg must be PS256 or ES256")
+    grants = metadata.get("grant_types", ["authorization_code"])
+    if not isinstance(grants, list) or set(grants) - set(GRANT_TYPES):
+        raise _metadata_error(f"grant_types must be some of {', '.join(GRANT_TYPES)}")
+    if metadata.get("response_types", ["code"]) != ["code"]:
+        raise _metadata_error("response_types must be [\"code\"]")
+    scope = metadata.get("scope")
+    if scope is not None and not parse_scope(scope) <= allowed_scopes(initial.roles):
+        raise _metadata_error("scope asks for more than the registration token's roles grant")
+    client = register_client(
+        session, name=metadata.get("client_name", ""), roles=initial.roles,
+        jwks=metadata.get("jwks"), jwks_uri=metadata.get("jwks_uri"),
+        redirect_uris=metadata.get("redirect_uris", []),
+        tls_subject=metadata.get("tls_client_auth_subject_dn"),
+        auth_method=metadata.get("token_endpoint_auth_method", "private_key_jwt"),
+        registered_by="dcr",
+    )
+    initial.used_at = utcnow()
+    initial.client_id = client.client_id
+    return client

@@ -1,0 +1,175 @@
+"""Resource protection for every other package: `require_token(scope, roles, psu)`.
+
+Checks, in order: an access token in the Authorization header (never the query), issued and
+signed here, unexpired; its sender constraint (a DPoP proof for `cnf.jkt` tokens, the forwarded
+TLS certificate for `cnf.x5t#S256` tokens); not revoked (one primary-key read, so revocation
+works on the next request in every worker); the scope; the client's role; a PSU behind it when
+asked. Failures are problem+json with RFC 6750 / RFC 9449 `WWW-Authenticate` challenges, and an
+`error` member carrying the same OAuth error code.
+
+The view then reads `current_access()`; `flask.g.client_id` is set for the rate limiter.
+"""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import current_app, g, request
+
+from auth import dpop, mtls, registry, tokens
+from auth.jose import ALGORITHMS
+from auth.replay import ReplayCacheUnavailable
+from auth.scopes import parse_scope
+from core.errors import Problem, ServiceUnavailable
+
+ALGS = " ".join(ALGORITHMS)
+
+
+@dataclass(frozen=True)
+class AccessContext:
+    """Who is calling: the TPP, and the PSU and consent when the token carries them."""
+
+    client_id: str
+    client_name: str
+    roles: frozenset[str]
+    scope: frozenset[str]
+    psu_id: str | None
+    consent_id: str | None
+    token_id: str
+
+
+class InvalidToken(Problem):
+    slug = "invalid-token"
+
+
+class InsufficientScope(Problem):
+    slug = "insufficient-scope"
+
+
+def _quote(text: str) -> str:
+    return text.replace("\\", "").replace('"', "'")
+
+
+def _challenge(scheme: str | None, error: str | None = None, description: str = "",
+               scope: str | None = None) -> dict[str, str]:
+    if scheme is None:
+        return {"WWW-Authenticate": f'Bearer realm="api", DPoP realm="api", algs="{ALGS}"'}
+    params = []
+    if error:
+        params.append(f'error="{error}"')
+    if description:
+        params.append(f'error_description="{_quote(description)}"')
+    if scope:
+        params.append(f'scope="{scope}"')
+    if scheme == "DPoP":
+        params.append(f'algs="{ALGS}"')
+    return {"WWW-Authenticate": f"{scheme} " + ", ".join(params)}
+
+
+def _invalid(scheme, description, error="invalid_token") -> InvalidToken:
+    return InvalidToken(description, headers=_challenge(scheme, error, description), error=error)
+
+
+def authenticate(scope: str, roles: tuple[str, ...] = (), psu: bool = False) -> AccessContext:
+    server = current_app.extensions["auth"]
+    header = request.headers.get("Authorization", "")
+    if not header:
+        raise InvalidToken("An access token is required.", headers=_challenge(None),
+                           error="invalid_token")
+    raw_scheme, _, token = header.partition(" ")
+    scheme = {"dpop": "DPoP", "bearer": "Bearer"}.get(raw_scheme.lower())
+    token = token.strip()
+    if scheme is None or not token:
+        raise InvalidToken("Send the token as `DPoP <token>` or `Bearer <token>`.",
+                           headers=_challenge(None), error="invalid_request")
+    try:
+        claims = tokens.verify_access_token(server.keys, token, issuer=server.issuer)
+    except tokens.TokenError as exc:
+        raise _invalid(scheme, str(exc)) from exc
+    _check_binding(server, scheme, token, claims["cnf"])
+
+    factory = current_app.extensions["session_factory"]
+    with factory() as session:
+        record = tokens.active_record(session, claims["jti"])
+        client = registry.get_client(session, claims.get("client_id"))
+        if record is None or client is None:
+            raise _invalid(scheme, "the access token is revoked or expired")
+        access = AccessContext(
+            client_id=client.client_id, client_name=client.name,
+            roles=frozenset(client.roles), scope=parse_scope(record.scope),
+            psu_id=record.psu_id, consent_id=record.consent_id, token_id=record.id,
+        )
+    if scope not in access.scope:
+        raise InsufficientScope(
+            f"This operation needs the scope {scope!r}.", error="insufficient_scope",
+            headers=_challenge(scheme, "insufficient_scope", scope=scope))
+    if roles and not access.roles & set(roles):
+        raise Problem(f"This operation is for clients with the role {' or '.join(roles)}.",
+                      slug="forbidden")
+    if psu and access.psu_id is None:
+        raise Problem("This operation needs a token a customer authorised (authorization_code"
+                      " grant), not a client-credentials token.", slug="forbidden")
+    return access
+
+
+def _check_binding(server, scheme: str, token: str, cnf: dict) -> None:
+    if "jkt" in cnf:
+        if scheme != "DPoP":
+            raise _invalid(scheme, "a DPoP-bound token must be sent with the DPoP scheme")
+        proofs = request.headers.getlist("DPoP")
+        if len(proofs) != 1:
+            raise _invalid(scheme, "send exactly one DPoP proof", "invalid_dpop_proof")
+        try:
+            proof = dpop.verify_proof(proofs[0], method=request.method,
+                                      url=server.issuer + request.path,
+                                      redis_client=server.redis, access_token=token)
+        except dpop.DpopError as exc:
+            raise _invalid(scheme, str(exc), "invalid_dpop_proof") from exc
+        except ReplayCacheUnavailable as exc:
+            raise ServiceUnavailable("The replay cache is unavailable; retry shortly.",
+                                     headers={"Retry-After": "5"}) from exc
+        if proof.jkt != cnf["jkt"]:
+            raise _invalid(scheme, "the DPoP proof is signed by another key than the token's")
+        return
+    if "x5t#S256" in cnf:
+        if scheme != "Bearer":
+            raise _invalid(scheme, "a certificate-bound token must be sent with Bearer")
+        try:
+            cert = mtls.certificate_from_header(request.headers.get(server.cert_header))
+        except mtls.CertificateError as exc:
+            raise _invalid(scheme, str(exc)) from exc
+        if cert is None or mtls.thumbprint(cert) != cnf["x5t#S256"]:
+            raise _invalid(scheme, "the TLS client certificate is not the token's")
+        return
+    raise _invalid(scheme, "the access token is not sender-constrained")
+
+
+def require_token(scope: str, roles: tuple[str, ...] = (), psu: bool = False):
+    """Decorate a view (or MethodView method). Any of `roles` suffices; `psu=True` refuses
+    client-credentials tokens. Also documents the operation's security and 401/403 answers."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            g.access = authenticate(scope, tuple(roles), psu)
+            g.client_id = g.access.client_id
+            return view(*args, **kwargs)
+
+        doc = deepcopy(getattr(view, "_apidoc", {}))
+        doc.setdefault("manual_doc", {})["security"] = [{"oauth2": [scope]}]
+        responses = doc.setdefault("response", {}).setdefault("responses", {})
+        responses.setdefault(401, ["UNAUTHORIZED"])
+        responses.setdefault(403, ["FORBIDDEN"])
+        wrapper._apidoc = doc
+        return wrapper
+
+    return decorator
+
+
+def current_access() -> AccessContext:
+    access = g.get("access")
+    if access is None:
+        raise RuntimeError("current_access() outside a view decorated with require_token")
+    return access
