@@ -6,7 +6,7 @@ from __future__ import annotations
 
 def init_app(app, api) -> None:
     from consent import api as consent_api
-    from consent import cli
+    from consent import cli, pages
     from consent.crypto import load_cipher
     from consent.ports import Adapters
 
@@ -16,7 +16,13 @@ def init_app(app, api) -> None:
         revoke_tokens=_token_revoker(),
     )
     api.register_blueprint(consent_api.blp)
+    app.register_blueprint(pages.blp)
     cli.init_app(app)
+    try:
+        from auth.hooks import register_authorization_handler
+    except ImportError:  # no authorisation server: the consent screen cannot be reached
+        return
+    register_authorization_handler(app, pages.on_authorize)
 
 
 def _token_revoker():

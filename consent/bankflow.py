@@ -1,11 +1,16 @@
-"""The consent package's view of the bank connectors (aggregation/connectors): run a bank's
-own consent + OAuth flow for a PSU, and delete a bank-side consent. Everything a connector
-raises becomes one `BankFailure` naming the bank and the kind of failure."""
+"""The consent package's view of a bank: what it needs from aggregation's connectors to run a
+bank's own consent + OAuth flow for a PSU and to delete a bank-side consent.
+
+`BankGateway` is that need, stated once. `registry_gateway` adapts aggregation's registry
+(`app.extensions["banks"]`) to it; tests inject their own. Everything a bank raises becomes one
+`BankFailure` naming the bank and the kind of failure, never a raw exception.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 
 class BankFailure(Exception):
@@ -20,20 +25,93 @@ class BankFailure(Exception):
 class BankInfo:
     bank_id: str
     name: str
-    standard: str
+    standard: str = ""
+
+
+@dataclass(frozen=True)
+class BankStart:
+    """A bank-side consent created, and where to send the PSU to authorise it."""
+
+    bank_consent_id: str
+    redirect_url: str
+    flow_secrets: dict[str, str]  # e.g. the PKCE verifier; stored encrypted until the callback
+
+
+@dataclass(frozen=True)
+class BankTokens:
+    access_token: str
+    refresh_token: str | None
+    expires_at: dt.datetime | None
+    accounts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConsentTerms:
+    permissions: tuple[str, ...]
+    expiration: dt.datetime | None
+    transaction_from: dt.datetime | None
+    transaction_to: dt.datetime | None
+
+
+class BankGateway(Protocol):
+    bank_id: str
+
+    def start(self, terms: ConsentTerms, *, state: str, redirect_uri: str) -> BankStart: ...
+
+    def finish(self, bank_consent_id: str, *, code: str, redirect_uri: str,
+               flow_secrets: dict[str, str]) -> BankTokens: ...
+
+    def delete(self, bank_consent_id: str, access_token: str | None) -> None: ...
 
 
 def list_banks(adapters) -> list[BankInfo]:
+    if adapters.bank_directory is not None:
+        return list(adapters.bank_directory())
     registry = adapters.banks
     if registry is None:
         return []
-    return [BankInfo(b["bank_id"], b["name"], b.get("standard", "")) for b in _iter(registry)]
+    return [BankInfo(getattr(b, "id", None) or getattr(b, "bank_id", ""),
+                     getattr(b, "name", ""), str(getattr(b, "standard", "")))
+            for b in _registry_banks(registry)]
 
 
-def _iter(registry: Any) -> list[dict]:
-    raise NotImplementedError
+def gateway(adapters, bank_id: str) -> BankGateway:
+    if adapters.gateway_factory is not None:
+        return adapters.gateway_factory(bank_id)
+    registry = adapters.banks
+    if registry is None:
+        raise BankFailure(bank_id, "unavailable", "no bank registry")
+    return registry_gateway(registry, bank_id)
 
 
 def delete_bank_consent(adapters, bank_id: str, bank_consent_id: str,
                         access_token: str | None) -> None:
-    raise BankFailure(bank_id, "unavailable", "no connector")
+    guarded(bank_id, lambda: gateway(adapters, bank_id).delete(bank_consent_id, access_token))
+
+
+def guarded(bank_id: str, call):
+    """Run a bank call; any failure becomes BankFailure (its type name, never its message,
+    which may quote tokens or account data)."""
+    try:
+        return call()
+    except BankFailure:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the connector's typed errors and anything else
+        raise BankFailure(bank_id, getattr(exc, "kind", None) or type(exc).__name__) from exc
+
+
+def _registry_banks(registry: Any) -> list[Any]:
+    for name in ("all", "list", "banks"):
+        member = getattr(registry, name, None)
+        if callable(member):
+            return list(member())
+        if member is not None:
+            return list(member.values() if isinstance(member, dict) else member)
+    if isinstance(registry, dict):
+        return list(registry.values())
+    return []
+
+
+def registry_gateway(registry: Any, bank_id: str) -> BankGateway:
+    """Adapter over aggregation's connectors; filled in against their published Protocol."""
+    raise BankFailure(bank_id, "unsupported", "no connector adapter for this registry")

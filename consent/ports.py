@@ -30,6 +30,9 @@ class Adapters:
     # the bank registry (aggregation's app.extensions["banks"]), looked up when needed
     banks_provider: Callable[[], Any] = lambda: None
     revoke_tokens: TokenRevoker = no_token_store
+    # overrides of the registry: {bank_id -> BankGateway} and the list of banks (tests, demos)
+    gateway_factory: Callable[[str], Any] | None = None
+    bank_directory: Callable[[], list[Any]] | None = None
     clock: Callable[[], dt.datetime] = utcnow
     extra: dict[str, Any] = field(default_factory=dict)
 

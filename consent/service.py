@@ -28,7 +28,7 @@ from consent.errors import (
     ConsentRevoked,
     ReauthenticationRequired,
 )
-from consent.models import Consent, ConsentBank, ConsentEvent
+from consent.models import GENESIS_HASH, Consent, ConsentBank, ConsentEvent
 from consent.permissions import parse_consent_request
 from consent.ports import Adapters
 from consent.representation import consent_document
@@ -106,6 +106,7 @@ def create_consent(session: Session, tpp: Tpp, body, *, self_url_base: str,
             transaction_to=request.transaction_to, created_at=now, status_updated_at=now,
             status_reason_code=domain.AWAITING.code,
             status_reason_description=domain.AWAITING.description,
+            audit_seq=0, audit_head=GENESIS_HASH,
         )
         session.add(consent)
         audit.append(session, consent, actor, "consent.created",
@@ -184,11 +185,12 @@ def bank_links(session: Session, consent_id: str, *, adapters: Adapters) -> list
     """Per bank with live access: its consent id, decrypted tokens and the chosen accounts.
     A link past 180 days since SCA is returned flagged `reauthentication_required`."""
     now = adapters.now()
-    rows = session.scalars(
-        select(ConsentBank).where(ConsentBank.consent_id == consent_id,
-                                  ConsentBank.status.in_(("authorised", "reauth_required")))
-        .order_by(ConsentBank.bank_id)
-    ).all()
+    with _transaction(session):
+        rows = session.scalars(
+            select(ConsentBank).where(ConsentBank.consent_id == consent_id,
+                                      ConsentBank.status.in_(("authorised", "reauth_required")))
+            .order_by(ConsentBank.bank_id)
+        ).all()
     links = []
     for row in rows:
         def _open(field: str, value: str | None, row=row) -> str | None:
