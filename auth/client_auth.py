@@ -13,12 +13,12 @@ from types import SimpleNamespace
 
 from authlib.oauth2.rfc6749 import InvalidClientError
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
-from joserfc import jwk, jwt
+from joserfc import jwk
 from joserfc.errors import JoseError
 
 from auth import mtls, registry
 from auth.errors import OAuthError, invalid_client, unavailable
-from auth.jose import ALGORITHMS, MalformedJwt, key_fits_alg, peek
+from auth.jose import ALGORITHMS, MalformedJwt, key_fits_alg, peek, verify
 from auth.replay import ReplayCacheUnavailable, first_use
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -58,11 +58,11 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
         if key is None or not key_fits_alg(key, alg):
             raise InvalidClientError(description="no registered key verifies client_assertion")
         try:
-            token = jwt.decode(assertion, key, algorithms=[alg])
+            claims = verify(assertion, key, alg)
         except (JoseError, ValueError) as exc:
             raise InvalidClientError(description="client_assertion signature is invalid") from exc
-        self.verify_claims(token.claims)
-        return token.claims
+        self.verify_claims(claims)
+        return claims
 
     def verify_claims(self, claims):
         aud = claims.get("aud")

@@ -12,10 +12,17 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from joserfc import jwt
 from joserfc.errors import JoseError
 
-from auth.jose import ALGORITHMS, MalformedJwt, import_public_jwk, key_fits_alg, peek, sha256_b64url
+from auth.jose import (
+    ALGORITHMS,
+    MalformedJwt,
+    import_public_jwk,
+    key_fits_alg,
+    peek,
+    sha256_b64url,
+    verify,
+)
 from auth.replay import first_use
 
 MAX_FUTURE_SECONDS = 10
@@ -69,7 +76,7 @@ def verify_proof(proof: str | None, *, method: str, url: str, redis_client,
     if not key_fits_alg(key, alg):
         raise DpopError("DPoP proof key does not fit its alg")
     try:
-        jwt.decode(proof, key, algorithms=[alg])
+        verify(proof, key, alg)
     except (JoseError, ValueError) as exc:
         raise DpopError("DPoP proof signature is invalid") from exc
 

@@ -10,7 +10,8 @@ import base64
 import hashlib
 import json
 
-from joserfc import jwk
+from joserfc import jwk, jwt
+from joserfc.jws import JWSRegistry
 
 ALGORITHMS = ("PS256", "ES256")
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
@@ -18,6 +19,19 @@ PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 
 class MalformedJwt(ValueError):
     pass
+
+
+def verify(token: str, key, alg: str) -> dict:
+    """Verify a compact JWS signed with `alg` (one of ALGORITHMS) and return its claims.
+
+    joserfc caps JOSE headers at 512 bytes; a DPoP proof carries its public key in the header,
+    and an RSA-2048 `jwk` alone is ~400 bytes, so PS256 proofs need a larger cap.
+    """
+    if alg not in ALGORITHMS:
+        raise MalformedJwt("unsupported alg")
+    registry = JWSRegistry(algorithms=[alg])
+    registry.max_header_length = 4096
+    return jwt.decode(token, key, algorithms=[alg], registry=registry).claims
 
 
 def b64url(data: bytes) -> str:

@@ -192,6 +192,10 @@ def register_dynamic(session: Session, initial: RegistrationToken, metadata) -> 
         raise _metadata_error(f"grant_types must be some of {', '.join(GRANT_TYPES)}")
     if metadata.get("response_types", ["code"]) != ["code"]:
         raise _metadata_error("response_types must be [\"code\"]")
+    jwks_uri = metadata.get("jwks_uri")
+    if jwks_uri is not None and (not isinstance(jwks_uri, str) or
+                                 urlsplit(jwks_uri).scheme != "https"):
+        raise _metadata_error("jwks_uri must be an https URL")
     scope = metadata.get("scope")
     if scope is not None and not parse_scope(scope) <= allowed_scopes(initial.roles):
         raise _metadata_error("scope asks for more than the registration token's roles grant")

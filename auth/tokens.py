@@ -13,12 +13,11 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from joserfc import jwt
 from joserfc.errors import JoseError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from auth.jose import ALGORITHMS, MalformedJwt, key_fits_alg, peek
+from auth.jose import ALGORITHMS, MalformedJwt, key_fits_alg, peek, verify
 from auth.keys import SigningKeys
 from auth.models import IssuedToken
 from core.db import utcnow
@@ -108,7 +107,7 @@ def verify_access_token(keys: SigningKeys, token: str, *, issuer: str,
     if header.get("typ") != ACCESS_TOKEN_TYPE:
         raise TokenError("the access token is not an at+jwt")
     try:
-        claims = jwt.decode(token, key, algorithms=[alg]).claims
+        claims = verify(token, key, alg)
     except (JoseError, ValueError) as exc:
         raise TokenError("the access token signature is invalid") from exc
     now = time.time() if now is None else now

@@ -37,8 +37,9 @@ def test_valid_dpop_and_mtls_tokens(make_tpp, protected):
         assert body["scope"] == ["accounts"] and body["psu_id"] is None
 
 
-def test_ps256_client(make_tpp, protected):
+def test_ps256_client_and_dpop_key(make_tpp, protected):
     tpp = make_tpp(alg="PS256")
+    tpp.dpop_key = new_key("PS256")
     assert tpp.request("GET", protected, scope="accounts").status_code == 200
 
 
