@@ -65,11 +65,26 @@ class Failure:
     retry_after: float | None = None  # seconds, from the bank's Retry-After
 
 
+GONE_CAUSES = frozenset({"consent_gone", "consent_revoked", "consent_expired",
+                         "consent_unknown", "token_expired", "refresh_refused"})
+
+
 def default_classify(exc: BaseException) -> Failure:
-    """Timeouts are retryable timeouts; anything else is a non-retryable error. The service
-    supplies a classifier that knows the connectors' typed errors."""
-    if isinstance(exc, TimeoutError):
-        return Failure(Status.TIMEOUT, type(exc).__name__, retryable=True)
+    """Bank errors by their documented `cause` and `retryable` (duck-typed, so this module
+    needs no connector): timeouts are timeouts, a 429 is rate limiting with its Retry-After,
+    a consent gone at the bank needs the PSU again; anything else is an error. Only what the
+    error itself calls retryable is retried, plus plain timeouts."""
+    cause = getattr(exc, "cause", None)
+    if isinstance(cause, str):
+        retry_after = getattr(exc, "retry_after", None)
+        if cause == "rate_limited":
+            return Failure(Status.RATE_LIMITED, cause, retry_after=retry_after)
+        if cause in GONE_CAUSES:
+            return Failure(Status.REAUTHENTICATION_REQUIRED, cause)
+        status = Status.TIMEOUT if cause == "timeout" else Status.ERROR
+        return Failure(status, cause, retryable=bool(getattr(exc, "retryable", False)))
+    if isinstance(exc, TimeoutError):  # includes futures' TimeoutError and DeadlineExceeded
+        return Failure(Status.TIMEOUT, "timeout", retryable=True)
     return Failure(Status.ERROR, type(exc).__name__)
 
 

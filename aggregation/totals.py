@@ -1,7 +1,7 @@
 """Totals per currency across accounts and banks. Pure: Decimal arithmetic, no I/O.
 
 What a budgeting app shows as "money you have": per account the *available* balance (OB v4
-`ITAV`, else `CLAV`, `OPAV`, `FWAV`; an account with none falls back to its booked balance and
+`ITAV`, else `CLAV`, `XPCD`, `FWAV`; an account with none falls back to its booked balance and
 is counted as such), minus any credit line the bank says is *included* in it, so an overdraft
 facility never looks like savings. Credit lines are totalled separately. Currencies are never
 converted or mixed.
@@ -13,12 +13,14 @@ call fails, never silently rounded.
 from __future__ import annotations
 
 import decimal
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-AVAILABLE_TYPES = ("ITAV", "CLAV", "OPAV", "FWAV")
-BOOKED_TYPES = ("ITBD", "CLBD", "OPBD", "PRCD", "XPCD", "INFO")
+# The order `aggregation.domain.AVAILABLE_PREFERENCE` uses, in OB v4 codes.
+AVAILABLE_TYPES = ("ITAV", "CLAV", "XPCD", "FWAV")
+BOOKED_TYPES = ("ITBD", "CLBD", "OPAV", "OPBD", "PRCD", "INFO")
 
 EXACT = decimal.Context(prec=200, traps=[decimal.Inexact, decimal.Overflow,
                                          decimal.InvalidOperation])
@@ -84,3 +86,24 @@ def totals(accounts: Iterable[tuple[str, Sequence[BalanceLine]]]) -> list[Curren
             total.accounts += 1
             total.booked_fallback += int(fallback)
     return [result[c] for c in sorted(result)]
+
+
+def balance_lines(accounts: Iterable[Mapping[str, Any]]
+                  ) -> list[tuple[str, list[BalanceLine]]]:
+    """OB v4 `OBReadBalance1` entries (as this service serves them) -> input of `totals`."""
+    result = []
+    for account in accounts:
+        lines = []
+        for balance in account.get("Balances") or ():
+            amount = Decimal(balance["Amount"]["Amount"])
+            if balance.get("CreditDebitIndicator") == "Debit":
+                amount = -amount
+            credit = tuple(
+                CreditLine(bool(line.get("Included")), Decimal(line["Amount"]["Amount"]),
+                           line["Amount"]["Currency"], line.get("Type"))
+                # a line of unknown size (Berlin Group) cannot be netted or summed
+                for line in balance.get("CreditLine") or () if line.get("Amount"))
+            lines.append(BalanceLine(balance["Type"], amount, balance["Amount"]["Currency"],
+                                     credit))
+        result.append((account["AccountId"], lines))
+    return result

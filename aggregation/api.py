@@ -1,0 +1,220 @@
+"""UK Open Banking v4.0 account information across every bank of a consent, for TPPs with the
+AISP role and a PSU-authorised (DPoP- or mTLS-bound) token with scope `accounts`.
+
+Views are thin: who is calling, one service call, the OB document. The service object is built
+once per app (`build_aggregator`) from the app's Redis, the bank registry and the consent and
+status packages.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, g, jsonify, request
+from flask_smorest import Blueprint
+
+from aggregation import schemas
+from aggregation.breaker import BankBreakers
+from aggregation.cache import Allowance, BalanceCache
+from aggregation.fanout import FanOut
+from aggregation.service import Aggregate, Aggregator, Caller, ConnectorReader
+from auth.resource import current_access, require_token
+from core.errors import Problem
+from core.web import db_session
+
+try:  # the status package lands separately; until then nothing is skipped or reported
+    from status import service as status_service
+except ImportError:  # pragma: no cover
+    status_service = None
+
+blp = Blueprint("aggregation", __name__, url_prefix="",
+                description="Accounts and balances across banks (UK Open Banking v4.0 shapes)")
+PSU = {"scope": "accounts", "roles": ("AISP",), "psu": True}
+CUSTOMER_IP = "x-fapi-customer-ip-address"
+HEADERS = [{"in": "header", "name": CUSTOMER_IP, "schema": {"type": "string"},
+            "description": "The PSU's IP address when the PSU is present. Without it the "
+            "read is unattended: it counts against the bank's daily allowance (4 per account "
+            "by default), past which cached balances are served, marked `cached`."}]
+ERRORS = {403: "Consent not AUTH (OB `U009`) or without the permission (`U008`)"}
+
+
+@blp.record_once
+def _install(state) -> None:
+    state.app.extensions.setdefault("aggregation", build_aggregator(state.app))
+
+
+def build_aggregator(app) -> Aggregator:
+    kv = app.extensions["redis"]
+    config = app.config
+    return Aggregator(
+        fanout=FanOut(int(config.get("AGGREGATION_MAX_WORKERS", 64))),
+        breakers=BankBreakers(kv, threshold=int(config.get("AGGREGATION_BREAKER_FAILURES", 5)),
+                              open_seconds=float(config.get("AGGREGATION_BREAKER_OPEN", 30))),
+        cache=BalanceCache(kv, fresh_seconds=float(config.get("AGGREGATION_CACHE_SECONDS", 30))),
+        allowance=Allowance(kv),
+        reader_for=_readers(app),
+        consent_adapters=app.extensions["consent"],
+        id_key=_id_key(config.get("AGGREGATION_ID_KEY"), app.instance_path),
+        deadline_seconds=float(config["AGGREGATION_DEADLINE_SECONDS"]),
+        frequency_per_day=lambda bank_id: _frequency(app, bank_id),
+        planned_downtime=getattr(status_service, "bank_under_planned_downtime", None),
+        record_call=getattr(status_service, "record_bank_call", None),
+    )
+
+
+def _id_key(configured: str | None, instance_path: str) -> bytes:
+    """The HMAC key of our AccountIds: configured (several hosts), else one file per instance
+    created once, so every worker derives the same ids and they survive restarts."""
+    if configured:
+        return configured.encode()
+    path = Path(instance_path) / "aggregation-id.key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_bytes().strip()
+
+
+def _readers(app):
+    """bank id -> BankReader over that bank's connector; `app.extensions["bank_readers"]`
+    (a dict) overrides per bank, for tests and demos."""
+    account_calls = FanOut(int(app.config.get("AGGREGATION_MAX_WORKERS", 64)) * 2)
+    made: dict[str, ConnectorReader] = {}
+
+    def reader_for(bank_id: str):
+        override = app.extensions.get("bank_readers", {}).get(bank_id)
+        if override is not None:
+            return override
+        if bank_id not in made:
+            connector = _connector(app, bank_id)
+            if connector is None:
+                return None
+            made[bank_id] = ConnectorReader(connector, account_calls.pool)
+        return made[bank_id]
+
+    return reader_for
+
+
+def _connector(app, bank_id: str):
+    registry = app.extensions.get("banks")
+    for name in ("connector", "connector_for"):
+        member = getattr(registry, name, None)
+        if callable(member):
+            try:
+                return member(bank_id)
+            except (KeyError, LookupError):
+                return None
+    return getattr(_bank(app, bank_id), "connector", None)
+
+
+def _frequency(app, bank_id: str) -> int:
+    bank = _bank(app, bank_id)
+    return int(getattr(bank, "frequency_per_day", None) or 4)
+
+
+def _bank(app, bank_id: str) -> Any:
+    registry = app.extensions.get("banks")
+    get = getattr(registry, "get", None)
+    return get(bank_id) if callable(get) else None
+
+
+def caller() -> Caller:
+    access = current_access()
+    if access.consent_id is None:
+        raise Problem("This token is not bound to an account-access consent.", slug="forbidden")
+    return Caller(access.client_id, access.consent_id,
+                  request.headers.get(CUSTOMER_IP) or None, g.get("interaction_id"))
+
+
+def aggregator() -> Aggregator:
+    return current_app.extensions["aggregation"]
+
+
+@blp.get("/accounts")
+@require_token(**PSU)
+@blp.doc(parameters=HEADERS)
+@blp.response(200, schemas.OBReadAccount6)
+@blp.alt_response(403, response="FORBIDDEN", description=ERRORS[403])
+def list_accounts():
+    """Every account the consent covers, at every bank, in one answer."""
+    result = aggregator().read(db_session(), caller(), balances=False)
+    return jsonify(accounts_document(result))
+
+
+@blp.get("/accounts/<account_id>")
+@require_token(**PSU)
+@blp.doc(parameters=HEADERS)
+@blp.response(200, schemas.OBReadAccount6)
+@blp.alt_response(403, response="FORBIDDEN", description=ERRORS[403])
+@blp.alt_response(404, response="NOT_FOUND", description="No such AccountId (OB `U011`)")
+def get_account(account_id: str):
+    """One account, by our AccountId."""
+    result = aggregator().read(db_session(), caller(), balances=False, account_id=account_id)
+    return jsonify(accounts_document(result))
+
+
+@blp.get("/accounts/<account_id>/balances")
+@require_token(**PSU)
+@blp.doc(parameters=HEADERS)
+@blp.response(200, schemas.OBReadBalance1)
+@blp.alt_response(403, response="FORBIDDEN", description=ERRORS[403])
+@blp.alt_response(404, response="NOT_FOUND", description="No such AccountId (OB `U011`)")
+def account_balances(account_id: str):
+    """One account's balances, with its bank's status and totals in `Meta`."""
+    result = aggregator().read(db_session(), caller(), balances=True, account_id=account_id)
+    return jsonify(balances_document(result))
+
+
+@blp.get("/balances")
+@require_token(**PSU)
+@blp.doc(parameters=HEADERS)
+@blp.response(200, schemas.OBReadBalance1)
+@blp.alt_response(403, response="FORBIDDEN", description=ERRORS[403])
+def all_balances():
+    """Balances of every consented account at every bank in one answer. A bank that fails
+    never fails the request: `Meta.Banks` says, per bank, where its data came from and why;
+    `Meta.Totals` sums the available balances per currency (credit lines apart)."""
+    return jsonify(balances_document(aggregator().read(db_session(), caller(), balances=True)))
+
+
+# -- OB documents -----------------------------------------------------------------------------
+def accounts_document(result: Aggregate) -> dict:
+    accounts = []
+    for data in result.accounts:
+        account = {k: v for k, v in data.items() if k != "Balances"}
+        if not result.detail:
+            account.pop("Account", None)
+        accounts.append(account)
+    return {"Data": {"Account": accounts}, "Links": {"Self": _self()}, "Meta": _meta(result)}
+
+
+def balances_document(result: Aggregate) -> dict:
+    balances = [{"AccountId": data["AccountId"], **balance}
+                for data in result.accounts for balance in data.get("Balances") or ()]
+    meta = _meta(result)
+    meta["Totals"] = [{"Currency": t.currency, "Available": str(t.available),
+                       "CreditLines": str(t.credit_lines), "AccountCount": t.accounts}
+                      for t in result.totals]
+    return {"Data": {"Balance": balances}, "Links": {"Self": _self()}, "Meta": meta}
+
+
+def _self() -> str:
+    return current_app.config["ISSUER"] + request.path
+
+
+def _meta(result: Aggregate) -> dict:
+    banks = []
+    for report in result.banks:
+        retry = report.retry_after
+        banks.append({"BankId": report.bank_id, "Status": report.status.value,
+                      "Source": report.source,
+                      "FetchedAt": report.fetched_at.isoformat() if report.fetched_at else None,
+                      "ErrorType": report.error_type,
+                      "RetryAfter": int(retry + 0.999) if retry is not None else None})
+    return {"TotalPages": 1, "PsuPresent": bool(request.headers.get(CUSTOMER_IP)),
+            "Banks": banks}

@@ -1,0 +1,315 @@
+"""Helpers for the aggregation API tests: a consent authorised at N fake banks through the real
+consent flow (so the PSU token is real and DPoP-bound), and fake bank connectors speaking the
+connector Protocol with every fault the sandbox banks can be switched to."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pytest
+
+from aggregation.connectors import errors
+from aggregation.connectors.base import TokenSet
+from aggregation.domain import Account, AccountIdentifier, Balance, BalanceType, CreditLine, Money
+from tests.consent import fake_banks
+from tests.fixtures.auth import PSU_PASSWORD
+
+FAULTS = ("latency", "error_rate", "timeout", "5xx", "429", "malformed_json", "truncated_json",
+          "wrong_content_type", "expired_token", "consent_revoked")
+
+
+@dataclass
+class FakeConnector:
+    """Answers like a connector over a sandbox bank; `fault` switches a failure on."""
+
+    bank_id: str
+    accounts: dict[str, list[tuple[str, str, str]]]  # bank account id -> (type, amount, ccy)
+    latency: float = 0.0
+    fault: str | None = None
+    standard: str = "ob-uk-4.0"
+    calls: list[tuple] = field(default_factory=list)
+    token: str = ""
+    refreshed: int = 0
+
+    def _maybe_fail(self, access, timeout):
+        if self.latency:
+            time.sleep(self.latency)
+        fault = self.fault
+        if fault == "latency":
+            time.sleep(min(timeout or 5.0, 5.0))
+            raise errors.BankTimeout(self.bank_id)
+        if fault in ("timeout",):
+            raise errors.BankTimeout(self.bank_id)
+        if fault in ("5xx", "error_rate"):
+            raise errors.BankServerError(self.bank_id, detail="503")
+        if fault == "429":
+            raise errors.RateLimited(self.bank_id, retry_after=120)
+        if fault in ("malformed_json", "truncated_json", "wrong_content_type"):
+            raise errors.BadPayload(self.bank_id, fault)
+        if fault == "consent_revoked":
+            raise errors.ConsentGone(self.bank_id, "consent_revoked")
+        if fault == "expired_token" and access.access_token == f"at-{self.bank_id}":
+            raise errors.TokenExpired(self.bank_id)
+
+    def list_accounts(self, access, *, psu_present=False, psu_ip=None, timeout=None):
+        self.calls.append(("accounts", psu_ip))
+        self._maybe_fail(access, timeout)
+        return [Account(a, self.accounts[a][0][2], (AccountIdentifier(
+            "SortCodeAccountNumber", "12345612345678"),), name="Main", product="CurrentAccount",
+            category="personal", status="enabled") for a in self.accounts]
+
+    def read_balances(self, access, account_id, *, psu_present=False, psu_ip=None, timeout=None):
+        self.calls.append(("balances", account_id, psu_ip))
+        self._maybe_fail(access, timeout)
+        when = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
+        out = []
+        for kind, amount, ccy in self.accounts[account_id]:
+            lines = ()
+            if kind == "interim_available" and Decimal(amount) < 0:
+                lines = (CreditLine(True, Money.of("500.00", ccy), "Pre-Agreed"),)
+            out.append(Balance(account_id, BalanceType(kind), Money.of(amount, ccy), when, lines))
+        return out
+
+    def refresh(self, refresh_token):
+        self.calls.append(("refresh", refresh_token))
+        self.refreshed += 1
+        return TokenSet(f"at2-{self.bank_id}", f"rt2-{self.bank_id}",
+                        dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+
+
+def standard_accounts(bank_id: str) -> dict[str, list[tuple[str, str, str]]]:
+    return {f"{bank_id}-cur": [("interim_available", "1250.10", "GBP"),
+                               ("interim_booked", "1200.00", "GBP")],
+            f"{bank_id}-eur": [("interim_available", "-40.00", "EUR")]}
+
+
+def rar(consent_id: str) -> dict:
+    return {"authorization_details": json.dumps(
+        [{"type": "account_access_consent", "consent_id": consent_id}])}
+
+
+def _connect(client, html: str, bank_id: str):
+    action = re.search(rf'action="(/consent/authorise/[^"]+/banks/{bank_id})"', html).group(1)
+    resp = client.post(action)
+    assert resp.status_code == 303, resp.get_data(as_text=True)[:300]
+    state = fake_banks.state_of(resp.location)
+    back = client.get(f"/consent/callback/{bank_id}?code=ok&state={state}")
+    assert back.status_code == 303
+    return client.get(back.location)
+
+
+def driver(bank_ids):
+    def drive(client, resp):
+        if resp.status_code == 303 and "/consent/authorise/" in resp.location:
+            return client.get(resp.location)
+        page = resp
+        for bank_id in bank_ids:
+            page = _connect(client, page.get_data(as_text=True), bank_id)
+        html = page.get_data(as_text=True)
+        action = re.search(r'action="(/consent/authorise/[^"]+/decision)"', html).group(1)
+        return client.post(action, data={"action": "approve"})
+    return drive
+
+
+@dataclass
+class Setup:
+    tpp: object
+    token: str
+    consent_id: str
+    connectors: dict[str, FakeConnector]
+
+    def get(self, path, *, present=True, headers=None):
+        sent = {"x-fapi-customer-ip-address": "203.0.113.9"} if present else {}
+        return self.tpp.request("GET", path, token=self.token, headers={**sent,
+                                                                         **(headers or {})})
+
+
+def authorise(app, make_tpp, make_psu, bank_ids, permissions=("ReadAccountsDetail",
+                                                              "ReadBalances"),
+              accounts=None, username="alice") -> Setup:
+    from aggregation.service import ConnectorReader
+
+    accounts = accounts or {b: standard_accounts(b) for b in bank_ids}
+    fake_banks.install(app.extensions["consent"], *[
+        fake_banks.FakeBank(b, f"Bank {b}", accounts=tuple(accounts[b])) for b in bank_ids])
+    tpp = make_tpp(roles=("AISP",), name="Budget Buddy")
+    make_psu(username)
+    created = tpp.request("POST", "/account-access-consents", scope="accounts", json={
+        "Data": {"Permissions": list(permissions),
+                 "ExpirationDateTime": "2099-01-01T00:00:00Z"}, "Risk": {}})
+    assert created.status_code == 201, created.get_json()
+    consent_id = created.get_json()["Data"]["ConsentId"]
+    tokens = tpp.authorize(username, PSU_PASSWORD, "accounts", rar(consent_id),
+                           drive=driver(bank_ids))
+    connectors = {b: FakeConnector(b, accounts[b]) for b in bank_ids}
+    aggregation = app.extensions["aggregation"]
+    readers = app.extensions.setdefault("bank_readers", {})
+    pool = aggregation.fanout.pool
+    for bank_id, connector in connectors.items():
+        readers[bank_id] = ConnectorReader(connector, _AccountPool(pool))
+    return Setup(tpp, tokens["access_token"], consent_id, connectors)
+
+
+class _AccountPool:
+    """Account calls on their own threads (never the bank pool: no self-deadlock)."""
+
+    def __init__(self, _bank_pool):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(32)
+
+    def submit(self, fn, *args, **kwargs):
+        return self._pool.submit(fn, *args, **kwargs)
+
+
+# -- fixtures -------------------------------------------------------------------------------------
+from consent.crypto import generate_key_spec  # noqa: E402
+
+TEST_KEYS = generate_key_spec("t1")
+
+
+@pytest.fixture
+def app_settings():
+    return {"TOKEN_ENCRYPTION_KEYS": TEST_KEYS, "RATELIMIT_ENABLED": False}
+
+
+@pytest.fixture
+def agg_app(app):
+    """The app with the aggregation blueprint (registered here until `aggregation.init_app`
+    registers it)."""
+    if "aggregation" not in app.blueprints:
+        from aggregation import api as aggregation_api
+
+        app.extensions["api"].register_blueprint(aggregation_api.blp)
+    yield app
+    app.extensions["aggregation"].fanout.shutdown()
+
+
+@pytest.fixture
+def three_banks(agg_app, make_tpp, make_psu):
+    return authorise(agg_app, make_tpp, make_psu, ["alpha", "beta", "gamma"])
+
+
+# -- tests ----------------------------------------------------------------------------------------
+def test_balances_from_three_banks_in_one_answer(three_banks):
+    resp = three_banks.get("/balances")
+    assert resp.status_code == 200, resp.get_json()
+    body = resp.get_json()
+    balances = body["Data"]["Balance"]
+    assert len(balances) == 9  # 3 banks x (2 GBP + 1 EUR balance)
+    ids = {b["AccountId"] for b in balances}
+    assert len(ids) == 6 and not any("alpha" in i or "cur" in i for i in ids)
+    assert [b["Status"] for b in body["Meta"]["Banks"]] == ["ok"] * 3
+    assert all(b["Source"] == "live" and b["FetchedAt"] for b in body["Meta"]["Banks"])
+    totals = {t["Currency"]: t for t in body["Meta"]["Totals"]}
+    assert totals["GBP"]["Available"] == "3750.30" and totals["GBP"]["CreditLines"] == "0"
+    # -40.00 available includes a 500.00 overdraft: own funds -540.00 each, lines apart
+    assert totals["EUR"]["Available"] == "-1620.00" and totals["EUR"]["CreditLines"] == "1500.00"
+    debit = next(b for b in balances if b["Amount"]["Currency"] == "EUR")
+    assert debit["CreditDebitIndicator"] == "Debit" and debit["Amount"]["Amount"] == "40.00"
+    assert debit["Type"] == "ITAV" and debit["CreditLine"][0]["Included"] is True
+    assert body["Links"]["Self"].endswith("/balances") and body["Meta"]["PsuPresent"] is True
+    assert resp.headers["x-fapi-interaction-id"]
+
+
+def test_account_ids_are_stable_and_the_second_read_is_cached(three_banks):
+    first = three_banks.get("/accounts").get_json()
+    second = three_banks.get("/accounts").get_json()
+    assert [a["AccountId"] for a in first["Data"]["Account"]] == [
+        a["AccountId"] for a in second["Data"]["Account"]]
+    assert [b["Status"] for b in second["Meta"]["Banks"]] == ["cached"] * 3
+    assert [b["Source"] for b in second["Meta"]["Banks"]] == ["cache"] * 3
+    account = first["Data"]["Account"][0]
+    assert account["Currency"] and account["BankId"] in ("alpha", "beta", "gamma")
+    assert account["Account"][0]["SchemeName"] == "UK.OBIE.SortCodeAccountNumber"
+    calls = sum(len(c.calls) for c in three_banks.connectors.values())
+    three_banks.get("/accounts")
+    assert sum(len(c.calls) for c in three_banks.connectors.values()) == calls
+
+
+def test_one_account_and_its_balances(three_banks):
+    accounts = three_banks.get("/accounts").get_json()["Data"]["Account"]
+    target = accounts[0]["AccountId"]
+    one = three_banks.get(f"/accounts/{target}")
+    assert one.status_code == 200
+    assert [a["AccountId"] for a in one.get_json()["Data"]["Account"]] == [target]
+    balances = three_banks.get(f"/accounts/{target}/balances").get_json()
+    assert {b["AccountId"] for b in balances["Data"]["Balance"]} == {target}
+    assert len(balances["Meta"]["Banks"]) == 1
+    missing = three_banks.get("/accounts/not-an-account/balances")
+    assert missing.status_code == 404
+    assert missing.get_json()["Errors"][0]["ErrorCode"] == "U011"
+
+
+def test_balances_need_read_balances(agg_app, make_tpp, make_psu):
+    setup = authorise(agg_app, make_tpp, make_psu, ["alpha"],
+                      permissions=("ReadAccountsBasic",))
+    resp = setup.get("/balances")
+    assert resp.status_code == 403
+    assert resp.headers["Content-Type"] == "application/problem+json"
+    assert resp.get_json()["Errors"][0]["ErrorCode"] == "U008"
+    assert setup.get("/accounts").status_code == 200
+    account_id = setup.get("/accounts").get_json()["Data"]["Account"][0]["AccountId"]
+    assert "Account" not in setup.get("/accounts").get_json()["Data"]["Account"][0]  # Basic
+    assert setup.get(f"/accounts/{account_id}/balances").status_code == 403
+
+
+def test_revoked_consent_is_refused_with_the_ob_code(three_banks):
+    assert three_banks.tpp.request("DELETE", f"/account-access-consents/"
+                                   f"{three_banks.consent_id}", scope="accounts"
+                                   ).status_code == 204
+    resp = three_banks.get("/balances")
+    assert resp.status_code in (401, 403)  # the token may be revoked with the consent
+    if resp.status_code == 403:
+        assert resp.get_json()["Errors"][0]["ErrorCode"] == "U009"
+
+
+def test_expired_consent_is_refused_with_the_ob_code(three_banks, agg_app):
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2099, 1, 2, tzinfo=dt.UTC), tick=True):
+        resp = three_banks.get("/balances")
+    assert resp.status_code in (401, 403)
+    if resp.status_code == 403:
+        assert resp.get_json()["Errors"][0]["ErrorCode"] == "U009"
+
+
+def test_a_client_credentials_token_is_refused(three_banks):
+    resp = three_banks.tpp.request("GET", "/balances", scope="accounts")
+    assert resp.status_code == 403
+
+
+def test_no_token_is_401(agg_app):
+    resp = agg_app.test_client().get("/balances")
+    assert resp.status_code == 401 and "WWW-Authenticate" in resp.headers
+
+
+def test_unattended_reads_stop_at_the_daily_allowance(three_banks):
+    statuses = []
+    aggregation = three_banks.tpp.app.extensions["aggregation"]
+    aggregation.cache.fresh_seconds = 0  # every read wants the bank
+    for _ in range(6):
+        body = three_banks.get("/balances", present=False).get_json()
+        statuses.append(body["Meta"]["Banks"][0]["Status"])
+        assert body["Meta"]["PsuPresent"] is False
+    assert statuses == ["ok"] * 4 + ["cached"] * 2
+    served = three_banks.get("/balances", present=False).get_json()
+    assert served["Meta"]["Banks"][0]["ErrorType"] == "DailyAllowanceExhausted"
+    assert len(served["Data"]["Balance"]) == 9  # the cached values, marked
+    # PSU-present reads are not counted and still go to the bank
+    assert three_banks.get("/balances").get_json()["Meta"]["Banks"][0]["Status"] == "ok"
+    ips = {c[-1] for c in three_banks.connectors["alpha"].calls}
+    assert ips == {None, "203.0.113.9"}
+
+
+def test_access_is_audited(three_banks):
+    three_banks.get("/balances")
+    events = three_banks.tpp.request("GET", f"/account-access-consents/"
+                                     f"{three_banks.consent_id}/events", scope="accounts"
+                                     ).get_json()["Data"]["Event"]
+    assert events[-1]["Action"] == "data.accessed"
