@@ -27,7 +27,7 @@ DEMO_CLIENTS = (
 
 
 def demo_dir(app) -> Path:
-    return Path(app.instance_path) / "demo"
+    return Path(app.config.get("DEMO_DIR") or Path(app.instance_path) / "demo")
 
 
 def _key_for(directory: Path, slug: str) -> jwk.ECKey:

@@ -16,6 +16,7 @@ from auth.errors import OAuthError
 from auth.jose import ALGORITHMS
 from auth.metadata import authorization_server_metadata
 from auth.openapi import form_doc
+from auth.resource import current_access, require_token
 from core.web import db_session
 
 blp = Blueprint("oauth", __name__, description="OAuth 2.0 authorisation server (FAPI 2.0): "
@@ -125,6 +126,15 @@ def register():
         raise OAuthError(exc.error, exc.description) from exc
     session.commit()
     return _no_store(registry.client_metadata(client), 201)
+
+
+@blp.route("/tpp/client", methods=["GET"])
+@require_token("status")
+def calling_client():
+    """The calling TPP's registration, as the registry holds it (any role; scope `status`)."""
+    with current_app.extensions["session_factory"]() as session:
+        client = registry.get_client(session, current_access().client_id)
+        return registry.client_metadata(client)
 
 
 __all__ = ["ALGORITHMS", "blp"]
