@@ -1,0 +1,194 @@
+"""The payee-name matcher: one decision, with the rule that made it, for both schemes.
+
+Pure: no Flask, no database, no I/O. The decision is rule-based because a bank must be able to
+explain each answer ("an initial was given for the first name"): rapidfuzz edit distances decide
+what counts as a typo, and whole-name similarity scores are recorded with every decision for
+audit and for tuning. Outcomes:
+
+- MATCH: the entered name is the account name, allowing for what does not change who is meant
+  (case, accents, spacing, titles, word order, an omitted middle name, Ltd/Limited).
+- CLOSE_MATCH: very probably the right account, named loosely (a typo, an initial, a nickname,
+  another romanisation, a missing legal form, a wrong account type). The held name is disclosed.
+- NO_MATCH: another person or company, or too little to tell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import JaroWinkler
+
+from cop.normalise import normalise, split_trading_as
+from cop.rules import (
+    BUSINESS,
+    DEFAULT_CONFIG,
+    PERSONAL,
+    RANK,
+    MatchConfig,
+    Outcome,
+    Parsed,
+    Verdict,
+    compare_business,
+    compare_person,
+    parse_name,
+)
+
+__all__ = [
+    "BUSINESS",
+    "DEFAULT_CONFIG",
+    "PERSONAL",
+    "Decision",
+    "Holder",
+    "MatchConfig",
+    "Outcome",
+    "decide",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """What the directory holds about an account's owners."""
+
+    names: tuple[str, ...]
+    holder_type: str = PERSONAL
+    trading_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    outcome: Outcome  # what the payer is told, account type included
+    name_outcome: Outcome  # the name comparison alone
+    rule: str  # short stable id of the rule that decided
+    account_type_mismatch: bool
+    holder_type: str
+    matched_name: str | None  # the held name to disclose; only for a close name match
+    scores: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    parsed: Parsed
+    personal: bool  # compare as a person's name (personal account, or a sole trader's name)
+
+
+def _candidates(holder: Holder) -> list[_Candidate]:
+    business = holder.holder_type == BUSINESS
+    out: list[_Candidate] = []
+    for name in holder.names:
+        parts = split_trading_as(name)
+        for index, part in enumerate(parts):
+            parsed = parse_name(part, business)
+            sole_trader = index == 0 and len(parts) > 1 and parsed.legal_form is None
+            out.append(_Candidate(parsed, not business or sole_trader))
+    for name in holder.trading_names:
+        out.append(_Candidate(parse_name(name, business), False))
+    return out
+
+
+def _compare(
+    candidate: _Candidate, entered: Parsed, entered_type: str | None, cfg: MatchConfig
+) -> Verdict:
+    if not candidate.personal:
+        return compare_business(candidate.parsed, entered, entered_type, cfg)
+    verdict = compare_person(candidate.parsed.tokens, entered.tokens, cfg)
+    if entered.legal_form:
+        # A company name given for a person: close only when it is exactly their name.
+        if verdict.outcome is Outcome.MATCH:
+            return Verdict(Outcome.CLOSE_MATCH, "legal-form-differs")
+        return Verdict(Outcome.NO_MATCH, "company-name-for-person")
+    return verdict
+
+
+def _scores(held: str, entered: str) -> dict[str, float]:
+    a, b = normalise(held), normalise(entered)
+    return {
+        "token_sort_ratio": round(fuzz.token_sort_ratio(a, b), 1),
+        "jaro_winkler": round(JaroWinkler.normalized_similarity(a, b) * 100, 1),
+    }
+
+
+def _joint_parts(entered: str) -> list[str] | None:
+    """"John and Mary Smith" -> ["John Smith", "Mary Smith"]; None for one person's name."""
+    words = normalise(entered).split()
+    if "and" not in words[1:-1]:
+        return None
+    parts, current = [], []
+    for word in words:
+        if word == "and":
+            if current:
+                parts.append(current)
+            current = []
+        else:
+            current.append(word)
+    if current:
+        parts.append(current)
+    if len(parts) < 2:
+        return None
+    surname = parts[-1][-1]
+    return [" ".join(p if len(p) > 1 else [*p, surname]) for p in parts]
+
+
+def _decide_name(
+    entered: str, holder: Holder, entered_type: str | None, cfg: MatchConfig
+) -> tuple[Verdict, str | None, dict[str, float]]:
+    business = holder.holder_type == BUSINESS
+    candidates = _candidates(holder)
+    best: tuple[Verdict, str | None, dict[str, float]] | None = None
+    best_key: tuple[int, float] = (-1, -1.0)
+    for part in split_trading_as(entered):
+        parsed = parse_name(part, business)
+        for candidate in candidates:
+            verdict = _compare(candidate, parsed, entered_type, cfg)
+            scores = _scores(candidate.parsed.display, part)
+            key = (RANK[verdict.outcome], scores["token_sort_ratio"])
+            if key > best_key:
+                best, best_key = (verdict, candidate.parsed.display, scores), key
+    if best is None:
+        return Verdict(Outcome.NO_MATCH, "no-holder-name"), None, {}
+    joint = None if business else _joint_parts(entered)
+    if joint and best[0].outcome is not Outcome.MATCH:
+        return _decide_joint(joint, holder, entered_type, cfg)
+    return best
+
+
+def _decide_joint(parts, holder, entered_type, cfg):
+    """Each person named must be a holder; the weakest of their results is the answer."""
+    used: set[str] = set()
+    results = []
+    for part in parts:
+        verdict, name, scores = _decide_name(part, Holder(
+            tuple(n for n in holder.names if n not in used) or holder.names, holder.holder_type
+        ), entered_type, cfg)
+        if verdict.outcome is Outcome.NO_MATCH:
+            return Verdict(Outcome.NO_MATCH, "third-person-named"), None, scores
+        used.add(name or "")
+        results.append((verdict, name, scores))
+    worst = min(results, key=lambda r: RANK[r[0].outcome])
+    names = " & ".join(r[1] for r in results if r[1])
+    if worst[0].outcome is Outcome.MATCH:
+        return Verdict(Outcome.MATCH, "joint-holders"), names, worst[2]
+    return worst[0], names, worst[2]
+
+
+def decide(
+    entered_name: str,
+    holder: Holder,
+    entered_type: str | None = None,
+    config: MatchConfig = DEFAULT_CONFIG,
+) -> Decision:
+    """Decide whether `entered_name` (and account type, when given) names this account."""
+    verdict, held_name, scores = _decide_name(entered_name, holder, entered_type, config)
+    mismatch = entered_type is not None and entered_type != holder.holder_type
+    outcome = verdict.outcome
+    if mismatch and outcome is Outcome.MATCH:
+        outcome = Outcome.CLOSE_MATCH
+    return Decision(
+        outcome=outcome,
+        name_outcome=verdict.outcome,
+        rule=verdict.rule,
+        account_type_mismatch=mismatch,
+        holder_type=holder.holder_type,
+        matched_name=held_name if verdict.outcome is Outcome.CLOSE_MATCH else None,
+        scores=scores,
+    )

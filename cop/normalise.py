@@ -1,0 +1,145 @@
+"""Name normalisation: from whatever a payer typed to comparable ASCII tokens.
+
+Pure functions, cached, because the same held names are normalised again and again. Every
+step exists because payers and banks write one name in several ways: "MÜLLER", "Mueller" and
+"Muller"; "O'Brien" and "OBrien"; "Παπαδόπουλος" and "Papadopoulos"; "Mr J. Smith".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from anyascii import anyascii
+
+# German (and Turkish, Nordic) letters that have a customary two-letter spelling. The expanded
+# spelling is the primary form; the plain letter is kept as an alternative, so "Müller" equals
+# both "Mueller" and "Muller".
+_EXPANSIONS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ø": "oe"})
+
+# Greek digraphs that anyascii renders letter by letter ("ου" -> "oy"); the customary
+# romanisation reads them as one sound.
+_GREEK_DIGRAPHS = (("ου", "ou"), ("αυ", "av"), ("ευ", "ev"), ("γγ", "ng"))
+
+_APOSTROPHES = re.compile(r"['’‘`´ʼʻ]")
+_AMPERSAND = re.compile(r"[&+]")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_TRADING_AS = re.compile(
+    r"\s(?:t\s*/\s*as?|t\s*\.\s*a\s*\.?|trading\s+as|tradingas)(?=\s|$)", re.IGNORECASE
+)
+
+TITLES: frozenset[str] = frozenset(
+    """mr mrs ms miss mx dr doctor prof professor sir dame lord lady rev revd reverend fr father
+    herr frau fraulein mme mlle monsieur madame mademoiselle sr sra srta senor senora senorita
+    don dona sig sigra signor signora pan pani hr fru mevr dhr mevrouw heer sheikh shaikh alhaji
+    alhaja chief engr capt col maj hon rt dott ing mag sayin bay bayan kyrios kyria gospodin
+    gospozha mister master""".split()
+)
+SUFFIXES: frozenset[str] = frozenset(
+    "jr jnr snr ii iii iv esq phd obe mbe cbe kbe dbe msc bsc ma mba frcs qc kc".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word of a name: its primary spelling and its plain-letter alternative.
+
+    `joined` marks a word written together with the next one ("Kowalczyk-Nowak"): leaving out
+    part of a hyphenated surname is not the same as leaving out a middle name.
+    """
+
+    text: str
+    alt: str
+    joined: bool = False
+
+    def same(self, other: Token) -> bool:
+        return (
+            self.text == other.text
+            or self.alt == other.alt
+            or self.text == other.alt
+            or self.alt == other.text
+        )
+
+
+def _is_greek(ch: str) -> bool:
+    return "\u0370" <= ch <= "\u03ff" or "\u1f00" <= ch <= "\u1fff"
+
+
+def _strip_greek_accents(text: str) -> str:
+    """Drop accents on Greek letters only, so the digraphs below are found ("ού").
+
+    Other scripts keep theirs: Cyrillic "й" is a letter of its own, not an accented "и".
+    """
+    if not any(_is_greek(ch) for ch in text):
+        return text
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFD", text):
+        if unicodedata.combining(ch) and out and _is_greek(out[-1]):
+            continue
+        out.append(ch)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+def _to_ascii(text: str) -> str:
+    text = _strip_greek_accents(text)
+    for greek, latin in _GREEK_DIGRAPHS:
+        text = text.replace(greek, latin)
+    text = anyascii(text)
+    # anyascii capitalises each syllable of a CJK name ("ZhangWei"); the input was already
+    # case-folded, so a capital here marks a syllable boundary.
+    return _CAMEL.sub(" ", text).lower()
+
+
+def _clean(text: str) -> str:
+    text = _APOSTROPHES.sub("", text)
+    text = _AMPERSAND.sub(" and ", text)
+    return _NON_ALNUM.sub(" ", text).strip()
+
+
+@lru_cache(maxsize=131072)
+def fold(text: str) -> tuple[str, str]:
+    """(expanded, plain): NFKC, case-folded, transliterated ASCII words separated by spaces."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    expanded = _clean(_to_ascii(text.translate(_EXPANSIONS)))
+    plain = _clean(_to_ascii(text))
+    return expanded, plain
+
+
+def normalise(text: str) -> str:
+    """The comparable form of a name: lower-case ASCII words, single spaces."""
+    return fold(text)[0]
+
+
+@lru_cache(maxsize=131072)
+def tokenise(text: str) -> tuple[Token, ...]:
+    tokens: list[Token] = []
+    for chunk in text.split():
+        expanded, plain = fold(chunk)
+        words, alts = expanded.split(), plain.split()
+        if len(words) != len(alts):  # an expansion never splits a word; be safe if it did
+            alts = words
+        for index, (word, alt) in enumerate(zip(words, alts, strict=True)):
+            tokens.append(Token(word, alt, joined=index < len(words) - 1))
+    return tuple(tokens)
+
+
+def strip_titles(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
+    """Drop honorifics at the front and post-nominals at the end ("Mr J Smith Jnr")."""
+    start, end = 0, len(tokens)
+    while start < end - 1 and (tokens[start].text in TITLES or tokens[start].text == "and"):
+        start += 1
+    # "M. Dupont" is Monsieur Dupont only when a given name follows; otherwise M is an initial.
+    if end - start >= 3 and tokens[start].text == "m":
+        start += 1
+    while end - 1 > start and tokens[end - 1].text in SUFFIXES:
+        end -= 1
+    return tokens[start:end]
+
+
+def split_trading_as(text: str) -> tuple[str, ...]:
+    """"J Smith t/a Smith Plumbing" -> ("J Smith", "Smith Plumbing"); else (text,)."""
+    parts = [p.strip() for p in _TRADING_AS.split(text)]
+    return tuple(p for p in parts if p) or (text,)

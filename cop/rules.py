@@ -1,0 +1,209 @@
+"""The matching rules: how a personal name and a company name are compared.
+
+Each function returns a `Verdict`, an outcome plus the short stable id of the rule that
+decided it, so that a bank can say why ("initial", "legal-form-missing", "another-real-name").
+`matching.py` applies them to an account's holders; this module knows nothing of accounts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from cop.legal_forms import canonical_business_tokens, split_legal_form
+from cop.names import FAMILY_FIRST_SURNAMES, is_given_name
+from cop.normalise import Token, strip_titles, tokenise
+from cop.tokens import Relation, TypoPolicy, align, merge_compounds, split_initials
+
+
+class Outcome(StrEnum):
+    MATCH = "MATCH"
+    CLOSE_MATCH = "CLOSE_MATCH"
+    NO_MATCH = "NO_MATCH"
+
+
+RANK = {Outcome.NO_MATCH: 0, Outcome.CLOSE_MATCH: 1, Outcome.MATCH: 2}
+PERSONAL, BUSINESS = "personal", "business"
+
+
+@dataclass(frozen=True, slots=True)
+class MatchConfig:
+    """Thresholds a bank may tune; the defaults are the ones the labelled corpus was built on."""
+
+    typos: TypoPolicy = field(default_factory=TypoPolicy)
+    require_anchor: bool = True  # given name or surname must be spelt as held (or a variant)
+
+
+DEFAULT_CONFIG = MatchConfig()
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    outcome: Outcome
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    display: str
+    tokens: tuple[Token, ...]
+    legal_form: str | None
+
+
+def parse_name(display: str, business: bool) -> Parsed:
+    tokens = strip_titles(tokenise(display))
+    texts = tuple(t.text for t in tokens)
+    core, form = split_legal_form(texts, business)
+    if form is not None:
+        keep = len(core)
+        tokens = tokens[:keep] if texts[:keep] == core else tokens[len(tokens) - keep :]
+    return Parsed(display, tokens, form)
+
+
+def looks_personal(tokens: tuple[Token, ...]) -> bool:
+    return 2 <= len(tokens) <= 4 and (is_given_name(tokens[0].text) or len(tokens[0].text) == 1)
+
+
+def joined_equal(a: tuple[Token, ...], b: tuple[Token, ...]) -> bool:
+    return "".join(t.text for t in a) == "".join(t.text for t in b) or "".join(
+        t.alt for t in a
+    ) == "".join(t.alt for t in b)
+
+
+# Words that belong to a surname ("de la Fontaine", "El-Khoury", "Abdel Aziz"): leaving one out
+# changes the surname, unlike leaving out a middle name.
+PARTICLES = frozenset(
+    "al el de del della di da das dos du la le van von der den ter ten zu abd abdul abdel".split()
+)
+
+_CLOSE_RULE = {
+    Relation.INITIAL: "initial",
+    Relation.TYPO: "typo",
+    Relation.NICKNAME: "nickname",
+    Relation.VARIANT: "variant-spelling",
+}
+
+
+def compare_person(
+    held: tuple[Token, ...], entered: tuple[Token, ...], cfg: MatchConfig
+) -> Verdict:
+    """Compare two personal names word by word."""
+    if not held or not entered:
+        return Verdict(Outcome.NO_MATCH, "empty-name")
+    if joined_equal(held, entered):
+        exact = len(held) == len(entered)
+        return Verdict(Outcome.MATCH, "exact" if exact else "spacing")
+    held = merge_compounds(split_initials(held, entered), entered)
+    entered = merge_compounds(split_initials(entered, held), held)
+    al = align(entered, held, cfg.typos)
+    free_e = al.unaligned_entered(len(entered))
+    free_h = al.unaligned_held(len(held))
+    first, last = 0, len(held) - 1
+    if free_e and free_h:
+        if al.has_conflict(len(entered), len(held)):
+            return Verdict(Outcome.NO_MATCH, "another-real-name")
+        if first in free_h:
+            return Verdict(Outcome.NO_MATCH, "different-given-name")
+        return Verdict(Outcome.NO_MATCH, "different-surname" if last in free_h else
+                        "different-name")
+    if len(entered) == 1 and len(held) > 1:
+        return Verdict(Outcome.NO_MATCH, "single-name-only")
+    if first in free_h:
+        middle_used = any(j not in (first, last) for j in al.held)
+        return Verdict(Outcome.NO_MATCH, "middle-name-as-first" if middle_used else
+                        "given-name-missing")
+    close: list[str] = []
+    surname = last
+    if last in free_h and len(held) > 1:
+        # The entered name stops early: fine for "García" of "García López", not for "John
+        # Michael" of "John Michael Smith" (Michael is a given name, the surname is missing).
+        surname = max(al.held)
+        if surname == first or is_given_name(held[surname].text):
+            return Verdict(Outcome.NO_MATCH, "surname-missing")
+        close.append("part-of-double-surname")
+    particles_apply = held[first].text not in FAMILY_FIRST_SURNAMES
+    for j in free_h:
+        if j > surname:
+            continue
+        if held[j].text in PARTICLES and particles_apply:
+            close.append("surname-particle-omitted")
+        elif held[j].joined and j + 1 == surname:
+            close.append("part-of-double-surname")
+    rel_first = al.held[first][1]
+    rel_last = al.held[surname][1]
+    if len(held) > 1 and rel_last is Relation.INITIAL:
+        return Verdict(Outcome.NO_MATCH, "surname-initial-only")
+    anchors = {rel_first, rel_last}
+    if cfg.require_anchor and not anchors & {Relation.EXACT, Relation.VARIANT}:
+        return Verdict(Outcome.NO_MATCH, "no-exact-word")
+    if free_e:
+        if 0 in free_e:
+            return Verdict(Outcome.NO_MATCH, "extra-given-name")
+        close.append("extra-name")
+    weakest = Relation.EXACT
+    for j, (_, relation) in al.held.items():
+        if relation is Relation.INITIAL and j not in (first, surname):
+            continue  # a middle initial that agrees says nothing against the match
+        weakest = min(weakest, relation)
+    if weakest is not Relation.EXACT:
+        close.insert(0, _CLOSE_RULE[weakest])
+    if close:
+        return Verdict(Outcome.CLOSE_MATCH, close[0])
+    if free_h:
+        return Verdict(Outcome.MATCH, "middle-name-omitted")
+    in_order = all(j == i for i, (j, _) in al.pairs.items())
+    return Verdict(Outcome.MATCH, "exact" if in_order else "reordered")
+
+
+def _business_words(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
+    texts = canonical_business_tokens(tuple(t.text for t in tokens))
+    alts = canonical_business_tokens(tuple(t.alt for t in tokens))
+    if len(texts) != len(alts):
+        alts = texts
+    return tuple(Token(t, a) for t, a in zip(texts, alts, strict=True))
+
+
+def compare_business(
+    held: Parsed, entered: Parsed, entered_type: str | None, cfg: MatchConfig
+) -> Verdict:
+    """Compare company names: every word counts, the legal form is compared on its own.
+
+    A person's name given for a company named after them ("John Smith" for "John Smith Ltd",
+    said to be a personal account) names another legal person: the owner, not the company.
+    """
+    h, e = _business_words(held.tokens), _business_words(entered.tokens)
+    if not h or not e:
+        return Verdict(Outcome.NO_MATCH, "empty-name")
+    if (
+        held.legal_form
+        and not entered.legal_form
+        and entered_type == PERSONAL
+        and looks_personal(e)
+    ):
+        return Verdict(Outcome.NO_MATCH, "person-name-for-company")
+    core = _compare_business_core(h, e, cfg)
+    if core.outcome is Outcome.NO_MATCH:
+        return core
+    if held.legal_form == entered.legal_form:
+        return core
+    rule = "legal-form-missing" if not (held.legal_form and entered.legal_form) else (
+        "legal-form-differs")
+    return Verdict(Outcome.CLOSE_MATCH, core.rule if core.outcome is Outcome.CLOSE_MATCH
+                    else rule)
+
+
+def _compare_business_core(h, e, cfg: MatchConfig) -> Verdict:
+    if joined_equal(h, e):
+        return Verdict(Outcome.MATCH, "exact")
+    h2, e2 = merge_compounds(h, e), merge_compounds(e, h)
+    al = align(e2, h2, cfg.typos, names=False)
+    if not al.unaligned_entered(len(e2)) and not al.unaligned_held(len(h2)):
+        relations = {relation for _, relation in al.pairs.values()}
+        if relations == {Relation.EXACT}:
+            in_order = all(j == i for i, (j, _) in al.pairs.items())
+            return Verdict(Outcome.MATCH if in_order else Outcome.CLOSE_MATCH,
+                            "exact" if in_order else "reordered-business-name")
+        return Verdict(Outcome.CLOSE_MATCH, "typo")
+    return Verdict(Outcome.NO_MATCH, "different-business-name")
+
+

@@ -1,0 +1,198 @@
+"""Token relations and alignment: which word of the entered name stands for which held word.
+
+Kept apart from the decision rules in `matching.py` so each stays readable: this module knows
+about words (initials, nicknames, typos), `matching.py` about names (given name, surname,
+legal form, joint holders).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+from rapidfuzz.distance import OSA
+
+from cop.names import are_nicknames, are_variants, is_given_name
+from cop.normalise import Token
+
+
+class Relation(IntEnum):
+    """How one entered word relates to one held word; larger is stronger."""
+
+    NONE = 0
+    INITIAL = 1
+    TYPO = 2
+    NICKNAME = 3
+    VARIANT = 4
+    EXACT = 5
+
+
+@dataclass(frozen=True, slots=True)
+class TypoPolicy:
+    """How many edits a word of a given length may carry and still be the same word."""
+
+    min_length: int = 5
+    max_edits: int = 1
+    two_edits_min_length: int = 8
+    transposition_min_length: int = 4
+
+    def allowed(self, a: str, b: str) -> int:
+        """Edits allowed between `a` and `b`. Two only in long words that start alike: slips
+        rarely hit the first letter, and "Northern"/"Southern" are different words."""
+        shortest = min(len(a), len(b))
+        if shortest >= self.two_edits_min_length and a[0] == b[0]:
+            return max(self.max_edits, 2)
+        if shortest >= self.min_length:
+            return self.max_edits
+        if shortest >= self.transposition_min_length and _is_transposition(a, b):
+            return 1
+        return 0
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    relation: Relation
+    conflict: bool = False  # two different real given names a slip apart (Daniel/Daniela)
+
+
+def _is_transposition(a: str, b: str) -> bool:
+    if len(a) != len(b):
+        return False
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+
+
+def _plural_pair(a: str, b: str) -> bool:
+    """"Farm" and "Farms": in a business name a plural s is a slip, whatever the length."""
+    return min(len(a), len(b)) >= 3 and (a + "s" == b or b + "s" == a)
+
+
+def _forms(token: Token) -> tuple[str, ...]:
+    return (token.text,) if token.text == token.alt else (token.text, token.alt)
+
+
+def relate(entered: Token, held: Token, typos: TypoPolicy, names: bool = True) -> Link:
+    """The strongest relation between two words. `names` enables initials and name tables."""
+    if entered.same(held):
+        return Link(Relation.EXACT)
+    a, b = entered.text, held.text
+    if names and (len(a) == 1 or len(b) == 1):
+        if len(a) == 1 and b.startswith(a) or len(b) == 1 and a.startswith(b):
+            return Link(Relation.INITIAL)
+        return Link(Relation.NONE)
+    conflict = False
+    for x in _forms(entered):
+        for y in _forms(held):
+            if names and are_variants(x, y):
+                return Link(Relation.VARIANT)
+            if names and are_nicknames(x, y):
+                return Link(Relation.NICKNAME)
+    if not names and _plural_pair(a, b):
+        return Link(Relation.TYPO)
+    for x in _forms(entered):
+        for y in _forms(held):
+            distance = OSA.distance(x, y, score_cutoff=2)
+            if distance > 2:
+                continue
+            if is_given_name(x) and is_given_name(y):
+                conflict = True
+                continue
+            if distance <= typos.allowed(x, y):
+                return Link(Relation.TYPO)
+    return Link(Relation.NONE, conflict)
+
+
+def merge_compounds(left: tuple[Token, ...], right: tuple[Token, ...]) -> tuple[Token, ...]:
+    """Join adjacent words of `left` that `right` writes as one ("Al Farsi" / "Alfarsi")."""
+    joined_right = {f for t in right for f in _forms(t)}
+    out: list[Token] = []
+    i = 0
+    while i < len(left):
+        if i + 1 < len(left):
+            text = left[i].text + left[i + 1].text
+            alt = left[i].alt + left[i + 1].alt
+            if (text in joined_right or alt in joined_right) and not any(
+                left[i].same(t) or left[i + 1].same(t) for t in right
+            ):
+                out.append(Token(text, alt))
+                i += 2
+                continue
+        out.append(left[i])
+        i += 1
+    return tuple(out)
+
+
+def _initials_of(word: str, other: tuple[Token, ...]) -> bool:
+    """Whether the letters of `word` are, in order, the initials of words of `other`."""
+    firsts = iter(t.text[0] for t in other if len(t.text) > 1)
+    return all(any(letter == first for first in firsts) for letter in word)
+
+
+def split_initials(tokens: tuple[Token, ...], other: tuple[Token, ...]) -> tuple[Token, ...]:
+    """Read "JA Smith" as "J A Smith" when J and A are the initials of the other name's words.
+
+    Only for a short word that is neither a word of the other name nor a given name ("Md").
+    """
+    if len(tokens) < 2:
+        return tokens
+    out: list[Token] = []
+    for index, token in enumerate(tokens):
+        word = token.text
+        if (
+            index < len(tokens) - 1
+            and 2 <= len(word) <= 3
+            and word.isalpha()
+            and not is_given_name(word)
+            and not any(token.same(t) for t in other)
+            and _initials_of(word, other)
+        ):
+            out.extend(Token(ch, ch) for ch in word)
+        else:
+            out.append(token)
+    return tuple(out)
+
+
+@dataclass(slots=True)
+class Alignment:
+    """A one-to-one pairing of entered words with held words."""
+
+    pairs: dict[int, tuple[int, Relation]]  # entered index -> (held index, relation)
+    held: dict[int, tuple[int, Relation]]  # held index -> (entered index, relation)
+    conflicts: set[tuple[int, int]]
+
+    def has_conflict(self, entered_count: int, held_count: int) -> bool:
+        """Whether a word left unpaired on each side is another real name (Mark/Mary)."""
+        free_e = set(self.unaligned_entered(entered_count))
+        free_h = set(self.unaligned_held(held_count))
+        return any(i in free_e and j in free_h for i, j in self.conflicts)
+
+    def unaligned_entered(self, count: int) -> list[int]:
+        return [i for i in range(count) if i not in self.pairs]
+
+    def unaligned_held(self, count: int) -> list[int]:
+        return [j for j in range(count) if j not in self.held]
+
+
+def align(
+    entered: tuple[Token, ...], held: tuple[Token, ...], typos: TypoPolicy, names: bool = True
+) -> Alignment:
+    """Greedy one-to-one alignment: strongest relations first, then the nearest position."""
+    candidates = []
+    conflicts: set[tuple[int, int]] = set()
+    for i, e in enumerate(entered):
+        for j, h in enumerate(held):
+            link = relate(e, h, typos, names)
+            if link.relation is Relation.NONE:
+                if link.conflict:
+                    conflicts.add((i, j))
+                continue
+            candidates.append((-link.relation, abs(i - j), i, j, link.relation))
+    candidates.sort()
+    pairs: dict[int, tuple[int, Relation]] = {}
+    held_map: dict[int, tuple[int, Relation]] = {}
+    for _, _, i, j, relation in candidates:
+        if i in pairs or j in held_map:
+            continue
+        pairs[i] = (j, relation)
+        held_map[j] = (i, relation)
+    return Alignment(pairs, held_map, conflicts)
