@@ -15,6 +15,7 @@ audit and for tuning. Outcomes:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler
@@ -72,7 +73,8 @@ class _Candidate:
     personal: bool  # compare as a person's name (personal account, or a sole trader's name)
 
 
-def _candidates(holder: Holder) -> list[_Candidate]:
+@lru_cache(maxsize=65536)
+def _candidates(holder: Holder) -> tuple[_Candidate, ...]:
     business = holder.holder_type == BUSINESS
     out: list[_Candidate] = []
     for name in holder.names:
@@ -83,7 +85,7 @@ def _candidates(holder: Holder) -> list[_Candidate]:
             out.append(_Candidate(parsed, not business or sole_trader))
     for name in holder.trading_names:
         out.append(_Candidate(parse_name(name, business), False))
-    return out
+    return tuple(out)
 
 
 def _compare(
@@ -132,24 +134,28 @@ def _joint_parts(entered: str) -> list[str] | None:
 def _decide_name(
     entered: str, holder: Holder, entered_type: str | None, cfg: MatchConfig
 ) -> tuple[Verdict, str | None, dict[str, float]]:
+    """The best verdict over every held name (holders, legal and trading names)."""
     business = holder.holder_type == BUSINESS
-    candidates = _candidates(holder)
-    best: tuple[Verdict, str | None, dict[str, float]] | None = None
-    best_key: tuple[int, float] = (-1, -1.0)
+    best: list[tuple[Verdict, str, str]] = []
+    best_rank = -1
     for part in split_trading_as(entered):
         parsed = parse_name(part, business)
-        for candidate in candidates:
+        for candidate in _candidates(holder):
             verdict = _compare(candidate, parsed, entered_type, cfg)
-            scores = _scores(candidate.parsed.display, part)
-            key = (RANK[verdict.outcome], scores["token_sort_ratio"])
-            if key > best_key:
-                best, best_key = (verdict, candidate.parsed.display, scores), key
-    if best is None:
+            rank = RANK[verdict.outcome]
+            if rank > best_rank:
+                best, best_rank = [], rank
+            if rank == best_rank:
+                best.append((verdict, candidate.parsed.display, part))
+    if not best:
         return Verdict(Outcome.NO_MATCH, "no-holder-name"), None, {}
     joint = None if business else _joint_parts(entered)
-    if joint and best[0].outcome is not Outcome.MATCH:
+    if joint and best[0][0].outcome is not Outcome.MATCH:
         return _decide_joint(joint, holder, entered_type, cfg)
-    return best
+    if len(best) > 1:  # equally good: disclose the held name most like what was typed
+        best.sort(key=lambda b: -fuzz.token_sort_ratio(normalise(b[1]), normalise(b[2])))
+    verdict, held_name, part = best[0]
+    return verdict, held_name, _scores(held_name, part)
 
 
 def _decide_joint(parts, holder, entered_type, cfg):

@@ -139,6 +139,7 @@ def strip_titles(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
     return tokens[start:end]
 
 
+@lru_cache(maxsize=131072)
 def split_trading_as(text: str) -> tuple[str, ...]:
     """"J Smith t/a Smith Plumbing" -> ("J Smith", "Smith Plumbing"); else (text,)."""
     parts = [p.strip() for p in _TRADING_AS.split(text)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 from cop.legal_forms import canonical_business_tokens, split_legal_form
 from cop.names import FAMILY_FIRST_SURNAMES, is_given_name
@@ -50,6 +51,7 @@ class Parsed:
     legal_form: str | None
 
 
+@lru_cache(maxsize=131072)
 def parse_name(display: str, business: bool) -> Parsed:
     tokens = strip_titles(tokenise(display))
     texts = tuple(t.text for t in tokens)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
@@ -71,6 +72,7 @@ def _forms(token: Token) -> tuple[str, ...]:
     return (token.text,) if token.text == token.alt else (token.text, token.alt)
 
 
+@lru_cache(maxsize=262144)
 def relate(entered: Token, held: Token, typos: TypoPolicy, names: bool = True) -> Link:
     """The strongest relation between two words. `names` enables initials and name tables."""
     if entered.same(held):
