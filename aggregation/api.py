@@ -18,7 +18,7 @@ from flask_smorest import Blueprint
 
 from aggregation import schemas
 from aggregation.breaker import BankBreakers
-from aggregation.cache import Allowance, BalanceCache
+from aggregation.cache import Allowance, BalanceCache, ConsentSnapshots
 from aggregation.fanout import FanOut
 from aggregation.service import Aggregate, Aggregator, Caller, ConnectorReader
 from auth.resource import current_access, require_token
@@ -55,6 +55,8 @@ def build_aggregator(app) -> Aggregator:
                               open_seconds=float(config.get("AGGREGATION_BREAKER_OPEN", 30))),
         cache=BalanceCache(kv, fresh_seconds=float(config.get("AGGREGATION_CACHE_SECONDS", 30))),
         allowance=Allowance(kv),
+        snapshots=ConsentSnapshots(
+            kv, seconds=float(config.get("AGGREGATION_CONSENT_SNAPSHOT_SECONDS", 5))),
         reader_for=_readers(app),
         consent_adapters=app.extensions["consent"],
         id_key=_id_key(config.get("AGGREGATION_ID_KEY"), app.instance_path),
@@ -107,7 +109,7 @@ def _connector(app, bank_id: str):
         if callable(member):
             try:
                 return member(bank_id)
-            except (KeyError, LookupError):
+            except (KeyError, LookupError, ValueError):  # RegistryError: unknown bank
                 return None
     return getattr(_bank(app, bank_id), "connector", None)
 
@@ -120,7 +122,10 @@ def _frequency(app, bank_id: str) -> int:
 def _bank(app, bank_id: str) -> Any:
     registry = app.extensions.get("banks")
     get = getattr(registry, "get", None)
-    return get(bank_id) if callable(get) else None
+    try:
+        return get(bank_id) if callable(get) else None
+    except (KeyError, ValueError):  # RegistryError: unknown bank
+        return None
 
 
 def caller() -> Caller:

@@ -146,3 +146,34 @@ class Allowance:
 
     def used(self, consent_id: str, account_id: str) -> int:
         return int(self.client.get(self._keys(consent_id, [account_id])[0]) or 0)
+
+
+class ConsentSnapshots:
+    """What a cached read needs to know about a consent (owner, permissions, expiry, banks and
+    their accounts; never tokens), kept for a few seconds so a read served from the cache
+    costs no consent queries. Safe because revocation does not rely on it: revoking a consent
+    revokes its access tokens, which the token check sees on the next call; expiry is checked
+    against the snapshot's own ExpirationDateTime; and this service drops a snapshot whenever
+    it changes a bank link itself."""
+
+    PREFIX = "agg:consent:"
+
+    def __init__(self, client: redis.Redis, *, seconds: float = 5.0) -> None:
+        self.client = client
+        self.ms = int(seconds * 1000)
+
+    def get(self, consent_id: str) -> dict[str, Any] | None:
+        if self.ms <= 0:
+            return None
+        raw = self.client.get(self.PREFIX + consent_id)
+        try:
+            return json.loads(raw) if raw is not None else None
+        except ValueError:
+            return None
+
+    def put(self, consent_id: str, snapshot: dict[str, Any]) -> None:
+        if self.ms > 0:
+            self.client.set(self.PREFIX + consent_id, json.dumps(snapshot), px=self.ms)
+
+    def drop(self, consent_id: str) -> None:
+        self.client.delete(self.PREFIX + consent_id)

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from aggregation.breaker import Admission, BankBreakers
-from aggregation.cache import Allowance, BalanceCache, Cached
+from aggregation.cache import Allowance, BalanceCache, Cached, ConsentSnapshots
 from aggregation.connectors.base import BankAccess, BankConnector
 from aggregation.connectors.errors import BankUnauthorised, ConsentGone, TokenExpired
 from aggregation.domain import Account, Balance, iso_utc
@@ -32,12 +32,15 @@ from aggregation.fanout import Deadline, FanOut, Outcome, Status
 from aggregation.totals import CurrencyTotal, balance_lines, totals
 from consent import service as consent_service
 from core.errors import Problem
+from core.logging import get_logger
 
 READ_BALANCES = "ReadBalances"
 ACCOUNT_PERMISSIONS = frozenset({"ReadAccountsBasic", "ReadAccountsDetail"})
 CONSENT_MISMATCH = "U008"  # UK.OBIE.Resource.ConsentMismatch
 NOT_FOUND = "U011"  # UK.OBIE.Resource.NotFound
 HEALTH = {Status.OK: True, Status.TIMEOUT: False, Status.ERROR: False}
+
+log = get_logger("aggregation.service")
 
 
 def ob_problem(detail: str, code: str, path: str | None, **kwargs) -> Problem:
@@ -102,6 +105,37 @@ class BankReport:
     accounts: list[dict[str, Any]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class LinkView:
+    """A bank link as a cached read sees it: no tokens (they are read when a bank is called)."""
+
+    bank_id: str
+    accounts: tuple[str, ...]
+    reauthentication_required: bool
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    consent_id: str
+    client_id: str
+    permissions: frozenset[str]
+    expiration_at: dt.datetime | None
+    links: tuple[LinkView, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"client_id": self.client_id, "permissions": sorted(self.permissions),
+                "expiration_at": self.expiration_at.isoformat() if self.expiration_at else None,
+                "links": [[v.bank_id, list(v.accounts), v.reauthentication_required]
+                          for v in self.links]}
+
+    @classmethod
+    def from_json(cls, consent_id: str, data: dict[str, Any]) -> ConsentView:
+        expiry = data["expiration_at"]
+        return cls(consent_id, data["client_id"], frozenset(data["permissions"]),
+                   dt.datetime.fromisoformat(expiry) if expiry else None,
+                   tuple(LinkView(b, tuple(a), r) for b, a, r in data["links"]))
+
+
 @dataclass
 class Aggregate:
     accounts: list[dict[str, Any]]
@@ -115,6 +149,7 @@ class Aggregator:
 
     def __init__(self, *, fanout: FanOut, breakers: BankBreakers, cache: BalanceCache,
                  allowance: Allowance, reader_for: Callable[[str], BankReader | None],
+                 snapshots: ConsentSnapshots,
                  consent_adapters: Any, id_key: bytes, deadline_seconds: float = 2.0,
                  frequency_per_day: Callable[[str], int] = lambda _bank: 4,
                  planned_downtime: Callable[[Session, str, dt.datetime], bool] | None = None,
@@ -123,6 +158,7 @@ class Aggregator:
                  retry_after_default: float = 30.0) -> None:
         self.fanout, self.breakers, self.cache, self.allowance = fanout, breakers, cache, allowance
         self.reader_for = reader_for
+        self.snapshots = snapshots
         self.consent_adapters = consent_adapters
         self.id_key = id_key
         self.deadline_seconds = deadline_seconds
@@ -141,22 +177,20 @@ class Aggregator:
     # -- the use case ---------------------------------------------------------------------
     def read(self, session: Session, caller: Caller, *, balances: bool,
              account_id: str | None = None) -> Aggregate:
-        consent = consent_service.get_authorised_consent(session, caller.consent_id or "",
-                                                         caller.client_id)
-        permissions = set(consent.permissions)
+        now = self.utcnow()
+        consent = self._consent(session, caller, now)
+        permissions = consent.permissions
         if balances:
             _require(READ_BALANCES in permissions, READ_BALANCES)
         else:
             _require(bool(permissions & ACCOUNT_PERMISSIONS), "ReadAccountsBasic")
-        links = consent_service.bank_links(session, consent.id, adapters=self.consent_adapters)
-        cid = consent.id
+        cid, links = consent.consent_id, list(consent.links)
         cached = self.cache.read_links([(cid, link.bank_id) for link in links])
         if account_id is not None:
             links = [link for link in links if self._holds(cid, link, cached, account_id)]
             if not links:
                 raise ob_problem("No account with this AccountId under the consent.",
                                  NOT_FOUND, "AccountId", slug="not-found")
-        now = self.utcnow()
         reports = {link.bank_id: BankReport(link.bank_id, Status.OK) for link in links}
         to_call = self._triage(session, caller, links, cached, reports, balances, now)
         self._call(session, caller, cid, to_call, cached, reports, balances)
@@ -170,6 +204,25 @@ class Aggregator:
         return Aggregate(accounts, [reports[b] for b in sorted(reports)],
                          totals(balance_lines(accounts)) if balances else [],
                          detail="ReadAccountsDetail" in permissions)
+
+    def _consent(self, session: Session, caller: Caller, now: dt.datetime) -> ConsentView:
+        """The consent from its snapshot when one is fresh and still unexpired, else from the
+        consent service (which refuses it with the OB code unless it is AUTH)."""
+        cid = caller.consent_id or ""
+        data = self.snapshots.get(cid)
+        if data is not None:
+            view = ConsentView.from_json(cid, data)
+            if view.client_id == caller.client_id and (
+                    view.expiration_at is None or now < view.expiration_at):
+                return view
+        consent = consent_service.get_authorised_consent(session, cid, caller.client_id)
+        links = consent_service.bank_links(session, cid, adapters=self.consent_adapters)
+        view = ConsentView(cid, consent.client_id, frozenset(consent.permissions),
+                           consent.expiration_at,
+                           tuple(LinkView(link.bank_id, tuple(link.accounts),
+                                          link.reauthentication_required) for link in links))
+        self.snapshots.put(cid, view.to_json())
+        return view
 
     def _holds(self, cid, link, cached, account_id) -> bool:
         known = {self.account_id(cid, link.bank_id, a) for a in link.accounts}
@@ -189,7 +242,7 @@ class Aggregator:
             elif usable and len(usable) == len(entries) and all(
                     e.is_fresh(now, fresh_for) for e in usable):
                 self._settle(reports, link.bank_id, Status.CACHED, usable)
-            elif self.planned_downtime and self.planned_downtime(session, link.bank_id, now):
+            elif self._under_downtime(session, link.bank_id, now):
                 self._settle(reports, link.bank_id, Status.PLANNED_DOWNTIME, usable,
                              "PlannedDowntime")
             else:
@@ -224,6 +277,28 @@ class Aggregator:
                 to_call.append(link)
         return to_call
 
+    def _under_downtime(self, session: Session, bank_id: str, now: dt.datetime) -> bool:
+        """Asks the status package, in a transaction of its own (so a read it begins never
+        swallows the audit write that follows); if it cannot answer, the bank is called."""
+        if self.planned_downtime is None:
+            return False
+        try:
+            if session.in_transaction():
+                return bool(self.planned_downtime(session, bank_id, now))
+            with session.begin():
+                return bool(self.planned_downtime(session, bank_id, now))
+        except Exception as exc:  # noqa: BLE001 - availability data must not fail a read
+            log.warning("planned_downtime_unavailable", bank_id=bank_id,
+                        error_type=type(exc).__name__)
+            return False
+
+    def _report_call(self, bank_id: str, outcome: Outcome) -> None:
+        try:
+            self.record_call(bank_id, outcome.ok, outcome.latency_ms or 0.0)
+        except Exception as exc:  # noqa: BLE001 - measuring must not fail a read
+            log.warning("record_bank_call_failed", bank_id=bank_id,
+                        error_type=type(exc).__name__)
+
     @staticmethod
     def _settle(reports, bank_id, status, entries: list[Cached], error_type=None,
                 retry_after=None) -> None:
@@ -233,9 +308,12 @@ class Aggregator:
         report.source = "cache" if entries else "none"
         report.fetched_at = min((e.fetched_at for e in entries), default=None)
 
-    def _call(self, session, caller, cid, links, cached, reports, balances) -> None:
-        if not links:
+    def _call(self, session, caller, cid, views, cached, reports, balances) -> None:
+        if not views:
             return
+        full = {link.bank_id: link for link in consent_service.bank_links(
+            session, cid, adapters=self.consent_adapters)}
+        links = [full[v.bank_id] for v in views if v.bank_id in full]
         calls = {link.bank_id: _bind(self.reader_for(link.bank_id), link, caller.psu_ip,
                                      balances) for link in links}
         outcomes = self.fanout.run(calls, Deadline(self.deadline_seconds))
@@ -245,7 +323,7 @@ class Aggregator:
         writes, stamps = {}, {}
         for bank_id, outcome in outcomes.items():
             if self.record_call is not None and outcome.status in HEALTH:
-                self.record_call(bank_id, outcome.ok, outcome.latency_ms or 0.0)
+                self._report_call(bank_id, outcome)
             if outcome.ok:
                 writes[(cid, bank_id)] = self._store_live(session, cid, by_bank[bank_id],
                                                           outcome, reports[bank_id])
@@ -273,6 +351,7 @@ class Aggregator:
                 session, cid, bank_id, reason=outcome.error_type or "consent gone at bank",
                 adapters=self.consent_adapters)
             self.cache.forget([(cid, bank_id)])
+            self.snapshots.drop(cid)
             entries = []
         elif outcome.status is Status.RATE_LIMITED:
             self.breakers.defer(f"{bank_id}:{cid}", outcome.retry_after

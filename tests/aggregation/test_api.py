@@ -131,7 +131,8 @@ class Setup:
 
 def authorise(app, make_tpp, make_psu, bank_ids, permissions=("ReadAccountsDetail",
                                                               "ReadBalances"),
-              accounts=None, username="alice") -> Setup:
+              accounts=None, username="alice",
+              expiration="2099-01-01T00:00:00Z") -> Setup:
     from aggregation.service import ConnectorReader
 
     accounts = accounts or {b: standard_accounts(b) for b in bank_ids}
@@ -141,7 +142,7 @@ def authorise(app, make_tpp, make_psu, bank_ids, permissions=("ReadAccountsDetai
     make_psu(username)
     created = tpp.request("POST", "/account-access-consents", scope="accounts", json={
         "Data": {"Permissions": list(permissions),
-                 "ExpirationDateTime": "2099-01-01T00:00:00Z"}, "Risk": {}})
+                 "ExpirationDateTime": expiration}, "Risk": {}})
     assert created.status_code == 201, created.get_json()
     consent_id = created.get_json()["Data"]["ConsentId"]
     tokens = tpp.authorize(username, PSU_PASSWORD, "accounts", rar(consent_id),
@@ -269,14 +270,18 @@ def test_revoked_consent_is_refused_with_the_ob_code(three_banks):
         assert resp.get_json()["Errors"][0]["ErrorCode"] == "U009"
 
 
-def test_expired_consent_is_refused_with_the_ob_code(three_banks, agg_app):
+def test_expired_consent_is_refused_with_the_ob_code(agg_app, make_tpp, make_psu):
     import time_machine
 
-    with time_machine.travel(dt.datetime(2099, 1, 2, tzinfo=dt.UTC), tick=True):
-        resp = three_banks.get("/balances")
-    assert resp.status_code in (401, 403)
-    if resp.status_code == 403:
-        assert resp.get_json()["Errors"][0]["ErrorCode"] == "U009"
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=90)
+    setup = authorise(agg_app, make_tpp, make_psu, ["alpha"],
+                      expiration=soon.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    assert setup.get("/balances").status_code == 200  # and a consent snapshot is cached
+    with time_machine.travel(soon + dt.timedelta(seconds=30), tick=True):
+        resp = setup.get("/balances")
+    assert resp.status_code == 403, resp.get_json()
+    assert resp.get_json()["Errors"][0]["ErrorCode"] == "U009"
+    assert resp.get_json()["type"] == "/problems/consent-expired"
 
 
 def test_a_client_credentials_token_is_refused(three_banks):
