@@ -1,0 +1,167 @@
+"""Berlin Group NextGenPSD2 1.3.x AIS connector (OAuth2 SCA approach).
+
+Flow: `POST /v1/consents` (with `PSU-IP-Address`, as the PSU is present) answers `received` and
+a `scaOAuth` link; the PSU authorises at the bank's OAuth server with `scope=AIS:<consentId>`
+and PKCE S256; the code becomes the PSU's tokens. Data calls carry `X-Request-ID`,
+`Consent-ID` and the bearer token; PSU-present reads carry `PSU-IP-Address`, others count
+against `frequencyPerDay`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from urllib.parse import quote
+
+import httpx
+
+from aggregation.connectors import bg_mapping
+from aggregation.connectors.base import (
+    AuthorisationRedirect,
+    BankAccess,
+    BankConsent,
+    ConsentRequest,
+    TokenSet,
+    psu_ip_for,
+)
+from aggregation.connectors.client_auth import ClientAuth
+from aggregation.connectors.errors import (
+    BankError,
+    BankRejected,
+    BankServerError,
+    BankUnauthorised,
+    ConsentGone,
+    RateLimited,
+    TokenExpired,
+)
+from aggregation.connectors.oauth import OAuthClient, utcnow
+from aggregation.connectors.transport import Transport, interaction_id, retry_after
+from aggregation.domain import Account, Balance
+
+CONSENT_GONE = {"CONSENT_INVALID": "consent_revoked", "CONSENT_EXPIRED": "consent_expired",
+                "CONSENT_UNKNOWN": "consent_unknown"}
+TOKEN_DEAD = ("TOKEN_EXPIRED", "TOKEN_INVALID", "TOKEN_UNKNOWN")
+MAX_DATE = "9999-12-31"
+
+
+def access_for(permissions: tuple[str, ...]) -> dict:
+    """OB permissions → a bank-offered BG `access` (empty lists: the PSU picks the accounts)."""
+    access: dict = {}
+    if any(p.startswith("ReadAccounts") for p in permissions):
+        access["accounts"] = []
+    if "ReadBalances" in permissions:
+        access["balances"] = []
+    if any(p.startswith("ReadTransactions") for p in permissions):
+        access["transactions"] = []
+    return access
+
+
+class BerlinGroupConnector:
+    standard = "berlin-group-1.3"
+
+    def __init__(self, bank, client: httpx.Client, auth: ClientAuth, *,
+                 clock: Callable[[], dt.datetime] = utcnow) -> None:
+        self.bank = bank
+        self.bank_id = bank.id
+        self.api = bank.api_url.rstrip("/")
+        self.transport = Transport(bank.id, client, connect=bank.connect_timeout,
+                                   read=bank.read_timeout)
+        self.oauth = OAuthClient(bank.id, self.transport, auth, auth_url=bank.auth_url,
+                                 token_url=bank.token_url, clock=clock)
+
+    def create_consent(self, request: ConsentRequest) -> BankConsent:
+        body = {
+            "access": access_for(request.permissions),
+            "recurringIndicator": request.recurring,
+            "validUntil": request.expires_at.date().isoformat() if request.expires_at
+            else MAX_DATE,
+            "frequencyPerDay": request.frequency_per_day if request.recurring else 1,
+            "combinedServiceIndicator": False,
+        }
+        headers = {"TPP-Redirect-Preferred": "true"}
+        response = self._call("POST", "/v1/consents", headers, json_body=body, expect=201,
+                              psu_ip=request.psu_ip)
+        return bg_mapping.consent(self.bank_id, self.transport.json(response),
+                                  frequency_per_day=body["frequencyPerDay"])
+
+    def get_consent(self, consent_id: str) -> BankConsent:
+        response = self._call("GET", f"/v1/consents/{quote(consent_id, safe='')}", {})
+        return bg_mapping.consent(self.bank_id, self.transport.json(response),
+                                  consent_id=consent_id)
+
+    def authorisation_redirect(self, consent_id: str, *, redirect_uri: str,
+                               state: str) -> AuthorisationRedirect:
+        return self.oauth.redirect({"scope": f"AIS:{consent_id}"}, redirect_uri=redirect_uri,
+                                   state=state)
+
+    def exchange_code(self, code: str, *, redirect_uri: str, code_verifier: str) -> TokenSet:
+        return self.oauth.exchange_code(code, redirect_uri=redirect_uri,
+                                        code_verifier=code_verifier)
+
+    def refresh(self, refresh_token: str) -> TokenSet:
+        return self.oauth.refresh(refresh_token)
+
+    def delete_consent(self, consent_id: str, *, access_token: str | None = None) -> None:
+        headers = {"Authorization": f"Bearer {access_token}"} if access_token else {}
+        try:
+            self._call("DELETE", f"/v1/consents/{quote(consent_id, safe='')}", headers,
+                       expect=204)
+        except ConsentGone:
+            return
+
+    def list_accounts(self, access: BankAccess, *, psu_present: bool = False,
+                      psu_ip: str | None = None, timeout: float | None = None) -> list[Account]:
+        response = self._call("GET", "/v1/accounts", self._data_headers(access),
+                              psu_ip=psu_ip_for(self.bank_id, psu_present, psu_ip),
+                              timeout=timeout)
+        return bg_mapping.accounts(self.bank_id, self.transport.json(response))
+
+    def read_balances(self, access: BankAccess, account_id: str, *, psu_present: bool = False,
+                      psu_ip: str | None = None, timeout: float | None = None) -> list[Balance]:
+        response = self._call("GET", f"/v1/accounts/{quote(account_id, safe='')}/balances",
+                              self._data_headers(access),
+                              psu_ip=psu_ip_for(self.bank_id, psu_present, psu_ip),
+                              timeout=timeout)
+        return bg_mapping.balances(self.bank_id, self.transport.json(response), account_id)
+
+    @staticmethod
+    def _data_headers(access: BankAccess) -> dict[str, str]:
+        return {"Consent-ID": access.consent_id, "Authorization": f"Bearer {access.access_token}"}
+
+    def _call(self, method: str, path: str, headers: dict[str, str], *, json_body=None,
+              expect: int = 200, psu_ip: str | None = None,
+              timeout: float | None = None) -> httpx.Response:
+        headers = {"X-Request-ID": interaction_id(), "Accept": "application/json", **headers}
+        if psu_ip:
+            headers["PSU-IP-Address"] = psu_ip
+        response = self.transport.send(method, self.api + path, headers=headers,
+                                       json_body=json_body, timeout=timeout)
+        if response.status_code == expect:
+            return response
+        raise self._error(response)
+
+    def _error(self, response: httpx.Response) -> BankError:
+        status = response.status_code
+        codes = _tpp_codes(self.transport.maybe_json(response)) if status < 500 else []
+        gone = [CONSENT_GONE[c] for c in codes if c in CONSENT_GONE]
+        if gone:
+            return ConsentGone(self.bank_id, gone[0], " ".join(codes))
+        if status == 429:
+            return RateLimited(self.bank_id, detail=" ".join(codes),
+                               retry_after=retry_after(response))
+        if status >= 500:
+            return BankServerError(self.bank_id, detail=str(status),
+                                   retry_after=retry_after(response))
+        if status == 401:
+            if any(c in TOKEN_DEAD for c in codes):
+                return TokenExpired(self.bank_id, detail=" ".join(codes))
+            return BankUnauthorised(self.bank_id, detail=" ".join(codes) or "401")
+        return BankRejected(self.bank_id, detail=f"{status} {' '.join(codes)}".strip())
+
+
+def _tpp_codes(body: object) -> list[str]:
+    """`code`s of `tppMessages[]`, tolerating anything else."""
+    if not isinstance(body, dict) or not isinstance(body.get("tppMessages"), list):
+        return []
+    return [str(m["code"]) for m in body["tppMessages"]
+            if isinstance(m, dict) and isinstance(m.get("code"), str)]

@@ -1,0 +1,170 @@
+"""UK Open Banking Read/Write v4.0 AIS connector.
+
+Flow: a client-credentials token (scope `accounts`) creates `/account-access-consents`; the PSU
+authorises at the bank (authorise URL names the consent as `openbanking_intent_id`, PKCE S256);
+the code becomes the PSU's tokens; `/accounts` and `/accounts/{AccountId}/balances` are read
+with them. PSU-present reads carry `x-fapi-customer-ip-address`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from urllib.parse import quote
+
+import httpx
+
+from aggregation.connectors import ob_mapping
+from aggregation.connectors.base import (
+    AuthorisationRedirect,
+    BankAccess,
+    BankConsent,
+    ConsentRequest,
+    TokenSet,
+    psu_ip_for,
+)
+from aggregation.connectors.client_auth import ClientAuth
+from aggregation.connectors.errors import (
+    BankError,
+    BankRejected,
+    BankServerError,
+    BankUnauthorised,
+    ConsentGone,
+    RateLimited,
+    TokenExpired,
+)
+from aggregation.connectors.oauth import OAuthClient, utcnow
+from aggregation.connectors.transport import Transport, interaction_id, retry_after
+from aggregation.domain import Account, Balance, iso_utc
+
+CONSENT_GONE_CODES = {"U009": "consent_invalid", "U028": "reauthenticate"}
+
+
+class ObUkConnector:
+    standard = "ob-uk-4.0"
+
+    def __init__(self, bank, client: httpx.Client, auth: ClientAuth, *,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.bank = bank
+        self.bank_id = bank.id
+        self.api = bank.api_url.rstrip("/")
+        self.transport = Transport(bank.id, client, connect=bank.connect_timeout,
+                                   read=bank.read_timeout)
+        self.oauth = OAuthClient(bank.id, self.transport, auth, auth_url=bank.auth_url,
+                                 token_url=bank.token_url, clock=clock)
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._client_token: TokenSet | None = None
+
+    # consent and OAuth -----------------------------------------------------------------------
+
+    def create_consent(self, request: ConsentRequest) -> BankConsent:
+        data: dict = {"Permissions": list(request.permissions)}
+        for key, value in (("ExpirationDateTime", request.expires_at),
+                           ("TransactionFromDateTime", request.transaction_from),
+                           ("TransactionToDateTime", request.transaction_to)):
+            if value is not None:
+                data[key] = iso_utc(value)
+        response = self._call("POST", "/account-access-consents", self._client_bearer(),
+                              json_body={"Data": data, "Risk": {}}, expect=201,
+                              psu_ip=request.psu_ip)
+        return ob_mapping.consent(self.bank_id, self.transport.json(response))
+
+    def get_consent(self, consent_id: str) -> BankConsent:
+        response = self._call("GET", f"/account-access-consents/{quote(consent_id, safe='')}",
+                              self._client_bearer())
+        return ob_mapping.consent(self.bank_id, self.transport.json(response))
+
+    def authorisation_redirect(self, consent_id: str, *, redirect_uri: str,
+                               state: str) -> AuthorisationRedirect:
+        return self.oauth.redirect({"scope": f"openid {self.bank.scope}",
+                                    "openbanking_intent_id": consent_id},
+                                   redirect_uri=redirect_uri, state=state)
+
+    def exchange_code(self, code: str, *, redirect_uri: str, code_verifier: str) -> TokenSet:
+        return self.oauth.exchange_code(code, redirect_uri=redirect_uri,
+                                        code_verifier=code_verifier)
+
+    def refresh(self, refresh_token: str) -> TokenSet:
+        return self.oauth.refresh(refresh_token)
+
+    def delete_consent(self, consent_id: str, *, access_token: str | None = None) -> None:
+        try:
+            self._call("DELETE", f"/account-access-consents/{quote(consent_id, safe='')}",
+                       self._client_bearer(), expect=204)
+        except ConsentGone:
+            return  # already revoked or expired at the bank: nothing left to delete
+
+    # data --------------------------------------------------------------------------------------
+
+    def list_accounts(self, access: BankAccess, *, psu_present: bool = False,
+                      psu_ip: str | None = None, timeout: float | None = None) -> list[Account]:
+        response = self._call("GET", "/accounts", access.access_token,
+                              psu_ip=psu_ip_for(self.bank_id, psu_present, psu_ip),
+                              timeout=timeout)
+        return ob_mapping.accounts(self.bank_id, self.transport.json(response))
+
+    def read_balances(self, access: BankAccess, account_id: str, *, psu_present: bool = False,
+                      psu_ip: str | None = None, timeout: float | None = None) -> list[Balance]:
+        response = self._call("GET", f"/accounts/{quote(account_id, safe='')}/balances",
+                              access.access_token,
+                              psu_ip=psu_ip_for(self.bank_id, psu_present, psu_ip),
+                              timeout=timeout)
+        return ob_mapping.balances(self.bank_id, self.transport.json(response))
+
+    # plumbing ----------------------------------------------------------------------------------
+
+    def _client_bearer(self) -> str:
+        """A client-credentials token, reused until a minute before it expires."""
+        with self._lock:
+            token = self._client_token
+            fresh = token is not None and (token.expires_at is None or
+                                           token.expires_at - timedelta(seconds=60) > self.clock())
+            if not fresh:
+                self._client_token = token = self.oauth.client_credentials(self.bank.scope)
+            return token.access_token
+
+    def _call(self, method: str, path: str, token: str, *, json_body=None, expect: int = 200,
+              psu_ip: str | None = None, timeout: float | None = None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json",
+                   "x-fapi-interaction-id": interaction_id()}
+        if psu_ip:
+            headers["x-fapi-customer-ip-address"] = psu_ip
+        response = self.transport.send(method, self.api + path, headers=headers,
+                                       json_body=json_body, timeout=timeout)
+        if response.status_code == expect:
+            return response
+        if response.status_code == 401 and token is not None and self._client_token \
+                and token == self._client_token.access_token:
+            with self._lock:
+                self._client_token = None  # our client token died early: fetch a new one next
+        raise self._error(response)
+
+    def _error(self, response: httpx.Response) -> BankError:
+        status = response.status_code
+        if status == 429:
+            return RateLimited(self.bank_id, retry_after=retry_after(response))
+        if status >= 500:
+            return BankServerError(self.bank_id, detail=str(status),
+                                   retry_after=retry_after(response))
+        if status == 401:
+            challenge = response.headers.get("www-authenticate", "")
+            if "invalid_token" in challenge:
+                return TokenExpired(self.bank_id, detail="401 invalid_token")
+            return BankUnauthorised(self.bank_id, detail="401")
+        codes = _error_codes(self.transport.maybe_json(response))
+        gone = [CONSENT_GONE_CODES[c] for c in codes if c in CONSENT_GONE_CODES]
+        if status in (400, 403) and gone:
+            return ConsentGone(self.bank_id, "consent_gone", gone[0])
+        if status in (200, 201, 204):
+            return BankRejected(self.bank_id, "unexpected_status", str(status))
+        return BankRejected(self.bank_id, detail=f"{status} {' '.join(codes)}".strip())
+
+
+def _error_codes(body: object) -> list[str]:
+    """`ErrorCode`s of an OBErrorResponse1, tolerating anything else."""
+    if not isinstance(body, dict) or not isinstance(body.get("Errors"), list):
+        return []
+    return [str(e["ErrorCode"]) for e in body["Errors"]
+            if isinstance(e, dict) and isinstance(e.get("ErrorCode"), str)]

@@ -1,0 +1,103 @@
+"""HTTP towards banks: one pooled `httpx.Client` per TLS identity, explicit timeouts, and every
+transport failure turned into a typed `BankError`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import ssl
+import uuid
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from aggregation.connectors.errors import BadPayload, BankTimeout, BankUnreachable
+
+JSON_TYPES = ("application/json",)
+
+
+def make_http_client(*, ssl_context: ssl.SSLContext | None = None, connect: float = 2.0,
+                     read: float = 5.0, max_connections: int = 100) -> httpx.Client:
+    """A pooled client. Banks without mutual TLS share one; each mTLS identity has its own
+    (the client certificate lives in the SSL context)."""
+    return httpx.Client(
+        timeout=httpx.Timeout(connect=connect, read=read, write=read, pool=connect),
+        limits=httpx.Limits(max_connections=max_connections,
+                            max_keepalive_connections=max_connections // 2),
+        verify=ssl_context if ssl_context is not None else True,
+        follow_redirects=False,
+        headers={"User-Agent": "obhub-connector/1.0"},
+    )
+
+
+def mtls_context(cert_file: str, key_file: str, ca_file: str | None = None) -> ssl.SSLContext:
+    """Client-certificate TLS towards a bank that asks for it (RFC 8705 / QWAC)."""
+    context = ssl.create_default_context(cafile=ca_file)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert_file, key_file)
+    return context
+
+
+class Transport:
+    def __init__(self, bank_id: str, client: httpx.Client, *, connect: float = 2.0,
+                 read: float = 5.0) -> None:
+        self.bank_id = bank_id
+        self.client = client
+        self.connect = connect
+        self.read = read
+
+    def timeout(self, cap: float | None) -> httpx.Timeout:
+        read = self.read if cap is None else max(0.001, min(self.read, cap))
+        connect = min(self.connect, read)
+        return httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
+
+    def send(self, method: str, url: str, *, headers: dict[str, str] | None = None,
+             json_body: Any = None, form: dict[str, str] | None = None,
+             timeout: float | None = None) -> httpx.Response:
+        try:
+            return self.client.request(method, url, headers=headers, json=json_body, data=form,
+                                       timeout=self.timeout(timeout))
+        except httpx.TimeoutException as exc:
+            raise BankTimeout(self.bank_id, detail=type(exc).__name__) from exc
+        except httpx.ConnectError as exc:
+            raise BankUnreachable(self.bank_id, detail="connect failed") from exc
+        except (httpx.HTTPError, ssl.SSLError, OSError) as exc:
+            raise BankUnreachable(self.bank_id, "transport_error", type(exc).__name__) from exc
+
+    def json(self, response: httpx.Response) -> Any:
+        """The body as JSON, or BadPayload for a wrong content type or broken JSON."""
+        mimetype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if not (mimetype in JSON_TYPES or mimetype.endswith("+json")):
+            raise BadPayload(self.bank_id, "wrong_content_type", mimetype or "none")
+        try:
+            return json.loads(response.content)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadPayload(self.bank_id, "malformed_json", type(exc).__name__) from exc
+
+    def maybe_json(self, response: httpx.Response) -> Any:
+        """An error body when there is a readable one, else None (errors may have no body)."""
+        try:
+            return self.json(response)
+        except BadPayload:
+            return None
+
+
+def interaction_id() -> str:
+    return str(uuid.uuid4())
+
+
+def retry_after(response: httpx.Response, now: dt.datetime | None = None) -> float | None:
+    """Seconds from a `Retry-After` header: delta-seconds or an HTTP-date."""
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    now = now or dt.datetime.now(dt.UTC)
+    return max(0.0, (moment - now).total_seconds()) if moment.tzinfo else None

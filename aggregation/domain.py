@@ -1,0 +1,230 @@
+"""The normalised account-information model every bank connector returns. Stdlib only.
+
+- Money is an exact `Decimal` with an ISO 4217 currency; it serialises its amount as a string.
+- A balance's amount is signed: negative means the account is overdrawn (debit). Zero is credit,
+  as both UK Open Banking and Berlin Group read it.
+- One balance-type vocabulary (`BalanceType`). The three vocabularies banks speak (OB v3.1 names,
+  OB v4.0 ISO codes, Berlin Group camelCase) are mapped to it in `connectors/vocabulary.py`.
+- Credit lines are kept beside a balance, never folded into it: `Balance.own_funds` removes an
+  included credit line so an overdraft limit is not shown as the customer's money.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
+# Active ISO 4217 alphabetic codes (funds and precious-metal codes included, as banks quote them).
+ISO_4217 = frozenset("""
+AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN BWP
+BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB
+EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY
+KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR
+MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB
+RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD
+TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XCG
+XDR XOF XPD XPF XPT XSU XUA YER ZAR ZMW ZWG ZWL
+""".split())
+
+
+class InvalidMoney(ValueError):
+    """An amount that is not a finite decimal, or a currency that is not ISO 4217."""
+
+
+def is_currency(code: object) -> bool:
+    return isinstance(code, str) and code in ISO_4217
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.amount, Decimal) or not self.amount.is_finite():
+            raise InvalidMoney("amount must be a finite Decimal")
+        if not is_currency(self.currency):
+            raise InvalidMoney(f"not an ISO 4217 currency: {self.currency!r}")
+
+    @classmethod
+    def of(cls, amount: str | int | Decimal, currency: str) -> Money:
+        """From a decimal string (never a float: binary fractions are not money)."""
+        if isinstance(amount, bool) or not isinstance(amount, str | int | Decimal):
+            raise InvalidMoney("amount must be a decimal string, int or Decimal")
+        try:
+            value = Decimal(amount.strip() if isinstance(amount, str) else amount)
+        except InvalidOperation as exc:
+            raise InvalidMoney("amount is not a decimal number") from exc
+        return cls(value, currency)
+
+    def __add__(self, other: Money) -> Money:
+        if not isinstance(other, Money) or other.currency != self.currency:
+            raise InvalidMoney("only money of one currency adds up")
+        return Money(self.amount + other.amount, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def __abs__(self) -> Money:
+        return Money(abs(self.amount), self.currency)
+
+    def to_json(self) -> dict[str, str]:
+        return {"amount": str(self.amount), "currency": self.currency}
+
+
+class CreditDebit(StrEnum):
+    CREDIT = "credit"
+    DEBIT = "debit"
+
+
+class BalanceType(StrEnum):
+    """The one balance-type vocabulary (ISO 20022 balance types, named in words)."""
+
+    CLOSING_AVAILABLE = "closing_available"
+    CLOSING_BOOKED = "closing_booked"
+    CLOSING_CLEARED = "closing_cleared"
+    EXPECTED = "expected"
+    FORWARD_AVAILABLE = "forward_available"
+    INFORMATION = "information"
+    INTERIM_AVAILABLE = "interim_available"
+    INTERIM_BOOKED = "interim_booked"
+    INTERIM_CLEARED = "interim_cleared"
+    OPENING_AVAILABLE = "opening_available"
+    OPENING_BOOKED = "opening_booked"
+    OPENING_CLEARED = "opening_cleared"
+    PREVIOUSLY_CLOSED_BOOKED = "previously_closed_booked"
+    NON_INVOICED = "non_invoiced"
+
+
+# Which balance answers "how much can I spend now", best first.
+AVAILABLE_PREFERENCE = (
+    BalanceType.INTERIM_AVAILABLE,
+    BalanceType.CLOSING_AVAILABLE,
+    BalanceType.EXPECTED,
+    BalanceType.FORWARD_AVAILABLE,
+    BalanceType.INTERIM_BOOKED,
+    BalanceType.CLOSING_BOOKED,
+)
+
+
+@dataclass(frozen=True)
+class CreditLine:
+    """A limit beside a balance. `included` says whether the balance amount already counts it.
+    Berlin Group says only that a limit is included, not how much: then `amount` is None."""
+
+    included: bool
+    amount: Money | None = None
+    type: str | None = None  # OB: Available, Credit, Emergency, Pre-Agreed, Temporary
+
+    def to_json(self) -> dict:
+        return {"included": self.included, "type": self.type,
+                "amount": self.amount.to_json() if self.amount else None}
+
+
+@dataclass(frozen=True)
+class Balance:
+    account_id: str  # the bank's own account resource id
+    type: BalanceType
+    amount: Money  # signed: negative = overdrawn
+    as_of: dt.datetime | None = None  # UTC
+    credit_lines: tuple[CreditLine, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.as_of is not None and self.as_of.utcoffset() is None:
+            raise ValueError("balance time must carry a time zone")
+
+    @property
+    def credit_debit(self) -> CreditDebit:
+        return CreditDebit.DEBIT if self.amount.amount < 0 else CreditDebit.CREDIT
+
+    @property
+    def credit_line_included(self) -> bool:
+        return any(line.included for line in self.credit_lines)
+
+    @property
+    def own_funds(self) -> Money | None:
+        """The amount without any included credit line; None when the bank says a line is
+        included but not how large it is."""
+        total = self.amount
+        for line in self.credit_lines:
+            if not line.included:
+                continue
+            if line.amount is None or line.amount.currency != total.currency:
+                return None
+            total = Money(total.amount - line.amount.amount, total.currency)
+        return total
+
+    def to_json(self) -> dict:
+        own = self.own_funds
+        return {
+            "account_id": self.account_id,
+            "type": self.type.value,
+            "amount": self.amount.to_json(),
+            "credit_debit": self.credit_debit.value,
+            "as_of": iso_utc(self.as_of) if self.as_of else None,
+            "credit_line_included": self.credit_line_included,
+            "own_funds": own.to_json() if own else None,
+            "credit_lines": [line.to_json() for line in self.credit_lines],
+        }
+
+
+def preferred_available(balances: list[Balance] | tuple[Balance, ...]) -> Balance | None:
+    """The balance to show as 'available', by `AVAILABLE_PREFERENCE`."""
+    by_type = {b.type: b for b in balances}
+    return next((by_type[t] for t in AVAILABLE_PREFERENCE if t in by_type), None)
+
+
+@dataclass(frozen=True)
+class AccountIdentifier:
+    """How the bank identifies an account: scheme (`SortCodeAccountNumber`, `IBAN`, `BBAN`,
+    `PAN`…) and value. Never printed in clear: repr masks it."""
+
+    scheme: str
+    identification: str = field(repr=False)
+
+    @property
+    def masked(self) -> str:
+        return mask(self.identification)
+
+    def __repr__(self) -> str:
+        return f"AccountIdentifier(scheme={self.scheme!r}, identification={self.masked!r})"
+
+
+@dataclass(frozen=True)
+class Account:
+    account_id: str  # the bank's own account resource id (opaque)
+    currency: str | None  # OB makes it optional; Berlin Group requires it
+    identifiers: tuple[AccountIdentifier, ...] = ()
+    name: str | None = field(default=None, repr=False)  # nickname / display name (personal data)
+    product: str | None = None
+    category: str | None = None  # personal / business, when the bank says
+    status: str | None = None  # enabled / disabled / deleted …
+
+    def __post_init__(self) -> None:
+        if self.currency is not None and not is_currency(self.currency):
+            raise InvalidMoney(f"not an ISO 4217 currency: {self.currency!r}")
+
+    def to_json(self) -> dict:
+        return {
+            "account_id": self.account_id,
+            "currency": self.currency,
+            "identifiers": [{"scheme": i.scheme, "identification": i.identification}
+                            for i in self.identifiers],
+            "name": self.name,
+            "product": self.product,
+            "category": self.category,
+            "status": self.status,
+        }
+
+
+def mask(value: str) -> str:
+    """Keep the last four characters, for logs and reprs."""
+    tail = value[-4:] if len(value) > 4 else ""
+    return "•" * 4 + tail
+
+
+def iso_utc(moment: dt.datetime) -> str:
+    """UTC ISO 8601 with a `Z`."""
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,260 @@
+"""The bank registry: which banks we reach, by which standard, where, and with which of our
+credentials. Loaded from a JSON file (`aggregation/data/banks.json` by default, or
+`BANKS_FILE`). In URLs, `{ISSUER}` is our own base URL and `{SANDBOX}` the base URL of the
+sandbox bank named by the entry's `sandbox`: `{ISSUER}/sandbox/<bank>` when the sandboxes are
+mounted in this server (the embedded default), `SANDBOX_BASE_URL/sandbox/<bank>` when they run
+as another process, or a per-bank URL from `SANDBOX_BANK_URLS`.
+
+Secrets are never in the file, only references: `env:NAME` (an environment variable),
+`file:PATH` (relative to the instance directory), or `sandbox:VALUE` (a literal, accepted only
+for sandbox banks). No Flask here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import httpx
+from joserfc.jwk import ECKey, RSAKey
+
+from aggregation.connectors import make_connector
+from aggregation.connectors.base import BankConnector
+from aggregation.connectors.client_auth import (
+    SIGNING_ALGS,
+    ClientAuth,
+    PrivateKeyJwt,
+    SecretBasic,
+    TlsClientAuth,
+    load_signing_key,
+)
+from aggregation.connectors.transport import make_http_client, mtls_context
+
+DEFAULT_FILE = Path(__file__).parent / "data" / "banks.json"
+STANDARDS = ("ob-uk-4.0", "berlin-group-1.3")
+AUTH_METHODS = ("client_secret_basic", "private_key_jwt", "tls_client_auth")
+
+
+class RegistryError(ValueError):
+    """The registry file is wrong, or names a bank we do not know."""
+
+
+@dataclass(frozen=True)
+class ClientCredentials:
+    """Our client at one bank."""
+
+    client_id: str
+    auth_method: str = "client_secret_basic"
+    secret_ref: str | None = None  # client_secret_basic
+    signing_key_ref: str | None = None  # private_key_jwt: PEM private key
+    signing_alg: str = "ES256"
+    mtls_cert_ref: str | None = None  # file: PEM certificate chain
+    mtls_key_ref: str | None = None  # file: PEM private key
+
+
+@dataclass(frozen=True)
+class BankConfig:
+    id: str
+    name: str
+    standard: str
+    country: str
+    auth_url: str  # the PSU is sent here
+    token_url: str
+    api_url: str  # OB: …/open-banking/v4.0/aisp; Berlin Group: the host before /v1
+    client: ClientCredentials
+    bic: str | None = None
+    sort_codes: tuple[str, ...] = ()
+    mtls: bool = False  # the bank wants a client certificate on every call
+    sandbox: str | None = None  # the sandbox bank serving it, if any
+    scope: str = "accounts"
+    frequency_per_day: int = 4  # unattended reads a day agreed with the bank (RTS Art. 36(5))
+    connect_timeout: float = 2.0
+    read_timeout: float = 5.0
+
+    def summary(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "standard": self.standard,
+                "country": self.country, "bic": self.bic, "sort_codes": list(self.sort_codes),
+                "auth_url": self.auth_url, "token_url": self.token_url, "api_url": self.api_url,
+                "client_id": self.client.client_id, "auth_method": self.client.auth_method,
+                "mtls": self.mtls, "sandbox": self.sandbox,
+                "frequency_per_day": self.frequency_per_day,
+                "timeouts": {"connect": self.connect_timeout, "read": self.read_timeout}}
+
+
+def parse_bank(entry: dict[str, Any], issuer: str, sandbox_base: str | None = None,
+               bank_urls: dict[str, str] | None = None) -> BankConfig:
+    sandbox_id = entry.get("sandbox") or entry.get("id", "")
+    sandbox = (bank_urls or {}).get(sandbox_id) or \
+        f"{(sandbox_base or issuer).rstrip('/')}/sandbox/{sandbox_id}"
+    try:
+        entry = {k: _expand(v, issuer, sandbox.rstrip("/")) for k, v in entry.items()}
+        client = ClientCredentials(**entry.pop("client"))
+        entry["sort_codes"] = tuple(entry.get("sort_codes", ()))
+        known = {f.name for f in fields(BankConfig)}
+        unknown = set(entry) - known
+        if unknown:
+            raise RegistryError(f"unknown keys {sorted(unknown)}")
+        bank = BankConfig(client=client, **entry)
+    except (TypeError, KeyError) as exc:
+        raise RegistryError(f"bank entry {entry.get('id', '?')}: {exc}") from exc
+    if bank.standard not in STANDARDS:
+        raise RegistryError(f"{bank.id}: standard must be one of {STANDARDS}")
+    if client.auth_method not in AUTH_METHODS:
+        raise RegistryError(f"{bank.id}: auth_method must be one of {AUTH_METHODS}")
+    if client.auth_method == "private_key_jwt" and client.signing_alg not in SIGNING_ALGS:
+        raise RegistryError(f"{bank.id}: private_key_jwt signs with {SIGNING_ALGS}")
+    return bank
+
+
+def _expand(value: Any, issuer: str, sandbox: str) -> Any:
+    if isinstance(value, str):
+        return value.replace("{ISSUER}", issuer).replace("{SANDBOX}", sandbox)
+    if isinstance(value, dict):
+        return {k: _expand(v, issuer, sandbox) for k, v in value.items()}
+    return value
+
+
+class BankRegistry:
+    """Bank configurations plus their connectors, built once and sharing pooled clients."""
+
+    def __init__(self, banks: list[BankConfig], *, base_dir: str | Path = ".") -> None:
+        ids = [b.id for b in banks]
+        if len(ids) != len(set(ids)):
+            raise RegistryError("bank ids must be unique")
+        self._banks = {b.id: b for b in banks}
+        self.base_dir = Path(base_dir)
+        self._lock = threading.Lock()
+        self._connectors: dict[str, BankConnector] = {}
+        self._clients: dict[str, httpx.Client] = {}
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, *, issuer: str, base_dir: str | Path = ".",
+             sandbox_base: str | None = None,
+             bank_urls: dict[str, str] | None = None) -> BankRegistry:
+        path = Path(path) if path else DEFAULT_FILE
+        try:
+            entries = json.loads(path.read_text())["banks"]
+            if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+                raise TypeError("banks is a list of objects")
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise RegistryError(f"cannot read bank registry {path}: {exc}") from exc
+        return cls([parse_bank(e, issuer.rstrip("/"), sandbox_base, bank_urls)
+                    for e in entries], base_dir=base_dir)
+
+    def all(self) -> list[BankConfig]:
+        return list(self._banks.values())
+
+    def ids(self) -> list[str]:
+        return list(self._banks)
+
+    def get(self, bank_id: str) -> BankConfig:
+        try:
+            return self._banks[bank_id]
+        except KeyError:
+            raise RegistryError(f"unknown bank {bank_id!r}") from None
+
+    def __contains__(self, bank_id: object) -> bool:
+        return bank_id in self._banks
+
+    def connector(self, bank_id: str) -> BankConnector:
+        with self._lock:
+            if bank_id not in self._connectors:
+                bank = self.get(bank_id)
+                self._connectors[bank_id] = make_connector(
+                    bank, self._client_for(bank), self.client_auth(bank))
+            return self._connectors[bank_id]
+
+    def client_auth(self, bank: BankConfig) -> ClientAuth:
+        creds = bank.client
+        if creds.auth_method == "private_key_jwt":
+            pem = self.resolve(creds.signing_key_ref, bank)
+            return PrivateKeyJwt(creds.client_id, load_signing_key(pem, creds.signing_alg),
+                                 creds.signing_alg)
+        if creds.auth_method == "tls_client_auth":
+            return TlsClientAuth(creds.client_id)
+        return SecretBasic(creds.client_id, self.resolve(creds.secret_ref, bank))
+
+    def resolve(self, ref: str | None, bank: BankConfig) -> str:
+        """A secret from its reference; never logged."""
+        if not ref:
+            raise RegistryError(f"{bank.id}: a credential reference is missing")
+        scheme, _, value = ref.partition(":")
+        if scheme == "env" and value in os.environ:
+            return os.environ[value]
+        if scheme == "file":
+            try:
+                return self.path(value).read_text()
+            except OSError as exc:
+                raise RegistryError(f"{bank.id}: cannot read {ref}") from exc
+        if scheme == "sandbox" and bank.sandbox:
+            return value
+        raise RegistryError(f"{bank.id}: cannot resolve credential reference {scheme}:…")
+
+    def path(self, value: str) -> Path:
+        path = Path(value)
+        return path if path.is_absolute() else self.base_dir / path
+
+    def ensure_sandbox_keys(self) -> list[Path]:
+        """Make the private_key_jwt keys of sandbox banks that do not have one yet (ES256: EC
+        P-256; PS256: RSA 2048). Keys of real banks are provisioned, never made here."""
+        made = []
+        for bank in self.all():
+            ref = bank.client.signing_key_ref or ""
+            if not (bank.sandbox and bank.client.auth_method == "private_key_jwt"
+                    and ref.startswith("file:")):
+                continue
+            path = self.path(ref[5:])
+            if path.exists():
+                continue
+            key = ECKey.generate_key("P-256") if bank.client.signing_alg == "ES256" \
+                else RSAKey.generate_key(2048)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_bytes(key.as_pem(private=True))
+            made.append(path)
+        return made
+
+    def _client_for(self, bank: BankConfig) -> httpx.Client:
+        wants_cert = bank.mtls or bank.client.auth_method == "tls_client_auth"
+        identity = f"mtls:{bank.id}" if wants_cert else "shared"
+        if identity not in self._clients:
+            context = None
+            if wants_cert:
+                cert, key = bank.client.mtls_cert_ref, bank.client.mtls_key_ref
+                if not (cert and key and cert.startswith("file:") and key.startswith("file:")):
+                    raise RegistryError(f"{bank.id}: mTLS needs file: cert and key references")
+                context = mtls_context(str(self.path(cert[5:])), str(self.path(key[5:])))
+            self._clients[identity] = make_http_client(
+                ssl_context=context, connect=bank.connect_timeout, read=bank.read_timeout)
+        return self._clients[identity]
+
+    def close(self) -> None:
+        with self._lock:
+            for client in self._clients.values():
+                client.close()
+            self._clients.clear()
+            self._connectors.clear()
+
+
+__all__ = ["BankConfig", "BankRegistry", "ClientCredentials", "RegistryError", "DEFAULT_FILE"]
+
+
+def load_registry(config: Any, instance_path: str | Path) -> BankRegistry:
+    """The registry a running app uses, from its configuration (or the environment):
+    `BANKS_FILE`, `SANDBOX_BASE_URL`, `SANDBOX_BANK_URLS` (`id=url,id=url`)."""
+
+    def setting(name: str) -> str:
+        return str(config.get(name) or os.environ.get(name) or "")
+
+    bank_urls = dict(item.split("=", 1) for item in setting("SANDBOX_BANK_URLS").split(",")
+                     if "=" in item)
+    registry = BankRegistry.load(setting("BANKS_FILE") or None, issuer=config["ISSUER"],
+                                 base_dir=instance_path,
+                                 sandbox_base=setting("SANDBOX_BASE_URL") or None,
+                                 bank_urls={k.strip(): v.strip() for k, v in bank_urls.items()})
+    registry.ensure_sandbox_keys()
+    return registry

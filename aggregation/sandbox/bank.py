@@ -1,0 +1,72 @@
+"""A sandbox bank's configuration: who it is, which standard it speaks, which clients it
+knows, its seeded accounts, the PSU password, and its initial fault switches."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aggregation.sandbox.seed import SEED, SeedAccount
+
+OB = "ob-uk-4.0"
+BG = "berlin-group-1.3"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class SandboxClient:
+    """A TPP registered at the bank. `secret` for client_secret_basic/post; `jwks` (public keys,
+    JWK dicts) for private_key_jwt, verified ES256/PS256 only."""
+
+    client_id: str
+    secret: str | None = None
+    jwks: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def auth_methods(self) -> tuple[str, ...]:
+        methods = ("client_secret_basic", "client_secret_post") if self.secret else ()
+        return methods + (("private_key_jwt",) if self.jwks else ())
+
+
+@dataclass
+class SandboxBank:
+    id: str
+    name: str
+    standard: str  # ob-uk-4.0 | berlin-group-1.3
+    country: str
+    bic: str
+    accounts: tuple[SeedAccount, ...] = ()
+    clients: dict[str, SandboxClient] = field(default_factory=dict)
+    psu_password: str = "sandbox"
+    token_ttl: int = 300  # seconds an access token lives
+    code_ttl: int = 60  # seconds an authorisation code lives (FAPI: ≤ 60)
+    unattended_reads_per_day: int = 4  # OB; a BG consent carries its own frequencyPerDay
+    faults: dict[str, Any] = field(default_factory=dict)  # initial switches (see faults.py)
+    admin_token: str | None = None  # when set, the admin calls need it as a bearer token
+    clock: Callable[[], dt.datetime] = utcnow
+
+    def register(self, client: SandboxClient) -> None:
+        self.clients[client.client_id] = client
+
+
+def default_banks(psu_password: str = "sandbox") -> list[SandboxBank]:
+    """Northgate Bank and Thames & Moor (UK OB v4.0), Rheinfeld Sparkasse (Berlin Group)."""
+    return [
+        SandboxBank("northgate", "Northgate Bank", OB, "GB", "NGTEGB21", SEED["northgate"],
+                    psu_password=psu_password),
+        SandboxBank("thamesmoor", "Thames & Moor Building Society", OB, "GB", "TMBSGB21",
+                    SEED["thamesmoor"],
+                    clients={"obhub-at-thamesmoor": SandboxClient(
+                        "obhub-at-thamesmoor", secret="thamesmoor-sandbox-secret")},
+                    psu_password=psu_password),
+        SandboxBank("rheinfeld", "Rheinfeld Sparkasse", BG, "DE", "RHFDDEFFXXX",
+                    SEED["rheinfeld"],
+                    clients={"obhub-at-rheinfeld": SandboxClient(
+                        "obhub-at-rheinfeld", secret="rheinfeld-sandbox-secret")},
+                    psu_password=psu_password),
+    ]

@@ -1,0 +1,264 @@
+"""A sandbox bank's OAuth 2.0 server: the PSU sign-in page (authorise), the token endpoint
+(authorization_code with PKCE S256, refresh_token, client_credentials) and its metadata.
+
+Client authentication: client_secret_basic / client_secret_post, or private_key_jwt verified
+with joserfc, ES256 and PS256 only. The authorise request names the consent the standard's
+way: OB `openbanking_intent_id`, Berlin Group `scope=AIS:<consentId>`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import hmac
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, jsonify, redirect, render_template_string, request, url_for
+from joserfc import jws, jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import JWKRegistry
+
+from aggregation.sandbox.bank import BG
+from aggregation.sandbox.seed import accounts_of
+from aggregation.sandbox.state import AUTHORISED, AWAITING, REJECTED, BankState
+
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+ALGS = ("ES256", "PS256")
+AUTH_FIELDS = ("client_id", "redirect_uri", "state", "code_challenge", "scope",
+               "openbanking_intent_id")
+
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>{{ bank.name }} – sign in</title></head><body>
+<h1>{{ bank.name }}</h1>
+<p>{{ client_id }} asks to read your account information ({{ what }}).</p>
+{% if error %}<p role="alert">{{ error }}</p>{% endif %}
+<form method="post">
+{% for name, value in fields.items() %}<input type="hidden" name="{{ name }}" value="{{ value }}">
+{% endfor %}
+<label>Username <input name="username" autocomplete="username"></label>
+<label>Password <input name="password" type="password" autocomplete="current-password"></label>
+<button name="decision" value="approve">Approve</button>
+<button name="decision" value="deny">Deny</button>
+</form></body></html>"""
+
+
+def register(bp: Blueprint, state: BankState) -> None:
+    bank = state.bank
+
+    def consent_id_from(args) -> str | None:
+        if bank.standard == BG:
+            scope = args.get("scope", "")
+            return next((s[4:] for s in scope.split() if s.startswith("AIS:")), None)
+        return args.get("openbanking_intent_id")
+
+    def check_request(args) -> tuple[str | None, str]:
+        """The consent id, or why the authorise request is refused."""
+        if args.get("client_id") not in bank.clients:
+            return None, "unknown client_id"
+        if args.get("response_type", "code") != "code" or not args.get("redirect_uri"):
+            return None, "response_type=code and redirect_uri are required"
+        if args.get("code_challenge_method") != "S256" or not args.get("code_challenge"):
+            return None, "PKCE with S256 is required"
+        consent_id = consent_id_from(args)
+        consent = state.consent(consent_id) if consent_id else None
+        if consent is None or consent.status != AWAITING:
+            return None, "the consent is unknown or no longer awaiting authorisation"
+        return consent_id, ""
+
+    @bp.get("/oauth/authorize")
+    def authorize():
+        consent_id, problem = check_request(request.args)
+        if consent_id is None:
+            return Response(problem, 400, mimetype="text/plain")
+        return _page(bank, request.args, "")
+
+    @bp.post("/oauth/authorize")
+    def authorize_decision():
+        form = request.form
+        consent_id, problem = check_request(form)
+        if consent_id is None:
+            return Response(problem, 400, mimetype="text/plain")
+        consent = state.consent(consent_id)
+        back = {"state": form.get("state", ""), "iss": issuer()}
+        if form.get("decision") != "approve":
+            state.set_status(consent, REJECTED)
+            return _back(form["redirect_uri"], error="access_denied", **back)
+        username = form.get("username", "")
+        if not _password_ok(form.get("password", ""), bank.psu_password) or \
+                username not in {a.owner for a in bank.accounts}:
+            return _page(bank, form, "Unknown username or wrong password.", 401)
+        chosen = _granted(bank.id, username, consent.access)
+        if not chosen:
+            state.set_status(consent, REJECTED)
+            return _back(form["redirect_uri"], error="access_denied", **back)
+        state.set_status(consent, AUTHORISED, psu=username, accounts=chosen,
+                         client_id=form["client_id"])
+        code = state.issue_code(consent_id=consent_id, client_id=form["client_id"],
+                                redirect_uri=form["redirect_uri"],
+                                challenge=form["code_challenge"])
+        return _back(form["redirect_uri"], code=code, **back)
+
+    @bp.post("/oauth/token")
+    def token():
+        client_id, problem = authenticate_client()
+        if client_id is None:
+            return _oauth_error("invalid_client", problem, 401)
+        grant = request.form.get("grant_type")
+        if grant == "client_credentials":
+            value, issued = state.issue_token("client", client_id, None,
+                                              request.form.get("scope", "accounts"))
+            return _token_answer(value, issued, state)
+        if grant == "authorization_code":
+            code = state.take_code(request.form.get("code", ""))
+            verifier = request.form.get("code_verifier", "")
+            if code is None or code.client_id != client_id or \
+                    code.redirect_uri != request.form.get("redirect_uri") or \
+                    not hmac.compare_digest(_s256(verifier), code.challenge):
+                return _oauth_error("invalid_grant", "bad code, redirect_uri or verifier")
+            value, issued = state.issue_token("psu", client_id, code.consent_id, "accounts")
+            refresh = state.issue_refresh_token(client_id, code.consent_id, "accounts")
+            return _token_answer(value, issued, state, refresh)
+        if grant == "refresh_token":
+            with state.lock:
+                held = state.refresh_tokens.get(request.form.get("refresh_token", ""))
+            consent = state.consent(held.consent_id) if held else None
+            if held is None or held.client_id != client_id or consent is None or \
+                    consent.status != AUTHORISED:
+                return _oauth_error("invalid_grant", "refresh token not valid")
+            value, issued = state.issue_token("psu", client_id, held.consent_id, held.scope)
+            return _token_answer(value, issued, state)
+        return _oauth_error("unsupported_grant_type", "not supported")
+
+    @bp.get("/.well-known/openid-configuration")
+    @bp.get("/.well-known/oauth-authorization-server")
+    def metadata():
+        return jsonify({
+            "issuer": issuer(),
+            "authorization_endpoint": url_for(".authorize", _external=True),
+            "token_endpoint": url_for(".token", _external=True),
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code", "refresh_token",
+                                      "client_credentials"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic",
+                                                      "client_secret_post", "private_key_jwt"],
+            "token_endpoint_auth_signing_alg_values_supported": list(ALGS),
+            "authorization_response_iss_parameter_supported": True,
+        })
+
+    def issuer() -> str:
+        return url_for(".metadata", _external=True).rsplit("/.well-known/", 1)[0]
+
+    def authenticate_client() -> tuple[str | None, str]:
+        form = request.form
+        if form.get("client_assertion_type") == ASSERTION_TYPE:
+            return _verify_assertion(state, form.get("client_assertion", ""),
+                                     {url_for(".token", _external=True), issuer()})
+        client_id, secret = _basic(request.headers.get("Authorization", ""))
+        if client_id is None:
+            client_id, secret = form.get("client_id"), form.get("client_secret")
+        client = bank.clients.get(client_id or "")
+        if client is None or not client.secret or not secret or \
+                not hmac.compare_digest(client.secret.encode(), secret.encode()):
+            return None, "client authentication failed"
+        return client_id, ""
+
+
+def _verify_assertion(state: BankState, assertion: str,
+                      audiences: set[str]) -> tuple[str | None, str]:
+    """private_key_jwt (RFC 7523): signature by a registered key, ES256/PS256 only."""
+    try:
+        header = jws.extract_compact(assertion.encode()).protected  # read before verifying
+    except (JoseError, ValueError):
+        return None, "malformed client assertion"
+    alg = header.get("alg")
+    if alg not in ALGS:
+        return None, "client assertions are signed ES256 or PS256"
+    for client in state.bank.clients.values():
+        for jwk in client.jwks:
+            try:
+                token = jwt.decode(assertion, JWKRegistry.import_key(jwk), algorithms=[alg])
+            except (JoseError, ValueError, TypeError):
+                continue
+            return _check_claims(state, client.client_id, token.claims, audiences)
+    return None, "no registered key verifies the client assertion"
+
+
+def _check_claims(state: BankState, client_id: str, claims: dict,
+                  audiences: set[str]) -> tuple[str | None, str]:
+    now = state.now().timestamp()
+    aud = claims.get("aud")
+    aud = set(aud) if isinstance(aud, list) else {aud}
+    if claims.get("iss") != client_id or claims.get("sub") != client_id:
+        return None, "iss and sub must be the client_id"
+    if not aud & audiences:
+        return None, "wrong audience"
+    exp, iat = claims.get("exp"), claims.get("iat", now)
+    if not isinstance(exp, int | float) or exp <= now or exp - iat > 300 or iat > now + 60:
+        return None, "assertion expired or too long-lived"
+    if not isinstance(claims.get("jti"), str) or not state.remember_jti(
+            claims["jti"], dt.datetime.fromtimestamp(exp, dt.UTC)):
+        return None, "assertion replayed"
+    return client_id, ""
+
+
+def _granted(bank_id: str, username: str, access: dict) -> tuple[str, ...]:
+    """All the PSU's accounts, or only those a Berlin Group consent names by IBAN."""
+    mine = accounts_of(bank_id, username)
+    named = {ref.get("iban") for key in ("accounts", "balances", "transactions")
+             for ref in access.get(key) or () if isinstance(ref, dict)}
+    return tuple(a.id for a in mine if not named or a.identification in named)
+
+
+def _page(bank, values, error: str, status: int = 200):
+    fields = {k: values.get(k) for k in AUTH_FIELDS if values.get(k)}
+    fields["code_challenge_method"] = "S256"
+    what = values.get("scope", "") if bank.standard == BG else "accounts and balances"
+    html = render_template_string(PAGE, bank=bank, client_id=values.get("client_id"),
+                                  what=what, fields=fields, error=error)
+    return Response(html, status, mimetype="text/html")
+
+
+def _back(redirect_uri: str, **params: str):
+    separator = "&" if "?" in redirect_uri else "?"
+    return redirect(redirect_uri + separator + urlencode(params), code=303)
+
+
+def _token_answer(value, issued, state: BankState, refresh: str | None = None):
+    body = {"access_token": value, "token_type": "Bearer",
+            "expires_in": int((issued.expires - state.now()).total_seconds()),
+            "scope": issued.scope}
+    if refresh:
+        body["refresh_token"] = refresh
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _oauth_error(error: str, description: str, status: int = 400):
+    response = jsonify({"error": error, "error_description": description})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="token"'
+    return response
+
+
+def _basic(header: str) -> tuple[str | None, str | None]:
+    if not header.startswith("Basic "):
+        return None, None
+    try:
+        client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None, None
+    return client_id, secret
+
+
+def _password_ok(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _s256(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
