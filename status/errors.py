@@ -1,0 +1,84 @@
+"""Status problem types. Raised by the domain and services, rendered by `core.web`.
+
+Each names the field or the statuses involved, so an operator's tool can point at the mistake
+instead of showing a generic 422.
+"""
+
+from __future__ import annotations
+
+from core.errors import PROBLEM_TYPES, Problem
+
+STATUS_PROBLEMS = {
+    "notice-window-invalid": (422, "Notice start and end are inconsistent"),
+    "notice-invalid": (422, "Notice is invalid"),
+    "unknown-component": (422, "Unknown component or bank"),
+    "notice-closed": (409, "The notice is closed"),
+    "notice-transition-invalid": (409, "This notice status change is not allowed"),
+    "webhook-url-invalid": (422, "Webhook URL is not acceptable"),
+    "unknown-event-type": (422, "Unknown webhook event type"),
+}
+for _slug, _entry in STATUS_PROBLEMS.items():
+    PROBLEM_TYPES.setdefault(_slug, _entry)
+
+
+class NoticeWindowInvalid(Problem):
+    slug = "notice-window-invalid"
+
+    def __init__(self, detail: str, field: str) -> None:
+        super().__init__(detail, field=field)
+        self.field = field
+
+
+class NoticeInvalid(Problem):
+    slug = "notice-invalid"
+
+    def __init__(self, detail: str, field: str) -> None:
+        super().__init__(detail, field=field)
+        self.field = field
+
+
+class UnknownComponent(Problem):
+    slug = "unknown-component"
+
+    def __init__(self, kind: str, unknown: list[str], known: list[str] | None) -> None:
+        noun = "bank" if kind == "bank" else "component"
+        detail = f"Unknown {noun}{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}."
+        extra = {"field": "banks" if kind == "bank" else "components", "unknown": unknown}
+        if known is not None:
+            extra["known"] = known
+        super().__init__(detail, **extra)
+        self.unknown = unknown
+
+
+class NoticeClosed(Problem):
+    slug = "notice-closed"
+
+    def __init__(self, notice_id: str, status: str) -> None:
+        super().__init__(f"Notice {notice_id} is {status}; a closed notice cannot be edited.",
+                         notice_id=notice_id, current_status=status)
+        self.current_status = status
+
+
+class IllegalTransition(Problem):
+    slug = "notice-transition-invalid"
+
+    def __init__(self, current: str, target: str, allowed: list[str]) -> None:
+        super().__init__(f"A {current} notice cannot become {target}.", current_status=current,
+                         requested_status=target, allowed=allowed)
+        self.current = current
+        self.target = target
+
+
+class WebhookUrlInvalid(Problem):
+    slug = "webhook-url-invalid"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, field="url")
+
+
+class UnknownEventType(Problem):
+    slug = "unknown-event-type"
+
+    def __init__(self, unknown: list[str], known: list[str]) -> None:
+        super().__init__(f"Unknown event type(s): {', '.join(unknown)}.", field="events",
+                         unknown=unknown, known=known)

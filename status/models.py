@@ -1,0 +1,184 @@
+"""Status tables: notices with their targets and timeline, webhook subscriptions, the event
+outbox with one delivery row per subscriber, and daily availability figures.
+
+Client and bank ids are plain strings (no foreign keys into other packages), so this package
+migrates on its own branch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, UTCDateTime, utcnow
+
+KINDS = ("planned", "unplanned")
+STATUSES = ("scheduled", "in_progress", "completed", "cancelled")
+SEVERITIES = ("minor", "major", "critical")
+SOURCES = ("operator", "automatic")
+TARGET_KINDS = ("component", "bank")
+DELIVERY_STATUSES = ("pending", "delivered", "failed", "cancelled")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Notice(Base):
+    """One planned maintenance or unplanned incident. `starts_at`/`ends_at` are the announced
+    window (for an incident: detection and the estimated end); `started_at`/`completed_at`
+    what really happened."""
+
+    __tablename__ = "status_notices"
+    __table_args__ = (
+        CheckConstraint(_in("kind", KINDS), name="kind"),
+        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(_in("severity", SEVERITIES), name="severity"),
+        CheckConstraint(_in("source", SOURCES), name="source"),
+        Index("ix_status_notices_starts_at", "starts_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16), default="operator")
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+
+    targets: Mapped[list[NoticeTarget]] = relationship(
+        back_populates="notice", cascade="all, delete-orphan", lazy="selectin",
+        order_by="(NoticeTarget.kind.desc(), NoticeTarget.ref)")
+    updates: Mapped[list[NoticeUpdate]] = relationship(
+        back_populates="notice", cascade="all, delete-orphan", lazy="selectin",
+        order_by="NoticeUpdate.id")
+
+    # Two operators editing at once: the second gets a conflict, not a silent overwrite.
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def components(self) -> list[str]:
+        return [t.ref for t in self.targets if t.kind == "component"]
+
+    @property
+    def banks(self) -> list[str]:
+        return [t.ref for t in self.targets if t.kind == "bank"]
+
+
+class NoticeTarget(Base):
+    """One component or bank a notice affects; a row each so lists filter in SQL."""
+
+    __tablename__ = "status_notice_targets"
+    __table_args__ = (CheckConstraint(_in("kind", TARGET_KINDS), name="kind"),)
+
+    notice_id: Mapped[str] = mapped_column(ForeignKey("status_notices.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    ref: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+    notice: Mapped[Notice] = relationship(back_populates="targets")
+
+
+class NoticeUpdate(Base):
+    """One entry of a notice's public timeline."""
+
+    __tablename__ = "status_notice_updates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notice_id: Mapped[str] = mapped_column(ForeignKey("status_notices.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(200))
+
+    notice: Mapped[Notice] = relationship(back_populates="updates")
+
+
+class Subscription(Base):
+    """A TPP's webhook. `secret` signs deliveries (HMAC-SHA256); it is shown once, at creation."""
+
+    __tablename__ = "status_subscriptions"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(128), index=True)
+    client_name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(Text)
+    events: Mapped[list[str]] = mapped_column(JSON)
+    secret: Mapped[str] = mapped_column(String(80))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Event(Base):
+    """The outbox: one row per event, written in the transaction of the change it reports.
+    `payload` is the exact JSON text every subscriber receives and the signature covers."""
+
+    __tablename__ = "status_events"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    type: Mapped[str] = mapped_column(String(40), index=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    payload: Mapped[str] = mapped_column(Text)
+
+
+class Delivery(Base):
+    """One event to one subscription: attempts, the next try, and the last result."""
+
+    __tablename__ = "status_deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_id", "subscription_id", name="uq_status_deliveries_event_sub"),
+        CheckConstraint(_in("status", DELIVERY_STATUSES), name="status"),
+        Index("ix_status_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("status_events.id"), index=True)
+    subscription_id: Mapped[str] = mapped_column(ForeignKey("status_subscriptions.id"),
+                                                 index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event] = relationship(lazy="joined")
+
+
+class DailyFigures(Base):
+    """Measured traffic of one target (`api:<component>` or `bank:<id>`) on one UTC day:
+    request and failure counts, a latency histogram, and the minutes that counted as down."""
+
+    __tablename__ = "status_daily_figures"
+
+    target: Mapped[str] = mapped_column(String(80), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    latency_sum_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    histogram: Mapped[list[int]] = mapped_column(JSON)
+    failing_minutes: Mapped[list[int]] = mapped_column(JSON)

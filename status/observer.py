@@ -1,0 +1,51 @@
+"""Availability of our own APIs, measured from the requests this service answers.
+
+A before/after-request pair on the app (no core change): the component comes from the path,
+a 5xx answer is a failure (4xx are the caller's), and the call goes to the Redis recorder —
+no database write on the hot path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from flask import g, request
+
+# Path prefixes of each component; the first match wins. Paths outside these are not counted
+# (the status page itself, docs, health, sandbox banks).
+COMPONENT_PATHS: tuple[tuple[str, str], ...] = (
+    ("/token", "auth"), ("/par", "auth"), ("/authorize", "auth"), ("/introspect", "auth"),
+    ("/revoke", "auth"), ("/register", "auth"), ("/jwks", "auth"), ("/.well-known/", "auth"),
+    ("/account-access-consents", "accounts"), ("/accounts", "accounts"),
+    ("/balances", "accounts"), ("/v1/accounts", "accounts"), ("/v1/balances", "accounts"),
+    ("/payee-checks", "payee-checks"), ("/v1/payee-verifications", "payee-checks"),
+    ("/payee-verifications", "payee-checks"), ("/confirmation-of-payee", "payee-checks"),
+    ("/verification-of-payee", "payee-checks"),
+)
+
+
+def component_of(path: str, table=COMPONENT_PATHS) -> str | None:
+    for prefix, component in table:
+        if path == prefix or path.startswith(prefix if prefix.endswith("/") else prefix + "/") \
+                or path.startswith(prefix + "?"):
+            return component
+    return None
+
+
+def init_app(app, runtime) -> None:
+    table = tuple(app.config.get("STATUS_COMPONENT_PATHS", COMPONENT_PATHS))
+
+    @app.before_request
+    def _status_clock():
+        g.status_started = time.perf_counter()
+
+    @app.after_request
+    def _status_observe(response):
+        started = g.pop("status_started", None)
+        component = component_of(request.path, table)
+        if component is not None and started is not None:
+            latency_ms = (time.perf_counter() - started) * 1000
+            runtime.recorder.record(f"api:{component}", response.status_code < 500,
+                                    latency_ms, dt.datetime.now(dt.UTC))
+        return response

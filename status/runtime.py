@@ -1,0 +1,127 @@
+"""What the status package needs at run time, built once per app in `init_app` and kept in
+`app.extensions["status"]`: the session factory, Redis, its settings, the bank registry and a
+clock. Services take it as an argument; nothing here imports Flask.
+
+Settings are read when the app is created: `app.config` (tests' overrides), then the
+environment, then the default below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# name -> (default, parser, description); the README's configuration table mirrors this.
+SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
+    "STATUS_BANK_IDS": ("", str, "Comma-separated bank ids accepted in notices until the bank "
+                        "registry (app.extensions['banks']) exists; empty = any bank-id slug"),
+    "STATUS_PAGE_DAYS": (90, int, "Days of availability bars on /status"),
+    "STATUS_WORKER": ("auto", str, "In-process webhook/rollup worker thread: on, off, or auto "
+                      "(on for the embedded default, off under tests)"),
+    "STATUS_WORKER_INTERVAL_SECONDS": (2.0, float, "Pause between worker passes"),
+    "STATUS_WEBHOOKS_ALLOW_HTTP_LOOPBACK": (False, lambda v: v.strip().lower() in
+                                            {"1", "true", "yes", "on"},
+                                            "Accept http://127.0.0.1 / localhost webhook URLs "
+                                            "(tests, local demos); production requires https"),
+    "STATUS_WEBHOOK_TIMEOUT_SECONDS": (5.0, float, "Timeout of one webhook POST"),
+    "STATUS_WEBHOOK_MAX_ATTEMPTS": (12, int, "Attempts before a delivery is marked failed"),
+    "STATUS_WEBHOOK_BACKOFF_SECONDS": (15.0, float, "First retry delay; doubles per attempt"),
+    "STATUS_WEBHOOK_MAX_BACKOFF_SECONDS": (3600.0, float, "Longest retry delay"),
+    "STATUS_OUTAGE_FAILURES": (5, int, "Consecutive failed bank calls that make an outage "
+                               "(RTS Art. 33)"),
+    "STATUS_OUTAGE_WINDOW_SECONDS": (30.0, float, "…within this many seconds (RTS Art. 33)"),
+}
+
+
+@dataclass(frozen=True)
+class StatusSettings:
+    bank_ids: tuple[str, ...]
+    page_days: int
+    worker: str
+    worker_interval: float
+    allow_http_loopback: bool
+    webhook_timeout: float
+    max_attempts: int
+    backoff: float
+    max_backoff: float
+    outage_failures: int
+    outage_window: float
+
+
+def load_settings(config: Mapping[str, Any]) -> StatusSettings:
+    values = {}
+    for name, (default, parser, _) in SETTINGS.items():
+        if name in config:
+            values[name] = config[name]
+        elif os.environ.get(name) not in (None, ""):
+            values[name] = parser(os.environ[name])
+        else:
+            values[name] = default
+    ids = values["STATUS_BANK_IDS"]
+    ids = tuple(b.strip() for b in ids.split(",") if b.strip()) if isinstance(ids, str) else ids
+    return StatusSettings(
+        bank_ids=tuple(ids), page_days=int(values["STATUS_PAGE_DAYS"]),
+        worker=str(values["STATUS_WORKER"]).lower(),
+        worker_interval=float(values["STATUS_WORKER_INTERVAL_SECONDS"]),
+        allow_http_loopback=bool(values["STATUS_WEBHOOKS_ALLOW_HTTP_LOOPBACK"]),
+        webhook_timeout=float(values["STATUS_WEBHOOK_TIMEOUT_SECONDS"]),
+        max_attempts=int(values["STATUS_WEBHOOK_MAX_ATTEMPTS"]),
+        backoff=float(values["STATUS_WEBHOOK_BACKOFF_SECONDS"]),
+        max_backoff=float(values["STATUS_WEBHOOK_MAX_BACKOFF_SECONDS"]),
+        outage_failures=int(values["STATUS_OUTAGE_FAILURES"]),
+        outage_window=float(values["STATUS_OUTAGE_WINDOW_SECONDS"]),
+    )
+
+
+def system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class StatusRuntime:
+    session_factory: Any
+    redis: Any
+    settings: StatusSettings
+    base_url: str = ""
+    banks_provider: Callable[[], Any] = lambda: None
+    clock: Callable[[], dt.datetime] = system_clock
+    recorder: Any = None  # measure.Recorder, set by init_app
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+    def known_banks(self) -> dict[str, str] | None:
+        """{bank id: display name}; None when nothing lists banks (then any slug is taken)."""
+        registry = self.banks_provider()
+        if registry is not None:
+            banks = _registry_entries(registry)
+            if banks:
+                return banks
+        if self.settings.bank_ids:
+            return {b: b for b in self.settings.bank_ids}
+        return None
+
+
+def _registry_entries(registry: Any) -> dict[str, str]:
+    """Duck-typed over the aggregation registry: `all()`/`list()`/`banks`, or a mapping."""
+    items: Any = None
+    for name in ("all", "list", "banks"):
+        member = getattr(registry, name, None)
+        if member is not None:
+            items = member() if callable(member) else member
+            break
+    if items is None and isinstance(registry, Mapping):
+        items = registry
+    if isinstance(items, Mapping):
+        items = items.values()
+    found = {}
+    for bank in items or ():
+        bank_id = getattr(bank, "id", None) or getattr(bank, "bank_id", None)
+        if bank_id:
+            found[str(bank_id)] = str(getattr(bank, "name", None) or bank_id)
+    return found
