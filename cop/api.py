@@ -1,0 +1,267 @@
+"""Payee checks over HTTP: UK Confirmation of Payee, EU Verification of Payee, bulk batches,
+and directory maintenance for participating banks.
+
+Callers hold a client-credentials token bound by DPoP or mTLS: role COP (scope
+`payee-checks`) to check, role ASPSP (scope `payee-directory`) to maintain the directory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from flask import current_app, g, jsonify, request, url_for
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+
+from auth.resource import current_access, require_token
+from cop import bulk, directory, schemas, service
+from cop.errors import ObError, format_error, ob_field_errors, timestamp_invalid
+from core.ratelimit import limiter
+from core.web import db_session, json_only
+
+CHECKS = {"scope": "payee-checks", "roles": ("COP",)}
+DIRECTORY = {"scope": "payee-directory", "roles": ("ASPSP",)}
+
+uk = Blueprint("cop", __name__, url_prefix="/cop/v1",
+               description="UK Confirmation of Payee (OB-style Data envelope)")
+eu = Blueprint("vop", __name__, url_prefix="/vop/v1",
+               description="EU Verification of Payee (EPC inter-PSP API shapes)")
+dirs = Blueprint("cop_directory", __name__, url_prefix="/cop/v1/directory",
+                 description="Account-holder directory, maintained by participating banks")
+for _blueprint in (uk, eu, dirs):
+    json_only(_blueprint)
+
+
+def _config(name: str):
+    return current_app.config[name]
+
+
+def check_limit():
+    return _config("COP_RATE_LIMIT")
+
+
+def bulk_limit():
+    return _config("COP_BULK_RATE_LIMIT")
+
+
+def adapters() -> service.CopAdapters:
+    return current_app.extensions["cop"]
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else {}
+
+
+def _load_ob(schema, body: dict) -> dict:
+    try:
+        return schema.load(body)
+    except ValidationError as exc:
+        raise ObError("The request did not validate.", ob_field_errors(exc.messages)) from exc
+
+
+def _vop_headers() -> str:
+    """X-Request-ID (a UUID) and X-Request-Timestamp, as the EPC API requires them."""
+    request_id = request.headers.get("X-Request-ID", "")
+    try:
+        request_id = str(uuid.UUID(request_id))
+    except ValueError:
+        raise format_error("X-Request-ID must be a UUID.") from None
+    g.vop_request_id = request_id
+    skew = dt.timedelta(seconds=_config("COP_TIMESTAMP_SKEW_SECONDS"))
+    problem = schemas.request_timestamp_problem(
+        request.headers.get("X-Request-Timestamp"), dt.datetime.now(dt.UTC), skew)
+    if problem:
+        raise timestamp_invalid(problem)
+    return request_id
+
+
+@eu.after_request
+def _vop_response_headers(response):
+    if getattr(g, "vop_request_id", None):
+        response.headers["X-Request-ID"] = g.vop_request_id
+    now = dt.datetime.now(dt.UTC)
+    response.headers["X-Response-Timestamp"] = now.isoformat(timespec="milliseconds").replace(
+        "+00:00", "Z")
+    return response
+
+
+def _answer(body: dict, status: int = 200, headers: dict | None = None):
+    response = jsonify(body)
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+# --- UK -------------------------------------------------------------------------------------
+
+@uk.post("/name-verifications")
+@require_token(**CHECKS)
+@limiter.limit(check_limit)
+@uk.doc(requestBody={"required": True, "content": {"application/json": {
+    "schema": schemas.OBNameVerificationRequest}}})
+@uk.response(200, schemas.OBNameVerificationResponse)
+@uk.alt_response(400, response="BAD_REQUEST", description="OB `Errors[]` name each field")
+@uk.alt_response(429, response="TOO_MANY_REQUESTS", description="Per-TPP limit; Retry-After")
+def verify_name():
+    """Confirm a payee's name for a UK sort code and account number."""
+    data = _load_ob(schemas.OBNameVerificationRequest(), _body())["Data"]
+    check = service.UkCheck(data["Identification"][:6], data["Identification"][6:],
+                            data["AccountType"].lower(), data["Name"],
+                            data.get("SecondaryIdentification"))
+    report = service.check_uk(db_session(), current_access().client_id, check, adapters(),
+                              g.get("interaction_id"))
+    item = service.uk_item(None, report)
+    item.pop("Id")
+    return _answer({"Data": {"VerificationReport": item},
+                    "Links": {"Self": request.base_url}, "Meta": {}})
+
+
+@uk.post("/name-verifications/bulk")
+@require_token(**CHECKS)
+@limiter.limit(bulk_limit)
+@uk.doc(requestBody={"required": True, "content": {"application/json": {
+    "schema": schemas.OBBulkRequest}}})
+@uk.response(200, schemas.OBBulkResponse)
+@uk.alt_response(202, schema=schemas.BulkJobResponse,
+                 description="More than COP_BULK_SYNC_MAX items: a job; poll Links.Self")
+@uk.alt_response(400, response="BAD_REQUEST", description="OB `Errors[]` per item and field")
+@uk.alt_response(413, response="PAYLOAD_TOO_LARGE", description="More than COP_BULK_MAX items")
+def verify_names_in_bulk():
+    """Confirm up to 10,000 payees in one answer; larger batches become a job to poll."""
+    checks, problems = bulk.uk_items((_body().get("Data") or {}).get("Items"))
+    if problems:
+        raise ObError("Some items did not validate.",
+                      ob_field_errors({"Data": {"Items": problems}}))
+    return _bulk_answer("UK", checks, lambda reports: {
+        "Data": {"VerificationReports": [service.uk_item(c.ref, r)
+                                         for c, r in zip(checks, reports, strict=True)]},
+        "Links": {"Self": request.base_url}, "Meta": {"TotalItems": len(checks)}})
+
+
+@uk.get("/bulk-jobs/<job_id>")
+@require_token(**CHECKS)
+@uk.response(200, schemas.BulkJobResponse)
+@uk.alt_response(404, response="NOT_FOUND", description="No such job for this client")
+def bulk_job(job_id: str):
+    """The state of a bulk job and, once done, its results (UK or EU shape)."""
+    job = service.get_job(db_session(), current_access().client_id, job_id)
+    data = {"JobId": job.id, "Status": job.status, "TotalItems": job.total,
+            "CreationDateTime": job.created_at.isoformat(),
+            "CompletionDateTime": job.finished_at.isoformat() if job.finished_at else None}
+    if job.status == "done":
+        data["VerificationReports"] = job.results
+    return _answer({"Data": data, "Links": {"Self": request.base_url}})
+
+
+def _batch_size_error(scheme: str, detail: str, status: int = 400):
+    if scheme == "EU":
+        error = format_error(detail)
+        error.status = status
+        return error
+    return ObError(detail, [{"ErrorCode": "UK.OBIE.Field.Invalid", "Message": detail,
+                             "Path": "Data.Items"}], status=status)
+
+
+def _bulk_answer(scheme: str, checks, shape):
+    if not checks:
+        raise _batch_size_error(scheme, "Give at least one item.")
+    if len(checks) > _config("COP_BULK_MAX"):
+        raise _batch_size_error(scheme, f"At most {_config('COP_BULK_MAX')} items per batch.",
+                                413)
+    client_id = current_access().client_id
+    if len(checks) > _config("COP_BULK_SYNC_MAX"):
+        job = service.submit_job(db_session(), client_id, scheme, checks)
+        factory, cop = current_app.extensions["session_factory"], adapters()
+        cop.run_in_background(lambda: service.run_job(factory, job.id, cop))
+        location = url_for("cop.bulk_job", job_id=job.id, _external=False)
+        return _answer({"Data": {"JobId": job.id, "Status": "pending",
+                                 "TotalItems": job.total},
+                        "Links": {"Self": location}}, 202, {"Location": location})
+    run = service.check_uk_bulk if scheme == "UK" else service.check_eu_bulk
+    reports = run(db_session(), client_id, checks, adapters(), g.get("interaction_id"))
+    return _answer(shape(reports))
+
+
+# --- EU -------------------------------------------------------------------------------------
+
+def _load_vop(schema, body: dict) -> dict:
+    try:
+        return schema.load(body)
+    except ValidationError as exc:
+        raise format_error("The request did not validate.", exc.messages) from exc
+
+
+@eu.post("/payee-verifications")
+@require_token(**CHECKS)
+@limiter.limit(check_limit)
+@eu.doc(requestBody={"required": True, "content": {"application/json": {
+    "schema": schemas.VopRequest}}}, parameters=[
+        {"in": "header", "name": "X-Request-ID", "required": True,
+         "schema": {"type": "string", "format": "uuid"}},
+        {"in": "header", "name": "X-Request-Timestamp", "required": True,
+         "schema": {"type": "string", "format": "date-time"}}])
+@eu.response(200, schemas.VopResponse)
+@eu.alt_response(400, response="BAD_REQUEST",
+                 description="EPC `code`: FORMAT_ERROR or TIMESTAMP_INVALID")
+@eu.alt_response(429, response="TOO_MANY_REQUESTS", description="Per-TPP limit; Retry-After")
+def verify_payee():
+    """Verify a payee's name (or organisation id) against an IBAN: MTCH, CMTC, NMTC, NOAP."""
+    request_id = _vop_headers()
+    body = _load_vop(schemas.VopRequest(), _body())
+    check = service.EuCheck(body["partyAccount"]["iban"], body["party"].get("name"),
+                            schemas.organisation_ids(body["party"]))
+    result = service.check_eu(db_session(), current_access().client_id, check, adapters(),
+                              request_id)
+    item = service.eu_item(None, result)
+    item.pop("id")
+    return _answer(item)
+
+
+@eu.post("/payee-verifications/bulk")
+@require_token(**CHECKS)
+@limiter.limit(bulk_limit)
+@eu.doc(requestBody={"required": True, "content": {"application/json": {
+    "schema": schemas.VopBulkRequest}}})
+@eu.response(200, schemas.VopBulkResponse)
+@eu.alt_response(202, schema=schemas.BulkJobResponse,
+                 description="More than COP_BULK_SYNC_MAX items: a job; poll Links.Self")
+@eu.alt_response(400, response="BAD_REQUEST", description="EPC FORMAT_ERROR per item")
+def verify_payees_in_bulk():
+    """Verify up to 10,000 payees (a payer's batch, PSU to PSP) in one answer."""
+    _vop_headers()
+    checks, problems = bulk.eu_items(_body().get("requests"))
+    if problems:
+        raise format_error("Some items did not validate.", {"requests": problems})
+    return _bulk_answer("EU", checks, lambda results: {"results": [
+        service.eu_item(c.ref, r) for c, r in zip(checks, results, strict=True)]})
+
+
+# --- directory (role ASPSP) -----------------------------------------------------------------
+
+@dirs.post("/accounts")
+@require_token(**DIRECTORY)
+@dirs.doc(requestBody={"required": True, "content": {"application/json": {
+    "schema": schemas.DirectoryUpsertRequest}}})
+@dirs.response(200, schemas.DirectoryUpsertResponse)
+@dirs.alt_response(400, response="BAD_REQUEST", description="OB `Errors[]` name each field")
+@dirs.alt_response(403, response="FORBIDDEN", description="This client maintains no bank")
+def upsert_accounts():
+    """Create or update accounts of the caller's banks; refused rows are listed with why."""
+    accounts = _load_ob(schemas.DirectoryUpsertRequest(), _body())["Data"]["Accounts"]
+    summary = directory.upsert_from_api(db_session(), current_access().client_id,
+                                        [schemas.directory_row(a) for a in accounts])
+    return _answer({"Data": {"Created": summary.created, "Updated": summary.updated,
+                             "Rejected": [{"Index": i, "Reason": r}
+                                          for i, r in summary.rejected]}})
+
+
+@dirs.delete("/accounts/<identification>")
+@require_token(**DIRECTORY)
+@dirs.response(204)
+@dirs.alt_response(404, response="NOT_FOUND", description="No such account at your banks")
+def delete_account(identification: str):
+    """Remove an account (14-digit sort code and account number, or IBAN)."""
+    directory.delete_account(db_session(), current_access().client_id, identification)
+    return current_app.response_class(status=204)

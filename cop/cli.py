@@ -1,0 +1,147 @@
+"""`flask cop …`: load a bank's accounts from a file, register banks, evaluate the matcher.
+
+Output never contains a holder's name or an account number: rejected rows are reported by
+line number and reason only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from cop import directory
+from cop.evaluation import OUTCOMES, CaseError, evaluate, parse_case
+
+cop_cli = AppGroup("cop", help="Payee checks: directory import, banks, matcher evaluation.")
+
+
+def _rows(handle, fmt: str, bar, summary: directory.UpsertSummary):
+    """Yield (line number, AccountInput), recording refused lines in `summary`."""
+    if fmt == "csv":
+        header = handle.readline()
+        bar.update(len(header.encode("utf-8")))
+        columns = next(csv.reader([header]))
+        if "holder_names" not in columns or "holder_type" not in columns:
+            raise click.ClickException("the CSV header needs holder_type and holder_names")
+    for number, line in enumerate(handle, start=2 if fmt == "csv" else 1):
+        bar.update(len(line.encode("utf-8")))
+        if not line.strip():
+            continue
+        try:
+            if fmt == "csv":
+                raw = dict(zip(columns, next(csv.reader([line])), strict=False))
+            else:
+                raw = json.loads(line)
+                if not isinstance(raw, dict):
+                    raise directory.RowError("a line must be one JSON object")
+            yield number, directory.parse_account(raw)
+        except json.JSONDecodeError:
+            summary.rejected.append((number, "not valid JSON"))
+        except (directory.RowError, csv.Error) as exc:
+            summary.rejected.append((number, str(exc)))
+
+
+@cop_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--bank", "bic", required=True, help="BIC of the participating bank")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default=None,
+              help="Default: from the file extension")
+def import_accounts(file: Path, bic: str, fmt: str | None) -> None:
+    """Create or update the bank's accounts from a CSV or JSON-lines FILE, streamed."""
+    fmt = fmt or ("csv" if file.suffix.lower() == ".csv" else "jsonl")
+    summary = directory.UpsertSummary()
+    factory = current_app.extensions["session_factory"]
+    with factory() as session, open(file, encoding="utf-8", newline="") as handle:
+        if directory.bank_by_bic(session, bic) is None:
+            raise click.ClickException(f"no participating bank with BIC {bic}; "
+                                       "add it with `flask cop bank add`")
+        session.rollback()
+        with click.progressbar(length=file.stat().st_size, label="importing",
+                               file=click.get_text_stream("stderr")) as bar:
+            directory.upsert_accounts(session, None, _rows(handle, fmt, bar, summary),
+                                      bank_bic=bic, summary=summary)
+    click.echo(f"created {summary.created}, updated {summary.updated}, "
+               f"rejected {len(summary.rejected)}")
+    reasons = Counter(reason for _, reason in summary.rejected)
+    for reason, count in reasons.most_common():
+        lines = [str(n) for n, r in sorted(summary.rejected) if r == reason]
+        shown = ", ".join(lines[:10]) + (" …" if len(lines) > 10 else "")
+        click.echo(f"  {count} × {reason} (lines {shown})")
+
+
+@cop_cli.group("bank")
+def bank_cli() -> None:
+    """Participating banks."""
+
+
+@bank_cli.command("add")
+@click.argument("name")
+@click.argument("bic")
+@click.option("--owner", "owner", default=None, help="client_id of the bank's ASPSP client")
+@click.option("--sort-codes", "ranges", default="", help="e.g. 040004-040099,401000-401999")
+def add_bank(name: str, bic: str, owner: str | None, ranges: str) -> None:
+    """Register (or update) a participating bank and the sort codes it answers for."""
+    pairs = []
+    for part in filter(None, (p.strip() for p in ranges.split(","))):
+        first, _, last = part.partition("-")
+        pairs.append((first, last or first))
+    factory = current_app.extensions["session_factory"]
+    with factory() as session:
+        try:
+            bank = directory.register_bank(session, name=name, bic=bic, owner_client_id=owner,
+                                           sort_code_ranges=pairs)
+        except directory.RowError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"bank {bank.bic} ({bank.name}) registered")
+
+
+@cop_cli.command("evaluate")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per case on stdout")
+def evaluate_file(file: Path, as_json: bool) -> None:
+    """Run the matcher over labelled cases (JSON lines) and report how it agrees."""
+    cases = []
+    with open(file, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                cases.append(parse_case(json.loads(line)))
+            except (json.JSONDecodeError, CaseError) as exc:
+                raise click.ClickException(f"line {number}: {exc}") from exc
+    report = evaluate(cases)
+    if as_json:
+        for row in report.rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        click.echo(_summary_text(report), err=True)
+        return
+    click.echo(_summary_text(report))
+    if report.wrong:
+        click.echo("wrong cases (id: expected -> outcome, rule):")
+        for row in report.wrong:
+            click.echo(f"  {row['id']}: {row['expected']} -> {row['outcome']}, {row['rule']}")
+
+
+def _summary_text(report) -> str:
+    out = io.StringIO()
+    width = max(len(o) for o in OUTCOMES) + 2
+    out.write("expected \\ outcome".ljust(20) + "".join(o.rjust(width) for o in OUTCOMES) + "\n")
+    for expected in OUTCOMES:
+        row = report.confusion[expected]
+        out.write(expected.ljust(20) + "".join(str(row[o]).rjust(width) for o in OUTCOMES)
+                  + "\n")
+    out.write(f"accuracy {report.accuracy:.2%} ({report.correct}/{report.total}); "
+              f"MATCH for NO_MATCH: {report.match_for_no_match}; "
+              f"CLOSE_MATCH for NO_MATCH: {report.close_rate_for_no_match:.2%}")
+    return out.getvalue()
+
+
+def init_app(app) -> None:
+    app.cli.add_command(cop_cli)

@@ -1,0 +1,87 @@
+"""Demo directory for `make run`: three participating banks and accounts with names from
+the communities the service pays into, including each case that stops a check (opted out,
+closed, switched, secondary reference)."""
+
+from __future__ import annotations
+
+from cop import directory
+
+UK_BANK = ("Demo Participant Bank", "DEMOGB2LXXX", [("040004", "040099")])
+DE_BANK = ("Beispielbank", "BSPLDEFFXXX", [])
+ES_BANK = ("Banco Ejemplo", "BEJMESMMXXX", [])
+
+# (sort code, account number, type, holders, trading names, flags)
+UK_ACCOUNTS = [
+    ("040004", "12345678", "personal", ["John Andrew Smith"], [], {}),
+    ("040004", "23456789", "personal", ["Sean Murphy", "Aoife Murphy"], [], {}),
+    ("040004", "34567890", "personal", ["Mohammed Abdul Karim"], [], {}),
+    ("040004", "45678901", "personal", ["Oluwaseun Adebayo Okonkwo"], [], {}),
+    ("040004", "56789012", "personal", ["Nguyễn Thị Mai"], [], {}),
+    ("040004", "67890123", "personal", ["Katarzyna Nowak"], [], {}),
+    ("040004", "78901234", "business", ["Oakfield Dental Ltd"], ["Oakfield Smiles"], {}),
+    ("040004", "89012345", "business", ["Priya Patel t/a Patel Pharmacy"], [], {}),
+    ("040004", "90123456", "personal", ["Elizabeth Turner"], [], {"opted_out": True}),
+    ("040004", "11223344", "personal", ["Gareth Evans"], [], {"closed": True}),
+    ("040004", "22334455", "personal", ["Rhys Hughes"], [], {"switched": True}),
+    ("040004", "33445566", "personal", ["Margaret Thornton"], [],
+     {"secondary_reference": "ROLL123456"}),
+]
+# (country, bank code, account, type, holders, trading names)
+EU_ACCOUNTS = [
+    ("DE", "37040044", "0532013000", "personal", ["Jürgen Müller"], []),
+    ("DE", "37040044", "0532013001", "business", ["Bäckerei Schulz GmbH"], ["Schulz Backstube"]),
+    ("DE", "37040044", "0532013002", "personal", ["Ольга Иванова"], []),
+    ("ES", "21000418", "450200051332", "personal", ["Ana María García López"], []),
+    ("ES", "21000418", "450200051333", "business", ["Construcciones García S.L."], []),
+]
+
+
+def iban(country: str, bban: str) -> str:
+    """An IBAN with correct check digits for a country and its domestic account id."""
+    digits = (bban + country + "00").upper()
+    number = "".join(str(int(ch, 36)) for ch in digits)
+    return f"{country}{98 - int(number) % 97:02d}{bban}"
+
+
+def seed_directory(app, session) -> list[str]:
+    """Seed the demo directory when it is empty; say what to try."""
+    if not directory.directory_is_empty(session):
+        return ["payee directory already has banks; left as it is"]
+    session.rollback()
+    owner = _demo_owner(session)
+    for name, bic, ranges in (UK_BANK, DE_BANK, ES_BANK):
+        directory.register_bank(session, name=name, bic=bic, owner_client_id=owner,
+                                sort_code_ranges=ranges)
+    rows = []
+    for sort_code, number, kind, holders, trading, flags in UK_ACCOUNTS:
+        rows.append({"sort_code": sort_code, "account_number": number, "holder_type": kind,
+                     "holder_names": holders, "trading_names": trading, **flags})
+    for country, bank, account, kind, holders, trading in EU_ACCOUNTS:
+        bic = DE_BANK[1] if country == "DE" else ES_BANK[1]
+        rows.append({"iban": iban(country, bank + account), "bic": bic,
+                     "holder_type": kind, "holder_names": holders, "trading_names": trading})
+    for bic in (UK_BANK[1], DE_BANK[1], ES_BANK[1]):
+        mine = [(i, directory.parse_account(r)) for i, r in enumerate(rows)
+                if r.get("bic", UK_BANK[1]) == bic]
+        directory.upsert_accounts(session, None, mine, bank_bic=bic)
+    example_iban = iban("DE", EU_ACCOUNTS[0][1] + EU_ACCOUNTS[0][2])
+    return [
+        f"{len(rows)} directory accounts at 3 banks (owner client: {owner or 'none'})",
+        "UK CoP: Identification 04000412345678, try Name 'John Smith' (match), "
+        "'J Smith' (close), 'Andrew Smith' (no match)",
+        f"EU VoP: IBAN {example_iban}, try party.name 'Juergen Mueller' (MTCH) or "
+        "'Jurgen Muler' (CMTC)",
+    ]
+
+
+def _demo_owner(session) -> str | None:
+    """The demo ASPSP client, when the authorisation server seeded one."""
+    try:
+        from auth import registry
+    except ImportError:
+        return None
+    with session.begin():
+        for client in registry.list_clients(session):
+            if "ASPSP" in (client.roles or []):
+                return client.client_id
+    return None

@@ -1,0 +1,87 @@
+"""Payee-check errors, each a problem+json type carrying its scheme's own code.
+
+EU VoP clients read the EPC error `code` (FORMAT_ERROR, TIMESTAMP_INVALID, …); UK CoP clients
+read OB `Errors[]`. Both sit inside the same RFC 9457 body as every other error of the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.errors import Problem
+
+EPC_ERROR_TYPE = "https://www.europeanpaymentscouncil.eu/vop/errors/"
+
+
+class VopError(Problem):
+    """An EPC VoP error: `code` and its `type` URI alongside the problem fields."""
+
+    slug = "bad-request"
+
+    def __init__(self, code: str, detail: str, *, errors: dict | None = None,
+                 status: int = 400) -> None:
+        extra: dict[str, Any] = {"code": code}
+        if errors:
+            extra["errors"] = errors
+        super().__init__(detail, status=status, **extra)
+
+
+def format_error(detail: str, errors: dict | None = None) -> VopError:
+    return VopError("FORMAT_ERROR", detail, errors=errors)
+
+
+def timestamp_invalid(detail: str) -> VopError:
+    return VopError("TIMESTAMP_INVALID", detail)
+
+
+class ObError(Problem):
+    """A UK Open Banking error: `Code`, and `Errors[]` with `ErrorCode`, `Message`, `Path`."""
+
+    slug = "bad-request"
+
+    def __init__(self, detail: str, errors: list[dict[str, str]], *, status: int = 400,
+                 slug: str | None = None) -> None:
+        super().__init__(detail, status=status, slug=slug, Code=str(status), Errors=errors)
+
+
+def ob_field_errors(messages: dict, prefix: str = "") -> list[dict[str, str]]:
+    """marshmallow's nested messages as OB `Errors[]`, one per field."""
+    out: list[dict[str, str]] = []
+    for key, value in messages.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            out.extend(ob_field_errors(value, path))
+        else:
+            text = "; ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+            code = "UK.OBIE.Field.Missing" if "required" in text.lower() else (
+                "UK.OBIE.Field.Invalid")
+            out.append({"ErrorCode": code, "Message": text, "Path": path})
+    return out
+
+
+class DisclosureLimited(Problem):
+    """Too many answers that disclosed a holder's name: the next one waits."""
+
+    slug = "rate-limited"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            "Too many checks that disclose an account holder's name; retry later.",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+class NotBankOwner(Problem):
+    slug = "forbidden"
+
+
+class AccountNotFound(Problem):
+    slug = "not-found"
+
+
+class JobNotFound(Problem):
+    slug = "not-found"
+
+
+class DirectoryConflict(Problem):
+    slug = "conflict"

@@ -1,0 +1,34 @@
+"""The tighter limit on answers that disclose a holder's name (close matches).
+
+Every check counts against the per-TPP request limit (flask-limiter, on the views). A close
+match also reveals a stranger's name, so those are counted again, per client, in the same
+storage (Redis in production): a client harvesting names from guessed account numbers hits
+this long before the request limit.
+"""
+
+from __future__ import annotations
+
+import time
+
+from limits import parse
+
+from core.ratelimit import limiter
+
+
+def disclosure_gate(app):
+    item = parse(app.config["COP_DISCLOSURE_LIMIT"])
+
+    def gate(client_id: str, count: int) -> int | None:
+        """None when `count` more disclosures are allowed, else seconds to wait."""
+        if not app.config.get("RATELIMIT_ENABLED", True):
+            return None
+        try:
+            strategy = limiter.limiter
+            if strategy.hit(item, "cop-disclosure", client_id, cost=count):
+                return None
+            reset = strategy.get_window_stats(item, "cop-disclosure", client_id).reset_time
+        except Exception:  # noqa: BLE001 - like the request limiter: fail open, stay up
+            return None
+        return max(1, int(reset - time.time()))
+
+    return gate

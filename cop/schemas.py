@@ -1,0 +1,283 @@
+"""Request and response bodies, with the field names of each scheme.
+
+UK CoP: OB-style `Data` envelope, PascalCase (`SchemeName`, `AccountType`, `Identification`,
+`SecondaryIdentification`, `Name`; `VerificationReport` with `Matched`, `ReasonCode`, `Name`).
+EU VoP: the EPC inter-PSP API's camelCase (`party`, `partyAccount.iban`, `partyAgent`,
+`requestingAgent`; `partyNameMatch`, `partyIdMatch`, `matchedName`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from cop.identifiers import iban_problem, is_valid_bic
+
+SCHEME_NAMES = ("SortCodeAccountNumber", "UK.OBIE.SortCodeAccountNumber")
+ACCOUNT_TYPES = ("Personal", "Business")
+OUTCOME_CODES = ("MTCH", "CMTC", "NMTC", "NOAP")
+ORG_ID_SCHEMES = ("BANK", "CBID", "CHID", "CINC", "COID", "CUST", "DUNS", "EMPL", "GS1G",
+                  "SREN", "SRET", "TXID", "BDID", "BOID")
+NAME = validate.Length(min=1, max=140)
+
+
+def _iban(value: str) -> None:
+    if problem := iban_problem(value):
+        raise ValidationError(problem)
+
+
+def _bic(value: str) -> None:
+    if not is_valid_bic(value):
+        raise ValidationError("not a BIC (8 or 11 characters: bank, country, location, branch)")
+
+
+class CopLinks(Schema):
+    Self = fields.String(metadata={"description": "This resource"})
+
+
+class CopMeta(Schema):
+    TotalItems = fields.Integer()
+
+
+# --- UK Confirmation of Payee ---------------------------------------------------------------
+
+class OBNameVerificationData(Schema):
+    SchemeName = fields.String(required=True, validate=validate.OneOf(SCHEME_NAMES))
+    AccountType = fields.String(required=True, validate=validate.OneOf(ACCOUNT_TYPES),
+                                metadata={"description": "What the payer says the account is"})
+    Identification = fields.String(
+        required=True, validate=validate.Regexp(r"^[0-9]{14}$"),
+        metadata={"description": "Sort code (6 digits) then account number (8 digits)"})
+    SecondaryIdentification = fields.String(
+        validate=validate.Length(min=1, max=18), allow_none=True,
+        metadata={"description": "Roll number or other reference, where the account has one"})
+    Name = fields.String(required=True, validate=NAME,
+                         metadata={"description": "The payee's name as the payer typed it"})
+
+
+class OBNameVerificationRequest(Schema):
+    Data = fields.Nested(OBNameVerificationData, required=True)
+
+
+class OBVerificationReport(Schema):
+    Matched = fields.Boolean(required=True)
+    ReasonCode = fields.String(
+        metadata={"description": "ANNM, MBAM, BANM, PANM, BAMM, PAMM, AC01, IVCR, ACNS, OPTO,"
+                                 " CASS, SCNS; absent for a match"})
+    Name = fields.String(metadata={"description": "The account name, only for MBAM/BAMM/PAMM"})
+
+
+class OBVerificationReportData(Schema):
+    VerificationReport = fields.Nested(OBVerificationReport, required=True)
+
+
+class OBNameVerificationResponse(Schema):
+    Data = fields.Nested(OBVerificationReportData, required=True)
+    Links = fields.Nested(CopLinks)
+    Meta = fields.Nested(CopMeta)
+
+
+class OBBulkItem(OBNameVerificationData):
+    Id = fields.String(validate=validate.Length(max=40), allow_none=True,
+                       metadata={"description": "Your reference, echoed in the result"})
+
+
+class OBBulkData(Schema):
+    Items = fields.List(fields.Nested(OBBulkItem), required=True,
+                        validate=validate.Length(min=1))
+
+
+class OBBulkRequest(Schema):
+    Data = fields.Nested(OBBulkData, required=True)
+
+
+class OBBulkReport(OBVerificationReport):
+    Id = fields.String(allow_none=True)
+
+
+class OBBulkReportData(Schema):
+    VerificationReports = fields.List(fields.Nested(OBBulkReport))
+
+
+class OBBulkResponse(Schema):
+    Data = fields.Nested(OBBulkReportData, required=True)
+    Links = fields.Nested(CopLinks)
+    Meta = fields.Nested(CopMeta)
+
+
+class CopBulkJobData(Schema):
+    JobId = fields.String()
+    Status = fields.String(metadata={"description": "pending, running, done or failed"})
+    TotalItems = fields.Integer()
+    CreationDateTime = fields.DateTime()
+    CompletionDateTime = fields.DateTime(allow_none=True)
+    VerificationReports = fields.List(fields.Dict(),
+                                      metadata={"description": "When done: as the bulk answer"})
+
+
+class BulkJobResponse(Schema):
+    Data = fields.Nested(CopBulkJobData, required=True)
+    Links = fields.Nested(CopLinks)
+
+
+# --- EU Verification of Payee ---------------------------------------------------------------
+
+class VopFinancialInstitutionId(Schema):
+    bicfi = fields.String(required=True, validate=_bic)
+
+
+class VopAgent(Schema):
+    financialInstitutionId = fields.Nested(VopFinancialInstitutionId, required=True)
+
+
+class VopOtherOrganisationId(Schema):
+    identification = fields.String(required=True, validate=validate.Length(min=1, max=256))
+    schemeNameCode = fields.String(required=True, validate=validate.OneOf(ORG_ID_SCHEMES))
+
+
+class VopOrganisationId(Schema):
+    lei = fields.String(validate=validate.Regexp(r"^[A-Z0-9]{18}[0-9]{2}$"))
+    anyBIC = fields.String(validate=_bic)
+    others = fields.List(fields.Nested(VopOtherOrganisationId))
+
+
+class VopParty(Schema):
+    name = fields.String(validate=NAME)
+    organisationId = fields.Nested(VopOrganisationId)
+
+    @validates_schema
+    def _named_or_identified(self, data, **kwargs):
+        if not data.get("name") and not data.get("organisationId"):
+            raise ValidationError("give the payee's name, an organisation id, or both", "name")
+
+
+class VopPartyAccount(Schema):
+    iban = fields.String(required=True, validate=_iban)
+
+
+class VopRequest(Schema):
+    party = fields.Nested(VopParty, required=True)
+    partyAccount = fields.Nested(VopPartyAccount, required=True)
+    partyAgent = fields.Nested(VopAgent, required=True)
+    requestingAgent = fields.Nested(VopAgent, required=True)
+    unstructuredRemittanceInformation = fields.List(
+        fields.String(validate=validate.Length(max=140)), validate=validate.Length(max=1))
+
+
+class VopResponse(Schema):
+    partyNameMatch = fields.String(validate=validate.OneOf(OUTCOME_CODES))
+    partyIdMatch = fields.String(validate=validate.OneOf(OUTCOME_CODES))
+    matchedName = fields.String(metadata={"description": "Present if and only if CMTC"})
+
+
+class VopBulkItem(VopRequest):
+    id = fields.String(validate=validate.Length(max=40), allow_none=True)
+
+
+class VopBulkRequest(Schema):
+    requests = fields.List(fields.Nested(VopBulkItem), required=True,
+                           validate=validate.Length(min=1))
+
+
+class VopBulkResult(VopResponse):
+    id = fields.String(allow_none=True)
+
+
+class VopBulkResponse(Schema):
+    results = fields.List(fields.Nested(VopBulkResult))
+
+
+def organisation_ids(party: dict) -> dict[str, str]:
+    """The organisation identifiers a request gives, keyed by scheme (LEI, BIC, TXID, …)."""
+    org = party.get("organisationId") or {}
+    ids = {"LEI": org["lei"]} if org.get("lei") else {}
+    if org.get("anyBIC"):
+        ids["BIC"] = org["anyBIC"]
+    for other in org.get("others") or ():
+        ids[other["schemeNameCode"]] = other["identification"]
+    return ids
+
+
+_TIMESTAMP = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$")
+
+
+def request_timestamp_problem(value: str | None, now: dt.datetime,
+                              max_skew: dt.timedelta) -> str | None:
+    """Why an `X-Request-Timestamp` is refused: missing, not ISO 8601 with a zone, or too far
+    from our clock (a stale or replayed request)."""
+    if not value:
+        return "X-Request-Timestamp is required"
+    if not _TIMESTAMP.match(value):
+        return "X-Request-Timestamp must be ISO 8601 with milliseconds and a zone"
+    try:
+        sent = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return "X-Request-Timestamp is not a real date and time"
+    if abs(now - sent) > max_skew:
+        return "X-Request-Timestamp is too far from the current time"
+    return None
+
+
+# --- directory maintenance (role ASPSP) ----------------------------------------------------
+
+class DirectoryAccountSchema(Schema):
+    SortCode = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"))
+    AccountNumber = fields.String(validate=validate.Regexp(r"^[0-9]{8}$"))
+    IBAN = fields.String(validate=_iban)
+    BIC = fields.String(validate=_bic)
+    SecondaryReference = fields.String(validate=validate.Length(min=1, max=18))
+    AccountType = fields.String(required=True, validate=validate.OneOf(ACCOUNT_TYPES))
+    HolderNames = fields.List(fields.String(validate=NAME), required=True,
+                              validate=validate.Length(min=1, max=10))
+    TradingNames = fields.List(fields.String(validate=NAME), validate=validate.Length(max=10))
+    OrganisationIds = fields.Dict(keys=fields.String(), values=fields.String())
+    OptedOut = fields.Boolean()
+    Closed = fields.Boolean()
+    Switched = fields.Boolean()
+    SupportsChecks = fields.Boolean()
+
+
+class CopDirectoryUpsertData(Schema):
+    Accounts = fields.List(fields.Nested(DirectoryAccountSchema), required=True,
+                           validate=validate.Length(min=1, max=10_000))
+
+
+class DirectoryUpsertRequest(Schema):
+    Data = fields.Nested(CopDirectoryUpsertData, required=True)
+
+
+class CopRejectedAccount(Schema):
+    Index = fields.Integer(metadata={"description": "Position in Data.Accounts, from 0"})
+    Reason = fields.String()
+
+
+class CopDirectoryUpsertResult(Schema):
+    Created = fields.Integer()
+    Updated = fields.Integer()
+    Rejected = fields.List(fields.Nested(CopRejectedAccount))
+
+
+class DirectoryUpsertResponse(Schema):
+    Data = fields.Nested(CopDirectoryUpsertResult, required=True)
+
+
+def directory_row(account: dict) -> dict:
+    """An API account record in the import file's snake_case form."""
+    return {
+        "sort_code": account.get("SortCode"),
+        "account_number": account.get("AccountNumber"),
+        "iban": account.get("IBAN"),
+        "bic": account.get("BIC"),
+        "secondary_reference": account.get("SecondaryReference"),
+        "holder_type": account["AccountType"].lower(),
+        "holder_names": account["HolderNames"],
+        "trading_names": account.get("TradingNames") or [],
+        "organisation_ids": account.get("OrganisationIds") or {},
+        "opted_out": account.get("OptedOut", False),
+        "closed": account.get("Closed", False),
+        "switched": account.get("Switched", False),
+        "supports_checks": account.get("SupportsChecks", True),
+    }
