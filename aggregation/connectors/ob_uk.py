@@ -66,14 +66,14 @@ class ObUkConnector:
                            ("TransactionToDateTime", request.transaction_to)):
             if value is not None:
                 data[key] = iso_utc(value)
-        response = self._call("POST", "/account-access-consents", self._client_bearer(),
-                              json_body={"Data": data, "Risk": {}}, expect=201,
-                              psu_ip=request.psu_ip)
+        response = self._client_call("POST", "/account-access-consents",
+                                     json_body={"Data": data, "Risk": {}}, expect=201,
+                                     psu_ip=request.psu_ip)
         return ob_mapping.consent(self.bank_id, self.transport.json(response))
 
     def get_consent(self, consent_id: str) -> BankConsent:
-        response = self._call("GET", f"/account-access-consents/{quote(consent_id, safe='')}",
-                              self._client_bearer())
+        response = self._client_call("GET",
+                                     f"/account-access-consents/{quote(consent_id, safe='')}")
         return ob_mapping.consent(self.bank_id, self.transport.json(response))
 
     def authorisation_redirect(self, consent_id: str, *, redirect_uri: str,
@@ -91,8 +91,8 @@ class ObUkConnector:
 
     def delete_consent(self, consent_id: str, *, access_token: str | None = None) -> None:
         try:
-            self._call("DELETE", f"/account-access-consents/{quote(consent_id, safe='')}",
-                       self._client_bearer(), expect=204)
+            self._client_call("DELETE", f"/account-access-consents/{quote(consent_id, safe='')}",
+                              expect=204)
         except ConsentGone:
             return  # already revoked or expired at the bank: nothing left to delete
 
@@ -115,15 +115,23 @@ class ObUkConnector:
 
     # plumbing ----------------------------------------------------------------------------------
 
-    def _client_bearer(self) -> str:
+    def _client_bearer(self, renew: bool = False) -> str:
         """A client-credentials token, reused until a minute before it expires."""
         with self._lock:
-            token = self._client_token
+            token = None if renew else self._client_token
             fresh = token is not None and (token.expires_at is None or
                                            token.expires_at - timedelta(seconds=60) > self.clock())
             if not fresh:
                 self._client_token = token = self.oauth.client_credentials(self.bank.scope)
             return token.access_token
+
+    def _client_call(self, method: str, path: str, **kwargs) -> httpx.Response:
+        """A call with our client-credentials token; when the bank refuses a token we still
+        thought valid (revoked, bank restarted), one more try with a new one."""
+        try:
+            return self._call(method, path, self._client_bearer(), **kwargs)
+        except BankUnauthorised:
+            return self._call(method, path, self._client_bearer(renew=True), **kwargs)
 
     def _call(self, method: str, path: str, token: str, *, json_body=None, expect: int = 200,
               psu_ip: str | None = None, timeout: float | None = None) -> httpx.Response:
@@ -135,10 +143,6 @@ class ObUkConnector:
                                        json_body=json_body, timeout=timeout)
         if response.status_code == expect:
             return response
-        if response.status_code == 401 and token is not None and self._client_token \
-                and token == self._client_token.access_token:
-            with self._lock:
-                self._client_token = None  # our client token died early: fetch a new one next
         raise self._error(response)
 
     def _error(self, response: httpx.Response) -> BankError:

@@ -1,0 +1,16 @@
+import pytest
+
+from tests.aggregation.live import running_sandbox
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    with running_sandbox(tmp_path_factory.mktemp("bank-keys")) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def _fresh_banks(request):
+    if "sandbox" in request.fixturenames:
+        request.getfixturevalue("sandbox").reset()
+    yield
