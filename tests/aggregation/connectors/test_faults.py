@@ -1,0 +1,125 @@
+"""Every fault switch of every sandbox bank, set through its admin call, ends in the typed
+error it should: never a raw httpx, json or decimal exception."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import httpx
+import pytest
+
+from aggregation.connectors.errors import (
+    BadPayload,
+    BankError,
+    BankServerError,
+    BankTimeout,
+    BankUnreachable,
+    ConsentGone,
+    RateLimited,
+    TokenExpired,
+)
+from aggregation.registry import BankRegistry
+from tests.aggregation.live import take_through_consent
+
+BANKS = ["northgate", "thamesmoor", "rheinfeld"]
+FAULTS = [
+    ({"error_rate": 1.0}, BankServerError, "server_error"),
+    ({"status_5xx": 503}, BankServerError, "server_error"),
+    ({"status_5xx": 502}, BankServerError, "server_error"),
+    ({"rate_limit": True, "retry_after": 17}, RateLimited, "rate_limited"),
+    ({"malformed_json": True}, BadPayload, "malformed_json"),
+    ({"truncated_json": True}, BadPayload, "malformed_json"),
+    ({"wrong_content_type": True}, BadPayload, "wrong_content_type"),
+    ({"expired_tokens": True}, TokenExpired, "token_expired"),
+    ({"consent_revoked": True}, ConsentGone, None),
+]
+
+
+def set_faults(sandbox, bank_id: str, switches: dict) -> None:
+    response = httpx.post(f"{sandbox.base_url}/sandbox/{bank_id}/admin/faults", json=switches)
+    assert response.status_code == 200, response.text
+
+
+@pytest.fixture(params=BANKS)
+def reader(request, sandbox):
+    """A bank, a PSU authorised there, and a balance read to break."""
+    bank_id = request.param
+    connector = sandbox.connector(bank_id)
+    alice = take_through_consent(connector)
+    account = connector.list_accounts(alice.access)[0].account_id
+    return bank_id, lambda **kw: connector.read_balances(alice.access, account, **kw)
+
+
+@pytest.mark.parametrize(("switches", "error", "cause"), FAULTS,
+                         ids=[next(iter(f[0])) + str(i) for i, f in enumerate(FAULTS)])
+def test_fault_switch_gives_typed_error(sandbox, reader, switches, error, cause):
+    bank_id, read = reader
+    set_faults(sandbox, bank_id, switches)
+    with pytest.raises(error) as caught:
+        read()
+    assert caught.value.bank_id == bank_id
+    if cause:
+        assert caught.value.cause == cause
+    if switches.get("rate_limit"):
+        assert caught.value.retry_after == 17
+    httpx.post(f"{sandbox.base_url}/sandbox/{bank_id}/admin/faults/reset")
+    if error is not ConsentGone:
+        assert read()  # the bank works again once the switch is off
+
+
+def test_hanging_bank_is_a_timeout(sandbox, reader):
+    bank_id, read = reader
+    set_faults(sandbox, bank_id, {"timeout": True, "hang_seconds": 5})
+    started = time.monotonic()
+    with pytest.raises(BankTimeout) as caught:
+        read(timeout=0.3)
+    assert time.monotonic() - started < 2
+    assert caught.value.retryable and caught.value.bank_id == bank_id
+
+
+def test_latency_is_added_and_caps_by_timeout(sandbox, reader):
+    bank_id, read = reader
+    set_faults(sandbox, bank_id, {"latency_ms": 150})
+    started = time.monotonic()
+    assert read()
+    assert time.monotonic() - started >= 0.15
+    with pytest.raises(BankTimeout):
+        read(timeout=0.05)
+
+
+def test_faults_hit_the_token_endpoint_too(sandbox):
+    connector = sandbox.connector("thamesmoor")
+    alice = take_through_consent(connector)
+    set_faults(sandbox, "thamesmoor", {"status_5xx": 500})
+    with pytest.raises(BankServerError):
+        connector.refresh(alice.tokens.refresh_token)
+
+
+def test_error_rate_is_a_fraction(sandbox, reader):
+    bank_id, read = reader
+    set_faults(sandbox, bank_id, {"error_rate": 0.5})
+    outcomes = []
+    for _ in range(40):
+        try:
+            read(psu_present=True, psu_ip="203.0.113.7")
+            outcomes.append("ok")
+        except BankServerError:
+            outcomes.append("error")
+    assert 0 < outcomes.count("error") < 40
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_connection_refused(tmp_path):
+    registry = BankRegistry.load(issuer=f"http://127.0.0.1:{_closed_port()}", base_dir=tmp_path)
+    registry.ensure_sandbox_keys()
+    for bank_id in BANKS:
+        with pytest.raises(BankUnreachable) as caught:
+            registry.connector(bank_id).get_consent("c-1")
+        assert caught.value.cause == "connection_refused" and isinstance(caught.value, BankError)
+    registry.close()
