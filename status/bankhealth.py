@@ -20,6 +20,7 @@ from status import outbox
 from status.domain import iso
 from status.models import Notice, NoticeTarget
 from status.runtime import StatusRuntime
+from status.tx import owned
 
 log = logging.getLogger("status.bankhealth")
 
@@ -109,7 +110,7 @@ def declare_outage(rt: StatusRuntime, session, bank_id: str, at: dt.datetime) ->
 
     s = rt.settings
     bank = _bank(rt, bank_id)
-    with session.begin():
+    with owned(session):
         if _open_outage(session, bank_id) is not None:
             return None
         notice = service.add_notice(rt, session, service.NoticeInput(
@@ -127,7 +128,7 @@ def declare_outage(rt: StatusRuntime, session, bank_id: str, at: dt.datetime) ->
 def end_outage(rt: StatusRuntime, session, bank_id: str, at: dt.datetime) -> Notice | None:
     from status import service
 
-    with session.begin():
+    with owned(session):
         notice = _open_outage(session, bank_id)
         if notice is None:
             return None

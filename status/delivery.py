@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 from status import measure, signing, subscriptions
 from status.models import Delivery, Subscription
 from status.runtime import StatusRuntime, StatusSettings
+from status.tx import owned
 
 log = logging.getLogger("status.delivery")
 BATCH = 50
@@ -59,13 +60,13 @@ def lease(settings: StatusSettings) -> dt.timedelta:
 
 
 def claim_due(rt: StatusRuntime, session, now: dt.datetime, limit: int = BATCH) -> list[Claimed]:
-    with session.begin():
+    with owned(session):
         ids = session.scalars(select(Delivery.id).where(
             Delivery.status == "pending", Delivery.next_attempt_at <= now)
             .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)).all()
     claimed = []
     for delivery_id in ids:
-        with session.begin():
+        with owned(session):
             won = session.execute(update(Delivery).where(
                 Delivery.id == delivery_id, Delivery.status == "pending",
                 Delivery.next_attempt_at <= now).values(
@@ -99,7 +100,7 @@ def send(item: Claimed, settings: StatusSettings, client: httpx.Client) -> Resul
 
 
 def record(rt: StatusRuntime, session, item: Claimed, result: Result, now: dt.datetime) -> str:
-    with session.begin():
+    with owned(session):
         delivery = session.get(Delivery, item.delivery_id, populate_existing=True)
         delivery.last_status_code = result.status_code
         delivery.last_error = result.error

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from status.models import DailyFigures
+from status.tx import owned
 
 log = logging.getLogger("status.measure")
 
@@ -112,7 +113,7 @@ def rollup(redis, session: Session, now: dt.datetime) -> int:
         if is_failing_minute(n, f):
             acc["down"].append(start.hour * 60 + start.minute)
     if days:
-        with session.begin():
+        with owned(session):
             for (target, day), acc in days.items():
                 _add(session, target, day, acc)
     return moved

@@ -7,7 +7,6 @@ no database write on the hot path.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 from flask import g, request
@@ -47,5 +46,5 @@ def init_app(app, runtime) -> None:
         if component is not None and started is not None:
             latency_ms = (time.perf_counter() - started) * 1000
             runtime.recorder.record(f"api:{component}", response.status_code < 500,
-                                    latency_ms, dt.datetime.now(dt.UTC))
+                                    latency_ms, runtime.now())
         return response

@@ -12,21 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from core.errors import Conflict, NotFound
+from core.errors import NotFound
 from status import domain, outbox
 from status.domain import Kind, NoticeStatus, Severity
 from status.errors import NoticeInvalid
 from status.models import Notice, NoticeTarget, NoticeUpdate
 from status.representation import webhook_notice
 from status.runtime import StatusRuntime
+from status.tx import owned
 
 OPEN = (NoticeStatus.SCHEDULED.value, NoticeStatus.IN_PROGRESS.value)
 DEFAULT_MESSAGES = {
@@ -58,7 +57,7 @@ class NoticeInput:
 def create_notice(rt: StatusRuntime, session: Session, data: NoticeInput, *, actor: str,
                   source: str = "operator", now: dt.datetime | None = None) -> Notice:
     """Planned work is `scheduled`; an incident is reported `in_progress` at once."""
-    with session.begin():
+    with owned(session):
         return add_notice(rt, session, data, actor=actor, source=source, now=now)
 
 
@@ -98,7 +97,7 @@ def edit_notice(rt: StatusRuntime, session: Session, notice_id: str, changes: di
     """Correct a notice that is not closed. The window moves only before work starts; once
     started, only the end (an estimate) may move."""
     now = rt.now()
-    with _transaction(session):
+    with owned(session):
         notice = get_notice(session, notice_id)
         domain.ensure_open(notice.id, notice.status)
         changes = {k: v for k, v in changes.items() if k in EDITABLE}
@@ -133,7 +132,7 @@ def add_update(rt: StatusRuntime, session: Session, notice_id: str, body: str, *
     domain.validate_text(None, body, partial=True)
     if not body or not body.strip():
         raise NoticeInvalid("An update needs a body.", "body")
-    with _transaction(session):
+    with owned(session):
         notice = get_notice(session, notice_id)
         domain.ensure_open(notice.id, notice.status)
         if severity is not None:
@@ -152,7 +151,7 @@ def change_status(rt: StatusRuntime, session: Session, notice_id: str, target: s
     """start → in_progress, complete → completed, cancel → cancelled; anything else is a 409
     naming the statuses reachable from here."""
     now = rt.now()
-    with _transaction(session):
+    with owned(session):
         notice = get_notice(session, notice_id)
         new = domain.transition(notice.status, target)
         apply_status(rt, session, notice, new, at or now, actor, message, now)
@@ -180,7 +179,7 @@ def start_due(rt: StatusRuntime, session: Session) -> list[str]:
     """Start planned work whose window has opened (the worker calls this every pass), so the
     page, summary and webhooks say 'in progress' even if no operator clicked 'start'."""
     now = rt.now()
-    with session.begin():
+    with owned(session):
         due = session.scalars(select(Notice).where(
             Notice.status == NoticeStatus.SCHEDULED.value, Notice.kind == Kind.PLANNED.value,
             Notice.starts_at <= now).with_for_update(skip_locked=True)).all()
@@ -247,13 +246,3 @@ def active(notice: Notice) -> domain.ActiveNotice:
 def _known(rt: StatusRuntime) -> list[str] | None:
     banks = rt.known_banks()
     return None if banks is None else list(banks)
-
-
-@contextmanager
-def _transaction(session: Session):
-    """`session.begin()` that turns a lost optimistic-lock race into a 409."""
-    try:
-        with session.begin():
-            yield
-    except StaleDataError as err:
-        raise Conflict("The notice changed while you edited it; read it and retry.") from err
