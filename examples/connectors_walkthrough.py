@@ -1,0 +1,74 @@
+"""Take a seeded PSU through consent at each sandbox bank via its connector, and print the
+normalised balances from all three.
+
+    make run                                              # in one terminal
+    .venv/bin/python examples/connectors_walkthrough.py   # in another
+
+Options: --base-url (default http://127.0.0.1:8000, the server's ISSUER), --psu (alice, bob or
+carol), --password (the sandbox PSU password, default "sandbox"). The PSU's part (sign in at the
+bank, approve) is played by `aggregation.sandbox.psu.authorise`, which fills in the bank's form
+as a browser would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from aggregation.connectors.base import BankAccess, ConsentRequest  # noqa: E402
+from aggregation.connectors.errors import BankError  # noqa: E402
+from aggregation.registry import BankRegistry  # noqa: E402
+from aggregation.sandbox.psu import authorise  # noqa: E402
+from core.config import INSTANCE_DIR  # noqa: E402
+
+REDIRECT_URI = "https://budgeting-app.example/callback"
+PSU_IP = "203.0.113.7"  # the PSU's address, sent as the PSU is present
+
+
+def walk(registry: BankRegistry, bank_id: str, psu: str, password: str) -> list[str]:
+    connector = registry.connector(bank_id)
+    consent = connector.create_consent(ConsentRequest(psu_ip=PSU_IP))
+    redirect = connector.authorisation_redirect(consent.consent_id, redirect_uri=REDIRECT_URI,
+                                                state=f"walk-{bank_id}")
+    answer = authorise(redirect.url, psu, password)  # the PSU signs in at the bank, approves
+    tokens = connector.exchange_code(answer["code"], redirect_uri=REDIRECT_URI,
+                                     code_verifier=redirect.code_verifier)
+    access = BankAccess(consent.consent_id, tokens.access_token)
+    lines = []
+    for account in connector.list_accounts(access, psu_present=True, psu_ip=PSU_IP):
+        for balance in connector.read_balances(access, account.account_id, psu_present=True,
+                                               psu_ip=PSU_IP):
+            credit = " (credit line included)" if balance.credit_line_included else ""
+            lines.append(f"{bank_id:<11} {account.account_id:<8} {balance.type.value:<18} "
+                         f"{balance.amount.amount:>12} {balance.amount.currency}{credit}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+    parser.add_argument("--psu", default="alice")
+    parser.add_argument("--password", default="sandbox")
+    args = parser.parse_args(argv)
+    # The same registry file and keys as the server, so the sandbox banks know our clients.
+    registry = BankRegistry.load(issuer=args.base_url, base_dir=INSTANCE_DIR)
+    registry.ensure_sandbox_keys()
+    failed = 0
+    try:
+        for bank in registry.all():
+            print(f"-- {bank.name} ({bank.standard})")
+            try:
+                print("\n".join(walk(registry, bank.id, args.psu, args.password)))
+            except BankError as exc:
+                failed += 1
+                print(f"   {exc}")
+    finally:
+        registry.close()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
