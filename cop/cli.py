@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def import_accounts(file: Path, bic: str, fmt: str | None) -> None:
                                        "add it with `flask cop bank add`")
         session.rollback()
         with click.progressbar(length=file.stat().st_size, label="importing",
-                               file=click.get_text_stream("stderr")) as bar:
+                               file=sys.stderr) as bar:
             directory.upsert_accounts(session, None, _rows(handle, fmt, bar, summary),
                                       bank_bic=bic, summary=summary)
     click.echo(f"created {summary.created}, updated {summary.updated}, "

@@ -112,7 +112,7 @@ class CheckAudit(Base):
     request_id: Mapped[str | None] = mapped_column(String(64))
     account_hash: Mapped[str] = mapped_column(String(64), index=True)
     name_hash: Mapped[str | None] = mapped_column(String(64))
-    outcome: Mapped[str] = mapped_column(String(12))
+    outcome: Mapped[str] = mapped_column(String(32))
     reason_code: Mapped[str | None] = mapped_column(String(4))
     rule: Mapped[str | None] = mapped_column(String(40))
     name_disclosed: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -336,10 +336,9 @@ def _finish(session: Session, job_id: str, status: str, results, error: str | No
 
 def get_job(session: Session, client_id: str, job_id: str) -> BulkJob:
     with session.begin():
-        job = session.get(BulkJob, job_id)
+        job = session.get(BulkJob, job_id, populate_existing=True)
         if job is None or job.client_id != client_id:
             raise JobNotFound("No such bulk job for this client.")
-        session.expunge(job)
     return job
 
 

@@ -86,7 +86,7 @@ def upgrade() -> None:
         sa.Column("request_id", sa.String(length=64), nullable=True),
         sa.Column("account_hash", sa.String(length=64), nullable=False),
         sa.Column("name_hash", sa.String(length=64), nullable=True),
-        sa.Column("outcome", sa.String(length=12), nullable=False),
+        sa.Column("outcome", sa.String(length=32), nullable=False),
         sa.Column("reason_code", sa.String(length=4), nullable=True),
         sa.Column("rule", sa.String(length=40), nullable=True),
         sa.Column("name_disclosed", sa.Boolean(), nullable=False),

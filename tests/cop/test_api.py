@@ -1,0 +1,265 @@
+"""The HTTP APIs with real DPoP-bound tokens: happy paths and each error."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+
+from .conftest import DE_IBAN, EU_BIC
+
+UK_PATH = "/cop/v1/name-verifications"
+EU_PATH = "/vop/v1/payee-verifications"
+SCOPE = "payee-checks"
+
+
+@pytest.fixture
+def aspsp(make_tpp):
+    return make_tpp(roles=("ASPSP",), name="Test Bank ASPSP")
+
+
+@pytest.fixture
+def bank_owner(aspsp):
+    return aspsp.client_id
+
+
+@pytest.fixture
+def tpp(make_tpp, seeded):
+    return make_tpp(roles=("COP",), name="Payments TPP")
+
+
+def uk_body(name="John Smith", identification="04000412345678", kind="Personal", **extra):
+    return {"Data": {"SchemeName": "SortCodeAccountNumber", "AccountType": kind,
+                     "Identification": identification, "Name": name, **extra}}
+
+
+def vop_headers(**overrides):
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return {"X-Request-ID": str(uuid.uuid4()), "X-Request-Timestamp": now, **overrides}
+
+
+def eu_body(name="Juergen Mueller", iban=DE_IBAN, **party):
+    agent = {"financialInstitutionId": {"bicfi": EU_BIC}}
+    return {"party": {"name": name, **party} if name else party, "partyAccount": {"iban": iban},
+            "partyAgent": agent,
+            "requestingAgent": {"financialInstitutionId": {"bicfi": "BNPAFRPPXXX"}}}
+
+
+# --- UK -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("name", "kind", "report"),
+    [
+        ("John Smith", "Personal", {"Matched": True}),
+        ("J Smith", "Personal", {"Matched": False, "ReasonCode": "MBAM",
+                                 "Name": "John Andrew Smith"}),
+        ("Andrew Smith", "Personal", {"Matched": False, "ReasonCode": "ANNM"}),
+        ("John Smith", "Business", {"Matched": False, "ReasonCode": "PANM"}),
+    ],
+)
+def test_uk_check(tpp, name, kind, report):
+    resp = tpp.request("POST", UK_PATH, json=uk_body(name, kind=kind), scope=SCOPE)
+    assert resp.status_code == 200, resp.get_json()
+    body = resp.get_json()
+    assert body["Data"]["VerificationReport"] == report
+    assert body["Links"]["Self"].endswith(UK_PATH)
+    assert resp.headers["x-fapi-interaction-id"]
+
+
+def test_uk_unknown_sort_code(tpp):
+    resp = tpp.request("POST", UK_PATH, json=uk_body(identification="99000012345678"),
+                       scope=SCOPE)
+    assert resp.get_json()["Data"]["VerificationReport"] == {"Matched": False,
+                                                             "ReasonCode": "SCNS"}
+
+
+def test_uk_invalid_body_is_ob_error(tpp):
+    body = uk_body(identification="0400041234")
+    del body["Data"]["Name"]
+    resp = tpp.request("POST", UK_PATH, json=body, scope=SCOPE)
+    assert resp.status_code == 400
+    assert resp.mimetype == "application/problem+json"
+    errors = {e["Path"]: e["ErrorCode"] for e in resp.get_json()["Errors"]}
+    assert errors == {"Data.Name": "UK.OBIE.Field.Missing",
+                      "Data.Identification": "UK.OBIE.Field.Invalid"}
+
+
+def test_uk_needs_a_token(client, seeded):
+    resp = client.post(UK_PATH, json=uk_body())
+    assert resp.status_code == 401
+    assert "WWW-Authenticate" in resp.headers
+
+
+def test_uk_needs_the_cop_role(make_tpp, seeded):
+    aisp = make_tpp(roles=("AISP",), name="Budget app")
+    resp = aisp.request("POST", UK_PATH, json=uk_body(), scope="accounts")
+    assert resp.status_code == 403
+
+
+def test_uk_rate_limited_with_retry_after(app, tpp):
+    app.config["COP_RATE_LIMIT"] = "2/minute"
+    codes = [tpp.request("POST", UK_PATH, json=uk_body(), scope=SCOPE).status_code
+             for _ in range(3)]
+    assert codes == [200, 200, 429]
+    resp = tpp.request("POST", UK_PATH, json=uk_body(), scope=SCOPE)
+    assert resp.status_code == 429 and int(resp.headers["Retry-After"]) >= 1
+
+
+def test_disclosure_limit_is_tighter(app, make_tpp, seeded):
+    from cop.limits import disclosure_gate
+
+    app.config["COP_DISCLOSURE_LIMIT"] = "1/hour"
+    app.extensions["cop"] = type(app.extensions["cop"])(
+        audit_key=b"k", disclosure_gate=disclosure_gate(app))
+    tpp = make_tpp(roles=("COP",), name="Harvester")
+    first = tpp.request("POST", UK_PATH, json=uk_body("J Smith"), scope=SCOPE)
+    second = tpp.request("POST", UK_PATH, json=uk_body("J Smith"), scope=SCOPE)
+    plain = tpp.request("POST", UK_PATH, json=uk_body("John Smith"), scope=SCOPE)
+    assert (first.status_code, second.status_code, plain.status_code) == (200, 429, 200)
+    assert "Retry-After" in second.headers
+    assert "John Andrew Smith" not in second.get_data(as_text=True)
+
+
+# --- EU -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("name", "answer"),
+    [
+        ("Juergen Mueller", {"partyNameMatch": "MTCH"}),
+        ("Jurgen Muler", {"partyNameMatch": "CMTC", "matchedName": "Jürgen Müller"}),
+        ("Hans Schmidt", {"partyNameMatch": "NMTC"}),
+    ],
+)
+def test_eu_check(tpp, name, answer):
+    headers = vop_headers()
+    resp = tpp.request("POST", EU_PATH, json=eu_body(name), headers=headers, scope=SCOPE)
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json() == answer
+    assert resp.headers["X-Request-ID"] == headers["X-Request-ID"]
+    stamp = resp.headers["X-Response-Timestamp"]
+    assert stamp.endswith("Z") and dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def test_eu_unknown_account_is_noap(tpp):
+    resp = tpp.request("POST", EU_PATH, json=eu_body(iban="DE02120300000000202051"),
+                       headers=vop_headers(), scope=SCOPE)
+    assert resp.get_json() == {"partyNameMatch": "NOAP"}
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "code"),
+    [
+        (eu_body(iban="DE00370400440532013000"), {}, "FORMAT_ERROR"),
+        (eu_body(name=None), {}, "FORMAT_ERROR"),
+        ({**eu_body(), "partyAgent": {"financialInstitutionId": {"bicfi": "nope"}}}, {},
+         "FORMAT_ERROR"),
+        (eu_body(), {"X-Request-ID": "not-a-uuid"}, "FORMAT_ERROR"),
+        (eu_body(), {"X-Request-Timestamp": "2025-10-05 10:00:00"}, "TIMESTAMP_INVALID"),
+        (eu_body(), {"X-Request-Timestamp": "2020-01-01T00:00:00.000Z"}, "TIMESTAMP_INVALID"),
+    ],
+)
+def test_eu_errors_carry_epc_codes(tpp, body, headers, code):
+    resp = tpp.request("POST", EU_PATH, json=body, headers=vop_headers(**headers), scope=SCOPE)
+    assert resp.status_code == 400
+    assert resp.mimetype == "application/problem+json"
+    problem = resp.get_json()
+    assert problem["code"] == code
+    assert problem["type"] and problem["status"] == 400
+    assert "X-Response-Timestamp" in resp.headers
+
+
+# --- bulk -----------------------------------------------------------------------------------
+
+def test_uk_bulk(tpp):
+    items = [{"Id": "a", **uk_body()["Data"]}, {"Id": "b", **uk_body("J Smith")["Data"]},
+             {"Id": "c", **uk_body(identification="04000499999999")["Data"]}]
+    resp = tpp.request("POST", f"{UK_PATH}/bulk", json={"Data": {"Items": items}}, scope=SCOPE)
+    assert resp.status_code == 200, resp.get_json()
+    body = resp.get_json()
+    assert body["Data"]["VerificationReports"] == [
+        {"Id": "a", "Matched": True},
+        {"Id": "b", "Matched": False, "ReasonCode": "MBAM", "Name": "John Andrew Smith"},
+        {"Id": "c", "Matched": False, "ReasonCode": "AC01"},
+    ]
+    assert body["Meta"]["TotalItems"] == 3
+
+
+def test_uk_bulk_item_errors_name_the_item(tpp):
+    items = [uk_body()["Data"], {**uk_body()["Data"], "AccountType": "Joint"}]
+    resp = tpp.request("POST", f"{UK_PATH}/bulk", json={"Data": {"Items": items}}, scope=SCOPE)
+    assert resp.status_code == 400
+    assert resp.get_json()["Errors"][0]["Path"] == "Data.Items.1.AccountType"
+
+
+def test_large_batch_becomes_a_job(app, tpp):
+    app.config["COP_BULK_SYNC_MAX"] = 2
+    items = [{"Id": str(i), **uk_body()["Data"]} for i in range(3)]
+    resp = tpp.request("POST", f"{UK_PATH}/bulk", json={"Data": {"Items": items}}, scope=SCOPE)
+    assert resp.status_code == 202, resp.get_json()
+    location = resp.headers["Location"]
+    assert resp.get_json()["Links"]["Self"] == location
+    job = tpp.request("GET", location, scope=SCOPE).get_json()["Data"]
+    assert job["Status"] == "done" and job["TotalItems"] == 3
+    assert [r["Matched"] for r in job["VerificationReports"]] == [True, True, True]
+
+
+def test_too_large_batch_is_refused(app, tpp):
+    app.config["COP_BULK_MAX"] = 2
+    items = [uk_body()["Data"]] * 3
+    resp = tpp.request("POST", f"{UK_PATH}/bulk", json={"Data": {"Items": items}}, scope=SCOPE)
+    assert resp.status_code == 413
+
+
+def test_eu_bulk(tpp):
+    requests = [{"id": "x", **eu_body()}, {"id": "y", **eu_body("Jurgen Muler")}]
+    resp = tpp.request("POST", f"{EU_PATH}/bulk", json={"requests": requests},
+                       headers=vop_headers(), scope=SCOPE)
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["results"] == [
+        {"id": "x", "partyNameMatch": "MTCH"},
+        {"id": "y", "partyNameMatch": "CMTC", "matchedName": "Jürgen Müller"},
+    ]
+
+
+def test_job_of_another_client_is_not_found(tpp, make_tpp):
+    other = make_tpp(roles=("COP",), name="Other TPP")
+    resp = other.request("GET", f"/cop/v1/bulk-jobs/{uuid.uuid4()}", scope=SCOPE)
+    assert resp.status_code == 404
+
+
+# --- directory --------------------------------------------------------------------------------
+
+def test_directory_upsert_and_delete(aspsp, tpp):
+    account = {"SortCode": "040004", "AccountNumber": "55556666", "AccountType": "Business",
+               "HolderNames": ["Harbour View Cafe Ltd"], "TradingNames": ["Harbour Cafe"]}
+    bad = {**account, "SortCode": "990000"}
+    resp = aspsp.request("POST", "/cop/v1/directory/accounts",
+                         json={"Data": {"Accounts": [account, bad]}}, scope="payee-directory")
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["Data"] == {"Created": 1, "Updated": 0, "Rejected": [
+        {"Index": 1, "Reason": "sort_code is not in a range of a bank this client maintains"}]}
+    check = tpp.request("POST", UK_PATH, json=uk_body("Harbour Cafe", "04000455556666",
+                                                       "Business"), scope=SCOPE)
+    assert check.get_json()["Data"]["VerificationReport"] == {"Matched": True}
+    resp = aspsp.request("DELETE", "/cop/v1/directory/accounts/04000455556666",
+                         scope="payee-directory")
+    assert resp.status_code == 204
+    resp = aspsp.request("DELETE", "/cop/v1/directory/accounts/04000455556666",
+                         scope="payee-directory")
+    assert resp.status_code == 404
+
+
+def test_directory_needs_aspsp_role(tpp):
+    resp = tpp.request("POST", "/cop/v1/directory/accounts", json={"Data": {"Accounts": []}},
+                       scope=SCOPE)
+    assert resp.status_code in (401, 403)
+
+
+def test_directory_client_without_bank_is_forbidden(make_tpp, seeded):
+    stranger = make_tpp(roles=("ASPSP",), name="Stranger Bank")
+    account = {"SortCode": "040004", "AccountNumber": "55556666", "AccountType": "Personal",
+               "HolderNames": ["A B"]}
+    resp = stranger.request("POST", "/cop/v1/directory/accounts",
+                            json={"Data": {"Accounts": [account]}}, scope="payee-directory")
+    assert resp.status_code == 403

@@ -1,0 +1,97 @@
+"""`flask cop import`, `flask cop bank add`, `flask cop evaluate`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from cop.models import DirectoryAccount
+
+from .conftest import UK_BIC
+
+HERE = Path(__file__).parent
+
+
+def run(app, *args):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def test_bank_add_then_import_csv(app, session, tmp_path):
+    result = run(app, "cop", "bank", "add", "CSV Bank", UK_BIC, "--sort-codes", "040004-040099")
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "accounts.csv"
+    path.write_text(
+        "sort_code,account_number,holder_type,holder_names,opted_out\n"
+        "040004,12345678,personal,John Smith|Mary Smith,no\n"
+        "040004,1234,personal,Secret Name,no\n"
+        "990000,12345679,personal,Other Name,no\n"
+        "040004,12345680,business,Acme Ltd,yes\n", encoding="utf-8")
+    result = run(app, "cop", "import", str(path), "--bank", UK_BIC)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "created 2, updated 0, rejected 2" in result.output
+    assert "account_number must be 8 digits (lines 3)" in result.output
+    assert "sort_code is not in a range" in result.output
+    assert "Secret Name" not in result.output + result.stderr
+    assert "1234" not in result.output.replace("lines", "")
+    assert session.scalar(select(func.count()).select_from(DirectoryAccount)) == 2
+
+
+def test_import_jsonl_updates_and_reports_bad_json(app, seeded, tmp_path):
+    path = tmp_path / "accounts.jsonl"
+    lines = [
+        json.dumps({"sort_code": "040004", "account_number": "12345678",
+                    "holder_type": "personal", "holder_names": ["John A Smith"]}),
+        "{not json",
+        json.dumps(["a list"]),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run(app, "cop", "import", str(path), "--bank", UK_BIC)
+    assert result.exit_code == 0, result.output
+    assert "created 0, updated 1, rejected 2" in result.output
+    assert "not valid JSON (lines 2)" in result.output
+
+
+def test_import_needs_a_known_bank(app, tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text("", encoding="utf-8")
+    result = run(app, "cop", "import", str(path), "--bank", "NONEGB2LXXX")
+    assert result.exit_code != 0
+    assert "no participating bank" in result.stderr
+
+
+def test_evaluate_prints_matrix_and_accuracy(app):
+    result = run(app, "cop", "evaluate", str(HERE / "holdout.jsonl"))
+    assert result.exit_code == 0, result.output
+    assert "expected \\ outcome" in result.output
+    assert "accuracy" in result.output
+
+
+def test_evaluate_json_writes_one_line_per_case(app, tmp_path):
+    path = tmp_path / "cases.jsonl"
+    cases = [
+        {"id": "1", "holder_name": "John Smith", "holder_type": "personal",
+         "entered_name": "Jon Smith", "entered_type": "personal", "expected": "CLOSE_MATCH"},
+        {"id": "2", "holder_name": "John Smith", "holder_type": "personal",
+         "entered_name": "John Smith", "entered_type": "business", "expected": "MATCH"},
+    ]
+    path.write_text("\n".join(json.dumps(c) for c in cases), encoding="utf-8")
+    result = run(app, "cop", "evaluate", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows == [
+        {"id": "1", "outcome": "CLOSE_MATCH", "reason_code": "MBAM",
+         "matched_name": "John Smith", "rule": "variant-spelling"},
+        {"id": "2", "outcome": "CLOSE_MATCH", "reason_code": "PANM", "matched_name": None,
+         "rule": "exact"},
+    ]
+    assert "accuracy 50.00%" in result.stderr
+
+
+def test_evaluate_rejects_a_bad_case_with_its_line(app, tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"id": "1"}\n', encoding="utf-8")
+    result = run(app, "cop", "evaluate", str(path))
+    assert result.exit_code != 0
+    assert "line 1" in result.stderr

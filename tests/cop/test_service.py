@@ -1,0 +1,142 @@
+"""Checks against a real database: every directory outcome, both schemes, bulk, audit, jobs."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from cop import service
+from cop.codes import EuCode, UkReason
+from cop.errors import DisclosureLimited, JobNotFound
+from cop.models import BulkJob, CheckAudit
+from cop.service import CopAdapters, EuCheck, UkCheck, keyed_hash
+
+from .conftest import DE_BUSINESS_IBAN, DE_IBAN
+
+KEY = b"k" * 32
+
+
+@pytest.fixture
+def adapters():
+    return CopAdapters(audit_key=KEY)
+
+
+def audit_count(session) -> int:
+    """Read outside the services' transactions, then end the read transaction."""
+    count = session.scalar(select(func.count()).select_from(CheckAudit))
+    session.rollback()
+    return count
+
+
+def uk(number, name, kind="personal", sort_code="040004", secondary=None, ref=None):
+    return UkCheck(sort_code, number, kind, name, secondary, ref)
+
+
+@pytest.mark.parametrize(
+    ("number", "name", "kind", "matched", "reason", "disclosed"),
+    [
+        ("12345678", "John Smith", "personal", True, None, None),
+        ("12345678", "Mr J Smith", "personal", False, UkReason.MBAM, "John Andrew Smith"),
+        ("12345678", "Andrew Smith", "personal", False, UkReason.ANNM, None),
+        ("12345678", "John Smith", "business", False, UkReason.PANM, None),
+        ("12345678", "Jon Smith", "business", False, UkReason.PAMM, "John Andrew Smith"),
+        ("23456789", "Aoife Murphy", "personal", True, None, None),
+        ("23456789", "Ciara Murphy", "personal", False, UkReason.ANNM, None),
+        ("34567890", "Oakfield Smiles", "business", True, None, None),
+        ("34567890", "Oakfield Dental Ltd", "personal", False, UkReason.BANM, None),
+        ("34567890", "Oakfield Dental", "personal", False, UkReason.BAMM, "Oakfield Dental Ltd"),
+        ("45678901", "Elizabeth Turner", "personal", False, UkReason.OPTO, None),
+        ("56789012", "Gareth Evans", "personal", False, UkReason.AC01, None),
+        ("67890123", "Rhys Hughes", "personal", False, UkReason.CASS, None),
+        ("78901234", "Margaret Thornton", "personal", False, UkReason.IVCR, None),
+        ("89012345", "Amy Price", "personal", False, UkReason.ACNS, None),
+        ("99999999", "John Smith", "personal", False, UkReason.AC01, None),
+    ],
+)
+def test_uk_outcomes(seeded, adapters, number, name, kind, matched, reason, disclosed):
+    report = service.check_uk(seeded, "tpp-1", uk(number, name, kind), adapters)
+    assert (report.matched, report.reason_code, report.name) == (matched, reason, disclosed)
+
+
+def test_unknown_sort_code_is_scns(seeded, adapters):
+    report = service.check_uk(seeded, "tpp-1", uk("12345678", "John Smith", sort_code="990000"),
+                              adapters)
+    assert report.reason_code is UkReason.SCNS
+
+
+def test_secondary_reference_given_matches(seeded, adapters):
+    report = service.check_uk(seeded, "tpp-1",
+                              uk("78901234", "Margaret Thornton", secondary="roll 123456"),
+                              adapters)
+    assert report.matched
+
+
+@pytest.mark.parametrize(
+    ("iban", "name", "ids", "name_code", "id_code", "matched_name"),
+    [
+        (DE_IBAN, "Juergen Mueller", {}, EuCode.MTCH, None, None),
+        (DE_IBAN, "Jurgen Muler", {}, EuCode.CMTC, None, "Jürgen Müller"),
+        (DE_IBAN, "Hans Schmidt", {}, EuCode.NMTC, None, None),
+        (DE_BUSINESS_IBAN, None, {"LEI": "529900T8BM49AURSDO55"}, None, EuCode.MTCH, None),
+        (DE_BUSINESS_IBAN, None, {"LEI": "5493001KJTIIGC8Y1R12"}, None, EuCode.NMTC, None),
+        (DE_BUSINESS_IBAN, "Baeckerei Schulz GmbH", {"TXID": "DE1"}, EuCode.MTCH, EuCode.NOAP,
+         None),
+        ("DE02120300000000202051", "Anyone", {}, EuCode.NOAP, None, None),
+    ],
+)
+def test_eu_outcomes(seeded, adapters, iban, name, ids, name_code, id_code, matched_name):
+    result = service.check_eu(seeded, "tpp-1", EuCheck(iban, name, ids), adapters)
+    assert (result.party_name_match, result.party_id_match, result.matched_name) == (
+        name_code, id_code, matched_name)
+
+
+def test_audit_keeps_hashes_not_names(seeded, adapters):
+    service.check_uk(seeded, "tpp-1", uk("12345678", "Jon Smith"), adapters, "req-1")
+    rows = seeded.scalars(select(CheckAudit)).all()
+    seeded.rollback()
+    assert len(rows) == 1
+    row = rows[0]
+    assert row.name_hash == keyed_hash(KEY, "jon smith")
+    assert row.account_hash == keyed_hash(KEY, "UK:04000412345678")
+    assert (row.outcome, row.reason_code, row.rule, row.name_disclosed) == (
+        "CLOSE_MATCH", "MBAM", "variant-spelling", True)
+    stored = " ".join(str(v) for v in vars(row).values())
+    assert "Jon" not in stored and "12345678" not in stored
+
+
+def test_disclosure_gate_refuses_and_writes_nothing(seeded):
+    adapters = CopAdapters(audit_key=KEY, disclosure_gate=lambda client, count: 42)
+    with pytest.raises(DisclosureLimited) as raised:
+        service.check_uk(seeded, "tpp-1", uk("12345678", "Jon Smith"), adapters)
+    assert raised.value.headers == {"Retry-After": "42"}
+    assert audit_count(seeded) == 0
+    # a plain match discloses nothing and passes the gate
+    assert service.check_uk(seeded, "tpp-1", uk("12345678", "John Smith"), adapters).matched
+
+
+def test_bulk_answers_in_order_and_counts_disclosures_once(seeded):
+    calls = []
+    adapters = CopAdapters(audit_key=KEY,
+                           disclosure_gate=lambda client, count: calls.append(count))
+    checks = [uk("12345678", "John Smith", ref="a"), uk("99999999", "X Y", ref="b"),
+              uk("12345678", "Jon Smith", ref="c"), uk("23456789", "Sean Murpy", ref="d")]
+    reports = service.check_uk_bulk(seeded, "tpp-1", checks, adapters)
+    assert [r.reason_code for r in reports] == [None, UkReason.AC01, UkReason.MBAM,
+                                                UkReason.MBAM]
+    assert calls == [2]
+    assert audit_count(seeded) == 4
+
+
+def test_bulk_job_runs_and_forgets_the_names(app, seeded, adapters):
+    checks = [uk("12345678", "John Smith", ref="a"), uk("12345678", "Jon Smith", ref="b")]
+    job = service.submit_job(seeded, "tpp-1", "UK", checks)
+    service.run_job(app.extensions["session_factory"], job.id, adapters, chunk=1)
+    done = service.get_job(seeded, "tpp-1", job.id)
+    assert done.status == "done" and done.items is None
+    assert done.results == [{"Id": "a", "Matched": True},
+                            {"Id": "b", "Matched": False, "ReasonCode": "MBAM",
+                             "Name": "John Andrew Smith"}]
+    with pytest.raises(JobNotFound):
+        service.get_job(seeded, "another-tpp", job.id)
+    assert seeded.get(BulkJob, job.id).finished_at is not None
+    seeded.rollback()
