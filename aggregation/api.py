@@ -24,11 +24,7 @@ from aggregation.service import Aggregate, Aggregator, Caller, ConnectorReader
 from auth.resource import current_access, require_token
 from core.errors import Problem
 from core.web import db_session
-
-try:  # the status package lands separately; until then nothing is skipped or reported
-    from status import service as status_service
-except ImportError:  # pragma: no cover
-    status_service = None
+from status import service as status_service
 
 blp = Blueprint("aggregation", __name__, url_prefix="",
                 description="Accounts and balances across banks (UK Open Banking v4.0 shapes)")
@@ -46,25 +42,45 @@ def _install(state) -> None:
     state.app.extensions.setdefault("aggregation", build_aggregator(state.app))
 
 
+def setting(app, name: str, default):
+    """An aggregation setting: app config (tests), else the environment, else the default.
+    (Until `core.config.SETTINGS` lists them, the environment is read here.)"""
+    value = app.config.get(name)
+    if value is None:
+        value = os.environ.get(name)
+    return type(default)(value) if value not in (None, "") else default
+
+
 def build_aggregator(app) -> Aggregator:
     kv = app.extensions["redis"]
-    config = app.config
     return Aggregator(
-        fanout=FanOut(int(config.get("AGGREGATION_MAX_WORKERS", 64))),
-        breakers=BankBreakers(kv, threshold=int(config.get("AGGREGATION_BREAKER_FAILURES", 5)),
-                              open_seconds=float(config.get("AGGREGATION_BREAKER_OPEN", 30))),
-        cache=BalanceCache(kv, fresh_seconds=float(config.get("AGGREGATION_CACHE_SECONDS", 30))),
+        fanout=FanOut(setting(app, "AGGREGATION_MAX_WORKERS", 64)),
+        breakers=BankBreakers(kv, threshold=setting(app, "AGGREGATION_BREAKER_FAILURES", 5),
+                              open_seconds=setting(app, "AGGREGATION_BREAKER_OPEN_SECONDS",
+                                                   30.0)),
+        cache=BalanceCache(kv, fresh_seconds=setting(app, "AGGREGATION_CACHE_SECONDS", 30.0)),
         allowance=Allowance(kv),
         snapshots=ConsentSnapshots(
-            kv, seconds=float(config.get("AGGREGATION_CONSENT_SNAPSHOT_SECONDS", 5))),
+            kv, seconds=setting(app, "AGGREGATION_CONSENT_SNAPSHOT_SECONDS", 5.0)),
         reader_for=_readers(app),
-        consent_adapters=app.extensions["consent"],
-        id_key=_id_key(config.get("AGGREGATION_ID_KEY"), app.instance_path),
-        deadline_seconds=float(config["AGGREGATION_DEADLINE_SECONDS"]),
+        consent_adapters=_ConsentAdapters(app),
+        id_key=_id_key(setting(app, "AGGREGATION_ID_KEY", ""), app.instance_path),
+        deadline_seconds=setting(app, "AGGREGATION_DEADLINE_SECONDS", 2.0),
         frequency_per_day=lambda bank_id: _frequency(app, bank_id),
-        planned_downtime=getattr(status_service, "bank_under_planned_downtime", None),
-        record_call=getattr(status_service, "record_bank_call", None),
+        planned_downtime=status_service.bank_under_planned_downtime,
+        record_call=status_service.record_bank_call,
     )
+
+
+class _ConsentAdapters:
+    """The consent package's adapters, looked up when used: the blueprint may be registered
+    before the consent package has installed them."""
+
+    def __init__(self, app) -> None:
+        self._app = app
+
+    def __getattr__(self, name: str):
+        return getattr(self._app.extensions["consent"], name)
 
 
 def _id_key(configured: str | None, instance_path: str) -> bytes:
@@ -85,7 +101,7 @@ def _id_key(configured: str | None, instance_path: str) -> bytes:
 def _readers(app):
     """bank id -> BankReader over that bank's connector; `app.extensions["bank_readers"]`
     (a dict) overrides per bank, for tests and demos."""
-    account_calls = FanOut(int(app.config.get("AGGREGATION_MAX_WORKERS", 64)) * 2)
+    account_calls = FanOut(setting(app, "AGGREGATION_MAX_WORKERS", 64) * 2)
     made: dict[str, ConnectorReader] = {}
 
     def reader_for(bank_id: str):

@@ -318,3 +318,20 @@ def test_access_is_audited(three_banks):
                                      f"{three_banks.consent_id}/events", scope="accounts"
                                      ).get_json()["Data"]["Event"]
     assert events[-1]["Action"] == "data.accessed"
+
+
+def test_openapi_documents_the_meta_extensions(agg_app):
+    spec = agg_app.test_client().get("/openapi.json").get_json()
+    for path in ("/accounts", "/accounts/{account_id}", "/accounts/{account_id}/balances",
+                 "/balances"):
+        operation = spec["paths"][path]["get"]
+        assert operation["security"] == [{"oauth2": ["accounts"]}]
+        assert {"200", "401", "403"} <= set(operation["responses"])
+        assert any(p["name"] == "x-fapi-customer-ip-address" for p in operation["parameters"])
+    schemas = spec["components"]["schemas"]
+    assert set(schemas["BankStatus"]["properties"]) >= {"BankId", "Status", "Source",
+                                                        "FetchedAt", "ErrorType", "RetryAfter"}
+    assert "reauthentication_required" in schemas["BankStatus"]["properties"]["Status"]["enum"]
+    assert set(schemas["CurrencyTotal"]["properties"]) >= {"Currency", "Available",
+                                                           "CreditLines"}
+    assert set(schemas["AisMeta"]["properties"]) >= {"Banks", "Totals", "PsuPresent"}

@@ -1,0 +1,393 @@
+"""Benchmark: `GET /balances` across N sandbox banks, cold and cached.
+
+    .venv/bin/python bench/aggregate.py [--latency-ms 100] [--seconds 8] [--banks 1,3,10,20]
+
+What it runs (loopback only; every process it starts is stopped at the end):
+- P sandbox bank processes (gunicorn, one worker each: a sandbox keeps its state in memory),
+  each an OB v4.0 bank with added latency L on every call;
+- the service under gunicorn (PostgreSQL + Redis, as in production), with a bank registry of
+  20 entries spread over the sandbox processes;
+- in this process: a TPP (mTLS-bound tokens), the PSU `alice`, and for each N a few consents
+  authorised at N banks through the real consent flow and each bank's own OAuth pages.
+
+Then, per N: cold (the server's cache freshness set to 0, so every read calls every bank) and
+cached (fresh for an hour): p50/p99 latency of one client calling in a loop, and throughput
+with 16 (cold) or 32 (cached) clients, printed and written to `bench/results/aggregate.json`.
+The sandbox banks, PostgreSQL, Redis and the load generator share the machine's cores with
+the service, as they would not in production.
+Needs `DATABASE_URL` (PostgreSQL) and `REDIS_URL`; defaults: the local CI servers, databases
+`bench_agg` and Redis db 7.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "bench" / "results" / "aggregate.json"
+BANK_SECRET = "bench-bank-secret"
+SANDBOX_PROCESSES = 4
+CONSENTS_PER_N = 4
+PSU_IP = "203.0.113.9"
+
+
+# -- WSGI factories (gunicorn imports these) --------------------------------------------------
+def sandbox_app():
+    """One OB v4.0 sandbox bank with added latency: `bench.aggregate:sandbox_app()`."""
+    from aggregation.sandbox import SandboxBank, SandboxClient, create_sandbox_app
+    from aggregation.sandbox.seed import SEED
+
+    bank = SandboxBank("thamesmoor", "Bench Bank", "ob-uk-4.0", "GB", "TMBSGB21",
+                       SEED["thamesmoor"],
+                       clients={"obhub-bench": SandboxClient("obhub-bench", secret=BANK_SECRET)},
+                       psu_password="sandbox",
+                       faults={"latency_ms": int(os.environ.get("BENCH_LATENCY_MS", "100"))})
+    return create_sandbox_app([bank])
+
+
+def server_app():
+    """The service, with the aggregation blueprint and the bench's bank registry."""
+    from aggregation import api as aggregation_api
+    from core.app import create_app
+
+    app = create_app()
+    if "aggregation" not in app.blueprints:
+        app.extensions["api"].register_blueprint(aggregation_api.blp)
+    app.extensions["banks"] = registry(app.instance_path)
+    return app
+
+
+def registry(base_dir: str):
+    from aggregation.registry import BankRegistry
+
+    return BankRegistry.load(os.environ["BANKS_FILE"], issuer="http://localhost",
+                             base_dir=base_dir)
+
+
+# -- processes --------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(cmd: list[str], env: dict, port: int, log: Path) -> subprocess.Popen:
+    handle = open(log, "w")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    for _ in range(150):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{cmd} exited; see {log}") from None
+            time.sleep(0.1)
+    raise RuntimeError(f"{cmd} did not listen on {port}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def gunicorn(app: str, port: int, env: dict, workers: int, threads: int, log: Path):
+    cmd = [str(ROOT / ".venv/bin/gunicorn"), app, "-b", f"127.0.0.1:{port}", "-w", str(workers),
+           "-k", "gthread", "--threads", str(threads), "--log-level", "warning",
+           "--timeout", "60"]
+    return start(cmd, env, port, log)
+
+
+# -- setup: consents authorised at N banks ----------------------------------------------------
+class BenchGateway:
+    """consent's BankGateway over a registry connector (the bench drives the bank's pages)."""
+
+    def __init__(self, connector):
+        self.connector = connector
+        self.bank_id = connector.bank_id
+
+    def start(self, terms, *, state, redirect_uri):
+        from aggregation.connectors.base import ConsentRequest
+        from consent.bankflow import BankStart
+
+        consent = self.connector.create_consent(ConsentRequest(
+            permissions=tuple(terms.permissions), expires_at=terms.expiration, psu_ip=PSU_IP))
+        redirect = self.connector.authorisation_redirect(
+            consent.consent_id, redirect_uri=redirect_uri, state=state)
+        return BankStart(consent.consent_id, redirect.url,
+                         {"code_verifier": redirect.code_verifier})
+
+    def finish(self, bank_consent_id, *, code, redirect_uri, flow_secrets):
+        from aggregation.connectors.base import BankAccess
+        from consent.bankflow import BankTokens
+
+        tokens = self.connector.exchange_code(code, redirect_uri=redirect_uri,
+                                              code_verifier=flow_secrets["code_verifier"])
+        accounts = self.connector.list_accounts(BankAccess(bank_consent_id,
+                                                           tokens.access_token))
+        return BankTokens(tokens.access_token, tokens.refresh_token, tokens.expires_at,
+                          tuple(a.account_id for a in accounts))
+
+    def delete(self, bank_consent_id, access_token):
+        self.connector.delete_consent(bank_consent_id, access_token=access_token)
+
+
+def bank_pages(url: str) -> tuple[str, str]:
+    """The PSU signs in at the sandbox bank and approves; returns (code, state)."""
+    import httpx
+
+    query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    form = {**query, "username": "alice", "password": "sandbox", "decision": "approve"}
+    resp = httpx.post(url.split("?")[0], data=form, follow_redirects=False, timeout=10)
+    back = parse_qs(urlsplit(resp.headers["location"]).query)
+    return back["code"][0], back["state"][0]
+
+
+def driver(bank_ids):
+    def drive(client, resp):
+        if resp.status_code == 303 and "/consent/authorise/" in resp.location:
+            return client.get(resp.location)
+        page = resp
+        for bank_id in bank_ids:
+            html = page.get_data(as_text=True)
+            action = re.search(rf'action="(/consent/authorise/[^"]+/banks/{bank_id})"', html)
+            out = client.post(action.group(1))
+            code, state = bank_pages(out.location)
+            query = urlencode({"code": code, "state": state})
+            back = client.get(f"/consent/callback/{bank_id}?{query}")
+            page = client.get(back.location)
+        html = page.get_data(as_text=True)
+        action = re.search(r'action="(/consent/authorise/[^"]+/decision)"', html).group(1)
+        return client.post(action, data={"action": "approve"})
+
+    return drive
+
+
+def authorise_consents(settings: dict, bank_ids_by_n: dict[int, list[str]]):
+    from aggregation.connectors.base import BankConnector  # noqa: F401 - import check
+    from core.app import create_app
+    from tests.aggregation.test_api import rar
+    from tests.fixtures import auth as fx
+
+    app = create_app(settings)
+    reg = registry(app.instance_path)
+    app.extensions["consent"].gateway_factory = lambda bank_id: BenchGateway(
+        reg.connector(bank_id))
+    from consent.bankflow import BankInfo
+
+    app.extensions["consent"].bank_directory = lambda: [BankInfo(b.id, b.name, b.standard)
+                                                        for b in reg.all()]
+    tpp = fx.make_tpp._get_wrapped_function()(app)(roles=("AISP",), name="Budget Buddy",
+                                                    binding="mtls")
+    fx.make_psu._get_wrapped_function()(app)("alice")
+    grants: dict[int, list[dict]] = {}
+    for n, bank_ids in bank_ids_by_n.items():
+        grants[n] = []
+        for _ in range(CONSENTS_PER_N):
+            created = tpp.request("POST", "/account-access-consents", scope="accounts", json={
+                "Data": {"Permissions": ["ReadAccountsDetail", "ReadBalances"]}, "Risk": {}})
+            consent_id = created.get_json()["Data"]["ConsentId"]
+            tokens = tpp.authorize("alice", fx.PSU_PASSWORD, "accounts", rar(consent_id),
+                                   drive=driver(bank_ids))
+            grants[n].append(tokens)
+    return tpp, grants
+
+
+def fresh_headers(tpp, grants: list[dict]) -> list[dict]:
+    """Access tokens live 5 minutes: refresh before each phase."""
+    headers = []
+    for grant in grants:
+        resp = tpp.refresh(grant["refresh_token"]).get_json()
+        grant.update(resp)
+        headers.append({"Authorization": f"Bearer {grant['access_token']}",
+                        "x-fapi-customer-ip-address": PSU_IP, **tpp.cert_headers()})
+    return headers
+
+
+# -- load -------------------------------------------------------------------------------------
+def _worker(args) -> list[tuple[float, int, str]]:
+    port, headers_list, threads, seconds = args
+    out: list[tuple[float, int, str]] = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def run(index: int):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = headers_list[index % len(headers_list)]
+        mine = []
+        while time.monotonic() < stop_at:
+            started = time.perf_counter()
+            conn.request("GET", "/balances", headers=headers)
+            resp = conn.getresponse()
+            body = resp.read()
+            statuses = ",".join(sorted({b["Status"] for b in json.loads(body)["Meta"]["Banks"]})
+                                ) if resp.status == 200 else str(resp.status)
+            mine.append((time.perf_counter() - started, resp.status, statuses))
+        conn.close()
+        with lock:
+            out.extend(mine)
+
+    pool = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return out
+
+
+def load(port: int, headers: list[dict], concurrency: int, seconds: float) -> dict:
+    processes = 2 if concurrency >= 8 else 1
+    per = max(1, concurrency // processes)
+    started = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        parts = pool.map(_worker, [(port, headers, per, seconds)] * processes)
+    elapsed = time.perf_counter() - started
+    samples = [s for part in parts for s in part]
+    latencies = sorted(s[0] * 1000 for s in samples)
+    return {"concurrency": per * processes, "requests": len(samples),
+            "throughput_rps": round(len(samples) / elapsed, 1),
+            "p50_ms": round(statistics.median(latencies), 1),
+            "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
+            "non_200": sum(1 for s in samples if s[1] != 200),
+            "bank_statuses": dict(Counter(s[2] for s in samples))}
+
+
+# -- main -------------------------------------------------------------------------------------
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency-ms", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--banks", default="1,3,10,20")
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+    ns = [int(n) for n in args.banks.split(",")]
+    database = os.environ.get("DATABASE_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/bench_agg")
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/7")
+    work = ROOT / "bench" / "results" / "aggregate-run"
+    work.mkdir(parents=True, exist_ok=True)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+
+    from consent.crypto import generate_key_spec
+    from core import cli
+    from tests.conftest import empty_tables, reset_postgres
+
+    if database.startswith("postgresql"):
+        reset_postgres(database)
+    cli.upgrade(database)
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+
+    sandbox_ports = [free_port() for _ in range(SANDBOX_PROCESSES)]
+    max_n = max(ns)
+    banks = [{"id": f"bench{i:02d}", "name": f"Bench Bank {i}", "standard": "ob-uk-4.0",
+              "country": "GB",
+              "auth_url": f"http://127.0.0.1:{p}/sandbox/thamesmoor/oauth/authorize",
+              "token_url": f"http://127.0.0.1:{p}/sandbox/thamesmoor/oauth/token",
+              "api_url": f"http://127.0.0.1:{p}/sandbox/thamesmoor/open-banking/v4.0/aisp",
+              "client": {"client_id": "obhub-bench", "auth_method": "client_secret_basic",
+                         "secret_ref": "env:BENCH_BANK_SECRET"}}
+             for i, p in ((i, sandbox_ports[i % SANDBOX_PROCESSES]) for i in range(max_n))]
+    banks_file = work / "banks.json"
+    banks_file.write_text(json.dumps({"banks": banks}, indent=1))
+    env = {**os.environ, "DATABASE_URL": database, "REDIS_URL": redis_url,
+           "BANKS_FILE": str(banks_file), "BENCH_BANK_SECRET": BANK_SECRET,
+           "BENCH_LATENCY_MS": str(args.latency_ms), "ISSUER": "http://localhost",
+           "SIGNING_KEYS_DIR": str(work / "keys"), "RATELIMIT_ENABLED": "false",
+           "TOKEN_ENCRYPTION_KEYS": generate_key_spec("bench"), "LOG_LEVEL": "WARNING",
+           "SANDBOX_BANKS_ENABLED": "false", "PYTHONPATH": str(ROOT)}
+    os.environ.update({k: env[k] for k in ("BANKS_FILE", "BENCH_BANK_SECRET")})
+    settings = {k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "ISSUER", "SIGNING_KEYS_DIR",
+                                    "TOKEN_ENCRYPTION_KEYS", "LOG_LEVEL")}
+    settings.update(RATELIMIT_ENABLED=False, SANDBOX_BANKS_ENABLED=False, BANKS_FILE=str(
+        banks_file))
+
+    procs: list[subprocess.Popen] = []
+    results: dict = {"latency_ms": args.latency_ms, "cpus": os.cpu_count(),
+                     "load_average_at_start": os.getloadavg(),
+                     "workers": args.workers, "seconds_per_run": args.seconds, "runs": []}
+    try:
+        for i, port in enumerate(sandbox_ports):
+            procs.append(gunicorn("bench.aggregate:sandbox_app()", port, env, 1, 64,
+                                  work / f"sandbox{i}.log"))
+        print(f"sandbox banks on ports {sandbox_ports}, latency {args.latency_ms} ms; load "
+              f"average {os.getloadavg()[0]:.1f} (other processes share these cores)")
+        started = time.perf_counter()
+        tpp, grants = authorise_consents(settings, {n: [b["id"] for b in banks[:n]]
+                                                    for n in ns})
+        print(f"{sum(len(g) for g in grants.values())} consents authorised in "
+              f"{time.perf_counter() - started:.1f} s")
+        for mode, fresh in (("cold", "0"), ("cached", "3600")):
+            port = free_port()
+            server = gunicorn("bench.aggregate:server_app()", port,
+                              {**env, "AGGREGATION_CACHE_SECONDS": fresh}, args.workers, 8,
+                              work / f"server-{mode}.log")
+            procs.append(server)
+            try:
+                for n in ns:
+                    headers = fresh_headers(tpp, grants[n])
+                    load(port, headers, 8, 2.0)  # warm every worker: imports, pools, scripts
+                    latency = load(port, headers, 1, args.seconds)
+                    throughput = load(port, headers, 32 if mode == "cached" else 16,
+                                      args.seconds)
+                    run = {"mode": mode, "banks": n, "latency": latency,
+                           "throughput": throughput}
+                    results["runs"].append(run)
+                    print(f"{mode:6} N={n:2}  p50 {latency['p50_ms']:6.1f} ms  "
+                          f"p99 {latency['p99_ms']:6.1f} ms  (c={latency['concurrency']}, "
+                          f"{latency['throughput_rps']:.0f}/s)   "
+                          f"c={throughput['concurrency']}: {throughput['throughput_rps']:.0f}/s"
+                          f" p50 {throughput['p50_ms']:.1f} p99 {throughput['p99_ms']:.1f} ms"
+                          f"  non-200 {latency['non_200'] + throughput['non_200']}"
+                          f"  {latency['bank_statuses']}",
+                          flush=True)
+            finally:
+                stop(server)
+                procs.remove(server)
+    finally:
+        for proc in procs:
+            stop(proc)
+        if database.startswith("postgresql"):
+            from sqlalchemy import create_engine
+
+            engine = create_engine(database)
+            empty_tables(engine)
+            engine.dispose()
+    results["load_average_at_end"] = os.getloadavg()
+    target = args.latency_ms + 60
+    results["targets"] = {
+        "p99_ms_max": target,
+        "p99_met": all(r["latency"]["p99_ms"] <= target for r in results["runs"]),
+        "cached_rps_min": 800,
+        "cached_rps_met": all(r["throughput"]["throughput_rps"] >= 800
+                              for r in results["runs"] if r["mode"] == "cached"),
+    }
+    RESULTS.write_text(json.dumps(results, indent=2))
+    print(json.dumps(results["targets"]))
+    print(f"written {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
