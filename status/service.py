@@ -193,8 +193,8 @@ def list_notices(session: Session, *, component: str | None = None, bank: str | 
                  start: dt.datetime | None = None, end: dt.datetime | None = None,
                  status: str | None = None, kind: str | None = None, page: int = 1,
                  page_size: int = 20) -> tuple[list[Notice], int]:
-    """Newest first. `start`/`end` keep notices whose window overlaps [start, end]; open
-    notices overlap any range that begins before now."""
+    """Newest first. `start`/`end` keep notices whose window overlaps [start, end]; work in
+    progress is taken to last until it is completed."""
     query = select(Notice)
     for target_kind, ref in (("component", component), ("bank", bank)):
         if ref:
@@ -204,8 +204,8 @@ def list_notices(session: Session, *, component: str | None = None, bank: str | 
         query = query.where(Notice.starts_at <= end)
     if start is not None:
         closed_at = func.coalesce(Notice.completed_at, Notice.cancelled_at, Notice.ends_at)
-        query = query.where(or_(Notice.status.in_(OPEN), closed_at.is_(None),
-                                closed_at >= start))
+        query = query.where(or_(Notice.status == NoticeStatus.IN_PROGRESS.value,
+                                closed_at.is_(None), closed_at >= start))
     if status:
         query = query.where(Notice.status == status)
     if kind:
