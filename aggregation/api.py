@@ -207,7 +207,7 @@ def all_balances():
 def accounts_document(result: Aggregate) -> dict:
     accounts = []
     for data in result.accounts:
-        account = {k: v for k, v in data.items() if k != "Balances"}
+        account = {k: v for k, v in data.items() if k != "Balances" and k[0] != "_"}
         if not result.detail:
             account.pop("Account", None)
         accounts.append(account)

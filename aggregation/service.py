@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -39,6 +40,8 @@ ACCOUNT_PERMISSIONS = frozenset({"ReadAccountsBasic", "ReadAccountsDetail"})
 CONSENT_MISMATCH = "U008"  # UK.OBIE.Resource.ConsentMismatch
 NOT_FOUND = "U011"  # UK.OBIE.Resource.NotFound
 HEALTH = {Status.OK: True, Status.TIMEOUT: False, Status.ERROR: False}
+LISTED = "_listed"  # cached data holds the bank's account details (internal; never served)
+DOWNTIME_SECONDS = 10.0  # how long a planned-downtime answer is reused in this process
 
 log = get_logger("aggregation.service")
 
@@ -167,6 +170,7 @@ class Aggregator:
         self.record_call = record_call
         self.utcnow = utcnow
         self.retry_after_default = retry_after_default
+        self._downtime: dict[str, tuple[float, bool]] = {}
 
     def account_id(self, consent_id: str, bank_id: str, bank_account_id: str) -> str:
         """Stable and opaque: the same bank account under another consent gets another id,
@@ -235,7 +239,8 @@ class Aggregator:
         pending = []
         for link in links:
             entries = cached[(caller.consent_id, link.bank_id)]
-            usable = [e for e in entries if not balances or e.data.get("Balances") is not None]
+            usable = [e for e in entries if (e.data.get("Balances") is not None if balances
+                                             else e.data.get(LISTED))]
             if link.reauthentication_required:
                 self._settle(reports, link.bank_id, Status.REAUTHENTICATION_REQUIRED, [],
                              "ReauthenticationRequired")
@@ -282,6 +287,14 @@ class Aggregator:
         swallows the audit write that follows); if it cannot answer, the bank is called."""
         if self.planned_downtime is None:
             return False
+        remembered = self._downtime.get(bank_id)
+        if remembered is not None and remembered[0] > time.monotonic():
+            return remembered[1]
+        verdict = self._ask_downtime(session, bank_id, now)
+        self._downtime[bank_id] = (time.monotonic() + DOWNTIME_SECONDS, verdict)
+        return verdict
+
+    def _ask_downtime(self, session: Session, bank_id: str, now: dt.datetime) -> bool:
         try:
             if session.in_transaction():
                 return bool(self.planned_downtime(session, bank_id, now))
@@ -326,21 +339,28 @@ class Aggregator:
                 self._report_call(bank_id, outcome)
             if outcome.ok:
                 writes[(cid, bank_id)] = self._store_live(session, cid, by_bank[bank_id],
-                                                          outcome, reports[bank_id])
+                                                          outcome, reports[bank_id],
+                                                          cached[(cid, bank_id)])
                 stamps[(cid, bank_id)] = outcome.fetched_at
             else:
                 self._fail(session, cid, bank_id, outcome, cached[(cid, bank_id)], reports)
         self.cache.write_links(writes, stamps)
 
-    def _store_live(self, session, cid, link, outcome: Outcome, report: BankReport) -> dict:
+    def _store_live(self, session, cid, link, outcome: Outcome, report: BankReport,
+                    previous: list[Cached]) -> dict:
         read: BankRead = outcome.value
         if read.tokens is not None:
             consent_service.update_bank_tokens(
                 session, cid, link.bank_id, access_token=read.tokens.access_token,
                 refresh_token=read.tokens.refresh_token, expires_at=read.tokens.expires_at,
                 adapters=self.consent_adapters)
-        entries = {self.account_id(cid, link.bank_id, a.bank_account_id):
-                   {**a.as_data(), "BankId": link.bank_id} for a in read.accounts}
+        known = {e.account_id: e.data for e in previous}
+        entries = {}
+        for account in read.accounts:
+            aid = self.account_id(cid, link.bank_id, account.bank_account_id)
+            details = account.account or {k: v for k, v in known.get(aid, {}).items()
+                                          if k != "Balances"}
+            entries[aid] = {**details, "Balances": account.balances, "BankId": link.bank_id}
         report.status, report.source, report.fetched_at = Status.OK, "live", outcome.fetched_at
         report.accounts = [{**data, "AccountId": aid} for aid, data in sorted(entries.items())]
         return entries
@@ -398,8 +418,12 @@ class ConnectorReader:
             tokens = self._refresh(link)
             accounts, balances = self._read(link, tokens.access_token, deadline, psu_ip,
                                             with_balances)
-        return BankRead([BankAccount(a.account_id, ob_account(a),
-                                     [ob_balance(b, self.clock()) for b in balances[a.account_id]]
+        now = self.clock()
+        if accounts is None:  # not listed: balances only
+            return BankRead([BankAccount(a, {}, [ob_balance(b, now) for b in found])
+                             for a, found in balances.items()], tokens)
+        return BankRead([BankAccount(a.account_id, {**ob_account(a), LISTED: True},
+                                     [ob_balance(b, now) for b in balances[a.account_id]]
                                      if with_balances else None) for a in accounts], tokens)
 
     def _refresh(self, link) -> RefreshedTokens:
@@ -411,18 +435,23 @@ class ConnectorReader:
                                got.expires_at)
 
     def _read(self, link, token, deadline, psu_ip, with_balances):
+        """A balance read of known accounts skips the account list (one call per account
+        instead of one more per bank); the service keeps the account details it had."""
         access = BankAccess(link.bank_consent_id or "", token)
         kw = {"psu_present": bool(psu_ip), "psu_ip": psu_ip}
-        listing = self.pool.submit(lambda: self.connector.list_accounts(
-            access, timeout=deadline.remaining(), **kw))
         wanted = list(link.accounts)
+        listing = None
+        if not (with_balances and wanted):
+            listing = self.pool.submit(lambda: self.connector.list_accounts(
+                access, timeout=deadline.remaining(), **kw))
         if with_balances and not wanted:  # accounts not known yet: list them first
             wanted = [a.account_id for a in listing.result(timeout=deadline.remaining())]
         reads = {a: self.pool.submit(lambda a=a: self.connector.read_balances(
             access, a, timeout=deadline.remaining(), **kw))
             for a in (wanted if with_balances else ())}
-        accounts = [a for a in listing.result(timeout=deadline.remaining())
-                    if not link.accounts or a.account_id in link.accounts]
+        accounts = None if listing is None else [
+            a for a in listing.result(timeout=deadline.remaining())
+            if not link.accounts or a.account_id in link.accounts]
         balances = {a: f.result(timeout=deadline.remaining()) for a, f in reads.items()}
         return accounts, balances
 

@@ -335,3 +335,18 @@ def test_openapi_documents_the_meta_extensions(agg_app):
     assert set(schemas["CurrencyTotal"]["properties"]) >= {"Currency", "Available",
                                                            "CreditLines"}
     assert set(schemas["AisMeta"]["properties"]) >= {"Banks", "Totals", "PsuPresent"}
+
+
+def test_a_balance_read_of_known_accounts_skips_the_account_list(three_banks):
+    three_banks.get("/balances")
+    assert [c[0] for c in three_banks.connectors["alpha"].calls] == ["balances", "balances"]
+    accounts = three_banks.get("/accounts").get_json()  # details not cached yet: read live
+    assert accounts["Meta"]["Banks"][0]["Status"] == "ok"
+    assert "_listed" not in accounts["Data"]["Account"][0]
+    assert accounts["Data"]["Account"][0]["Currency"] in ("GBP", "EUR")
+    three_banks.tpp.app.extensions["aggregation"].cache.fresh_seconds = 0
+    three_banks.get("/balances")  # a later balance read keeps the account details
+    three_banks.tpp.app.extensions["aggregation"].cache.fresh_seconds = 30
+    cached = three_banks.get("/accounts").get_json()
+    assert [b["Status"] for b in cached["Meta"]["Banks"]] == ["cached"] * 3
+    assert cached["Data"]["Account"] == accounts["Data"]["Account"]
