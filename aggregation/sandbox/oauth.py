@@ -65,6 +65,8 @@ def register(bp: Blueprint, state: BankState) -> None:
         consent = state.consent(consent_id) if consent_id else None
         if consent is None or consent.status != AWAITING:
             return None, "the consent is unknown or no longer awaiting authorisation"
+        if consent.client_id not in (None, args.get("client_id")):
+            return None, "the consent belongs to another client"
         return consent_id, ""
 
     @bp.get("/oauth/authorize")
@@ -83,7 +85,7 @@ def register(bp: Blueprint, state: BankState) -> None:
         consent = state.consent(consent_id)
         back = {"state": form.get("state", ""), "iss": issuer()}
         if form.get("decision") != "approve":
-            state.set_status(consent, REJECTED)
+            state.transition(consent_id, AWAITING, REJECTED)
             return _back(form["redirect_uri"], error="access_denied", **back)
         username = form.get("username", "")
         if not _password_ok(form.get("password", ""), bank.psu_password) or \
@@ -91,10 +93,11 @@ def register(bp: Blueprint, state: BankState) -> None:
             return _page(bank, form, "Unknown username or wrong password.", 401)
         chosen = _granted(bank.id, username, consent.access)
         if not chosen:
-            state.set_status(consent, REJECTED)
+            state.transition(consent_id, AWAITING, REJECTED)
             return _back(form["redirect_uri"], error="access_denied", **back)
-        state.set_status(consent, AUTHORISED, psu=username, accounts=chosen,
-                         client_id=form["client_id"])
+        if not state.transition(consent_id, AWAITING, AUTHORISED, psu=username,
+                                accounts=chosen, client_id=form["client_id"]):
+            return Response("the consent was answered already", 409, mimetype="text/plain")
         code = state.issue_code(consent_id=consent_id, client_id=form["client_id"],
                                 redirect_uri=form["redirect_uri"],
                                 challenge=form["code_challenge"])

@@ -105,6 +105,15 @@ class BankState:
                 self.set_status(consent, REVOKED_BY_PSU)
             return replace(consent)
 
+    def transition(self, consent_id: str, expected: str, status: str, **changes: Any) -> bool:
+        """Change the status only if it is still `expected` (two PSU answers race)."""
+        with self.lock:
+            stored = self.consents.get(consent_id)
+            if stored is None or stored.status != expected:
+                return False
+            self.set_status(stored, status, **changes)
+            return True
+
     def set_status(self, consent: Consent, status: str, **changes: Any) -> None:
         with self.lock:
             stored = self.consents[consent.id]

@@ -247,3 +247,22 @@ def test_code_is_single_use_and_bound_to_the_verifier(sandbox, wire, bank_id):
     with pytest.raises(BankUnauthorised, match="invalid_grant"):  # used up by the failed try
         connector.exchange_code(code, redirect_uri=REDIRECT_URI,
                                 code_verifier=redirect.code_verifier)
+
+
+def test_unattended_allowance_holds_under_concurrent_reads(sandbox, wire):
+    from concurrent.futures import ThreadPoolExecutor
+
+    connector = sandbox.connector("rheinfeld")
+    alice = take_through_consent(connector)
+    account = connector.list_accounts(alice.access)[0].account_id
+
+    def read(_):
+        try:
+            connector.read_balances(alice.access, account)
+            return "ok"
+        except RateLimited:
+            return "limited"
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(read, range(12)))
+    assert outcomes.count("ok") == 4 and outcomes.count("limited") == 8
