@@ -31,7 +31,15 @@ log = get_logger("core.web")
 
 
 class ProblemSchema(ma.Schema):
-    """RFC 9457 problem details, as every error of this API is answered."""
+    """RFC 9457 problem details, as every error of this API is answered.
+
+    RFC 9457 §3.2 lets a problem carry extension members, and ours do (`error` on token
+    failures, OB `Errors` on consent errors): the schema says so, or clients that validate
+    answers against the document refuse our own errors.
+    """
+
+    class Meta:
+        unknown = ma.INCLUDE
 
     type = ma.fields.String(metadata={"description": "Stable URI of the problem type"})
     title = ma.fields.String(metadata={"description": "Short summary of the problem type"})
@@ -42,6 +50,14 @@ class ProblemSchema(ma.Schema):
     )
     errors = ma.fields.Dict(
         metadata={"description": "Field-level validation messages, by location and field"}
+    )
+    error = ma.fields.String(
+        metadata={"description": "On 401/403 from a resource: the OAuth error code of the "
+                                 "WWW-Authenticate challenge (invalid_token, …)"}
+    )
+    Errors = ma.fields.List(
+        ma.fields.Dict(),
+        metadata={"description": "UK Open Banking errors: ErrorCode, Message, Path"},
     )
 
 
