@@ -72,13 +72,14 @@ DOCS = {
     },
     "introspect": {
         "requestBody": _form({"token": {"type": "string"}}, ["token"]),
-        "responses": {"200": _json("RFC 7662 introspection answer"), "401": OAUTH_ERROR},
+        "responses": {"200": _json("RFC 7662 introspection answer"), "400": OAUTH_ERROR,
+                      "401": OAUTH_ERROR},
     },
     "revoke": {
         "requestBody": _form({"token": {"type": "string"},
                               "token_type_hint": {"type": "string"}}, ["token"]),
         "responses": {"200": _json("Empty object, whether or not the token was known"),
-                      "401": OAUTH_ERROR},
+                      "400": OAUTH_ERROR, "401": OAUTH_ERROR},
     },
     "register": {
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
@@ -89,6 +90,8 @@ DOCS = {
                       "400": OAUTH_ERROR, "401": OAUTH_ERROR},
         "security": [{"initialAccessToken": []}],
     },
+    "client": {"responses": {"200": _json("The client's registration metadata (RFC 7591 "
+                                          "names): client_id, client_name, roles, jwks…")}},
 }
 
 

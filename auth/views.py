@@ -130,6 +130,7 @@ def register():
 
 @blp.route("/tpp/client", methods=["GET"])
 @require_token("status")
+@blp.doc(**form_doc("client"))
 def calling_client():
     """The calling TPP's registration, as the registry holds it (any role; scope `status`)."""
     with current_app.extensions["session_factory"]() as session:
