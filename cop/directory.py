@@ -216,8 +216,8 @@ def _upsert_batch(session: Session, rows: Sequence[tuple[int, AccountInput]], ba
                   ranges, summary: UpsertSummary) -> None:
     accounts = [a for _, a in rows]
     by_scan = _accounts_by_scan(session, [(a.sort_code, a.account_number) for a in accounts
-                                          if a.sort_code])
-    by_iban = _accounts_by_iban(session, [a.iban for a in accounts if a.iban])
+                                          if a.sort_code], entities=True)
+    by_iban = _accounts_by_iban(session, [a.iban for a in accounts if a.iban], entities=True)
     for number, account in rows:
         try:
             bank = _bank_for(account, banks, ranges)
@@ -304,10 +304,10 @@ def delete_account(session: Session, client_id: str, identification: str) -> Non
         banks = _owned_banks(session, client_id)
         scan = split_scan(identification)
         if scan:
-            found = _accounts_by_scan(session, [scan]).get(scan)
+            found = _accounts_by_scan(session, [scan], entities=True).get(scan)
         else:
-            found = _accounts_by_iban(session, [compact_iban(identification)]).get(
-                compact_iban(identification))
+            iban = compact_iban(identification)
+            found = _accounts_by_iban(session, [iban], entities=True).get(iban)
         if found is None or found.bank_id not in {b.id for b in banks}:
             raise AccountNotFound("No such account at a bank this client maintains.")
         session.delete(found)

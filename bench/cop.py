@@ -1,0 +1,340 @@
+"""Benchmark: payee checks — the matcher alone, a 10,000-payee batch, single checks over HTTP.
+
+    .venv/bin/python bench/cop.py [--seconds 10] [--rate 500] [--workers 4] [--accounts 100000]
+
+What it runs (loopback only; every process it starts is stopped at the end):
+- in this process: the matcher over the labelled corpora and over synthetic pairs
+  (decisions/s); a directory of N synthetic accounts; a TPP with role COP and
+  certificate-bound (mTLS) tokens; a 10,000-payee batch through the service layer;
+- the service under gunicorn (PostgreSQL + Redis, as in production), then:
+  single UK checks at a fixed rate (open loop: latency counted from each request's scheduled
+  send time, so a stall is not hidden), single checks closed-loop for throughput, and a
+  10,000-payee batch over HTTP.
+Prints the figures and writes `bench/results/cop.json`. The load generator, PostgreSQL and
+Redis share the machine's cores with the service, as they would not in production.
+Needs `DATABASE_URL` (PostgreSQL) and `REDIS_URL`; defaults: the local servers, database
+`bench_cop` (created if missing) and Redis db 6.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from aggregate import free_port, gunicorn, stop  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "cop.json"
+BIC = "BNCHGB2LXXX"
+FIRST = ("James Olivia Mohammed Amelia Oliver Isla Jack Ava Harry Mia Noah Sophia Wei Anna "
+         "Priya Arjun Chinedu Ngozi Jan Katarzyna Juergen Helga Pierre Amelie Jose Lucia "
+         "Giorgos Eleni Ivan Olga Mehmet Ayse Lars Ingrid Siobhan Declan Fatima Omar Thanh "
+         "Minh").split()
+LAST = ("Smith Jones Taylor Brown Williams Wilson Johnson Davies Patel Khan Nguyen Chen "
+        "Okafor Adeyemi Kowalski Nowak Mueller Schmidt Dubois Martin Garcia Lopez "
+        "Papadopoulos Ivanova Petrov Yilmaz Kaya Andersson Hansen Murphy Kelly Rahman Ali "
+        "Tran Pham Walsh Obi Haddad Rossi Bianchi").split()
+SCOPE = "payee-checks"
+
+
+def holder_name(i: int) -> str:
+    first, last = FIRST[i % len(FIRST)], LAST[(i // len(FIRST)) % len(LAST)]
+    middle = FIRST[(i // 7) % len(FIRST)] if i % 3 == 0 else None
+    return " ".join(p for p in (first, middle, last) if p)
+
+
+def account_id(i: int) -> tuple[str, str]:
+    return f"04{i % 10000:04d}", f"{i:08d}"
+
+
+def entered(i: int, rng: random.Random) -> tuple[str, str]:
+    """(sort code + account number, entered name): 60 % exact, 15 % close, 15 % no, 10 % AC01."""
+    sort_code, number = account_id(i)
+    name = holder_name(i)
+    first, *_, last = name.split()
+    roll = rng.random()
+    if roll < 0.6:
+        typed = f"{first} {last}"
+    elif roll < 0.75:
+        typed = f"{first[0]} {last}" if roll < 0.68 else f"{first} {last[:-1]}"
+    elif roll < 0.9:
+        typed = f"{FIRST[(FIRST.index(first) + 1) % len(FIRST)]} {last}"
+    else:
+        number = f"9{number[1:]}"
+        typed = f"{first} {last}"
+    return sort_code + number, typed
+
+
+# -- phase 1: the matcher alone ---------------------------------------------------------------
+def bench_matcher() -> dict:
+    from cop.evaluation import parse_case
+    from cop.matching import Holder, decide
+    from cop.normalise import fold, tokenise
+    from cop.rules import parse_name
+    from cop.tokens import relate
+
+    cases = []
+    for name in ("corpus.jsonl", "holdout.jsonl"):
+        with open(ROOT / "tests" / "cop" / name, encoding="utf-8") as fh:
+            cases += [parse_case(json.loads(line)) for line in fh if line.strip()]
+    for cache in (fold, tokenise, parse_name, relate):
+        cache.cache_clear()
+    rng = random.Random(7)
+    pairs = []
+    for i in range(20_000):
+        _, typed = entered(i, rng)
+        pairs.append((typed, Holder((holder_name(i),), "personal")))
+    started = time.perf_counter()
+    for typed, holder in pairs:
+        decide(typed, holder, "personal")
+    synthetic = len(pairs) / (time.perf_counter() - started)
+    started, runs = time.perf_counter(), 0
+    while time.perf_counter() - started < 2.0:
+        for case in cases:
+            decide(case.entered_name, case.holder, case.entered_type)
+        runs += 1
+    corpus = runs * len(cases) / (time.perf_counter() - started)
+    return {"synthetic_pairs_first_seen_per_s": round(synthetic),
+            "corpus_cases_repeated_per_s": round(corpus), "corpus_cases": len(cases)}
+
+
+# -- setup --------------------------------------------------------------------------------------
+def seed(app, accounts: int) -> None:
+    from cop import directory
+
+    factory = app.extensions["session_factory"]
+    with factory() as session:
+        directory.register_bank(session, name="Bench Bank", bic=BIC, owner_client_id=None,
+                                sort_code_ranges=[("040000", "049999")])
+        rows = ((i, directory.parse_account({
+            "sort_code": account_id(i)[0], "account_number": account_id(i)[1],
+            "holder_type": "personal", "holder_names": [holder_name(i)]}))
+            for i in range(accounts))
+        directory.upsert_accounts(session, None, rows, bank_bic=BIC)
+
+
+def batch(size: int, seed_value: int, accounts: int) -> list[dict]:
+    rng = random.Random(seed_value)
+    items = []
+    for n in range(size):
+        ident, typed = entered(rng.randrange(accounts), rng)
+        items.append({"Id": str(n), "SchemeName": "SortCodeAccountNumber",
+                      "AccountType": "Personal", "Identification": ident, "Name": typed})
+    return items
+
+
+def bench_bulk_service(app, accounts: int) -> dict:
+    from cop import bulk, service
+
+    timings = []
+    for run in range(3):
+        items = batch(10_000, run, accounts)
+        started = time.perf_counter()
+        checks, problems = bulk.uk_items(items)
+        assert not problems
+        with app.extensions["session_factory"]() as session:
+            reports = service.check_uk_bulk(session, "bench", checks, app.extensions["cop"])
+        timings.append(time.perf_counter() - started)
+        assert len(reports) == len(items)
+    return {"items": 10_000, "seconds": [round(t, 3) for t in timings],
+            "payees_per_s_best": round(10_000 / min(timings))}
+
+
+# -- load over HTTP ---------------------------------------------------------------------------
+def _worker(args) -> list[tuple[float, float, int]]:
+    port, headers, bodies, rate, seconds, slots, my_slots, start_at = args
+    out: list[tuple[float, float, int]] = []
+    lock = threading.Lock()
+
+    def run(thread_slots):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = []
+        if not rate:
+            time.sleep(max(0.0, start_at - time.time()))
+        for slot in thread_slots:
+            due = start_at + slot / rate if rate else None
+            if due is not None:
+                delay = due - time.time()
+                if delay > 0:
+                    time.sleep(delay)
+            elif time.time() > start_at + seconds:
+                break
+            sent = time.time()
+            conn.request("POST", "/cop/v1/name-verifications", body=bodies[slot % len(bodies)],
+                         headers=headers)
+            resp = conn.getresponse()
+            resp.read()
+            done = time.time()
+            mine.append((done - (due or sent), done - sent, resp.status))
+        conn.close()
+        with lock:
+            out.extend(mine)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in my_slots]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out
+
+
+def load(port, headers, bodies, *, rate: float | None, seconds: float, concurrency: int):
+    """Open loop at `rate` requests/s, or closed loop (`rate=None`) with `concurrency`."""
+    processes = 2
+    per = max(1, concurrency // processes)
+    total = int(rate * seconds) if rate else 10**9
+    start_at = time.time() + 1.0
+    jobs = []
+    for p in range(processes):
+        my = [range(p * per + t, total, processes * per) for t in range(per)]
+        jobs.append((port, headers, bodies, rate, seconds, total, my, start_at))
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        parts = pool.map(_worker, jobs)
+    samples = [s for part in parts for s in part]
+    elapsed = max(seconds, 1e-9)
+    scheduled = sorted(s[0] * 1000 for s in samples)
+    service_ms = sorted(s[1] * 1000 for s in samples)
+
+    def pct(values, q):
+        return round(values[min(len(values) - 1, int(len(values) * q))], 2)
+
+    return {"mode": f"open loop {rate}/s" if rate else f"closed loop c={per * processes}",
+            "requests": len(samples), "throughput_rps": round(len(samples) / elapsed, 1),
+            "p50_ms": round(statistics.median(scheduled), 2), "p99_ms": pct(scheduled, 0.99),
+            "service_p50_ms": round(statistics.median(service_ms), 2),
+            "service_p99_ms": pct(service_ms, 0.99),
+            "non_200": sum(1 for s in samples if s[2] != 200)}
+
+
+def bench_bulk_http(port, headers, accounts: int) -> dict:
+    timings = []
+    for run in range(3):
+        body = json.dumps({"Data": {"Items": batch(10_000, 100 + run, accounts)}})
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        started = time.perf_counter()
+        conn.request("POST", "/cop/v1/name-verifications/bulk", body=body, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        timings.append(time.perf_counter() - started)
+        assert resp.status == 200, data[:300]
+        conn.close()
+    return {"items": 10_000, "request_bytes": len(body), "seconds": [round(t, 3)
+                                                                     for t in timings],
+            "payees_per_s_best": round(10_000 / min(timings))}
+
+
+# -- main -------------------------------------------------------------------------------------
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rate", type=float, default=500.0)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--accounts", type=int, default=100_000)
+    args = parser.parse_args()
+    database = os.environ.get("DATABASE_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/bench_cop")
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/6")
+    work = ROOT / "bench" / "results" / "cop-run"
+    work.mkdir(parents=True, exist_ok=True)
+
+    results: dict = {"cpus": os.cpu_count(), "load_average_at_start": os.getloadavg(),
+                     "workers": args.workers, "threads": args.threads,
+                     "accounts": args.accounts}
+    results["matcher"] = bench_matcher()
+    print(f"matcher: {results['matcher']}", flush=True)
+
+    import redis
+    from sqlalchemy import create_engine, text
+
+    from core import cli
+    from core.app import create_app
+    from tests.conftest import reset_postgres
+    from tests.fixtures import auth as fx
+
+    if database.startswith("postgresql"):
+        admin = create_engine(database.rsplit("/", 1)[0] + "/postgres",
+                              isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            name = database.rsplit("/", 1)[1]
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                {"n": name}).first():
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        reset_postgres(database)
+    cli.upgrade(database)
+    redis.Redis.from_url(redis_url).flushdb()
+    env = {**os.environ, "DATABASE_URL": database, "REDIS_URL": redis_url,
+           "ISSUER": "http://localhost", "SIGNING_KEYS_DIR": str(work / "keys"),
+           "LOG_LEVEL": "WARNING", "SANDBOX_BANKS_ENABLED": "false", "PYTHONPATH": str(ROOT),
+           "AUDIT_HASH_KEY": "bench-audit-key", "COP_RATE_LIMIT": "100000000/minute",
+           "COP_BULK_RATE_LIMIT": "100000/minute", "COP_DISCLOSURE_LIMIT": "100000000/hour"}
+    for key in ("COP_RATE_LIMIT", "COP_BULK_RATE_LIMIT", "COP_DISCLOSURE_LIMIT"):
+        os.environ[key] = env[key]
+    settings = {k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "ISSUER", "SIGNING_KEYS_DIR",
+                                    "LOG_LEVEL", "AUDIT_HASH_KEY")}
+    settings["SANDBOX_BANKS_ENABLED"] = False
+    app = create_app(settings)
+    started = time.perf_counter()
+    seed(app, args.accounts)
+    results["seed_seconds"] = round(time.perf_counter() - started, 1)
+    print(f"seeded {args.accounts} accounts in {results['seed_seconds']} s", flush=True)
+    results["bulk_service"] = bench_bulk_service(app, args.accounts)
+    print(f"bulk (service layer): {results['bulk_service']}", flush=True)
+
+    tpp = fx.make_tpp._get_wrapped_function()(app)(roles=("COP",), name="Bench Payments",
+                                                    binding="mtls")
+    rng = random.Random(11)
+    bodies = []
+    for _ in range(5000):
+        ident, typed = entered(rng.randrange(args.accounts), rng)
+        bodies.append(json.dumps({"Data": {"SchemeName": "SortCodeAccountNumber",
+                                           "AccountType": "Personal", "Identification": ident,
+                                           "Name": typed}}))
+    port = free_port()
+    server = gunicorn("wsgi:app", port, env, args.workers, args.threads, work / "server.log")
+    try:
+        headers = {"Authorization": f"Bearer {tpp.token(SCOPE)}",
+                   "Content-Type": "application/json", **tpp.cert_headers()}
+        load(port, headers, bodies, rate=None, seconds=3, concurrency=16)  # warm up
+        results["single_fixed_rate"] = load(port, headers, bodies, rate=args.rate,
+                                            seconds=args.seconds, concurrency=64)
+        print(f"single checks: {results['single_fixed_rate']}", flush=True)
+        results["single_max"] = load(port, headers, bodies, rate=None, seconds=args.seconds,
+                                     concurrency=args.concurrency)
+        print(f"single checks: {results['single_max']}", flush=True)
+        results["bulk_http"] = bench_bulk_http(port, headers, args.accounts)
+        print(f"bulk (HTTP): {results['bulk_http']}", flush=True)
+    finally:
+        stop(server)
+    results["load_average_at_end"] = os.getloadavg()
+    results["targets"] = {
+        "single_rps_min": 1000,
+        "single_rps_met": results["single_max"]["throughput_rps"] >= 1000,
+        "p99_ms_at_rate_max": 25,
+        "p99_met": results["single_fixed_rate"]["p99_ms"] <= 25,
+        "bulk_seconds_max": 1.0,
+        "bulk_http_met": min(results["bulk_http"]["seconds"]) <= 1.0,
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2))
+    print(json.dumps(results["targets"]))
+    print(f"written {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
