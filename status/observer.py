@@ -18,6 +18,7 @@ COMPONENT_PATHS: tuple[tuple[str, str], ...] = (
     ("/revoke", "auth"), ("/register", "auth"), ("/jwks", "auth"), ("/.well-known/", "auth"),
     ("/account-access-consents", "accounts"), ("/accounts", "accounts"),
     ("/balances", "accounts"), ("/v1/accounts", "accounts"), ("/v1/balances", "accounts"),
+    ("/cop/v1", "payee-checks"), ("/vop/v1", "payee-checks"),
     ("/payee-checks", "payee-checks"), ("/v1/payee-verifications", "payee-checks"),
     ("/payee-verifications", "payee-checks"), ("/confirmation-of-payee", "payee-checks"),
     ("/verification-of-payee", "payee-checks"),

@@ -39,6 +39,13 @@ STATUS_EVENTS = {
     NoticeStatus.COMPLETED: "notice.completed",
     NoticeStatus.CANCELLED: "notice.cancelled",
 }
+# The first timeline entry; the notice's own text is in its body.
+FIRST_ENTRY = {
+    (Kind.PLANNED, "operator"): "Maintenance announced.",
+    (Kind.UNPLANNED, "operator"): "Incident reported; we are investigating.",
+    (Kind.PLANNED, "automatic"): "Maintenance announced.",
+    (Kind.UNPLANNED, "automatic"): "Detected automatically from failed requests.",
+}
 EDITABLE = ("title", "body", "severity", "starts_at", "ends_at", "components", "banks")
 
 
@@ -78,7 +85,7 @@ def add_notice(rt: StatusRuntime, session: Session, data: NoticeInput, *, actor:
                     started_at=starts_at if status is NoticeStatus.IN_PROGRESS else None,
                     targets=[NoticeTarget(kind=k, ref=r) for k, r in targets.keys()])
     notice.updates.append(NoticeUpdate(at=now, status=status.value, author=actor,
-                                       body=data.body or data.title.strip()))
+                                       body=FIRST_ENTRY[(kind, source)]))
     session.add(notice)
     session.flush()
     outbox.emit(session, STATUS_EVENTS[status], webhook_notice(notice, rt.base_url), now)

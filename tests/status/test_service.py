@@ -47,7 +47,7 @@ def test_planned_lifecycle_with_timeline_and_events(rt, session, clock):
                                  message="All done.")
     assert done.status == "completed" and done.completed_at == clock.now
     assert [(u.status, u.body) for u in done.updates] == [
-        ("scheduled", "The bank upgrades its API."), ("scheduled", "Starting on time."),
+        ("scheduled", "Maintenance announced."), ("scheduled", "Starting on time."),
         ("in_progress", "Work has started."), ("completed", "All done.")]
     assert events(session) == ["notice.scheduled", "notice.updated", "notice.started",
                                "notice.completed"]
