@@ -146,3 +146,110 @@ def test_every_bank_call_is_reported_to_the_status_package(agg_app, make_tpp, ma
     setup.connectors["beta"].fault = "5xx"
     setup.get("/balances")
     assert sorted((bank, ok) for bank, ok, _ in seen) == [("alpha", True), ("beta", False)]
+
+
+# -- the same faults, switched on in the real sandbox banks, read through the real connectors --
+SANDBOX_SWITCHES = {
+    "latency": ({"latency_ms": 2500}, {"timeout"}),
+    "error_rate": ({"error_rate": 1.0}, {"error"}),
+    "timeout": ({"timeout": True, "hang_seconds": 3}, {"timeout"}),
+    "5xx": ({"status_5xx": 503}, {"error"}),
+    "429": ({"rate_limit": True, "retry_after": 120}, {"rate_limited"}),
+    "malformed_json": ({"malformed_json": True}, {"error"}),
+    "truncated_json": ({"truncated_json": True}, {"error"}),
+    "wrong_content_type": ({"wrong_content_type": True}, {"error"}),
+    # the sandbox refuses every token, the refreshed one too: after one refresh attempt the
+    # PSU is needed again (the fake connector above shows a refresh that works: `ok`)
+    "expired_token": ({"expired_tokens": True}, {"reauthentication_required"}),
+    "consent_revoked": ({"consent_revoked": True}, {"reauthentication_required"}),
+}
+
+
+class SandboxGateway:
+    """consent's BankGateway over a real connector: the bank's own consent and pages."""
+
+    def __init__(self, connector):
+        self.connector = connector
+
+    def start(self, terms, *, state, redirect_uri):
+        from aggregation.connectors.base import ConsentRequest
+        from consent.bankflow import BankStart
+        from tests.aggregation.live import PSU_IP, REDIRECT_URI
+
+        consent = self.connector.create_consent(ConsentRequest(psu_ip=PSU_IP))
+        redirect = self.connector.authorisation_redirect(consent.consent_id,
+                                                         redirect_uri=REDIRECT_URI, state=state)
+        return BankStart(consent.consent_id, f"https://bank.example/authorize?state={state}",
+                         {"url": redirect.url, "code_verifier": redirect.code_verifier})
+
+    def finish(self, bank_consent_id, *, code, redirect_uri, flow_secrets):
+        from aggregation.connectors.base import BankAccess
+        from aggregation.sandbox.psu import authorise as sign_in
+        from consent.bankflow import BankTokens
+        from tests.aggregation.live import REDIRECT_URI
+
+        answer = sign_in(flow_secrets["url"], "alice")
+        tokens = self.connector.exchange_code(answer["code"], redirect_uri=REDIRECT_URI,
+                                              code_verifier=flow_secrets["code_verifier"])
+        accounts = self.connector.list_accounts(BankAccess(bank_consent_id, tokens.access_token))
+        return BankTokens(tokens.access_token, tokens.refresh_token, tokens.expires_at,
+                          tuple(a.account_id for a in accounts))
+
+    def delete(self, bank_consent_id, access_token):
+        self.connector.delete_consent(bank_consent_id, access_token=access_token)
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    from tests.aggregation.live import running_sandbox
+
+    with running_sandbox(tmp_path) as running:
+        yield running
+        running.reset()
+
+
+def sandbox_consent(app, make_tpp, make_psu, sandbox):
+    from consent.bankflow import BankInfo
+    from tests.aggregation.test_api import Setup, driver, rar
+    from tests.fixtures.auth import PSU_PASSWORD
+
+    banks = sandbox.registry.ids()
+    adapters = app.extensions["consent"]
+    adapters.gateway_factory = lambda bank_id: SandboxGateway(sandbox.connector(bank_id))
+    adapters.bank_directory = lambda: [BankInfo(b, b, "") for b in banks]
+    app.extensions["banks"] = sandbox.registry
+    app.extensions.pop("bank_readers", None)
+    tpp = make_tpp(roles=("AISP",), name="Budget Buddy")
+    make_psu("alice")
+    created = tpp.request("POST", "/account-access-consents", scope="accounts", json={
+        "Data": {"Permissions": ["ReadAccountsDetail", "ReadBalances"]}, "Risk": {}})
+    consent_id = created.get_json()["Data"]["ConsentId"]
+    tokens = tpp.authorize("alice", PSU_PASSWORD, "accounts", rar(consent_id),
+                           drive=driver(banks))
+    return Setup(tpp, tokens["access_token"], consent_id, {}), banks
+
+
+def test_three_sandbox_banks_over_http(agg_app, make_tpp, make_psu, sandbox):
+    setup, banks = sandbox_consent(agg_app, make_tpp, make_psu, sandbox)
+    body = setup.get("/balances").get_json()
+    assert [b["Status"] for b in body["Meta"]["Banks"]] == ["ok"] * len(banks)
+    assert {t["Currency"] for t in body["Meta"]["Totals"]} >= {"GBP", "EUR"}
+    assert body["Data"]["Balance"]
+
+
+@pytest.mark.parametrize("position", ["first", "all"])
+@pytest.mark.parametrize("fault", list(SANDBOX_SWITCHES))
+def test_sandbox_fault_at_position(agg_app, make_tpp, make_psu, sandbox, fault, position):
+    setup, banks = sandbox_consent(agg_app, make_tpp, make_psu, sandbox)
+    switches, allowed = SANDBOX_SWITCHES[fault]
+    faulty = banks[:1] if position == "first" else banks
+    for bank_id in faulty:
+        sandbox.states[bank_id].faults.update(switches)
+    resp = setup.get("/balances")
+    assert resp.status_code == 200, resp.get_json()
+    reports = {b["BankId"]: b for b in resp.get_json()["Meta"]["Banks"]}
+    for bank_id in banks:
+        expected = allowed if bank_id in faulty else {"ok"}
+        assert reports[bank_id]["Status"] in expected, (bank_id, reports[bank_id])
+    if fault == "429":
+        assert all(reports[b]["RetryAfter"] == 120 for b in faulty)
