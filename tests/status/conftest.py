@@ -24,6 +24,25 @@ def app_settings():
             "STATUS_WEBHOOK_TIMEOUT_SECONDS": 2.0}
 
 
+@dataclass(frozen=True)
+class FakeBank:
+    id: str
+    name: str
+
+
+class FakeRegistry:
+    """Stands in for aggregation's registry (`all()` of banks with `id` and `name`), so these
+    tests do not depend on which sandbox banks are configured."""
+
+    def all(self):
+        return [FakeBank(b, b) for b in BANKS.split(",")]
+
+
+@pytest.fixture(autouse=True)
+def banks(app):
+    app.extensions["banks"] = FakeRegistry()
+
+
 class Clock:
     def __init__(self, now: dt.datetime) -> None:
         self.now = now
