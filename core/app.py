@@ -22,7 +22,7 @@ API_TITLE = "Open Banking Hub"
 API_VERSION = "1.0.0"
 
 # Feature packages, each exposing init_app(app, api). Order decides OpenAPI tag order.
-FEATURE_PACKAGES: tuple[str, ...] = ("auth", "consent", "cop", "status")
+FEATURE_PACKAGES: tuple[str, ...] = ("auth", "aggregation", "consent", "cop", "status")
 
 SWAGGER_DIST = os.path.join(os.path.dirname(flask_swagger_ui.__file__), "dist")
 
