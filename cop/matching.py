@@ -136,6 +136,11 @@ def _decide_name(
 ) -> tuple[Verdict, str | None, dict[str, float]]:
     """The best verdict over every held name (holders, legal and trading names)."""
     business = holder.holder_type == BUSINESS
+    typed = normalise(entered)
+    for candidate in _candidates(holder):
+        if typed and normalise(candidate.parsed.display) == typed:  # the common case, fast
+            return (Verdict(Outcome.MATCH, "exact"), candidate.parsed.display,
+                    _scores(candidate.parsed.display, entered))
     best: list[tuple[Verdict, str, str]] = []
     best_rank = -1
     for part in split_trading_as(entered):

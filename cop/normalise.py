@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from anyascii import anyascii
 
@@ -43,12 +43,12 @@ SUFFIXES: frozenset[str] = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """One word of a name: its primary spelling and its plain-letter alternative.
 
     `joined` marks a word written together with the next one ("Kowalczyk-Nowak"): leaving out
-    part of a hyphenated surname is not the same as leaving out a middle name.
+    part of a hyphenated surname is not the same as leaving out a middle name. A named tuple,
+    not a dataclass: tokens are hashed millions of times as cache keys.
     """
 
     text: str

@@ -117,9 +117,10 @@ def _accounts_by_scan(session: Session, keys: Sequence[tuple[str, str]], *,
             where = (table.c.sort_code == chunk[0][0], table.c.account_number == chunk[0][1])
         else:
             where = (tuple_(table.c.sort_code, table.c.account_number).in_(chunk),)
-        query = select(DirectoryAccount) if entities else select(*_CHECK_COLUMNS)
-        rows = session.scalars(query.where(*where)) if entities else session.execute(
-            query.where(*where))
+        if entities:
+            rows = session.scalars(select(DirectoryAccount).where(*where))
+        else:  # Core on the session's connection: no ORM layer on the hot path
+            rows = session.connection().execute(select(*_CHECK_COLUMNS).where(*where))
         for account in rows:
             found[(account.sort_code, account.account_number)] = account
     return found
@@ -131,9 +132,10 @@ def _accounts_by_iban(session: Session, ibans: Sequence[str], *,
     table = DirectoryAccount.__table__
     for chunk in _chunks(ibans):
         where = table.c.iban == chunk[0] if len(chunk) == 1 else table.c.iban.in_(chunk)
-        query = select(DirectoryAccount) if entities else select(*_CHECK_COLUMNS)
-        rows = session.scalars(query.where(where)) if entities else session.execute(
-            query.where(where))
+        if entities:
+            rows = session.scalars(select(DirectoryAccount).where(where))
+        else:
+            rows = session.connection().execute(select(*_CHECK_COLUMNS).where(where))
         for account in rows:
             found[account.iban] = account
     return found
@@ -144,7 +146,7 @@ def _served_sort_codes(session: Session, sort_codes: Iterable[str]) -> set[str]:
     wanted = set(sort_codes)
     if not wanted:
         return set()
-    ranges = session.execute(
+    ranges = session.connection().execute(
         select(SortCodeRange.first_sort_code, SortCodeRange.last_sort_code)
         .where(SortCodeRange.first_sort_code <= max(wanted),
                SortCodeRange.last_sort_code >= min(wanted))
@@ -288,7 +290,7 @@ def _relaxed_durability(session: Session) -> None:
     durability: this applies to the check's own transaction only.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        session.connection().execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def _audit(session, adapters, client_id, scheme, request_id, checks, keys, answers) -> None:
@@ -310,7 +312,7 @@ def _audit(session, adapters, client_id, scheme, request_id, checks, keys, answe
             "name_disclosed": answer.discloses,
             "created_at": now,
         })
-    session.execute(insert(CheckAudit.__table__), rows)
+    session.connection().execute(insert(CheckAudit.__table__), rows)
 
 
 def _reason(report) -> str | None:

@@ -28,9 +28,12 @@ class Relation(IntEnum):
     EXACT = 5
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class TypoPolicy:
-    """How many edits a word of a given length may carry and still be the same word."""
+    """How many edits a word of a given length may carry and still be the same word.
+
+    Compared by identity (`eq=False`): it is a cache key of `relate`, hashed on every call.
+    """
 
     min_length: int = 5
     max_edits: int = 1
