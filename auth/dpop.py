@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from joserfc.errors import JoseError
 
@@ -42,8 +42,19 @@ class DpopProof:
     iat: int
 
 
+# Characters a path keeps as they are; everything else is percent-encoded (RFC 3986 §3.3).
+PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def canonical_path(path: str) -> str:
+    """One spelling per path: a client signs the URL as sent (`/x/a%20b`), the server sees it
+    decoded (`/x/a b`); both become the same string, so ids needing escapes still verify."""
+    return quote(unquote(path), safe=PATH_SAFE)
+
+
 def normalize_url(url: str) -> str:
-    """Scheme and host lower-cased, default port dropped, no query or fragment (RFC 9449 §4.3)."""
+    """Scheme and host lower-cased, default port dropped, path percent-encoding normalised, no
+    query or fragment (RFC 9449 §4.3, RFC 3986 §6.2.2)."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -53,7 +64,7 @@ def normalize_url(url: str) -> str:
     host = (parts.hostname or "").lower()
     if port and not ((scheme == "https" and port == 443) or (scheme == "http" and port == 80)):
         host = f"{host}:{port}"
-    return f"{scheme}://{host}{parts.path or '/'}"
+    return f"{scheme}://{host}{canonical_path(parts.path) or '/'}"
 
 
 def verify_proof(proof: str | None, *, method: str, url: str, redis_client,

@@ -123,7 +123,7 @@ def _check_binding(server, scheme: str, token: str, cnf: dict) -> None:
             raise _invalid(scheme, "send exactly one DPoP proof", "invalid_dpop_proof")
         try:
             proof = dpop.verify_proof(proofs[0], method=request.method,
-                                      url=server.issuer + request.path,
+                                      url=server.issuer + dpop.canonical_path(request.path),
                                       redis_client=server.redis, access_token=token)
         except dpop.DpopError as exc:
             raise _invalid(scheme, str(exc), "invalid_dpop_proof") from exc

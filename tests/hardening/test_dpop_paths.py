@@ -1,0 +1,31 @@
+"""DPoP `htu` on paths with percent-encoded ids (found by the fuzz run).
+
+A client signs the URL it sends (`/account-access-consents/pk_%25%28x%29s`); the server sees
+the path decoded. Both must be compared in one canonical spelling, or every id that needs an
+escape is refused with `invalid_dpop_proof` although the proof is right.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from auth.dpop import normalize_url
+
+IDS = ["pk_%25%28table_name%29s", "s%C3%B3m", "a%20b", "a%3Fb", "a%23b", "plain-id"]
+
+
+@pytest.mark.parametrize("encoded", IDS)
+def test_proof_for_encoded_path_is_accepted(make_tpp, encoded):
+    tpp = make_tpp(roles=("AISP",))
+    token = tpp.token("accounts")
+    path = f"/account-access-consents/{encoded}"
+    answer = tpp.client.get(path, headers={
+        "Authorization": f"DPoP {token}", "DPoP": tpp.dpop_proof("GET", path, token)})
+    assert answer.status_code == 404, answer.get_json()
+
+
+def test_normalisation_keeps_distinct_paths_distinct():
+    assert normalize_url("http://h/a%2Fb") == normalize_url("http://h/a/b")  # as routing does
+    assert normalize_url("http://h/a%28b") == normalize_url("http://h/a(b")
+    assert normalize_url("http://h/a%C3%B3") == normalize_url("http://h/aó")
+    assert normalize_url("http://h/ab") != normalize_url("http://h/a%20b")
