@@ -45,9 +45,10 @@ def iban(country: str, bban: str) -> str:
 
 def seed_directory(app, session) -> list[str]:
     """Seed the demo directory when it is empty; say what to try."""
-    if not directory.directory_is_empty(session):
-        return ["payee directory already has banks; left as it is"]
+    empty = directory.directory_is_empty(session)
     session.rollback()
+    if not empty:
+        return ["payee directory already has banks; left as it is"]
     owner = _demo_owner(session)
     for name, bic, ranges in (UK_BANK, DE_BANK, ES_BANK):
         directory.register_bank(session, name=name, bic=bic, owner_client_id=owner,
