@@ -28,6 +28,9 @@ serve: migrate
 test: $(STAMP)
 	$(BIN)/pytest -q
 
+fuzz: $(STAMP)
+	$(BIN)/pytest -q -p no:cacheprovider tests/hardening/fuzz_api.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
