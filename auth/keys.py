@@ -9,6 +9,7 @@ several gunicorn workers from each generating their own.
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import secrets
 from pathlib import Path
@@ -43,11 +44,7 @@ class SigningKeys:
         keys = {}
         # Newest first: the first key of the preferred alg signs.
         for path in sorted(self.directory.glob("*.pem"), key=lambda p: -p.stat().st_mtime):
-            pem = path.read_bytes()
-            kind = "EC" if isinstance(load_pem_private_key(pem, None), EllipticCurvePrivateKey) \
-                else "RSA"
-            key = jwk.import_key(pem, kind, parameters={"kid": path.stem})
-            keys[path.stem] = key
+            keys[path.stem] = _parse_key(str(path), path.stat().st_mtime_ns)
         return keys
 
     @property
@@ -71,6 +68,15 @@ class SigningKeys:
             {**key.as_dict(private=False), "kid": kid, "use": "sig", "alg": alg_for_key(key)}
             for kid, key in self.keys.items()
         ]}
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_key(path: str, _mtime_ns: int) -> jwk.ECKey | jwk.RSAKey:
+    """Parsed once per file version: RSA key validation is slow and every app start reads them."""
+    pem = Path(path).read_bytes()
+    private = load_pem_private_key(pem, None)
+    kind = "EC" if isinstance(private, EllipticCurvePrivateKey) else "RSA"
+    return jwk.import_key(pem, kind, parameters={"kid": Path(path).stem})
 
 
 def generate_key(directory: Path, alg: str) -> Path:

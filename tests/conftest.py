@@ -68,13 +68,19 @@ def app_settings(database_url, redis_url) -> dict:
     return {}
 
 
+@pytest.fixture(scope="session")
+def signing_keys_dir(tmp_path_factory) -> str:
+    """One set of server signing keys for the run: generating RSA keys per test is slow."""
+    return str(tmp_path_factory.mktemp("signing-keys"))
+
+
 @pytest.fixture
-def app(database_url, redis_url, app_settings, tmp_path):
+def app(database_url, redis_url, app_settings, signing_keys_dir):
     settings = {
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "ISSUER": "http://localhost",
-        "SIGNING_KEYS_DIR": str(tmp_path / "keys"),
+        "SIGNING_KEYS_DIR": signing_keys_dir,
         "TESTING": True,
         **app_settings,
     }
