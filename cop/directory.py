@@ -23,8 +23,8 @@ from cop.identifiers import (
     is_valid_bic,
     split_scan,
 )
+from cop.lookups import entities_by_iban, entities_by_scan
 from cop.models import HOLDER_TYPES, DirectoryAccount, ParticipatingBank, SortCodeRange
-from cop.service import _accounts_by_iban, _accounts_by_scan
 
 BATCH = 1000
 MAX_NAME = 140
@@ -215,9 +215,9 @@ def _apply(target: DirectoryAccount, account: AccountInput, bank_id: int) -> Non
 def _upsert_batch(session: Session, rows: Sequence[tuple[int, AccountInput]], banks,
                   ranges, summary: UpsertSummary) -> None:
     accounts = [a for _, a in rows]
-    by_scan = _accounts_by_scan(session, [(a.sort_code, a.account_number) for a in accounts
-                                          if a.sort_code], entities=True)
-    by_iban = _accounts_by_iban(session, [a.iban for a in accounts if a.iban], entities=True)
+    by_scan = entities_by_scan(session, [(a.sort_code, a.account_number) for a in accounts
+                                         if a.sort_code])
+    by_iban = entities_by_iban(session, [a.iban for a in accounts if a.iban])
     for number, account in rows:
         try:
             bank = _bank_for(account, banks, ranges)
@@ -304,10 +304,10 @@ def delete_account(session: Session, client_id: str, identification: str) -> Non
         banks = _owned_banks(session, client_id)
         scan = split_scan(identification)
         if scan:
-            found = _accounts_by_scan(session, [scan], entities=True).get(scan)
+            found = entities_by_scan(session, [scan]).get(scan)
         else:
             iban = compact_iban(identification)
-            found = _accounts_by_iban(session, [iban], entities=True).get(iban)
+            found = entities_by_iban(session, [iban]).get(iban)
         if found is None or found.bank_id not in {b.id for b in banks}:
             raise AccountNotFound("No such account at a bank this client maintains.")
         session.delete(found)

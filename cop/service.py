@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, text, tuple_
 from sqlalchemy.orm import Session
 
+from cop import lookups
 from cop.codes import (
     DirectoryStatus,
     EuCode,
@@ -30,11 +30,9 @@ from cop.codes import (
 from cop.errors import DisclosureLimited, JobNotFound
 from cop.identifiers import compact_iban
 from cop.matching import DEFAULT_CONFIG, Decision, Holder, MatchConfig, decide
-from cop.models import BulkJob, CheckAudit, DirectoryAccount, SortCodeRange
+from cop.models import BulkJob
 from cop.normalise import normalise
 from core.db import utcnow
-
-LOOKUP_CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -87,74 +85,7 @@ def keyed_hash(key: bytes, value: str) -> str:
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-# --- lookups (one indexed query per chunk) -------------------------------------------------
-
-# What a check reads of an account: plain rows, no ORM identity map, for speed in bulk.
-_CHECK_COLUMNS = tuple(
-    DirectoryAccount.__table__.c[name]
-    for name in ("sort_code", "account_number", "iban", "secondary_reference", "holder_type",
-                 "holder_names", "trading_names", "organisation_ids", "opted_out", "closed",
-                 "switched", "supports_checks")
-)
-
-
-def _chunks(values: Sequence, size: int = LOOKUP_CHUNK):
-    unique = list(dict.fromkeys(values))
-    for start in range(0, len(unique), size):
-        yield unique[start : start + size]
-
-
-def _accounts_by_scan(session: Session, keys: Sequence[tuple[str, str]], *,
-                      entities: bool = False) -> dict:
-    """Accounts by (sort code, account number): one indexed query per thousand keys.
-
-    Plain rows for checks; ORM objects (`entities=True`) for directory maintenance.
-    """
-    found: dict = {}
-    table = DirectoryAccount.__table__
-    for chunk in _chunks(keys):
-        if len(chunk) == 1:
-            where = (table.c.sort_code == chunk[0][0], table.c.account_number == chunk[0][1])
-        else:
-            where = (tuple_(table.c.sort_code, table.c.account_number).in_(chunk),)
-        if entities:
-            rows = session.scalars(select(DirectoryAccount).where(*where))
-        else:  # Core on the session's connection: no ORM layer on the hot path
-            rows = session.connection().execute(select(*_CHECK_COLUMNS).where(*where))
-        for account in rows:
-            found[(account.sort_code, account.account_number)] = account
-    return found
-
-
-def _accounts_by_iban(session: Session, ibans: Sequence[str], *,
-                      entities: bool = False) -> dict:
-    found: dict = {}
-    table = DirectoryAccount.__table__
-    for chunk in _chunks(ibans):
-        where = table.c.iban == chunk[0] if len(chunk) == 1 else table.c.iban.in_(chunk)
-        if entities:
-            rows = session.scalars(select(DirectoryAccount).where(where))
-        else:
-            rows = session.connection().execute(select(*_CHECK_COLUMNS).where(where))
-        for account in rows:
-            found[account.iban] = account
-    return found
-
-
-def _served_sort_codes(session: Session, sort_codes: Iterable[str]) -> set[str]:
-    """Which of `sort_codes` a participating bank answers for (only asked on a miss)."""
-    wanted = set(sort_codes)
-    if not wanted:
-        return set()
-    ranges = session.connection().execute(
-        select(SortCodeRange.first_sort_code, SortCodeRange.last_sort_code)
-        .where(SortCodeRange.first_sort_code <= max(wanted),
-               SortCodeRange.last_sort_code >= min(wanted))
-    ).all()
-    return {sc for sc in wanted if any(first <= sc <= last for first, last in ranges)}
-
-
-def _account_status(account: DirectoryAccount) -> DirectoryStatus:
+def _account_status(account: lookups.AccountView) -> DirectoryStatus:
     if account.closed:
         return DirectoryStatus.CLOSED
     if account.switched:
@@ -170,17 +101,16 @@ def _reference(value: str | None) -> str:
     return "".join((value or "").split()).upper()
 
 
-def _holder(account: DirectoryAccount) -> Holder:
-    return Holder(tuple(account.holder_names), account.holder_type,
-                  tuple(account.trading_names or ()))
+def _holder(account: lookups.AccountView) -> Holder:
+    return Holder(account.holder_names, account.holder_type, account.trading_names)
 
 
 # --- UK Confirmation of Payee -------------------------------------------------------------
 
 def _uk_answers(session: Session, checks: Sequence[UkCheck], cfg: MatchConfig) -> list[_Answer]:
-    accounts = _accounts_by_scan(session, [(c.sort_code, c.account_number) for c in checks])
+    accounts = lookups.by_scan(session, [(c.sort_code, c.account_number) for c in checks])
     missing = {c.sort_code for c in checks if (c.sort_code, c.account_number) not in accounts}
-    served = _served_sort_codes(session, missing)
+    served = lookups.served_sort_codes(session, missing)
     answers = []
     for check in checks:
         account = accounts.get((check.sort_code, check.account_number))
@@ -233,7 +163,7 @@ def _id_match(wanted: dict[str, str], held: dict[str, str] | None) -> EuCode | N
 
 
 def _eu_answers(session: Session, checks: Sequence[EuCheck], cfg: MatchConfig) -> list[_Answer]:
-    accounts = _accounts_by_iban(session, [compact_iban(c.iban) for c in checks])
+    accounts = lookups.by_iban(session, [compact_iban(c.iban) for c in checks])
     answers = []
     for check in checks:
         account = accounts.get(compact_iban(check.iban))
@@ -281,38 +211,23 @@ def _gate(adapters: CopAdapters, client_id: str, answers: Sequence[_Answer]) -> 
             raise DisclosureLimited(wait)
 
 
-def _relaxed_durability(session: Session) -> None:
-    """Commit checks without waiting for the WAL flush (PostgreSQL `synchronous_commit off`).
-
-    A check changes nothing but its audit row; a crash may lose the last fraction of a second
-    of audit rows, never corrupt anything. Waiting for the disk on every check would instead
-    cap throughput at the disk's flush rate. Consents, tokens and directory changes keep full
-    durability: this applies to the check's own transaction only.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection().execute(text("SET LOCAL synchronous_commit TO OFF"))
-
-
 def _audit(session, adapters, client_id, scheme, request_id, checks, keys, answers) -> None:
-    _relaxed_durability(session)
+    lookups.relax_durability(session)
     key = adapters.audit_key
     rows = []
-    now = utcnow()
     for check, account_key, answer in zip(checks, keys, answers, strict=True):
         name = check.name
         rows.append({
-            "client_id": client_id,
-            "scheme": scheme,
-            "request_id": request_id,
             "account_hash": keyed_hash(key, account_key),
             "name_hash": keyed_hash(key, normalise(name)) if name else None,
             "outcome": answer.decision.outcome.value if answer.decision else answer.status.value,
             "reason_code": _reason(answer.report),
             "rule": answer.decision.rule if answer.decision else None,
             "name_disclosed": answer.discloses,
-            "created_at": now,
         })
-    session.connection().execute(insert(CheckAudit.__table__), rows)
+    common = {"client_id": client_id, "scheme": scheme, "request_id": request_id,
+              "created_at": utcnow()}
+    lookups.insert_audit(session, common, rows)
 
 
 def _reason(report) -> str | None:
