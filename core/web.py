@@ -17,6 +17,7 @@ import structlog
 from flask import Response, current_app, g, json, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
@@ -28,6 +29,7 @@ INTERACTION_HEADER = "x-fapi-interaction-id"
 KEPT_HEADERS = ("allow", "www-authenticate", "retry-after", "dpop-nonce", "location")
 
 log = get_logger("core.web")
+DB_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 class ProblemSchema(ma.Schema):
@@ -186,6 +188,14 @@ def init_request_hooks(app) -> None:
     def _unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return render_http_exception(error)
+        if isinstance(error, DB_UNAVAILABLE):
+            # The database restarting or failing over is an outage to retry, not our bug; the
+            # transaction rolled back, so nothing was half written.
+            log.warning("database_unavailable", error_type=type(error.orig or error).__name__)
+            return problem_response({
+                "type": problem_type("service-unavailable"), "title": "Service unavailable",
+                "status": 503, "detail": "The database is unavailable; retry shortly."},
+                503, {"Retry-After": "2"})
         log.exception("unhandled_error", error_type=type(error).__name__)
         body = {
             "type": problem_type("internal-error"),
