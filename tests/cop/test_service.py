@@ -140,3 +140,52 @@ def test_bulk_job_runs_and_forgets_the_names(app, seeded, adapters):
         service.get_job(seeded, "another-tpp", job.id)
     assert seeded.get(BulkJob, job.id).finished_at is not None
     seeded.rollback()
+
+
+def _statements(engine, run):
+    from sqlalchemy import event
+
+    seen = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(" ".join(statement.split()).lower())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_a_check_reads_the_directory_once(app, seeded, adapters):
+    engine = app.extensions["engine"]
+    seen = _statements(engine, lambda: service.check_uk(
+        seeded, "tpp-1", uk("12345678", "John Smith"), adapters))
+    reads = [s for s in seen if s.startswith("select") and "cop_accounts" in s]
+    assert len(reads) == 1
+    assert not [s for s in seen if "cop_sort_code_ranges" in s]  # only read on a miss
+
+
+def test_a_batch_reads_the_directory_once_per_thousand(app, seeded, adapters):
+    engine = app.extensions["engine"]
+    checks = [uk(f"{n:08d}", "Any Name") for n in range(2500)]
+    seen = _statements(engine, lambda: service.check_uk_bulk(seeded, "tpp-1", checks, adapters))
+    reads = [s for s in seen if s.startswith("select") and "cop_accounts" in s]
+    assert len(reads) == (1 if engine.dialect.name == "postgresql" else 3)
+
+
+def test_postgres_lookup_uses_the_unique_index(app, seeded):
+    engine = app.extensions["engine"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL plan")
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(r[0] for r in conn.execute(text(
+            "EXPLAIN SELECT a.holder_names FROM unnest(CAST(:s AS VARCHAR[]), "
+            "CAST(:n AS VARCHAR[])) AS k(sc, an) JOIN cop_accounts AS a "
+            "ON a.sort_code = k.sc AND a.account_number = k.an"),
+            {"s": ["040004"], "n": ["12345678"]}))
+    assert "uq_cop_accounts_scan" in plan
