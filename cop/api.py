@@ -211,7 +211,8 @@ def verify_payee():
     request_id = _vop_headers()
     body = _load_vop(schemas.VopRequest(), _body())
     check = service.EuCheck(body["partyAccount"]["iban"], body["party"].get("name"),
-                            schemas.organisation_ids(body["party"]))
+                            schemas.organisation_ids(body["party"]),
+                            party_agent=body["partyAgent"]["financialInstitutionId"]["bicfi"])
     result = service.check_eu(db_session(), current_access().client_id, check, adapters(),
                               request_id)
     item = service.eu_item(None, result)

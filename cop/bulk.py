@@ -137,5 +137,6 @@ def eu_items(raw: Any) -> tuple[list[EuCheck], dict[int, dict]]:
         if errors:
             problems[index] = errors
             continue
-        checks.append(EuCheck(compact_iban(iban), name, ids, ref))
+        agent = item["partyAgent"]["financialInstitutionId"]["bicfi"]
+        checks.append(EuCheck(compact_iban(iban), name, ids, ref, agent))
     return checks, problems

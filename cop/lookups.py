@@ -1,10 +1,11 @@
 """Storage access on the check path: find accounts by identifier, write audit rows.
 
 A check is one indexed read: by `(sort_code, account_number)` or by `iban`, both unique
-indexes. A batch is read the same way, many keys per statement: on PostgreSQL one statement
-for the whole batch (`unnest` of two arrays joined to the index, a constant SQL text that is
-prepared once), elsewhere chunks of a thousand `IN` keys. Names come back as JSON text and are
-parsed here, once per account, only when present.
+indexes, joined by primary key to the account's bank for its BIC. A batch is read the same
+way, many keys per statement: on PostgreSQL one statement for the whole batch (`unnest` of two
+arrays joined to the index, a constant SQL text that is prepared once), elsewhere chunks of a
+thousand `IN` keys. Names come back as JSON text and are parsed here, once per account, only
+when present.
 """
 
 from __future__ import annotations
@@ -17,27 +18,31 @@ from typing import Any
 from sqlalchemy import Text, cast, insert, select, text, tuple_
 from sqlalchemy.orm import Session
 
-from cop.models import CheckAudit, DirectoryAccount, SortCodeRange
+from cop.models import CheckAudit, DirectoryAccount, ParticipatingBank, SortCodeRange
 
 CHUNK = 1000
 _TABLE = DirectoryAccount.__table__
 _FLAGS = ("sort_code", "account_number", "iban", "secondary_reference", "holder_type",
           "opted_out", "closed", "switched", "supports_checks")
 _JSON = ("holder_names", "trading_names", "organisation_ids")
+_BANKS = ParticipatingBank.__table__
 _COLUMNS = (*(_TABLE.c[name] for name in _FLAGS),
-            *(cast(_TABLE.c[name], Text).label(name) for name in _JSON))
+            *(cast(_TABLE.c[name], Text).label(name) for name in _JSON), _BANKS.c.bic)
+_FROM = _TABLE.join(_BANKS, _BANKS.c.id == _TABLE.c.bank_id)
 
 _PG_BY_SCAN = text(
     "SELECT a.sort_code, a.account_number, a.iban, a.secondary_reference, a.holder_type, "
     "a.opted_out, a.closed, a.switched, a.supports_checks, CAST(a.holder_names AS TEXT), "
-    "CAST(a.trading_names AS TEXT), CAST(a.organisation_ids AS TEXT) "
+    "CAST(a.trading_names AS TEXT), CAST(a.organisation_ids AS TEXT), b.bic "
     "FROM unnest(CAST(:sort_codes AS VARCHAR[]), CAST(:numbers AS VARCHAR[])) AS k(sc, an) "
-    "JOIN cop_accounts AS a ON a.sort_code = k.sc AND a.account_number = k.an")
+    "JOIN cop_accounts AS a ON a.sort_code = k.sc AND a.account_number = k.an "
+    "JOIN cop_banks AS b ON b.id = a.bank_id")
 _PG_BY_IBAN = text(
     "SELECT a.sort_code, a.account_number, a.iban, a.secondary_reference, a.holder_type, "
     "a.opted_out, a.closed, a.switched, a.supports_checks, CAST(a.holder_names AS TEXT), "
-    "CAST(a.trading_names AS TEXT), CAST(a.organisation_ids AS TEXT) "
-    "FROM cop_accounts AS a WHERE a.iban = ANY(CAST(:ibans AS VARCHAR[]))")
+    "CAST(a.trading_names AS TEXT), CAST(a.organisation_ids AS TEXT), b.bic "
+    "FROM cop_accounts AS a JOIN cop_banks AS b ON b.id = a.bank_id "
+    "WHERE a.iban = ANY(CAST(:ibans AS VARCHAR[]))")
 _PG_AUDIT = text(
     "INSERT INTO cop_check_audit (client_id, scheme, request_id, account_hash, name_hash, "
     "outcome, reason_code, rule, name_disclosed, created_at) "
@@ -66,6 +71,7 @@ class AccountView:
     holder_names: tuple[str, ...]
     trading_names: tuple[str, ...]
     organisation_ids: dict[str, str]
+    bank_bic: str
 
 
 def _view(row: Sequence[Any]) -> AccountView:
@@ -75,6 +81,7 @@ def _view(row: Sequence[Any]) -> AccountView:
         holder_names=tuple(json.loads(names)),
         trading_names=tuple(json.loads(trading)) if trading and trading != "[]" else (),
         organisation_ids=json.loads(ids) if ids and ids != "{}" else {},
+        bank_bic=row[12],
     )
 
 
@@ -97,7 +104,7 @@ def by_scan(session: Session, keys: Sequence[tuple[str, str]]) -> dict:
                                                 "numbers": [k[1] for k in unique]})
     else:
         rows = (row for chunk in _chunks(keys) for row in connection.execute(
-            select(*_COLUMNS).where(
+            select(*_COLUMNS).select_from(_FROM).where(
                 tuple_(_TABLE.c.sort_code, _TABLE.c.account_number).in_(chunk))))
     return {(v.sort_code, v.account_number): v for v in map(_view, rows)}
 
@@ -108,7 +115,7 @@ def by_iban(session: Session, ibans: Sequence[str]) -> dict:
         rows = connection.execute(_PG_BY_IBAN, {"ibans": list(dict.fromkeys(ibans))})
     else:
         rows = (row for chunk in _chunks(ibans) for row in connection.execute(
-            select(*_COLUMNS).where(_TABLE.c.iban.in_(chunk))))
+            select(*_COLUMNS).select_from(_FROM).where(_TABLE.c.iban.in_(chunk))))
     return {v.iban: v for v in map(_view, rows)}
 
 

@@ -73,7 +73,7 @@ class _Candidate:
     personal: bool  # compare as a person's name (personal account, or a sole trader's name)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def _candidates(holder: Holder) -> tuple[_Candidate, ...]:
     business = holder.holder_type == BUSINESS
     out: list[_Candidate] = []

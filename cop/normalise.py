@@ -99,7 +99,9 @@ def _clean(text: str) -> str:
     return _NON_ALNUM.sub(" ", text).strip()
 
 
-@lru_cache(maxsize=131072)
+# Caches are per worker process and bounded: words repeat across names far more than whole
+# names do, so the word-level caches are the larger ones.
+@lru_cache(maxsize=65536)
 def fold(text: str) -> tuple[str, str]:
     """(expanded, plain): NFKC, case-folded, transliterated ASCII words separated by spaces."""
     text = unicodedata.normalize("NFKC", text).casefold()
@@ -113,7 +115,7 @@ def normalise(text: str) -> str:
     return fold(text)[0]
 
 
-@lru_cache(maxsize=131072)
+@lru_cache(maxsize=32768)
 def tokenise(text: str) -> tuple[Token, ...]:
     tokens: list[Token] = []
     for chunk in text.split():
@@ -139,7 +141,7 @@ def strip_titles(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
     return tokens[start:end]
 
 
-@lru_cache(maxsize=131072)
+@lru_cache(maxsize=16384)
 def split_trading_as(text: str) -> tuple[str, ...]:
     """"J Smith t/a Smith Plumbing" -> ("J Smith", "Smith Plumbing"); else (text,)."""
     parts = [p.strip() for p in _TRADING_AS.split(text)]

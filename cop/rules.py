@@ -51,7 +51,7 @@ class Parsed:
     legal_form: str | None
 
 
-@lru_cache(maxsize=131072)
+@lru_cache(maxsize=32768)
 def parse_name(display: str, business: bool) -> Parsed:
     tokens = strip_titles(tokenise(display))
     texts = tuple(t.text for t in tokens)

@@ -62,6 +62,7 @@ class EuCheck:
     name: str | None
     organisation_ids: dict[str, str] = field(default_factory=dict)
     ref: str | None = None
+    party_agent: str | None = None  # BIC the requesting PSP addressed: the account's bank
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +168,10 @@ def _eu_answers(session: Session, checks: Sequence[EuCheck], cfg: MatchConfig) -
     answers = []
     for check in checks:
         account = accounts.get(compact_iban(check.iban))
+        if account is not None and check.party_agent and (
+            account.bank_bic[:8] != check.party_agent[:8].upper()
+        ):
+            account = None  # held here, but not at the bank the request was addressed to
         status = DirectoryStatus.UNKNOWN_ACCOUNT if account is None else _account_status(account)
         if status is not DirectoryStatus.FOUND:
             noap = eu_status_report(status).party_name_match

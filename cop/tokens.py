@@ -75,7 +75,7 @@ def _forms(token: Token) -> tuple[str, ...]:
     return (token.text,) if token.text == token.alt else (token.text, token.alt)
 
 
-@lru_cache(maxsize=262144)
+@lru_cache(maxsize=65536)
 def relate(entered: Token, held: Token, typos: TypoPolicy, names: bool = True) -> Link:
     """The strongest relation between two words. `names` enables initials and name tables."""
     if entered.same(held):

@@ -189,3 +189,11 @@ def test_postgres_lookup_uses_the_unique_index(app, seeded):
             "ON a.sort_code = k.sc AND a.account_number = k.an"),
             {"s": ["040004"], "n": ["12345678"]}))
     assert "uq_cop_accounts_scan" in plan
+
+
+def test_eu_account_at_another_bank_than_addressed_is_noap(seeded, adapters):
+    ours = service.check_eu(seeded, "tpp-1", EuCheck(DE_IBAN, "Juergen Mueller",
+                                                     party_agent="TESTDEFF"), adapters)
+    other = service.check_eu(seeded, "tpp-1", EuCheck(DE_IBAN, "Juergen Mueller",
+                                                      party_agent="COBADEFFXXX"), adapters)
+    assert (ours.party_name_match, other.party_name_match) == (EuCode.MTCH, EuCode.NOAP)
