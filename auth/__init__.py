@@ -20,6 +20,7 @@ SETTINGS = {
     "FAPI_STRICT_AUDIENCE": (False, lambda v: v.lower() in ("1", "true", "yes"),
                              "Accept only the issuer as client-assertion aud (FAPI 2.0 Final)"),
     "DEMO_PSU_PASSWORD": ("open-banking-demo", str, "Password of the demo PSUs alice, bob, carol"),
+    "DEMO_DIR": ("", str, "Where `demo load` writes demo client keys (default instance/demo)"),
 }
 MAX_ACCESS_TOKEN_LIFETIME = 600
 
