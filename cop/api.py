@@ -106,10 +106,11 @@ def _answer(body: dict, status: int = 200, headers: dict | None = None):
 @uk.alt_response(429, response="TOO_MANY_REQUESTS", description="Per-TPP limit; Retry-After")
 def verify_name():
     """Confirm a payee's name for a UK sort code and account number."""
-    data = _load_ob(schemas.OBNameVerificationRequest(), _body())["Data"]
-    check = service.UkCheck(data["Identification"][:6], data["Identification"][6:],
-                            data["AccountType"].lower(), data["Name"],
-                            data.get("SecondaryIdentification"))
+    body = _body()
+    check, errors = bulk.uk_item(body.get("Data"))
+    if errors:
+        raise ObError("The request did not validate.", ob_field_errors(
+            {"Data": errors} if "Data" in body else {"Data": ["Missing data for required field."]}))
     report = service.check_uk(db_session(), current_access().client_id, check, adapters(),
                               g.get("interaction_id"))
     item = service.uk_item(None, report)
@@ -186,13 +187,6 @@ def _bulk_answer(scheme: str, checks, shape):
 
 # --- EU -------------------------------------------------------------------------------------
 
-def _load_vop(schema, body: dict) -> dict:
-    try:
-        return schema.load(body)
-    except ValidationError as exc:
-        raise format_error("The request did not validate.", exc.messages) from exc
-
-
 @eu.post("/payee-verifications")
 @require_token(**CHECKS)
 @limiter.limit(check_limit)
@@ -209,10 +203,9 @@ def _load_vop(schema, body: dict) -> dict:
 def verify_payee():
     """Verify a payee's name (or organisation id) against an IBAN: MTCH, CMTC, NMTC, NOAP."""
     request_id = _vop_headers()
-    body = _load_vop(schemas.VopRequest(), _body())
-    check = service.EuCheck(body["partyAccount"]["iban"], body["party"].get("name"),
-                            schemas.organisation_ids(body["party"]),
-                            party_agent=body["partyAgent"]["financialInstitutionId"]["bicfi"])
+    check, errors = bulk.eu_item(_body())
+    if errors:
+        raise format_error("The request did not validate.", errors)
     result = service.check_eu(db_session(), current_access().client_id, check, adapters(),
                               request_id)
     item = service.eu_item(None, result)

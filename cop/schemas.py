@@ -189,17 +189,6 @@ class VopBulkResponse(Schema):
     results = fields.List(fields.Nested(VopBulkResult))
 
 
-def organisation_ids(party: dict) -> dict[str, str]:
-    """The organisation identifiers a request gives, keyed by scheme (LEI, BIC, TXID, …)."""
-    org = party.get("organisationId") or {}
-    ids = {"LEI": org["lei"]} if org.get("lei") else {}
-    if org.get("anyBIC"):
-        ids["BIC"] = org["anyBIC"]
-    for other in org.get("others") or ():
-        ids[other["schemeNameCode"]] = other["identification"]
-    return ids
-
-
 _TIMESTAMP = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$")
 

@@ -1,0 +1,88 @@
+"""The fast request validators agree with the documented marshmallow schemas."""
+
+from __future__ import annotations
+
+import pytest
+from marshmallow import ValidationError
+
+from cop import bulk, schemas
+
+UK = {"SchemeName": "SortCodeAccountNumber", "AccountType": "Personal",
+      "Identification": "04000412345678", "Name": "John Smith"}
+AGENT = {"financialInstitutionId": {"bicfi": "COBADEFFXXX"}}
+EU = {"party": {"name": "Jean Dupont"}, "partyAccount": {"iban": "DE89370400440532013000"},
+      "partyAgent": AGENT, "requestingAgent": AGENT}
+
+
+def _with(base, **changes):
+    out = dict(base)
+    for key, value in changes.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = value
+    return out
+
+
+UK_CASES = [
+    UK,
+    _with(UK, SecondaryIdentification="ROLL1"),
+    _with(UK, SchemeName="UK.OBIE.SortCodeAccountNumber", AccountType="Business"),
+    _with(UK, Name=None),
+    _with(UK, Name=""),
+    _with(UK, Name="x" * 141),
+    _with(UK, Identification="0400041234567"),
+    _with(UK, Identification="04000412345678x"),
+    _with(UK, AccountType="Joint"),
+    _with(UK, SchemeName="IBAN"),
+    _with(UK, Extra="field"),
+    _with(UK, SecondaryIdentification="x" * 19),
+    _with(UK, Name=42),
+]
+
+EU_CASES = [
+    EU,
+    _with(EU, party={"organisationId": {"lei": "529900T8BM49AURSDO55"}}),
+    _with(EU, party={"name": "A", "organisationId": {"others": [
+        {"identification": "DE123", "schemeNameCode": "TXID"}]}}),
+    _with(EU, party={}),
+    _with(EU, party=None),
+    _with(EU, partyAccount={"iban": "DE00370400440532013000"}),
+    _with(EU, partyAccount={}),
+    _with(EU, partyAgent={"financialInstitutionId": {"bicfi": "nope"}}),
+    _with(EU, requestingAgent=None),
+    _with(EU, party={"organisationId": {"lei": "short"}}),
+    _with(EU, unstructuredRemittanceInformation=["one", "two"]),
+    _with(EU, unstructuredRemittanceInformation=["invoice 42"]),
+    _with(EU, party={"name": "x" * 141}),
+]
+
+
+@pytest.mark.parametrize("item", UK_CASES)
+def test_uk_validator_agrees_with_schema(item):
+    try:
+        schemas.OBNameVerificationData().load(item)
+        schema_ok = True
+    except ValidationError:
+        schema_ok = False
+    check, errors = bulk.uk_item(item)
+    assert (not errors) == schema_ok, errors
+    assert (check is not None) == schema_ok
+
+
+@pytest.mark.parametrize("item", EU_CASES)
+def test_eu_validator_agrees_with_schema(item):
+    try:
+        schemas.VopRequest().load(item)
+        schema_ok = True
+    except ValidationError:
+        schema_ok = False
+    check, errors = bulk.eu_item(item)
+    assert (not errors) == schema_ok, errors
+    assert (check is not None) == schema_ok
+
+
+def test_item_errors_are_reported_by_position():
+    checks, problems = bulk.uk_items([UK, _with(UK, Name=None), UK])
+    assert len(checks) == 2
+    assert problems == {1: {"Name": ["Missing data for required field."]}}
