@@ -23,6 +23,11 @@ def init_app(app, api) -> None:
         mount(app, sandbox_banks_for(registry, psu_password=_setting(app, "SANDBOX_PSU_PASSWORD",
                                                                       "sandbox"),
                                      admin_token=_setting(app, "SANDBOX_ADMIN_TOKEN", "")))
+        if _setting(app, "SANDBOX_LOOPBACK", "true").lower() not in ("0", "false", "no", "off"):
+            # our own calls to the mounted banks must not wait for a server thread
+            from aggregation.sandbox.loopback import LoopbackTransport
+
+            registry.serve_in_process(LoopbackTransport(app, f"{app.config['ISSUER']}/sandbox/"))
     cli.init_app(app)
     _register_api(app, api)
 

@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from joserfc.jwk import ECKey, RSAKey
@@ -130,6 +131,7 @@ class BankRegistry:
         self._lock = threading.Lock()
         self._connectors: dict[str, BankConnector] = {}
         self._clients: dict[str, httpx.Client] = {}
+        self._in_process: Any = None  # sandbox.loopback.LoopbackTransport, when mounted here
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, issuer: str, base_dir: str | Path = ".",
@@ -218,6 +220,12 @@ class BankRegistry:
             made.append(path)
         return made
 
+    def serve_in_process(self, transport: Any) -> None:
+        """Send calls under `transport.prefix` (the sandbox banks mounted in this server) to
+        `transport` instead of over a socket; see sandbox/loopback.py. Call before use."""
+        with self._lock:
+            self._in_process = transport
+
     def _client_for(self, bank: BankConfig) -> httpx.Client:
         wants_cert = bank.mtls or bank.client.auth_method == "tls_client_auth"
         identity = f"mtls:{bank.id}" if wants_cert else "shared"
@@ -228,8 +236,13 @@ class BankRegistry:
                 if not (cert and key and cert.startswith("file:") and key.startswith("file:")):
                     raise RegistryError(f"{bank.id}: mTLS needs file: cert and key references")
                 context = mtls_context(str(self.path(cert[5:])), str(self.path(key[5:])))
+            mounts = None
+            if not wants_cert and self._in_process is not None:
+                origin = "{0.scheme}://{0.netloc}".format(urlsplit(self._in_process.prefix))
+                mounts = {origin: self._in_process}
             self._clients[identity] = make_http_client(
-                ssl_context=context, connect=bank.connect_timeout, read=bank.read_timeout)
+                ssl_context=context, connect=bank.connect_timeout, read=bank.read_timeout,
+                mounts=mounts)
         return self._clients[identity]
 
     def close(self) -> None:

@@ -18,10 +18,13 @@ JSON_TYPES = ("application/json",)
 
 
 def make_http_client(*, ssl_context: ssl.SSLContext | None = None, connect: float = 2.0,
-                     read: float = 5.0, max_connections: int = 100) -> httpx.Client:
+                     read: float = 5.0, max_connections: int = 100,
+                     mounts: dict[str, httpx.BaseTransport] | None = None) -> httpx.Client:
     """A pooled client. Banks without mutual TLS share one; each mTLS identity has its own
-    (the client certificate lives in the SSL context)."""
+    (the client certificate lives in the SSL context). `mounts` routes some origins to
+    another transport (sandbox banks served by this same process)."""
     return httpx.Client(
+        mounts=mounts,
         timeout=httpx.Timeout(connect=connect, read=read, write=read, pool=connect),
         limits=httpx.Limits(max_connections=max_connections,
                             max_keepalive_connections=max_connections // 2),
