@@ -103,14 +103,18 @@ def screen(session: Session, ticket: str, secret: str | None, *, adapters: Adapt
 
 
 def start_bank(session: Session, ticket: str, secret: str | None, bank_id: str, *,
-               redirect_uri: str, adapters: Adapters, interaction_id: str | None = None) -> str:
-    """Create the consent at `bank_id` and return the URL to send the PSU to."""
+               redirect_uri: str, adapters: Adapters, interaction_id: str | None = None,
+               psu_ip: str | None = None) -> str:
+    """Create the consent at `bank_id` and return the URL to send the PSU to. The bank call
+    runs outside any transaction: a slow bank must not hold the consent row (nor, in the
+    embedded default, SQLite's write lock while the bank is this same server)."""
     known = {b.bank_id for b in bankflow.list_banks(adapters)}
     with session.begin():
         record, _ = _open_pass(session, ticket, secret, adapters)
         consent = session.get(Consent, record.consent_id)
         terms = bankflow.ConsentTerms(tuple(consent.permissions), consent.expiration_at,
-                                      consent.transaction_from, consent.transaction_to)
+                                      consent.transaction_from, consent.transaction_to,
+                                      psu_ip=psu_ip)
     if bank_id not in known:
         raise bankflow.BankFailure(bank_id, "unknown_bank")
     state = secrets.token_urlsafe(24)

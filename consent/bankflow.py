@@ -2,8 +2,9 @@
 bank's own consent + OAuth flow for a PSU and to delete a bank-side consent.
 
 `BankGateway` is that need, stated once. `registry_gateway` adapts aggregation's registry
-(`app.extensions["banks"]`) to it; tests inject their own. Everything a bank raises becomes one
-`BankFailure` naming the bank and the kind of failure, never a raw exception.
+(`app.extensions["banks"]`) to it through `consent.gateway`; tests may inject their own.
+Everything a bank raises becomes one `BankFailure` naming the bank and the kind of failure,
+never a raw exception.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ class ConsentTerms:
     expiration: dt.datetime | None
     transaction_from: dt.datetime | None
     transaction_to: dt.datetime | None
+    # the PSU's address, as the PSU is present: Berlin Group requires it to create a consent
+    psu_ip: str | None = None
 
 
 class BankGateway(Protocol):
@@ -113,5 +116,7 @@ def _registry_banks(registry: Any) -> list[Any]:
 
 
 def registry_gateway(registry: Any, bank_id: str) -> BankGateway:
-    """Adapter over aggregation's connectors; filled in against their published Protocol."""
-    raise BankFailure(bank_id, "unsupported", "no connector adapter for this registry")
+    """Aggregation's connector for `bank_id`, seen as a `BankGateway`."""
+    from consent.gateway import from_registry
+
+    return from_registry(registry, bank_id)

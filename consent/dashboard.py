@@ -68,8 +68,8 @@ def revoke(session: Session, psu_id: str, consent_id: str, *, adapters: Adapters
 
 
 def begin_renewal(session: Session, psu_id: str, consent_id: str, bank_id: str, *,
-                  redirect_uri: str, adapters: Adapters, interaction_id: str | None = None
-                  ) -> tuple[str, str]:
+                  redirect_uri: str, adapters: Adapters, interaction_id: str | None = None,
+                  psu_ip: str | None = None) -> tuple[str, str]:
     """Open a renewal pass for one bank of an AUTH consent; return (bank URL, browser secret)."""
     now = adapters.now()
     ticket, secret = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
@@ -86,7 +86,8 @@ def begin_renewal(session: Session, psu_id: str, consent_id: str, bank_id: str, 
             return_to=f"{sealed.key_id}:{sealed.ciphertext}", created_at=now,
             expires_at=now + authorisation.PASS_LIFETIME))
     url = authorisation.start_bank(session, ticket, secret, bank_id, redirect_uri=redirect_uri,
-                                   adapters=adapters, interaction_id=interaction_id)
+                                   adapters=adapters, interaction_id=interaction_id,
+                                   psu_ip=psu_ip)
     return url, secret
 
 

@@ -33,6 +33,11 @@ def _error(message: str, status: int = 400):
     return _page("error.html", status, message=message)
 
 
+def _bank_name(bank_id: str) -> str:
+    names = {b.bank_id: b.name for b in bankflow.list_banks(adapters())}
+    return names.get(bank_id) or bank_id
+
+
 def callback_url(bank_id: str) -> str:
     return current_app.config["ISSUER"] + url_for("consent_pages.bank_callback", bank_id=bank_id)
 
@@ -82,12 +87,13 @@ def start_bank(ticket: str, bank_id: str):
     try:
         url = authorisation.start_bank(db_session(), ticket, request.cookies.get(PASS_COOKIE),
                                        bank_id, redirect_uri=callback_url(bank_id),
-                                       adapters=adapters(), interaction_id=_iid())
+                                       adapters=adapters(), interaction_id=_iid(),
+                                       psu_ip=request.remote_addr)
     except authorisation.PassInvalid:
         return _error("This authorisation has expired or was completed. Return to the app.", 404)
     except bankflow.BankFailure as exc:
-        return _screen(ticket, f"{bank_id} could not be reached ({exc.kind}). You can carry "
-                       "on with your other banks.", 502)
+        return _screen(ticket, f"{_bank_name(bank_id)} could not be reached ({exc.kind}). "
+                       "You can carry on with your other banks.", 502)
     return redirect(url, code=303)
 
 
@@ -198,10 +204,11 @@ def renew_bank(consent_id: str, bank_id: str):
     try:
         url, secret = dashboard.begin_renewal(
             db_session(), psu.psu_id, consent_id, bank_id, redirect_uri=callback_url(bank_id),
-            adapters=adapters(), interaction_id=_iid())
+            adapters=adapters(), interaction_id=_iid(), psu_ip=request.remote_addr)
     except (ConsentNotFound, InvalidTransition):
         return _error("That app's access has ended; it cannot be renewed.", 404)
     except bankflow.BankFailure as exc:
-        return _error(f"{bank_id} could not be reached ({exc.kind}). Try again later.", 502)
+        return _error(f"{_bank_name(bank_id)} could not be reached ({exc.kind}). "
+                      "Try again later.", 502)
     return _cookie(redirect(url, code=303), PASS_COOKIE, secret,
                    int(authorisation.PASS_LIFETIME.seconds))

@@ -1,6 +1,6 @@
 """Fake bank gateways for the browser-flow tests: each records the calls it got, can refuse
-or fail, and sends the PSU 'back' with a code for its state. Stand-ins until aggregation's
-connectors and sandbox banks are mounted in the test app."""
+or fail, and sends the PSU 'back' with a code for its state. Fast and exact about the calls
+consent makes; `test_live_banks.py` runs the same flow against the real sandbox banks."""
 
 from __future__ import annotations
 

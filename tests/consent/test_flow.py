@@ -52,7 +52,7 @@ def make_driver(outcome: str, seen: dict):
         assert "Budget Buddy asks to see your account information" in html
         assert "See your account balances" in html
         page = connect(client, html, "gamma")
-        assert page.status_code == 502 and "gamma could not be reached" in page.get_data(
+        assert page.status_code == 502 and "Gamma Bank could not be reached" in page.get_data(
             as_text=True)
         page = connect(client, page.get_data(as_text=True), "alpha")
         page = connect(client, page.get_data(as_text=True), "beta")
