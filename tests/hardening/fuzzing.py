@@ -118,6 +118,20 @@ class Credentials:
             self._tokens[scope] = minted
         return tpp, minted[1]
 
+    def psu_token(self) -> tuple[TestTpp, str]:
+        """A token alice authorised for a consent (account data needs a PSU behind it)."""
+        if not hasattr(self, "_psu"):
+            from auth import psu
+            from tests.fixtures.auth import PSU_PASSWORD
+            from tests.hardening.flows import authorised_consent, install_bank
+
+            install_bank(self.app)
+            with self.app.extensions["session_factory"]() as session, session.begin():
+                psu.create_psu(session, "fuzz-alice", PSU_PASSWORD)
+            granted = authorised_consent(self.tpps["AISP"], "fuzz-alice")
+            self._psu = (self.tpps["AISP"], granted.psu_token)
+        return self._psu
+
     def registration_token(self) -> str:
         with self.app.extensions["session_factory"]() as session, session.begin():
             return registry.issue_registration_token(session, ("AISP",))
@@ -129,7 +143,11 @@ class Credentials:
         scopes = [s for req in (op.definition.raw.get("security") or [])
                   for name, s in req.items() if name == "oauth2"]
         if scopes:
-            tpp, token = self.token((scopes[0] or ["status"])[0])
+            scope = (scopes[0] or ["status"])[0]
+            if scope == "accounts" and not op.path.startswith("/account-access-consents"):
+                tpp, token = self.psu_token()
+            else:
+                tpp, token = self.token(scope)
             headers["Authorization"] = f"DPoP {token}"
             headers["DPoP"] = tpp.dpop_proof(op.method.upper(), ISSUER + case.formatted_path,
                                              token)
