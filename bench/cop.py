@@ -96,18 +96,22 @@ def bench_matcher() -> dict:
     for i in range(20_000):
         _, typed = entered(i, rng)
         pairs.append((typed, Holder((holder_name(i),), "personal")))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for typed, holder in pairs:
         decide(typed, holder, "personal")
     synthetic = len(pairs) / (time.perf_counter() - started)
-    started, runs = time.perf_counter(), 0
+    synthetic_cpu = len(pairs) / (time.process_time() - cpu)
+    started, cpu, runs = time.perf_counter(), time.process_time(), 0
     while time.perf_counter() - started < 2.0:
         for case in cases:
             decide(case.entered_name, case.holder, case.entered_type)
         runs += 1
     corpus = runs * len(cases) / (time.perf_counter() - started)
+    corpus_cpu = runs * len(cases) / (time.process_time() - cpu)
     return {"synthetic_pairs_first_seen_per_s": round(synthetic),
-            "corpus_cases_repeated_per_s": round(corpus), "corpus_cases": len(cases)}
+            "synthetic_pairs_first_seen_per_cpu_s": round(synthetic_cpu),
+            "corpus_cases_repeated_per_s": round(corpus),
+            "corpus_cases_repeated_per_cpu_s": round(corpus_cpu), "corpus_cases": len(cases)}
 
 
 # -- setup --------------------------------------------------------------------------------------
@@ -138,21 +142,41 @@ def batch(size: int, seed_value: int, accounts: int) -> list[dict]:
 def bench_bulk_service(app, accounts: int) -> dict:
     from cop import bulk, service
 
-    timings = []
+    timings, cpu_times = [], []
     for run in range(3):
         items = batch(10_000, run, accounts)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         checks, problems = bulk.uk_items(items)
         assert not problems
         with app.extensions["session_factory"]() as session:
             reports = service.check_uk_bulk(session, "bench", checks, app.extensions["cop"])
         timings.append(time.perf_counter() - started)
+        cpu_times.append(time.process_time() - cpu)
         assert len(reports) == len(items)
     return {"items": 10_000, "seconds": [round(t, 3) for t in timings],
+            "python_cpu_seconds": [round(t, 3) for t in cpu_times],
             "payees_per_s_best": round(10_000 / min(timings))}
 
 
 # -- load over HTTP ---------------------------------------------------------------------------
+def server_cpu_seconds(master_pid: int) -> float:
+    """utime + stime of the gunicorn master's worker processes, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master_pid or int(entry) == master_pid:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+
 def _worker(args) -> list[tuple[float, float, int]]:
     port, headers, bodies, rate, seconds, slots, my_slots, start_at = args
     out: list[tuple[float, float, int]] = []
@@ -310,17 +334,22 @@ def main() -> int:
         headers = {"Authorization": f"Bearer {tpp.token(SCOPE)}",
                    "Content-Type": "application/json", **tpp.cert_headers()}
         load(port, headers, bodies, rate=None, seconds=3, concurrency=16)  # warm up
-        results["single_fixed_rate"] = load(port, headers, bodies, rate=args.rate,
-                                            seconds=args.seconds, concurrency=64)
-        print(f"single checks: {results['single_fixed_rate']}", flush=True)
-        results["single_max"] = load(port, headers, bodies, rate=None, seconds=args.seconds,
-                                     concurrency=args.concurrency)
-        print(f"single checks: {results['single_max']}", flush=True)
+        for key, rate, concurrency in (("single_fixed_rate", args.rate, 64),
+                                       ("single_max", None, args.concurrency)):
+            cpu = server_cpu_seconds(server.pid)
+            results[key] = load(port, headers, bodies, rate=rate, seconds=args.seconds,
+                                concurrency=concurrency)
+            used = server_cpu_seconds(server.pid) - cpu
+            results[key]["server_cpu_ms_per_request"] = round(
+                used * 1000 / max(1, results[key]["requests"]), 2)
+            print(f"single checks: {results[key]}", flush=True)
         results["bulk_http"] = bench_bulk_http(port, headers, args.accounts)
         print(f"bulk (HTTP): {results['bulk_http']}", flush=True)
     finally:
         stop(server)
     results["load_average_at_end"] = os.getloadavg()
+    cpu_ms = results["single_max"]["server_cpu_ms_per_request"]
+    results["single_capacity_rps_on_2_dedicated_cores"] = round(2000 / cpu_ms) if cpu_ms else None
     results["targets"] = {
         "single_rps_min": 1000,
         "single_rps_met": results["single_max"]["throughput_rps"] >= 1000,
