@@ -253,7 +253,9 @@ def _revoke_on_dashboard(tpp: Tpp, browser: Browser, consent_id: str, psu: str,
         tpp.out("dashboard: the consent is not listed")
         return 1
     done = browser.post(base, action, {"csrf": csrf.group(1)})
-    tpp.out(f"PSU revokes on the dashboard: {_text(done.text)[:80]}")
+    said = re.search(r'role="status">([^<]+)<', done.text)
+    tpp.out(f"PSU revokes on the dashboard (/psu/consents): "
+            f"{html.unescape(said.group(1)) if said else done.status_code}")
     return 0
 
 
@@ -298,8 +300,9 @@ def run_consent(server: str, client: dict, *, psu: str, password: str, banks: li
     if balances.status_code == 200:
         for item in balances.json()["Data"]["Balance"]:
             sign = "-" if item.get("CreditDebitIndicator") == "Debit" else ""
-            out(f"  {item['AccountId']:<26} {item['Type']:<5} "
-                f"{sign}{item['Amount']['Amount']:>10} {item['Amount']['Currency']}")
+            amount = sign + item["Amount"]["Amount"]
+            out(f"  {item['AccountId']}  {item['Type']:<5} {amount:>10} "
+                f"{item['Amount']['Currency']}")
     if status != "AUTH" or balances.status_code != 200 or keep:
         return 0 if status == "AUTH" and balances.status_code == 200 else 1
     if _revoke_on_dashboard(tpp, browser, consent_id, psu, password):
