@@ -157,6 +157,10 @@ def init_request_hooks(app) -> None:
     def _finish(response):
         interaction_id = getattr(g, "interaction_id", None) or str(uuid.uuid4())
         response.headers[INTERACTION_HEADER] = interaction_id
+        if response.status_code < 400:
+            # flask-limiter stamps Retry-After on every response; it only means something on
+            # 429 and 503, and on a success it tells well-behaved clients to back off.
+            response.headers.pop("Retry-After", None)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Cache-Control", "no-store")
         started = getattr(g, "started", None)

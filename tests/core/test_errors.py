@@ -104,7 +104,10 @@ def test_500_never_leaks_internals(probe_client):
 
 
 def test_429_has_retry_after(probe_client):
-    assert probe_client.get("/probe/limited").status_code == 200
+    first = probe_client.get("/probe/limited")
+    assert first.status_code == 200
+    assert "Retry-After" not in first.headers
+    assert first.headers["X-RateLimit-Remaining"] == "1"
     assert probe_client.get("/probe/limited").status_code == 200
     resp = probe_client.get("/probe/limited")
     assert_problem(resp, 429, "rate-limited")

@@ -1,0 +1,50 @@
+"""examples/obcurl.py makes a DPoP-bound call to a live server, as the README shows."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+from cop.demo import seed_directory
+from tests.auth.test_example_client import live_server  # noqa: F401 - fixture
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _obcurl():
+    sys.path.insert(0, str(EXAMPLES))
+    spec = importlib.util.spec_from_file_location("obcurl", EXAMPLES / "obcurl.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_payee_check_through_obcurl(live_server, app, capsys):  # noqa: F811
+    base, demo = live_server
+    with app.extensions["session_factory"]() as session:
+        seed_directory(app, session)
+    code = _obcurl().main([
+        "--server", base, "--clients-file", str(demo / "clients.json"),
+        "--client", "payments", "--scope", "payee-checks",
+        "POST", "/cop/v1/name-verifications",
+        '{"Data": {"SchemeName": "SortCodeAccountNumber", "AccountType": "Personal",'
+        ' "Identification": "04000412345678", "Name": "J Smith"}}',
+    ])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "\nHTTP 200 OK\n" in "\n" + out
+    assert '"ReasonCode": "MBAM"' in out
+
+
+def test_wrong_scope_is_refused_by_the_server(live_server, capsys):  # noqa: F811
+    base, demo = live_server
+    code = _obcurl().main([
+        "--server", base, "--clients-file", str(demo / "clients.json"),
+        "--client", "payments", "--scope", "status",
+        "POST", "/cop/v1/name-verifications", '{"Data": {}}',
+    ])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "\nHTTP 403 FORBIDDEN\n" in "\n" + out
+    assert "insufficient-scope" in out or "insufficient_scope" in out
