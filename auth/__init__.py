@@ -20,6 +20,7 @@ SETTINGS = {
     "FAPI_STRICT_AUDIENCE": (False, lambda v: v.lower() in ("1", "true", "yes"),
                              "Accept only the issuer as client-assertion aud (FAPI 2.0 Final)"),
     "DEMO_PSU_PASSWORD": ("open-banking-demo", str, "Password of the demo PSUs alice, bob, carol"),
+    "CLIENT_CACHE_SECONDS": (30.0, float, "How long a worker reuses a TPP's name and roles"),
     "DEMO_DIR": ("", str, "Where `demo load` writes demo client keys (default instance/demo)"),
 }
 MAX_ACCESS_TOKEN_LIFETIME = 600
@@ -35,7 +36,7 @@ def _settings(app) -> None:
 
 
 def init_app(app, api) -> None:
-    from auth import cli, openapi, psu_views, seed, views
+    from auth import cli, openapi, psu_views, revocation, seed, views
 
     _settings(app)
     app.extensions["auth"] = AuthServer(
@@ -46,7 +47,10 @@ def init_app(app, api) -> None:
         access_token_lifetime=int(app.config["ACCESS_TOKEN_LIFETIME"]),
         refresh_token_lifetime=int(app.config["REFRESH_TOKEN_LIFETIME"]),
         strict_audience=bool(app.config["FAPI_STRICT_AUDIENCE"]),
+        client_cache_seconds=float(app.config["CLIENT_CACHE_SECONDS"]),
+        session_factory=app.extensions["session_factory"],
     )
+    revocation.register(app.extensions["engine"], app.extensions["auth"].revocations)
     app.extensions.setdefault("auth.authorization_handlers", [])
     openapi.register_security_schemes(api)
     api.register_blueprint(views.blp)

@@ -23,10 +23,11 @@ from auth.jose import (
     sha256_b64url,
     verify,
 )
-from auth.replay import first_use
+from auth.replay import first_use, replay_cache_key
 
 MAX_FUTURE_SECONDS = 10
 MAX_AGE_SECONDS = 60
+REPLAY_SECONDS = MAX_AGE_SECONDS + MAX_FUTURE_SECONDS + 5
 
 
 class DpopError(Exception):
@@ -65,6 +66,11 @@ def normalize_url(url: str) -> str:
     if port and not ((scheme == "https" and port == 443) or (scheme == "http" and port == 80)):
         host = f"{host}:{port}"
     return f"{scheme}://{host}{canonical_path(parts.path) or '/'}"
+
+
+def replay_key(jkt: str, jti: str) -> str:
+    """The replay-cache key of a proof, as `verify_proof` with a Redis client would set it."""
+    return replay_cache_key("dpop", f"{jkt}:{jti}")
 
 
 def verify_proof(proof: str | None, *, method: str, url: str, redis_client,
@@ -107,7 +113,9 @@ def verify_proof(proof: str | None, *, method: str, url: str, redis_client,
         raise DpopError("DPoP proof ath does not match the access token")
 
     jkt = key.thumbprint()
-    ttl = MAX_AGE_SECONDS + MAX_FUTURE_SECONDS + 5
-    if not first_use(redis_client, "dpop", f"{jkt}:{jti}", ttl):
+    # redis_client=None: the caller sets `replay_key(jkt, jti)` itself (SET NX, REPLAY_SECONDS),
+    # in a round trip it needs anyway (the resource check's revocation markers).
+    if redis_client is not None and not first_use(redis_client, "dpop", f"{jkt}:{jti}",
+                                                  REPLAY_SECONDS):
         raise DpopError("DPoP proof replayed")
     return DpopProof(jkt=jkt, jti=jti, htm=htm, htu=htu, iat=int(iat))

@@ -8,6 +8,7 @@ The header must be stripped from inbound traffic by the proxy; that is a deploym
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import unquote
 
 from cryptography import x509
@@ -28,6 +29,14 @@ def certificate_from_header(value: str | None) -> x509.Certificate | None:
         return x509.load_pem_x509_certificate(pem.encode())
     except ValueError as exc:
         raise CertificateError("client certificate header does not hold a PEM certificate") from exc
+
+
+@functools.lru_cache(maxsize=4096)
+def header_thumbprint(value: str | None) -> str | None:
+    """`x5t#S256` of the certificate in the proxy's header, parsed once per distinct header
+    (a TPP sends the same certificate on every call)."""
+    cert = certificate_from_header(value)
+    return None if cert is None else thumbprint(cert)
 
 
 def thumbprint(cert: x509.Certificate) -> str:

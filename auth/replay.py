@@ -15,10 +15,13 @@ class ReplayCacheUnavailable(Exception):
     """The replay cache did not answer; the caller must refuse the request."""
 
 
+def replay_cache_key(namespace: str, value: str) -> str:
+    return f"replay:{namespace}:{hashlib.sha256(value.encode()).hexdigest()}"
+
+
 def first_use(client: redis.Redis, namespace: str, value: str, ttl_seconds: int) -> bool:
-    digest = hashlib.sha256(value.encode()).hexdigest()
     try:
-        return bool(client.set(f"replay:{namespace}:{digest}", 1, nx=True,
+        return bool(client.set(replay_cache_key(namespace, value), 1, nx=True,
                                ex=max(1, int(ttl_seconds))))
     except redis.RedisError as exc:
         raise ReplayCacheUnavailable(str(exc)) from exc

@@ -2,9 +2,16 @@
 
 Checks, in order: an access token in the Authorization header (never the query), issued and
 signed here, unexpired; its sender constraint (a DPoP proof for `cnf.jkt` tokens, the forwarded
-TLS certificate for `cnf.x5t#S256` tokens); not revoked (one primary-key read, so revocation
-works on the next request in every worker); the scope; the client's role; a PSU behind it when
-asked. Failures are problem+json with RFC 6750 / RFC 9449 `WWW-Authenticate` challenges, and an
+TLS certificate for `cnf.x5t#S256` tokens); not revoked; the scope; the client's role; a PSU
+behind it when asked.
+
+No database read on the way: the claims carry scope, PSU, consent and grant; the client's name
+and roles come from a per-process cache (`AuthServer.client_view`, 30 s); revocation is one
+Redis round trip, the MGET of the token's revocation markers pipelined with the DPoP replay
+SET NX, so a revocation holds from the next request in every worker (`auth.revocation` says
+what happens when Redis is down or has lost its data: the database row answers).
+
+Failures are problem+json with RFC 6750 / RFC 9449 `WWW-Authenticate` challenges, and an
 `error` member carrying the same OAuth error code.
 
 The view then reads `current_access()`; `flask.g.client_id` is set for the rate limiter.
@@ -16,11 +23,11 @@ from copy import deepcopy
 from dataclasses import dataclass
 from functools import wraps
 
+import redis
 from flask import current_app, g, request
 
-from auth import dpop, mtls, registry, tokens
+from auth import dpop, mtls, registry, revocation, tokens
 from auth.jose import ALGORITHMS
-from auth.replay import ReplayCacheUnavailable
 from auth.scopes import parse_scope
 from core.errors import Problem, ServiceUnavailable
 
@@ -88,19 +95,10 @@ def authenticate(scope: str, roles: tuple[str, ...] = (), psu: bool = False) -> 
         claims = tokens.verify_access_token(server.keys, token, issuer=server.issuer)
     except tokens.TokenError as exc:
         raise _invalid(scheme, str(exc)) from exc
-    _check_binding(server, scheme, token, claims["cnf"])
-
-    factory = current_app.extensions["session_factory"]
-    with factory() as session:
-        record = tokens.active_record(session, claims["jti"])
-        client = registry.get_client(session, claims.get("client_id"))
-        if record is None or client is None:
-            raise _invalid(scheme, "the access token is revoked or expired")
-        access = AccessContext(
-            client_id=client.client_id, client_name=client.name,
-            roles=frozenset(client.roles), scope=parse_scope(record.scope),
-            psu_id=record.psu_id, consent_id=record.consent_id, token_id=record.id,
-        )
+    replay = _check_binding(server, scheme, token, claims["cnf"])
+    access = _fast_access(server, scheme, claims, replay)
+    if access is None:
+        access = _recorded_access(scheme, claims)
     if scope not in access.scope:
         raise InsufficientScope(
             f"This operation needs the scope {scope!r}.", error="insufficient_scope",
@@ -114,7 +112,69 @@ def authenticate(scope: str, roles: tuple[str, ...] = (), psu: bool = False) -> 
     return access
 
 
-def _check_binding(server, scheme: str, token: str, cnf: dict) -> None:
+def _fast_access(server, scheme: str, claims: dict, replay: str | None) -> AccessContext | None:
+    """From the token's claims, the cached client and one Redis round trip (DPoP replay SET NX
+    and the revocation markers together). None when the database must answer instead: a token
+    from before `gid` existed, Redis without its markers, or Redis down for an mTLS token."""
+    fast = isinstance(claims.get("gid"), str) and isinstance(claims.get("client_id"), str)
+    pipe = server.redis.pipeline(transaction=False)
+    if replay is not None:
+        pipe.set(replay, 1, nx=True, ex=dpop.REPLAY_SECONDS)
+    if fast:
+        pipe.mget(revocation.marker_keys(claims))
+    try:
+        answers = pipe.execute() if replay is not None or fast else []
+    except redis.RedisError as exc:
+        if replay is not None:  # the replay cache cannot answer: fail closed
+            raise ServiceUnavailable("The replay cache is unavailable; retry shortly.",
+                                     headers={"Retry-After": "5"}) from exc
+        return None  # certificate-bound: the database row decides
+    if replay is not None and not answers.pop(0):
+        raise _invalid(scheme, "DPoP proof replayed", "invalid_dpop_proof")
+    if not fast:
+        return None
+    ready, *marks = answers[0]
+    if any(marks):
+        raise _invalid(scheme, "the access token is revoked or expired")
+    if ready is None:
+        _rebuild_markers(server)
+        return None
+    client = server.client_view(claims["client_id"])
+    if client is None:
+        raise _invalid(scheme, "the access token is revoked or expired")
+    return AccessContext(
+        client_id=client.client_id, client_name=client.name, roles=client.roles,
+        scope=parse_scope(claims.get("scope")), psu_id=claims.get("psu_id"),
+        consent_id=claims.get("consent_id"), token_id=claims["jti"],
+    )
+
+
+def _recorded_access(scheme: str, claims: dict) -> AccessContext:
+    """The token's row and the client's registration, read from the database."""
+    factory = current_app.extensions["session_factory"]
+    with factory() as session:
+        record = tokens.active_record(session, claims["jti"])
+        client = registry.get_client(session, claims.get("client_id"))
+        if record is None or client is None:
+            raise _invalid(scheme, "the access token is revoked or expired")
+        return AccessContext(
+            client_id=client.client_id, client_name=client.name,
+            roles=frozenset(client.roles), scope=parse_scope(record.scope),
+            psu_id=record.psu_id, consent_id=record.consent_id, token_id=record.id,
+        )
+
+
+def _rebuild_markers(server) -> None:
+    try:
+        with current_app.extensions["session_factory"]() as session:
+            server.revocations.rebuild(session)
+    except redis.RedisError:
+        pass  # the next check tries again; this one is answered by the database
+
+
+def _check_binding(server, scheme: str, token: str, cnf: dict) -> str | None:
+    """Check the sender constraint; for DPoP, return the proof's replay-cache key (the caller
+    sets it in the round trip that also reads the revocation markers)."""
     if "jkt" in cnf:
         if scheme != "DPoP":
             raise _invalid(scheme, "a DPoP-bound token must be sent with the DPoP scheme")
@@ -124,25 +184,22 @@ def _check_binding(server, scheme: str, token: str, cnf: dict) -> None:
         try:
             proof = dpop.verify_proof(proofs[0], method=request.method,
                                       url=server.issuer + dpop.canonical_path(request.path),
-                                      redis_client=server.redis, access_token=token)
+                                      redis_client=None, access_token=token)
         except dpop.DpopError as exc:
             raise _invalid(scheme, str(exc), "invalid_dpop_proof") from exc
-        except ReplayCacheUnavailable as exc:
-            raise ServiceUnavailable("The replay cache is unavailable; retry shortly.",
-                                     headers={"Retry-After": "5"}) from exc
         if proof.jkt != cnf["jkt"]:
             raise _invalid(scheme, "the DPoP proof is signed by another key than the token's")
-        return
+        return dpop.replay_key(proof.jkt, proof.jti)
     if "x5t#S256" in cnf:
         if scheme != "Bearer":
             raise _invalid(scheme, "a certificate-bound token must be sent with Bearer")
         try:
-            cert = mtls.certificate_from_header(request.headers.get(server.cert_header))
+            presented = mtls.header_thumbprint(request.headers.get(server.cert_header))
         except mtls.CertificateError as exc:
             raise _invalid(scheme, str(exc)) from exc
-        if cert is None or mtls.thumbprint(cert) != cnf["x5t#S256"]:
+        if presented is None or presented != cnf["x5t#S256"]:
             raise _invalid(scheme, "the TLS client certificate is not the token's")
-        return
+        return None
     raise _invalid(scheme, "the access token is not sender-constrained")
 
 

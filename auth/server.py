@@ -8,12 +8,14 @@ RFC 7523 client assertions (`client_auth.PrivateKeyJwt`) and the RFC 7636 S256 t
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from sqlalchemy.orm import Session
 
-from auth import client_auth, dpop, mtls, tokens
+from auth import client_auth, dpop, mtls, registry, revocation, tokens
 from auth.codes import CodeStore
 from auth.errors import (
     OAuthError,
@@ -32,6 +34,15 @@ from auth.tokens import Binding, Grant
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 
 
+@dataclass(frozen=True)
+class ClientView:
+    """What a resource check needs of a client registration."""
+
+    client_id: str
+    name: str
+    roles: frozenset[str]
+
+
 @dataclass
 class AuthServer:
     """Per-app dependencies and settings of the authorisation server."""
@@ -46,6 +57,36 @@ class AuthServer:
     par_lifetime: int = 90
     session_lifetime: int = 900
     strict_audience: bool = False
+    # how long a worker reuses a client's name and roles on resource checks
+    client_cache_seconds: float = 30.0
+    session_factory: object = None
+    _clients: dict = field(default_factory=dict, repr=False)
+    _clients_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _revocations: revocation.Markers | None = field(default=None, repr=False)
+
+    @property
+    def revocations(self) -> revocation.Markers:
+        if self._revocations is None:
+            self._revocations = revocation.Markers(self.redis, self.access_token_lifetime)
+        return self._revocations
+
+    def client_view(self, client_id: str) -> ClientView | None:
+        """The client's name and roles, from this process's cache (`client_cache_seconds`); a
+        client unknown to the database is not cached."""
+        now = time.monotonic()
+        hit = self._clients.get(client_id)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        with self.session_factory() as session:
+            client = registry.get_client(session, client_id)
+            view = None if client is None else ClientView(client.client_id, client.name,
+                                                          frozenset(client.roles))
+        if view is not None:
+            with self._clients_lock:
+                if len(self._clients) > 10_000:
+                    self._clients.clear()
+                self._clients[client_id] = (now + self.client_cache_seconds, view)
+        return view
 
     @property
     def requests(self) -> RequestStore:

@@ -1,8 +1,10 @@
 """Access tokens (RFC 9068 JWTs signed by the server) and refresh tokens (opaque), all recorded.
 
-Every token is a row in `oauth_tokens`, so revocation is a flag every worker sees on the next
-request: the resource check is one primary-key read. Access tokens are sender-constrained:
-`cnf.jkt` (DPoP key thumbprint) or `cnf.x5t#S256` (mTLS certificate thumbprint).
+Every token is a row in `oauth_tokens`, the source of truth for revocation. Access tokens carry
+everything the resource check needs (client, scope, PSU, consent, grant id `gid`), so that check
+reads no row: revocation also writes Redis markers (`auth.revocation`) every worker sees on the
+next request. Access tokens are sender-constrained: `cnf.jkt` (DPoP key thumbprint) or
+`cnf.x5t#S256` (mTLS certificate thumbprint).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from joserfc.errors import JoseError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from auth import revocation
 from auth.jose import ALGORITHMS, MalformedJwt, key_fits_alg, peek, verify
 from auth.keys import SigningKeys
 from auth.models import IssuedToken
@@ -66,8 +69,10 @@ def issue_access_token(session: Session, keys: SigningKeys, *, issuer: str, gran
     claims = {
         "iss": issuer, "sub": grant.psu_id or grant.client_id, "aud": issuer,
         "client_id": grant.client_id, "scope": grant.scope, "jti": jti,
-        "iat": now, "exp": now + lifetime, "cnf": binding.cnf(),
+        "iat": now, "exp": now + lifetime, "cnf": binding.cnf(), "gid": grant.grant_id,
     }
+    if grant.psu_id:
+        claims["psu_id"] = grant.psu_id
     if grant.consent_id:
         claims["consent_id"] = grant.consent_id
     record = IssuedToken(
@@ -139,12 +144,19 @@ def find_refresh_token(session: Session, value) -> IssuedToken | None:
     return record if record is not None and record.kind == "refresh" else None
 
 
+# Each revocation writes its Redis marker inside the caller's transaction, before it commits
+# (see auth.revocation for what happens when Redis cannot take it).
+
 def revoke_record(session: Session, record: IssuedToken) -> None:
     """Revoke one token; revoking a refresh token also revokes its grant's access tokens."""
     if record.kind == "refresh":
         revoke_grant(session, record.grant_id)
     elif record.revoked_at is None:
-        record.revoked_at = utcnow()
+        now = utcnow()
+        record.revoked_at = now
+        _mark(session, {revocation.jti_key(record.id):
+                        revocation.MARGIN_SECONDS
+                        + max(1, int((record.expires_at - now).total_seconds()) + 1)})
 
 
 def revoke_grant(session: Session, grant_id: str) -> int:
@@ -153,6 +165,7 @@ def revoke_grant(session: Session, grant_id: str) -> int:
         .where(IssuedToken.grant_id == grant_id, IssuedToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
+    _mark(session, {revocation.grant_key(grant_id): None})
     return result.rowcount or 0
 
 
@@ -163,4 +176,11 @@ def revoke_consent(session: Session, consent_id: str) -> int:
         .where(IssuedToken.consent_id == consent_id, IssuedToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
+    _mark(session, {revocation.consent_key(consent_id): None})
     return result.rowcount or 0
+
+
+def _mark(session: Session, keys: dict[str, int | None]) -> None:
+    markers = revocation.for_session(session)
+    if markers is not None:
+        markers.mark({k: markers.ttl if v is None else v for k, v in keys.items()})
