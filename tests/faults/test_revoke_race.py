@@ -25,6 +25,12 @@ SHARED = ("DATABASE_URL", "REDIS_URL", "ISSUER", "SIGNING_KEYS_DIR", "TOKEN_ENCR
 @pytest.fixture
 def worker_b(app):
     other = create_app({key: app.config[key] for key in SHARED})
+    if not app.config["REDIS_URL"]:
+        # Workers share Redis (revocation markers, replay caches); on the embedded default the
+        # in-process store plays that part, so worker B must see worker A's, as one server's
+        # threads do. Two processes without Redis is not a supported deployment.
+        other.extensions["redis"] = app.extensions["redis"]
+        other.extensions["auth"].redis = app.extensions["redis"]
     yield other
     other.extensions["engine"].dispose()
 
