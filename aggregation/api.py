@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,10 @@ from aggregation import schemas
 from aggregation.breaker import BankBreakers
 from aggregation.cache import Allowance, BalanceCache, ConsentSnapshots
 from aggregation.fanout import FanOut
-from aggregation.service import Aggregate, Aggregator, Caller, ConnectorReader
+from aggregation.reader import ConnectorReader
+from aggregation.service import Aggregate, Aggregator, Caller
 from auth.resource import current_access, require_token
+from consent import access_log
 from core.errors import Problem
 from core.web import db_session
 from status import service as status_service
@@ -68,8 +71,25 @@ def build_aggregator(app) -> Aggregator:
         deadline_seconds=setting(app, "AGGREGATION_DEADLINE_SECONDS", 2.0),
         frequency_per_day=lambda bank_id: _frequency(app, bank_id),
         planned_downtime=status_service.bank_under_planned_downtime,
-        record_call=status_service.record_bank_call,
+        record_call=lambda bank_id, ok, ms: status_service.record_bank_call(
+            bank_id, ok, ms, runtime=app.extensions.get("status")),
+        report_calls=None if app.testing else _Background().submit,
+        record_access=access_log.for_app(app).record,
     )
+
+
+class _Background:
+    """One thread per process for work a response need not wait for (created on first use,
+    so each forked worker has its own)."""
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._pid = 0
+
+    def submit(self, job) -> None:
+        if self._pool is None or self._pid != os.getpid():
+            self._pool, self._pid = ThreadPoolExecutor(1, "bank-reports"), os.getpid()
+        self._pool.submit(job)
 
 
 class _ConsentAdapters:

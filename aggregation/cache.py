@@ -171,6 +171,24 @@ class ConsentSnapshots:
         except ValueError:
             return None
 
+    def get_with_cache(self, consent_id: str, cache: BalanceCache, bank_ids: Sequence[str]
+                       ) -> tuple[dict[str, Any] | None, dict[tuple[str, str], list[Cached]]]:
+        """The snapshot and the cache entries of `bank_ids`, in one pipelined round trip."""
+        links = [(consent_id, bank_id) for bank_id in bank_ids]
+        if self.ms <= 0:
+            return None, cache.read_links(links)
+        pipe = self.client.pipeline(transaction=False)
+        pipe.get(self.PREFIX + consent_id)
+        for link in links:
+            pipe.hgetall(link_key(*link))
+        raw, *entries = pipe.execute()
+        try:
+            snapshot = json.loads(raw) if raw is not None else None
+        except ValueError:
+            snapshot = None
+        return snapshot, {link: _decode_all(found)
+                          for link, found in zip(links, entries, strict=True)}
+
     def put(self, consent_id: str, snapshot: dict[str, Any]) -> None:
         if self.ms > 0:
             self.client.set(self.PREFIX + consent_id, json.dumps(snapshot), px=self.ms)

@@ -20,16 +20,23 @@ import hmac
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from aggregation.breaker import Admission, BankBreakers
 from aggregation.cache import Allowance, BalanceCache, Cached, ConsentSnapshots
-from aggregation.connectors.base import BankAccess, BankConnector
-from aggregation.connectors.errors import BankUnauthorised, ConsentGone, TokenExpired
-from aggregation.domain import Account, Balance, iso_utc
 from aggregation.fanout import Deadline, FanOut, Outcome, Status
+from aggregation.reader import (  # noqa: F401 - re-exported: the adapter lived here
+    LISTED,
+    BankAccount,
+    BankRead,
+    BankReader,
+    ConnectorReader,
+    RefreshedTokens,
+    ob_account,
+    ob_balance,
+)
 from aggregation.totals import CurrencyTotal, balance_lines, totals
 from consent import service as consent_service
 from core.errors import Problem
@@ -40,7 +47,6 @@ ACCOUNT_PERMISSIONS = frozenset({"ReadAccountsBasic", "ReadAccountsDetail"})
 CONSENT_MISMATCH = "U008"  # UK.OBIE.Resource.ConsentMismatch
 NOT_FOUND = "U011"  # UK.OBIE.Resource.NotFound
 HEALTH = {Status.OK: True, Status.TIMEOUT: False, Status.ERROR: False}
-LISTED = "_listed"  # cached data holds the bank's account details (internal; never served)
 DOWNTIME_SECONDS = 10.0  # how long a planned-downtime answer is reused in this process
 
 log = get_logger("aggregation.service")
@@ -64,37 +70,6 @@ class Caller:
     @property
     def psu_present(self) -> bool:
         return bool(self.psu_ip)
-
-
-@dataclass(frozen=True)
-class RefreshedTokens:
-    access_token: str
-    refresh_token: str | None
-    expires_at: dt.datetime | None
-
-
-@dataclass(frozen=True)
-class BankAccount:
-    """One account as a bank reader returns it: OB v4 shapes without `AccountId` (ours is
-    derived later). `balances` is None when they were not asked for."""
-
-    bank_account_id: str
-    account: dict[str, Any]
-    balances: list[dict[str, Any]] | None = None
-
-    def as_data(self) -> dict[str, Any]:
-        return {**self.account, "Balances": self.balances}
-
-
-@dataclass(frozen=True)
-class BankRead:
-    accounts: list[BankAccount]
-    tokens: RefreshedTokens | None = None  # set when the reader had to refresh them
-
-
-class BankReader(Protocol):
-    def __call__(self, link: consent_service.BankLink, deadline: Deadline, *,
-                 psu_ip: str | None, with_balances: bool) -> BankRead: ...
 
 
 @dataclass
@@ -157,6 +132,8 @@ class Aggregator:
                  frequency_per_day: Callable[[str], int] = lambda _bank: 4,
                  planned_downtime: Callable[[Session, str, dt.datetime], bool] | None = None,
                  record_call: Callable[[str, bool, float], None] | None = None,
+                 report_calls: Callable[[Callable[[], None]], Any] | None = None,
+                 record_access: Callable[..., None] | None = None,
                  utcnow: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
                  retry_after_default: float = 30.0) -> None:
         self.fanout, self.breakers, self.cache, self.allowance = fanout, breakers, cache, allowance
@@ -168,6 +145,12 @@ class Aggregator:
         self.frequency_per_day = frequency_per_day
         self.planned_downtime = planned_downtime
         self.record_call = record_call
+        # how bank-call reports run: None = in this thread; else e.g. an executor's submit
+        self.report_calls = report_calls
+        # data-access audit: consent.access_log's record (queued, chained in batches); None =
+        # consent.service.record_access (a chained event in its own transaction, per read)
+        self.record_access = record_access
+        self._banks_seen: dict[str, tuple[str, ...]] = {}
         self.utcnow = utcnow
         self.retry_after_default = retry_after_default
         self._downtime: dict[str, tuple[float, bool]] = {}
@@ -182,14 +165,13 @@ class Aggregator:
     def read(self, session: Session, caller: Caller, *, balances: bool,
              account_id: str | None = None) -> Aggregate:
         now = self.utcnow()
-        consent = self._consent(session, caller, now)
+        consent, cached = self._consent_and_cache(session, caller, now)
         permissions = consent.permissions
         if balances:
             _require(READ_BALANCES in permissions, READ_BALANCES)
         else:
             _require(bool(permissions & ACCOUNT_PERMISSIONS), "ReadAccountsBasic")
         cid, links = consent.consent_id, list(consent.links)
-        cached = self.cache.read_links([(cid, link.bank_id) for link in links])
         if account_id is not None:
             links = [link for link in links if self._holds(cid, link, cached, account_id)]
             if not links:
@@ -200,20 +182,47 @@ class Aggregator:
         self._call(session, caller, cid, to_call, cached, reports, balances)
         accounts = [a for r in reports.values() for a in r.accounts
                     if account_id is None or a["AccountId"] == account_id]
-        consent_service.record_access(
-            session, cid, client_id=caller.client_id,
-            resource="balances" if balances else "accounts", banks=sorted(reports),
-            actor=consent_service.Actor("tpp", caller.client_id, caller.interaction_id),
-            adapters=self.consent_adapters, psu_present=caller.psu_present)
+        self._audit(session, caller, cid, "balances" if balances else "accounts",
+                    sorted(reports), now)
         return Aggregate(accounts, [reports[b] for b in sorted(reports)],
                          totals(balance_lines(accounts)) if balances else [],
                          detail="ReadAccountsDetail" in permissions)
 
-    def _consent(self, session: Session, caller: Caller, now: dt.datetime) -> ConsentView:
+    def _audit(self, session, caller: Caller, cid: str, resource: str, banks: list[str],
+               now: dt.datetime) -> None:
+        actor = consent_service.Actor("tpp", caller.client_id, caller.interaction_id)
+        if self.record_access is not None:
+            self.record_access(cid, resource=resource, banks=banks, actor=actor,
+                               psu_present=caller.psu_present, now=now)
+            return
+        consent_service.record_access(
+            session, cid, client_id=caller.client_id, resource=resource, banks=banks,
+            actor=actor, adapters=self.consent_adapters, psu_present=caller.psu_present)
+
+    def _consent_and_cache(self, session: Session, caller: Caller, now: dt.datetime
+                           ) -> tuple[ConsentView, dict[tuple[str, str], list[Cached]]]:
+        """The consent and its banks' cache entries. One round trip when the consent's banks
+        are the ones this process saw last time (the snapshot and the entries are read
+        together); a second one for banks it did not expect."""
+        cid = caller.consent_id or ""
+        guess = self._banks_seen.get(cid, ())
+        data, cached = self.snapshots.get_with_cache(cid, self.cache, guess)
+        consent = self._consent(session, caller, now, data)
+        banks = tuple(link.bank_id for link in consent.links)
+        missing = [(cid, bank_id) for bank_id in banks if (cid, bank_id) not in cached]
+        if missing:
+            cached.update(self.cache.read_links(missing))
+        if banks != guess:
+            if len(self._banks_seen) > 10_000:
+                self._banks_seen.clear()
+            self._banks_seen[cid] = banks
+        return consent, cached
+
+    def _consent(self, session: Session, caller: Caller, now: dt.datetime,
+                 data: dict[str, Any] | None) -> ConsentView:
         """The consent from its snapshot when one is fresh and still unexpired, else from the
         consent service (which refuses it with the OB code unless it is AUTH)."""
         cid = caller.consent_id or ""
-        data = self.snapshots.get(cid)
         if data is not None:
             view = ConsentView.from_json(cid, data)
             if view.client_id == caller.client_id and (
@@ -305,12 +314,27 @@ class Aggregator:
                         error_type=type(exc).__name__)
             return False
 
-    def _report_call(self, bank_id: str, outcome: Outcome) -> None:
-        try:
-            self.record_call(bank_id, outcome.ok, outcome.latency_ms or 0.0)
-        except Exception as exc:  # noqa: BLE001 - measuring must not fail a read
-            log.warning("record_bank_call_failed", bank_id=bank_id,
-                        error_type=type(exc).__name__)
+    def _report_calls(self, outcomes: dict[str, Outcome]) -> None:
+        """Tell the status package each call's result: a few Redis round trips per bank, so in
+        production they run off the request thread (`report_calls`)."""
+        record = self.record_call
+        reports = [(b, o.ok, o.latency_ms or 0.0) for b, o in outcomes.items()
+                   if o.status in HEALTH]
+        if record is None or not reports:
+            return
+
+        def report() -> None:
+            for bank_id, ok, latency_ms in reports:
+                try:
+                    record(bank_id, ok, latency_ms)
+                except Exception as exc:  # noqa: BLE001 - measuring must not fail a read
+                    log.warning("record_bank_call_failed", bank_id=bank_id,
+                                error_type=type(exc).__name__)
+
+        if self.report_calls is None:
+            report()
+        else:
+            self.report_calls(report)
 
     @staticmethod
     def _settle(reports, bank_id, status, entries: list[Cached], error_type=None,
@@ -334,9 +358,8 @@ class Aggregator:
         self.breakers.record({b: HEALTH[o.status] for b, o in outcomes.items()
                               if o.status in HEALTH})
         writes, stamps = {}, {}
+        self._report_calls(outcomes)
         for bank_id, outcome in outcomes.items():
-            if self.record_call is not None and outcome.status in HEALTH:
-                self._report_call(bank_id, outcome)
             if outcome.ok:
                 writes[(cid, bank_id)] = self._store_live(session, cid, by_bank[bank_id],
                                                           outcome, reports[bank_id],
@@ -391,100 +414,3 @@ def _require(granted: bool, permission: str) -> None:
     if not granted:
         raise ob_problem(f"The consent does not grant {permission}.", CONSENT_MISMATCH,
                          "Data.Permissions", slug="forbidden")
-
-
-# -- the connector adapter ----------------------------------------------------------------------
-class ConnectorReader:
-    """A `BankReader` over a `BankConnector`: the account list and every account's balances
-    are read concurrently (on a pool of their own, so a bank's task never waits on its own
-    pool), an expired token is refreshed once and the failed calls retried, and a refresh the
-    bank refuses means the PSU must authorise again."""
-
-    def __init__(self, connector: BankConnector, pool, clock=lambda: dt.datetime.now(dt.UTC)):
-        self.connector, self.pool, self.clock = connector, pool, clock
-
-    def __call__(self, link, deadline: Deadline, *, psu_ip: str | None,
-                 with_balances: bool) -> BankRead:
-        tokens = None
-        expires = link.token_expires_at
-        if link.refresh_token and expires is not None and expires <= self.clock():
-            tokens = self._refresh(link)
-        token = tokens.access_token if tokens else link.access_token
-        try:
-            accounts, balances = self._read(link, token, deadline, psu_ip, with_balances)
-        except TokenExpired:
-            if tokens is not None or not link.refresh_token:
-                raise ConsentGone(link.bank_id, "token_expired") from None
-            tokens = self._refresh(link)
-            accounts, balances = self._read(link, tokens.access_token, deadline, psu_ip,
-                                            with_balances)
-        now = self.clock()
-        if accounts is None:  # not listed: balances only
-            return BankRead([BankAccount(a, {}, [ob_balance(b, now) for b in found])
-                             for a, found in balances.items()], tokens)
-        return BankRead([BankAccount(a.account_id, {**ob_account(a), LISTED: True},
-                                     [ob_balance(b, now) for b in balances[a.account_id]]
-                                     if with_balances else None) for a in accounts], tokens)
-
-    def _refresh(self, link) -> RefreshedTokens:
-        try:
-            got = self.connector.refresh(link.refresh_token)
-        except BankUnauthorised as exc:  # invalid_grant: the bank-side grant is gone
-            raise ConsentGone(link.bank_id, "refresh_refused") from exc
-        return RefreshedTokens(got.access_token, got.refresh_token or link.refresh_token,
-                               got.expires_at)
-
-    def _read(self, link, token, deadline, psu_ip, with_balances):
-        """A balance read of known accounts skips the account list (one call per account
-        instead of one more per bank); the service keeps the account details it had."""
-        access = BankAccess(link.bank_consent_id or "", token)
-        kw = {"psu_present": bool(psu_ip), "psu_ip": psu_ip}
-        wanted = list(link.accounts)
-        listing = None
-        if not (with_balances and wanted):
-            listing = self.pool.submit(lambda: self.connector.list_accounts(
-                access, timeout=deadline.remaining(), **kw))
-        if with_balances and not wanted:  # accounts not known yet: list them first
-            wanted = [a.account_id for a in listing.result(timeout=deadline.remaining())]
-        reads = {a: self.pool.submit(lambda a=a: self.connector.read_balances(
-            access, a, timeout=deadline.remaining(), **kw))
-            for a in (wanted if with_balances else ())}
-        accounts = None if listing is None else [
-            a for a in listing.result(timeout=deadline.remaining())
-            if not link.accounts or a.account_id in link.accounts]
-        balances = {a: f.result(timeout=deadline.remaining()) for a, f in reads.items()}
-        return accounts, balances
-
-
-OB_BALANCE_TYPES = {"interim_available": "ITAV", "closing_available": "CLAV",
-                    "closing_booked": "CLBD", "expected": "XPCD", "forward_available": "FWAV",
-                    "information": "INFO", "interim_booked": "ITBD", "opening_available": "OPAV",
-                    "opening_booked": "OPBD", "previously_closed_booked": "PRCD"}
-
-
-def ob_account(account: Account) -> dict[str, Any]:
-    data: dict[str, Any] = {"Status": (account.status or "enabled").capitalize(),
-                            "Currency": account.currency,
-                            "AccountType": (account.category or "personal").capitalize(),
-                            "AccountSubType": account.product or "CurrentAccount",
-                            "Nickname": account.name}
-    data["Account"] = [{"SchemeName": f"UK.OBIE.{i.scheme}", "Identification": i.identification}
-                       for i in account.identifiers]
-    return {k: v for k, v in data.items() if v is not None}
-
-
-def ob_balance(balance: Balance, fetched_at: dt.datetime) -> dict[str, Any]:
-    amount = balance.amount
-    data: dict[str, Any] = {
-        "CreditDebitIndicator": "Debit" if amount.amount < 0 else "Credit",
-        "Type": OB_BALANCE_TYPES.get(balance.type.value, "INFO"),
-        "DateTime": iso_utc(balance.as_of or fetched_at),
-        "Amount": {"Amount": str(abs(amount.amount)), "Currency": amount.currency},
-    }
-    if balance.credit_lines:
-        data["CreditLine"] = [
-            {"Included": line.included, **({"Type": line.type} if line.type else {}),
-             **({"Amount": {"Amount": str(line.amount.amount),
-                            "Currency": line.amount.currency}} if line.amount else {})}
-            for line in balance.credit_lines]
-    return data

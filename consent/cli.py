@@ -1,5 +1,6 @@
-"""`flask consent sweep` (expire consents past ExpirationDateTime) and `flask audit verify`
-(check every consent's hash chain; exit 1 on any fault)."""
+"""`flask consent sweep` (expire consents past ExpirationDateTime), `flask consent
+flush-access-log` (chain the queued data-access events now) and `flask audit verify` (flush
+that queue, then check every consent's hash chain; exit 1 on any fault)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from consent import audit, revocation
+from consent import access_log, audit, revocation
 
 consent_cli = AppGroup("consent", help="Account access consents.")
 audit_cli = AppGroup("audit", help="The consent audit trail.")
@@ -21,9 +22,20 @@ def sweep() -> None:
     click.echo(f"expired {len(expired)} consent(s)")
 
 
+@consent_cli.command("flush-access-log")
+def flush_access_log() -> None:
+    """Append every queued data-access event to its consent's hash chain now."""
+    appended = access_log.for_app(current_app).flush()
+    click.echo(f"appended {appended} access event(s)")
+
+
 @audit_cli.command("verify")
 def verify() -> None:
-    """Recompute every consent's hash chain; print each fault and exit 1 if there is one."""
+    """Chain the queued data-access events, then recompute every consent's hash chain; print
+    each fault and exit 1 if there is one."""
+    appended = access_log.for_app(current_app).flush()
+    if appended:
+        click.echo(f"appended {appended} queued access event(s) first")
     with current_app.extensions["session_factory"]() as session, session.begin():
         checked, faults = audit.verify_all(session)
     for fault in faults:

@@ -312,8 +312,11 @@ def test_unattended_reads_stop_at_the_daily_allowance(three_banks):
     assert ips == {None, "203.0.113.9"}
 
 
-def test_access_is_audited(three_banks):
+def test_access_is_audited(three_banks, agg_app):
+    from consent import access_log
+
     three_banks.get("/balances")
+    assert access_log.for_app(agg_app).flush() == 1  # queued, then chained by the flusher
     events = three_banks.tpp.request("GET", f"/account-access-consents/"
                                      f"{three_banks.consent_id}/events", scope="accounts"
                                      ).get_json()["Data"]["Event"]
