@@ -38,6 +38,9 @@ def test_readyz_reports_unreachable_database(database_url, redis_url, tmp_path):
         "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
         "REDIS_URL": redis_url,
         "SIGNING_KEYS_DIR": str(tmp_path / "keys"),
+        # a test app: no background workers, which would poll the dead database for the rest
+        # of the run and print into other tests' captured output
+        "TESTING": True,
     })
     resp = app.test_client().get("/readyz")
     assert resp.status_code == 503
