@@ -279,7 +279,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--banks", default="1,3,10,20")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--modes", default="cold,cached")
     args = parser.parse_args()
+    modes = [m for m in (("cold", "0"), ("cached", "3600")) if m[0] in args.modes.split(",")]
     ns = [int(n) for n in args.banks.split(",")]
     database = os.environ.get("DATABASE_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/bench_agg")
@@ -338,7 +340,7 @@ def main() -> int:
                                                     for n in ns})
         print(f"{sum(len(g) for g in grants.values())} consents authorised in "
               f"{time.perf_counter() - started:.1f} s")
-        for mode, fresh in (("cold", "0"), ("cached", "3600")):
+        for mode, fresh in modes:
             port = free_port()
             server = gunicorn("bench.aggregate:server_app()", port,
                               {**env, "AGGREGATION_CACHE_SECONDS": fresh}, args.workers, 8,
@@ -352,7 +354,8 @@ def main() -> int:
                     throughput = load(port, headers, 32 if mode == "cached" else 16,
                                       args.seconds)
                     run = {"mode": mode, "banks": n, "latency": latency,
-                           "throughput": throughput}
+                           "throughput": throughput,
+                           "load_average": [round(x, 2) for x in os.getloadavg()]}
                     results["runs"].append(run)
                     print(f"{mode:6} N={n:2}  p50 {latency['p50_ms']:6.1f} ms  "
                           f"p99 {latency['p99_ms']:6.1f} ms  (c={latency['concurrency']}, "
@@ -360,7 +363,7 @@ def main() -> int:
                           f"c={throughput['concurrency']}: {throughput['throughput_rps']:.0f}/s"
                           f" p50 {throughput['p50_ms']:.1f} p99 {throughput['p99_ms']:.1f} ms"
                           f"  non-200 {latency['non_200'] + throughput['non_200']}"
-                          f"  {latency['bank_statuses']}",
+                          f"  {latency['bank_statuses']}  load {run['load_average'][0]:.1f}",
                           flush=True)
             finally:
                 stop(server)

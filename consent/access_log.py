@@ -40,10 +40,12 @@ from collections import defaultdict
 from typing import Any
 
 import redis
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from consent import audit
 from consent.audit import Actor
+from consent.models import ConsentEvent
 from consent.service import locked
 from core.logging import get_logger
 
@@ -140,10 +142,12 @@ class AccessLog:
         for entry in entries:
             by_consent[entry[1]["c"]].append(entry)
         orphans: list[tuple[str, dict[str, str]]] = []
-        appended = 0
+        rows: list[dict[str, Any]] = []
         with self.session_factory() as session, session.begin():
             for consent_id in sorted(by_consent):
-                appended += self._chain(session, consent_id, by_consent[consent_id], orphans)
+                rows += self._chain(session, consent_id, by_consent[consent_id], orphans)
+            if rows:  # one executemany for the batch
+                session.execute(insert(ConsentEvent), rows)
         pipe = self.client.pipeline(transaction=False)
         for _entry_id, fields in orphans:
             pipe.xadd(DEAD, fields)
@@ -153,20 +157,31 @@ class AccessLog:
         pipe.execute()
         if orphans:
             log.warning("access_log_orphans", count=len(orphans))
-        return appended
+        return len(rows)
 
     @staticmethod
-    def _chain(session: Session, consent_id: str, entries, orphans) -> int:
+    def _chain(session: Session, consent_id: str, entries, orphans) -> list[dict[str, Any]]:
+        """The consent's next events, chained as `audit.append` chains them; the consent row
+        is locked and its head moved past them."""
         consent = locked(session, consent_id)
         if consent is None:
             orphans.extend(entries)
-            return 0
+            return []
+        rows = []
+        seq, head = consent.audit_seq, consent.audit_head
         for entry_id, fields in entries:
-            kind, _, who = fields["a"].partition(":")
-            details = {**json.loads(fields["d"]), "access_id": entry_id}
-            audit.append(session, consent, Actor(kind, who, fields["i"] or None), ACTION,
-                         details, now=dt.datetime.fromisoformat(fields["t"]))
-        return len(entries)
+            seq += 1
+            text = audit.canonical({**json.loads(fields["d"]), "access_id": entry_id})
+            occurred = dt.datetime.fromisoformat(fields["t"]).astimezone(dt.UTC)
+            interaction = fields["i"] or None
+            digest = audit.event_hash(consent_id, seq, occurred, fields["a"], ACTION, text,
+                                      interaction, head)
+            rows.append({"consent_id": consent_id, "seq": seq, "occurred_at": occurred,
+                         "actor": fields["a"], "action": ACTION, "details": text,
+                         "interaction_id": interaction, "prev_hash": head, "hash": digest})
+            head = digest
+        consent.audit_seq, consent.audit_head = seq, head
+        return rows
 
     # -- the background thread ----------------------------------------------------------------
     def _start(self) -> None:
