@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import redis
 from flask import current_app, g, jsonify, request
 from flask_smorest import Blueprint
 
@@ -25,7 +26,7 @@ from aggregation.reader import ConnectorReader
 from aggregation.service import Aggregate, Aggregator, Caller
 from auth.resource import current_access, require_token
 from consent import access_log
-from core.errors import Problem
+from core.errors import Problem, ServiceUnavailable
 from core.web import db_session
 from status import service as status_service
 
@@ -176,6 +177,16 @@ def aggregator() -> Aggregator:
     return current_app.extensions["aggregation"]
 
 
+def read(**kwargs) -> Aggregate:
+    """The aggregated read for this request's caller. Without Redis there is no cache, no
+    breaker and no way to record the access: 503, so the TPP retries."""
+    try:
+        return aggregator().read(db_session(), caller(), **kwargs)
+    except redis.RedisError as exc:
+        raise ServiceUnavailable("The cache is unavailable; retry shortly.",
+                                 headers={"Retry-After": "5"}) from exc
+
+
 @blp.get("/accounts")
 @require_token(**PSU)
 @blp.doc(parameters=HEADERS)
@@ -183,7 +194,7 @@ def aggregator() -> Aggregator:
 @blp.alt_response(403, response="FORBIDDEN", description=ERRORS[403])
 def list_accounts():
     """Every account the consent covers, at every bank, in one answer."""
-    result = aggregator().read(db_session(), caller(), balances=False)
+    result = read(balances=False)
     return jsonify(accounts_document(result))
 
 
@@ -195,7 +206,7 @@ def list_accounts():
 @blp.alt_response(404, response="NOT_FOUND", description="No such AccountId (OB `U011`)")
 def get_account(account_id: str):
     """One account, by our AccountId."""
-    result = aggregator().read(db_session(), caller(), balances=False, account_id=account_id)
+    result = read(balances=False, account_id=account_id)
     return jsonify(accounts_document(result))
 
 
@@ -207,7 +218,7 @@ def get_account(account_id: str):
 @blp.alt_response(404, response="NOT_FOUND", description="No such AccountId (OB `U011`)")
 def account_balances(account_id: str):
     """One account's balances, with its bank's status and totals in `Meta`."""
-    result = aggregator().read(db_session(), caller(), balances=True, account_id=account_id)
+    result = read(balances=True, account_id=account_id)
     return jsonify(balances_document(result))
 
 
@@ -220,7 +231,7 @@ def all_balances():
     """Balances of every consented account at every bank in one answer. A bank that fails
     never fails the request: `Meta.Banks` says, per bank, where its data came from and why;
     `Meta.Totals` sums the available balances per currency (credit lines apart)."""
-    return jsonify(balances_document(aggregator().read(db_session(), caller(), balances=True)))
+    return jsonify(balances_document(read(balances=True)))
 
 
 # -- OB documents -----------------------------------------------------------------------------

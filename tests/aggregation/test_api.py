@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
+import redis
+from sqlalchemy import event
 
 from aggregation.connectors import errors
 from aggregation.connectors.base import TokenSet
 from aggregation.domain import Account, AccountIdentifier, Balance, BalanceType, CreditLine, Money
+from consent import access_log
 from tests.consent import fake_banks
 from tests.fixtures.auth import PSU_PASSWORD
 
@@ -313,8 +316,6 @@ def test_unattended_reads_stop_at_the_daily_allowance(three_banks):
 
 
 def test_access_is_audited(three_banks, agg_app):
-    from consent import access_log
-
     three_banks.get("/balances")
     assert access_log.for_app(agg_app).flush() == 1  # queued, then chained by the flusher
     events = three_banks.tpp.request("GET", f"/account-access-consents/"
@@ -353,3 +354,47 @@ def test_a_balance_read_of_known_accounts_skips_the_account_list(three_banks):
     cached = three_banks.get("/accounts").get_json()
     assert [b["Status"] for b in cached["Meta"]["Banks"]] == ["cached"] * 3
     assert cached["Data"]["Account"] == accounts["Data"]["Account"]
+
+
+# -- the hot path: no SQL once warm, every read queued for the audit trail, 503 without Redis
+def test_a_warm_cached_read_runs_no_sql(three_banks, agg_app):
+    assert three_banks.get("/balances").status_code == 200  # live, then cached
+    assert three_banks.get("/balances").status_code == 200
+    statements = []
+    engine = agg_app.extensions["engine"]
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        body = three_banks.get("/balances").get_json()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert [b["Status"] for b in body["Meta"]["Banks"]] == ["cached"] * 3
+    assert statements == []
+
+
+def test_every_read_is_queued_then_chained(three_banks, agg_app):
+    log = access_log.for_app(agg_app)
+    log.flush()
+    for _ in range(3):
+        three_banks.get("/balances")
+    three_banks.get("/accounts")
+    assert log.pending() == 4
+    assert log.flush() == 4
+    runner = agg_app.test_cli_runner()
+    out = runner.invoke(args=["audit", "verify"])
+    assert out.exit_code == 0 and "OK" in out.output
+
+
+def test_without_redis_the_read_is_refused(three_banks, agg_app, monkeypatch):
+    three_banks.get("/balances")
+
+    def down(*_args, **_kwargs):
+        raise redis.ConnectionError("Redis is down")
+
+    monkeypatch.setattr(agg_app.extensions["aggregation"], "record_access", down)
+    resp = three_banks.get("/balances")
+    assert resp.status_code == 503 and resp.headers["Retry-After"]
+    assert resp.mimetype == "application/problem+json"
