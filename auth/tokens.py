@@ -98,9 +98,32 @@ def issue_refresh_token(session: Session, *, grant: Grant, binding: Binding, lif
     return value
 
 
+VERIFIED_CACHE_SIZE = 10_000
+
+
 def verify_access_token(keys: SigningKeys, token: str, *, issuer: str,
                         now: float | None = None) -> dict:
-    """Signature, type, issuer, audience and expiry; revocation is `active_record`'s job."""
+    """Signature, type, issuer, audience and expiry; revocation is the caller's job.
+
+    A token whose signature and claims verified once is remembered by this process (the same
+    bytes verify the same way against the same keys, which a worker loads once): a TPP sends
+    the same token for minutes, and the signature check is the costliest step of a cached
+    read. Expiry is checked again on every call."""
+    now = time.time() if now is None else now
+    remembered = keys.__dict__.setdefault("_verified", {})
+    claims = remembered.get((issuer, token))
+    if claims is not None:
+        if claims["exp"] <= now:
+            raise TokenError("the access token has expired")
+        return claims
+    claims = _verify_access_token(keys, token, issuer=issuer, now=now)
+    if len(remembered) >= VERIFIED_CACHE_SIZE:
+        remembered.clear()
+    remembered[(issuer, token)] = claims
+    return claims
+
+
+def _verify_access_token(keys: SigningKeys, token: str, *, issuer: str, now: float) -> dict:
     try:
         header, _ = peek(token)
     except MalformedJwt as exc:
@@ -115,7 +138,6 @@ def verify_access_token(keys: SigningKeys, token: str, *, issuer: str,
         claims = verify(token, key, alg)
     except (JoseError, ValueError) as exc:
         raise TokenError("the access token signature is invalid") from exc
-    now = time.time() if now is None else now
     exp = claims.get("exp")
     if claims.get("iss") != issuer or claims.get("aud") != issuer:
         raise TokenError("the access token was not issued for this server")
