@@ -29,6 +29,9 @@ INTERACTION_HEADER = "x-fapi-interaction-id"
 KEPT_HEADERS = ("allow", "www-authenticate", "retry-after", "dpop-nonce", "location")
 
 log = get_logger("core.web")
+
+RFC9110_NAMES = {"CONTENT_TOO_LARGE": 413, "PAYLOAD_TOO_LARGE": 413,
+                 "RANGE_NOT_SATISFIABLE": 416, "UNPROCESSABLE_CONTENT": 422}
 DB_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
@@ -116,12 +119,15 @@ class FapiApi(Api):
         return render_http_exception(error)
 
     def _register_responses(self):
-        for status in http.HTTPStatus:
+        names = {name: status for name, status in http.HTTPStatus.__members__.items()}
+        # Names newer Pythons use for 413/416/422 (RFC 9110), so `response="…"` works on any.
+        names.update({name: http.HTTPStatus(code) for name, code in RFC9110_NAMES.items()})
+        for name, status in names.items():
             response = {"description": status.phrase}
             if not (100 <= status < 200) and status not in (204, 304):
                 response["schema"] = self.ERROR_SCHEMA
             prepare_response(response, self.spec, PROBLEM_JSON)
-            self.spec.components.response(status.name, response, lazy=True)
+            self.spec.components.response(name, response, lazy=True)
         response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
         prepare_response(response, self.spec, PROBLEM_JSON)
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)

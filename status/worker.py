@@ -47,11 +47,19 @@ class BackgroundWorker:
             self.thread.start()
 
     def _loop(self) -> None:
+        failing = False
         while not self.stop.is_set():
             try:
                 delivery.run_once(self.runtime)
-            except Exception:  # noqa: BLE001 - keep the loop alive; the next pass retries
-                log.exception("status worker pass failed")
+                failing = False
+            except Exception as exc:  # noqa: BLE001 - keep the loop alive; the next pass retries
+                # One traceback when passes start failing (e.g. the database is down), then a
+                # short line per pass, so an outage doesn't flood the log.
+                if failing:
+                    log.warning("status worker pass failed again: %s", type(exc).__name__)
+                else:
+                    log.exception("status worker pass failed")
+                failing = True
             self.stop.wait(self.runtime.settings.worker_interval)
 
     def shutdown(self, timeout: float = 5.0) -> None:
