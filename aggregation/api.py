@@ -76,6 +76,7 @@ def build_aggregator(app) -> Aggregator:
             bank_id, ok, ms, runtime=app.extensions.get("status")),
         report_calls=None if app.testing else _Background().submit,
         record_access=access_log.for_app(app).record,
+        session_factory=app.extensions["session_factory"],
     )
 
 

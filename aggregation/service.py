@@ -134,6 +134,7 @@ class Aggregator:
                  record_call: Callable[[str, bool, float], None] | None = None,
                  report_calls: Callable[[Callable[[], None]], Any] | None = None,
                  record_access: Callable[..., None] | None = None,
+                 session_factory: Callable[[], Session] | None = None,
                  utcnow: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
                  retry_after_default: float = 30.0) -> None:
         self.fanout, self.breakers, self.cache, self.allowance = fanout, breakers, cache, allowance
@@ -150,6 +151,7 @@ class Aggregator:
         # data-access audit: consent.access_log's record (queued, chained in batches); None =
         # consent.service.record_access (a chained event in its own transaction, per read)
         self.record_access = record_access
+        self.session_factory = session_factory  # for work off the request thread
         self._banks_seen: dict[str, tuple[str, ...]] = {}
         self.utcnow = utcnow
         self.retry_after_default = retry_after_default
@@ -299,9 +301,20 @@ class Aggregator:
         remembered = self._downtime.get(bank_id)
         if remembered is not None and remembered[0] > time.monotonic():
             return remembered[1]
+        if remembered is not None and self.report_calls is not None and self.session_factory:
+            # Stale: answer with it and refresh off the request thread (a query per bank,
+            # serial before the fan-out, was a visible share of a cold read's latency).
+            self._downtime[bank_id] = (time.monotonic() + DOWNTIME_SECONDS, remembered[1])
+            self.report_calls(lambda: self._refresh_downtime(bank_id))
+            return remembered[1]
         verdict = self._ask_downtime(session, bank_id, now)
         self._downtime[bank_id] = (time.monotonic() + DOWNTIME_SECONDS, verdict)
         return verdict
+
+    def _refresh_downtime(self, bank_id: str) -> None:
+        with self.session_factory() as session:
+            verdict = self._ask_downtime(session, bank_id, self.utcnow())
+        self._downtime[bank_id] = (time.monotonic() + DOWNTIME_SECONDS, verdict)
 
     def _ask_downtime(self, session: Session, bank_id: str, now: dt.datetime) -> bool:
         try:

@@ -398,3 +398,19 @@ def test_without_redis_the_read_is_refused(three_banks, agg_app, monkeypatch):
     resp = three_banks.get("/balances")
     assert resp.status_code == 503 and resp.headers["Retry-After"]
     assert resp.mimetype == "application/problem+json"
+
+
+def test_a_stale_downtime_verdict_is_refreshed_off_the_request(agg_app):
+    agg = agg_app.extensions["aggregation"]
+    jobs = []
+    agg.report_calls = jobs.append
+    agg.planned_downtime = lambda _session, _bank, _at: True
+    with agg_app.extensions["session_factory"]() as session:
+        now = agg.utcnow()
+        assert agg._under_downtime(session, "alpha", now) is True  # first time: asked inline
+        agg._downtime["alpha"] = (0.0, True)  # gone stale
+        agg.planned_downtime = lambda _session, _bank, _at: False
+        assert agg._under_downtime(session, "alpha", now) is True  # answered, refresh queued
+        assert len(jobs) == 1
+        jobs[0]()
+        assert agg._under_downtime(session, "alpha", now) is False
