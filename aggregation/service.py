@@ -7,9 +7,13 @@ downtime are skipped; unattended reads spend the daily allowance (past it: cache
 breaker and any Retry-After decide who may be called; the rest are called concurrently under
 one deadline. Afterwards, in this thread (the session is not shared with bank threads):
 refreshed bank tokens are stored, gone bank-side consents are marked, the breaker and the
-status package learn each call's result, the cache is written, and the access is audited.
-A bank that fails never fails the read: it is reported, and its last known data (if any) is
-served with its age.
+status package learn each call's result (off the request thread in production), the cache is
+written, and the access is queued for the consent's hash-chained audit trail
+(`consent.access_log`: one XADD; a flusher chains it within a second).
+
+A fully cached read touches no database: the consent snapshot and the cache entries come in
+one Redis round trip, the access record in a second. A bank that fails never fails the read:
+it is reported, and its last known data (if any) is served with its age.
 """
 
 from __future__ import annotations
