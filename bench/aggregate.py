@@ -225,7 +225,23 @@ def fresh_headers(tpp, grants: list[dict]) -> list[dict]:
 
 
 # -- load -------------------------------------------------------------------------------------
-def _worker(args) -> list[tuple[float, int, str]]:
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU (user + system) of a process and its children (gunicorn master and workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _worker(args) -> tuple[list[tuple[float, int, str]], float]:
     port, headers_list, threads, seconds = args
     out: list[tuple[float, int, str]] = []
     lock = threading.Lock()
@@ -252,23 +268,30 @@ def _worker(args) -> list[tuple[float, int, str]]:
         t.start()
     for t in pool:
         t.join()
-    return out
+    return out, time.process_time()
 
 
-def load(port: int, headers: list[dict], concurrency: int, seconds: float) -> dict:
+def load(port: int, headers: list[dict], concurrency: int, seconds: float,
+         server_pid: int | None = None) -> dict:
     processes = 2 if concurrency >= 8 else 1
     per = max(1, concurrency // processes)
+    server_cpu = tree_cpu_seconds(server_pid) if server_pid else 0.0
     started = time.perf_counter()
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         parts = pool.map(_worker, [(port, headers, per, seconds)] * processes)
     elapsed = time.perf_counter() - started
-    samples = [s for part in parts for s in part]
+    server_cpu = tree_cpu_seconds(server_pid) - server_cpu if server_pid else 0.0
+    client_cpu = sum(cpu for _, cpu in parts)
+    samples = [s for part, _ in parts for s in part]
     latencies = sorted(s[0] * 1000 for s in samples)
     return {"concurrency": per * processes, "requests": len(samples),
             "throughput_rps": round(len(samples) / elapsed, 1),
             "p50_ms": round(statistics.median(latencies), 1),
             "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
             "non_200": sum(1 for s in samples if s[1] != 200),
+            "server_cpu_ms_per_request": round(1000 * server_cpu / max(1, len(samples)), 2),
+            "load_generator_cpu_ms_per_request": round(1000 * client_cpu / max(1, len(samples)),
+                                                       2),
             "bank_statuses": dict(Counter(s[2] for s in samples))}
 
 
@@ -350,9 +373,9 @@ def main() -> int:
                 for n in ns:
                     headers = fresh_headers(tpp, grants[n])
                     load(port, headers, 8, 2.0)  # warm every worker: imports, pools, scripts
-                    latency = load(port, headers, 1, args.seconds)
+                    latency = load(port, headers, 1, args.seconds, server.pid)
                     throughput = load(port, headers, 32 if mode == "cached" else 16,
-                                      args.seconds)
+                                      args.seconds, server.pid)
                     run = {"mode": mode, "banks": n, "latency": latency,
                            "throughput": throughput,
                            "load_average": [round(x, 2) for x in os.getloadavg()]}
@@ -363,7 +386,9 @@ def main() -> int:
                           f"c={throughput['concurrency']}: {throughput['throughput_rps']:.0f}/s"
                           f" p50 {throughput['p50_ms']:.1f} p99 {throughput['p99_ms']:.1f} ms"
                           f"  non-200 {latency['non_200'] + throughput['non_200']}"
-                          f"  {latency['bank_statuses']}  load {run['load_average'][0]:.1f}",
+                          f"  {latency['bank_statuses']}  load {run['load_average'][0]:.1f}"
+                          f"  cpu/req server {throughput['server_cpu_ms_per_request']} ms"
+                          f" client {throughput['load_generator_cpu_ms_per_request']} ms",
                           flush=True)
             finally:
                 stop(server)
