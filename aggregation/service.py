@@ -26,9 +26,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import redis
 from sqlalchemy.orm import Session
 
-from aggregation.breaker import Admission, BankBreakers
+from aggregation.breaker import Admission, BankBreakers, Verdict
 from aggregation.cache import Allowance, BalanceCache, Cached, ConsentSnapshots
 from aggregation.fanout import Deadline, FanOut, Outcome, Status
 from aggregation.reader import (  # noqa: F401 - re-exported: the adapter lived here
@@ -198,9 +199,12 @@ class Aggregator:
                now: dt.datetime) -> None:
         actor = consent_service.Actor("tpp", caller.client_id, caller.interaction_id)
         if self.record_access is not None:
-            self.record_access(cid, resource=resource, banks=banks, actor=actor,
-                               psu_present=caller.psu_present, now=now)
-            return
+            try:
+                self.record_access(cid, resource=resource, banks=banks, actor=actor,
+                                   psu_present=caller.psu_present, now=now)
+                return
+            except redis.RedisError as exc:  # no queue: chain the event now, as before
+                log.warning("access_queue_unavailable", error_type=type(exc).__name__)
         consent_service.record_access(
             session, cid, client_id=caller.client_id, resource=resource, banks=banks,
             actor=actor, adapters=self.consent_adapters, psu_present=caller.psu_present)
@@ -212,12 +216,14 @@ class Aggregator:
         together); a second one for banks it did not expect."""
         cid = caller.consent_id or ""
         guess = self._banks_seen.get(cid, ())
-        data, cached = self.snapshots.get_with_cache(cid, self.cache, guess)
+        data, cached = _quiet("snapshot", lambda: self.snapshots.get_with_cache(
+            cid, self.cache, guess), (None, {}))
         consent = self._consent(session, caller, now, data)
         banks = tuple(link.bank_id for link in consent.links)
         missing = [(cid, bank_id) for bank_id in banks if (cid, bank_id) not in cached]
         if missing:
-            cached.update(self.cache.read_links(missing))
+            cached.update(_quiet("cache", lambda: self.cache.read_links(missing),
+                                 {link: [] for link in missing}))
         if banks != guess:
             if len(self._banks_seen) > 10_000:
                 self._banks_seen.clear()
@@ -240,7 +246,7 @@ class Aggregator:
                            consent.expiration_at,
                            tuple(LinkView(link.bank_id, tuple(link.accounts),
                                           link.reauthentication_required) for link in links))
-        self.snapshots.put(cid, view.to_json())
+        _quiet("snapshot", lambda: self.snapshots.put(cid, view.to_json()))
         return view
 
     def _holds(self, cid, link, cached, account_id) -> bool:
@@ -272,17 +278,20 @@ class Aggregator:
             for link, usable in pending:
                 ids = {self.account_id(caller.consent_id, link.bank_id, a)
                        for a in link.accounts} | {e.account_id for e in usable}
-                if self.allowance.consume(caller.consent_id, ids,
-                                          self.frequency_per_day(link.bank_id)):
+                limit = self.frequency_per_day(link.bank_id)
+                # without Redis the allowance cannot be counted: never overspend it
+                if _quiet("allowance", lambda ids=ids, limit=limit: self.allowance.consume(
+                        caller.consent_id, ids, limit), False):
                     allowed.append((link, usable))
                 else:
                     self._settle(reports, link.bank_id,
                                  Status.CACHED if usable else Status.RATE_LIMITED, usable,
                                  "DailyAllowanceExhausted")
             pending = allowed
-        verdicts = self.breakers.admit(
-            {link.bank_id: (link.bank_id, f"{link.bank_id}:{caller.consent_id}")
-             for link, _ in pending})
+        asks = {link.bank_id: (link.bank_id, f"{link.bank_id}:{caller.consent_id}")
+                for link, _ in pending}
+        verdicts = _quiet("breaker", lambda: self.breakers.admit(asks),
+                          {bank_id: Verdict(Admission.CLOSED) for bank_id in asks})
         to_call = []
         for link, usable in pending:
             verdict = verdicts[link.bank_id]
@@ -372,8 +381,8 @@ class Aggregator:
                                      balances) for link in links}
         outcomes = self.fanout.run(calls, Deadline(self.deadline_seconds))
         by_bank = {link.bank_id: link for link in links}
-        self.breakers.record({b: HEALTH[o.status] for b, o in outcomes.items()
-                              if o.status in HEALTH})
+        _quiet("breaker", lambda: self.breakers.record(
+            {b: HEALTH[o.status] for b, o in outcomes.items() if o.status in HEALTH}))
         writes, stamps = {}, {}
         self._report_calls(outcomes)
         for bank_id, outcome in outcomes.items():
@@ -384,7 +393,7 @@ class Aggregator:
                 stamps[(cid, bank_id)] = outcome.fetched_at
             else:
                 self._fail(session, cid, bank_id, outcome, cached[(cid, bank_id)], reports)
-        self.cache.write_links(writes, stamps)
+        _quiet("cache", lambda: self.cache.write_links(writes, stamps))
 
     def _store_live(self, session, cid, link, outcome: Outcome, report: BankReport,
                     previous: list[Cached]) -> dict:
@@ -410,14 +419,24 @@ class Aggregator:
             consent_service.mark_bank_reauth_required(
                 session, cid, bank_id, reason=outcome.error_type or "consent gone at bank",
                 adapters=self.consent_adapters)
-            self.cache.forget([(cid, bank_id)])
-            self.snapshots.drop(cid)
+            _quiet("cache", lambda: self.cache.forget([(cid, bank_id)]))
+            _quiet("snapshot", lambda: self.snapshots.drop(cid))
             entries = []
         elif outcome.status is Status.RATE_LIMITED:
-            self.breakers.defer(f"{bank_id}:{cid}", outcome.retry_after
-                                or self.retry_after_default)
+            _quiet("breaker", lambda: self.breakers.defer(
+                f"{bank_id}:{cid}", outcome.retry_after or self.retry_after_default))
         self._settle(reports, bank_id, outcome.status, entries, outcome.error_type,
                      outcome.retry_after)
+
+
+def _quiet(step: str, call: Callable[[], Any], default: Any = None) -> Any:
+    """A Redis step that may fail: without Redis, caching, the breaker and the snapshots step
+    aside (the banks are called, the database answers) instead of failing the read."""
+    try:
+        return call()
+    except redis.RedisError as exc:
+        log.warning("kv_unavailable", step=step, error_type=type(exc).__name__)
+        return default
 
 
 def _bind(reader: BankReader, link, psu_ip: str | None, balances: bool):

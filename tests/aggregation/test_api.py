@@ -388,16 +388,29 @@ def test_every_read_is_queued_then_chained(three_banks, agg_app):
     assert out.exit_code == 0 and "OK" in out.output
 
 
-def test_without_redis_the_read_is_refused(three_banks, agg_app, monkeypatch):
+def test_without_redis_reads_go_live_and_are_chained_at_once(three_banks, agg_app):
     three_banks.get("/balances")
+    agg = agg_app.extensions["aggregation"]
+    broken = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.05)
+    for part in (agg.cache, agg.snapshots, agg.allowance, agg.breakers):
+        part.client = broken
+    agg.breakers._admit = broken.register_script("return 1")
+    agg.breakers._record = broken.register_script("return 1")
+    agg.allowance._consume = broken.register_script("return 1")
 
     def down(*_args, **_kwargs):
         raise redis.ConnectionError("Redis is down")
 
-    monkeypatch.setattr(agg_app.extensions["aggregation"], "record_access", down)
+    agg.record_access = down
     resp = three_banks.get("/balances")
-    assert resp.status_code == 503 and resp.headers["Retry-After"]
-    assert resp.mimetype == "application/problem+json"
+    assert resp.status_code == 200, resp.get_json()
+    assert [b["Status"] for b in resp.get_json()["Meta"]["Banks"]] == ["ok"] * 3
+    events = three_banks.tpp.request("GET", f"/account-access-consents/"
+                                     f"{three_banks.consent_id}/events", scope="accounts"
+                                     ).get_json()["Data"]["Event"]
+    assert events[-1]["Action"] == "data.accessed"  # in the chain already: no queue to wait on
+    unattended = three_banks.get("/balances", present=False).get_json()["Meta"]["Banks"]
+    assert {b["Status"] for b in unattended} == {"rate_limited"}  # the allowance is unknowable
 
 
 def test_a_stale_downtime_verdict_is_refreshed_off_the_request(agg_app):
