@@ -179,8 +179,8 @@ def aggregator() -> Aggregator:
 
 
 def read(**kwargs) -> Aggregate:
-    """The aggregated read for this request's caller. Without Redis there is no cache, no
-    breaker and no way to record the access: 503, so the TPP retries."""
+    """The aggregated read for this request's caller. The service steps around a Redis it
+    cannot reach; a Redis error that still escapes is a 503, so the TPP retries."""
     try:
         return aggregator().read(db_session(), caller(), **kwargs)
     except redis.RedisError as exc:

@@ -77,8 +77,9 @@ class AccessLog:
     # -- the read path ----------------------------------------------------------------------
     def record(self, consent_id: str, *, resource: str, banks: list[str], actor: Actor,
                psu_present: bool, now: dt.datetime) -> None:
-        """Queue one data access (one XADD). Raises redis.RedisError if it cannot be queued:
-        a read whose access cannot be recorded must not be answered."""
+        """Queue one data access (one XADD). Raises redis.RedisError if it cannot be queued;
+        the caller must then record it another way (aggregation chains it synchronously with
+        `consent.service.record_access`) or not answer the read."""
         self.client.xadd(STREAM, {
             "c": consent_id, "a": actor.label, "i": actor.interaction_id or "",
             "t": now.astimezone(dt.UTC).isoformat(timespec="microseconds"),
