@@ -48,7 +48,10 @@ _PG_AUDIT = text(
     "outcome, reason_code, rule, name_disclosed, created_at) "
     "SELECT :client_id, :scheme, :request_id, u.account_hash, u.name_hash, u.outcome, "
     "u.reason_code, u.rule, u.name_disclosed, :created_at "
-    "FROM unnest(CAST(:account_hash AS VARCHAR[]), CAST(:name_hash AS VARCHAR[]), "
+    # The check's commit skips the WAL flush wait (see `insert_audit`): set in this statement
+    # rather than a `SET LOCAL` of its own, one round trip fewer per check.
+    "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed(setting), "
+    "unnest(CAST(:account_hash AS VARCHAR[]), CAST(:name_hash AS VARCHAR[]), "
     "CAST(:outcome AS VARCHAR[]), CAST(:reason_code AS VARCHAR[]), CAST(:rule AS VARCHAR[]), "
     "CAST(:name_disclosed AS BOOLEAN[])) "
     "AS u(account_hash, name_hash, outcome, reason_code, rule, name_disclosed)")
@@ -152,21 +155,16 @@ def served_sort_codes(session: Session, sort_codes: Iterable[str]) -> set[str]:
     return {sc for sc in wanted if any(first <= sc <= last for first, last in ranges)}
 
 
-def relax_durability(session: Session) -> None:
-    """Commit checks without waiting for the WAL flush (PostgreSQL `synchronous_commit off`).
-
-    A check changes nothing but its audit row; a crash may lose the last fraction of a second
-    of audit rows, never corrupt anything. Waiting for the disk on every check would instead
-    cap throughput at the disk's flush rate (5 ms against 0.4 ms per commit, measured).
-    Consents, tokens and directory changes keep full durability: this is the check's own
-    transaction only.
-    """
-    if _postgres(session):
-        session.connection().execute(text("SET LOCAL synchronous_commit TO OFF"))
-
-
 def insert_audit(session: Session, common: dict[str, Any], rows: list[dict[str, Any]]) -> None:
-    """Audit rows of one request: `common` (client, scheme, request id, time) plus per row."""
+    """Audit rows of one request: `common` (client, scheme, request id, time) plus per row.
+
+    On PostgreSQL the statement also sets `synchronous_commit` off for this transaction only:
+    the check's commit does not wait for the WAL flush. A check changes nothing but its audit
+    rows; a crash may lose the last fraction of a second of them, never corrupt anything.
+    Waiting for the disk on every check would cap throughput at the disk's flush rate (5 ms
+    against 0.4 ms per commit, measured). Consents, tokens and directory changes keep full
+    durability: this is the check's own transaction only.
+    """
     if _postgres(session):
         params = {**common, **{c: [r[c] for r in rows] for c in AUDIT_COLUMNS}}
         session.connection().execute(_PG_AUDIT, params)

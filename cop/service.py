@@ -217,7 +217,6 @@ def _gate(adapters: CopAdapters, client_id: str, answers: Sequence[_Answer]) -> 
 
 
 def _audit(session, adapters, client_id, scheme, request_id, checks, keys, answers) -> None:
-    lookups.relax_durability(session)
     key = adapters.audit_key
     rows = []
     for check, account_key, answer in zip(checks, keys, answers, strict=True):

@@ -104,6 +104,24 @@ def test_audit_keeps_hashes_not_names(seeded, adapters):
     assert "Jon" not in stored and "12345678" not in stored
 
 
+def test_audit_relaxes_durability_of_its_own_transaction_only(seeded):
+    if seeded.get_bind().dialect.name != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    from sqlalchemy import text
+
+    from cop import lookups
+
+    with seeded.begin():
+        assert seeded.scalar(text("SHOW synchronous_commit")) == "on"
+        lookups.insert_audit(seeded, {"client_id": "tpp-1", "scheme": "UK", "request_id": None,
+                                      "created_at": service.utcnow()},
+                             [{"account_hash": "a", "name_hash": None, "outcome": "MATCH",
+                               "reason_code": None, "rule": "exact", "name_disclosed": False}])
+        assert seeded.scalar(text("SHOW synchronous_commit")) == "off"
+    assert seeded.scalar(text("SHOW synchronous_commit")) == "on"
+    seeded.rollback()
+
+
 def test_disclosure_gate_refuses_and_writes_nothing(seeded):
     adapters = CopAdapters(audit_key=KEY, disclosure_gate=lambda client, count: 42)
     with pytest.raises(DisclosureLimited) as raised:
