@@ -1,0 +1,43 @@
+"""The one-round-trip fixed window: same counts, refusals and window stats as `fixed-window`."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+
+import pytest
+from flask import Flask
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+
+from core.ratelimit import OneTripFixedWindow
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+
+
+@pytest.mark.skipif(not REDIS_URL.startswith("redis://"), reason="needs Redis")
+def test_one_trip_counts_like_fixed_window_and_remembers_its_stats():
+    storage = storage_from_string(REDIS_URL)
+    one_trip, plain = OneTripFixedWindow(storage), FixedWindowRateLimiter(storage)
+    item, who = parse("2/minute"), str(uuid.uuid4())
+    with Flask(__name__).test_request_context():
+        assert one_trip.hit(item, who) and one_trip.hit(item, who)
+        remembered = one_trip.get_window_stats(item, who)
+        read_again = plain.get_window_stats(item, who)
+        assert remembered.remaining == read_again.remaining == 0
+        assert abs(remembered.reset_time - read_again.reset_time) <= 1
+        assert 55 <= remembered.reset_time - time.time() <= 61
+        assert not one_trip.hit(item, who)
+    assert not plain.hit(item, who)  # the same key, counted once per hit
+    storage.clear(item.key_for(who))
+
+
+def test_one_trip_outside_redis_is_the_plain_fixed_window():
+    storage = storage_from_string("memory://")
+    item = parse("1/minute")
+    with Flask(__name__).test_request_context():
+        strategy = OneTripFixedWindow(storage)
+        assert strategy.hit(item, "a") and not strategy.hit(item, "a")
+        assert strategy.get_window_stats(item, "a").remaining == 0
