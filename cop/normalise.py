@@ -84,6 +84,8 @@ def _strip_greek_accents(text: str) -> str:
 
 
 def _to_ascii(text: str) -> str:
+    if text.isascii():  # most names: nothing to transliterate (anyascii would return it as is)
+        return _CAMEL.sub(" ", text).lower()
     text = _strip_greek_accents(text)
     for greek, latin in _GREEK_DIGRAPHS:
         text = text.replace(greek, latin)
