@@ -222,6 +222,7 @@ def verify_payee():
 @eu.alt_response(202, schema=schemas.BulkJobResponse,
                  description="More than COP_BULK_SYNC_MAX items: a job; poll Links.Self")
 @eu.alt_response(400, response="BAD_REQUEST", description="EPC FORMAT_ERROR per item")
+@eu.alt_response(413, response="PAYLOAD_TOO_LARGE", description="More than COP_BULK_MAX items")
 def verify_payees_in_bulk():
     """Verify up to 10,000 payees (a payer's batch, PSU to PSP) in one answer."""
     _vop_headers()
