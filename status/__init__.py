@@ -19,7 +19,7 @@ def init_app(app, api) -> None:
         base_url=app.config["ISSUER"],
         banks_provider=lambda: app.extensions.get("banks"),
     )
-    runtime.recorder = Recorder(runtime.redis)
+    runtime.recorder = Recorder(runtime.redis, runtime.settings.measure_flush_seconds)
     app.extensions["status"] = runtime
     context.remember(runtime)
 

@@ -136,6 +136,8 @@ def run_once(rt: StatusRuntime) -> dict[str, int]:
 
     with rt.session_factory() as session:
         started = service.start_due(rt, session)
+    if rt.recorder is not None:
+        rt.recorder.flush()
     with rt.session_factory() as session:
         minutes = measure.rollup(rt.redis, session, rt.now())
     return {"started": len(started), "minutes": minutes, **deliver_due(rt)}

@@ -1,9 +1,13 @@
 """Measured traffic: what our APIs answered and what banks answered us, cheaply.
 
-On the hot path one Redis pipeline (a round trip, no database) adds the call to a per-minute
-hash per target: count, failures, latency sum and a latency histogram. The worker's `rollup`
-moves closed minutes into `status_daily_figures` (one row per target and UTC day), noting the
-minutes that counted as down: at least half of that minute's calls failed.
+On the hot path nothing leaves the process: a call is added to per-minute counters in memory,
+and about once a second (`flush_seconds`) one Redis pipeline adds them to a per-minute hash per
+target: count, failures, latency sum and a latency histogram. A round trip per request would
+cost more than some of the requests it measures; a worker that dies loses at most its last
+second of counts, and a minute flushed after it was rolled up is added on the next rollup.
+The worker's `rollup` moves closed minutes into `status_daily_figures` (one row per target
+and UTC day), noting the minutes that counted as down: at least half of that minute's calls
+failed.
 
 Targets are `api:<component>` and `bank:<bank id>`.
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import logging
+import threading
 import time
 from collections import defaultdict
 
@@ -46,26 +51,53 @@ def is_failing_minute(requests: int, failures: int) -> bool:
 
 
 class Recorder:
-    """Adds calls to Redis. If Redis fails it stops trying for a while, so a Redis outage
-    costs requests one timeout, not one per request."""
+    """Counts calls in memory and adds them to Redis in one pipeline per `flush_seconds`
+    (0: on every call). If Redis fails it stops trying for a while and drops what it held, so
+    a Redis outage costs one timeout, not one per request, and memory stays bounded."""
 
-    def __init__(self, redis) -> None:
+    def __init__(self, redis, flush_seconds: float = 1.0) -> None:
         self.redis = redis
+        self.flush_seconds = flush_seconds
         self.paused_until = 0.0
+        self._lock = threading.Lock()
+        self._pending: dict[str, dict[str, float]] = {}
+        self._flushed_at = time.monotonic()
 
     def record(self, target: str, ok: bool, latency_ms: float, at: dt.datetime) -> None:
-        if time.monotonic() < self.paused_until:
+        now = time.monotonic()
+        if now < self.paused_until:
             return
         key = minute_key(target, int(at.timestamp() // 60))
+        with self._lock:
+            counts = self._pending.get(key)
+            if counts is None:
+                counts = self._pending[key] = defaultdict(float)
+            counts["n"] += 1
+            if not ok:
+                counts["f"] += 1
+            counts["s"] += float(latency_ms)
+            counts[f"h{bucket_of(latency_ms)}"] += 1
+            due = now - self._flushed_at >= self.flush_seconds
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        """Add what this process counted to Redis (the rollup calls it first, too)."""
+        with self._lock:
+            pending, self._pending = self._pending, {}
+            self._flushed_at = time.monotonic()
+        if not pending:
+            return
         try:
             pipe = self.redis.pipeline(transaction=False)
-            pipe.hincrby(key, "n", 1)
-            if not ok:
-                pipe.hincrby(key, "f", 1)
-            pipe.hincrbyfloat(key, "s", float(latency_ms))
-            pipe.hincrby(key, f"h{bucket_of(latency_ms)}", 1)
-            pipe.expire(key, KEY_TTL_SECONDS)
-            pipe.sadd(PENDING, key)
+            for key, counts in pending.items():
+                for field, value in counts.items():
+                    if field == "s":
+                        pipe.hincrbyfloat(key, field, value)
+                    else:
+                        pipe.hincrby(key, field, int(value))
+                pipe.expire(key, KEY_TTL_SECONDS)
+            pipe.sadd(PENDING, *pending)
             pipe.execute()
         except Exception:  # noqa: BLE001 - measuring must never fail the request
             self.paused_until = time.monotonic() + PAUSE_SECONDS

@@ -34,6 +34,8 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
     "STATUS_OUTAGE_FAILURES": (5, int, "Consecutive failed bank calls that make an outage "
                                "(RTS Art. 33)"),
     "STATUS_OUTAGE_WINDOW_SECONDS": (30.0, float, "…within this many seconds (RTS Art. 33)"),
+    "STATUS_MEASURE_FLUSH_SECONDS": (1.0, float, "How often each process adds its request "
+                                     "counts to Redis (0: on every request)"),
 }
 
 
@@ -50,6 +52,7 @@ class StatusSettings:
     max_backoff: float
     outage_failures: int
     outage_window: float
+    measure_flush_seconds: float = 1.0
 
 
 def load_settings(config: Mapping[str, Any]) -> StatusSettings:
@@ -74,6 +77,7 @@ def load_settings(config: Mapping[str, Any]) -> StatusSettings:
         max_backoff=float(values["STATUS_WEBHOOK_MAX_BACKOFF_SECONDS"]),
         outage_failures=int(values["STATUS_OUTAGE_FAILURES"]),
         outage_window=float(values["STATUS_OUTAGE_WINDOW_SECONDS"]),
+        measure_flush_seconds=float(values["STATUS_MEASURE_FLUSH_SECONDS"]),
     )
 
 

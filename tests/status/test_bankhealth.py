@@ -99,4 +99,5 @@ def test_record_bank_call_finds_the_app_runtime(app, rt, session, clock):
     with app.app_context():
         service.record_bank_call("alpha-bank", True, 80.0, at=clock.now - dt.timedelta(
             minutes=2))
+    rt.recorder.flush()
     assert rt.redis.smembers("status:m:pending")

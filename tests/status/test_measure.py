@@ -27,11 +27,29 @@ def test_requests_are_counted_without_database_writes(app, rt, client, session, 
     for _ in range(3):
         client.post("/token", data={})  # 4xx: the caller's fault, still available
     client.get("/jwks")
+    rt.recorder.flush()
     assert session.scalars(select(DailyFigures)).all() == []
     keys = [k.decode() for k in rt.redis.smembers(measure.PENDING)]
     assert keys == [measure.minute_key("api:auth", int(T0.timestamp() // 60))]
     data = rt.redis.hgetall(keys[0])
     assert int(data[b"n"]) == 4 and b"f" not in data
+
+
+def test_calls_are_held_in_memory_until_a_flush(rt):
+    rec = measure.Recorder(rt.redis, flush_seconds=3600)
+    rec.record("api:auth", True, 30.0, T0)
+    rec.record("api:auth", False, 300.0, T0)
+    key = measure.minute_key("api:auth", int(T0.timestamp() // 60))
+    assert not rt.redis.exists(key)  # no round trip per request
+    rec.flush()
+    data = rt.redis.hgetall(key)
+    assert (int(data[b"n"]), int(data[b"f"]), float(data[b"s"])) == (2, 1, 330.0)
+    assert int(data[f"h{measure.bucket_of(30.0)}".encode()]) == 1
+    rec.flush()  # nothing held: nothing added twice
+    assert int(rt.redis.hget(key, "n")) == 2
+    immediate = measure.Recorder(rt.redis, flush_seconds=0)
+    immediate.record("api:auth", True, 10.0, T0)
+    assert int(rt.redis.hget(key, "n")) == 3
 
 
 def test_rollup_and_availability_figures(rt, session, client, clock):
