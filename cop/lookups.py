@@ -11,7 +11,8 @@ when present.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +87,27 @@ def _view(row: Sequence[Any]) -> AccountView:
         organisation_ids=json.loads(ids) if ids and ids != "{}" else {},
         bank_bic=row[12],
     )
+
+
+@contextmanager
+def one_statement_each(session: Session) -> Iterator[None]:
+    """Run a check's statements each in its own implicit transaction (PostgreSQL autocommit).
+
+    A check reads, then writes its audit rows in one INSERT: nothing to keep atomic across the
+    two, so a BEGIN and a COMMIT would be two round trips of four for nothing. Elsewhere (and
+    inside a transaction the caller already opened) the statements share one transaction.
+    """
+    if session.in_transaction() or not _postgres(session):
+        with session.begin_nested() if session.in_transaction() else session.begin():
+            yield
+        return
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    try:
+        yield
+    except BaseException:
+        session.rollback()  # releases the connection; the server holds no transaction
+        raise
+    session.commit()
 
 
 def _postgres(session: Session) -> bool:

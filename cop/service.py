@@ -142,7 +142,7 @@ def check_uk(session: Session, client_id: str, check: UkCheck, adapters: CopAdap
 
 def check_uk_bulk(session: Session, client_id: str, checks: Sequence[UkCheck],
                   adapters: CopAdapters, request_id: str | None = None) -> list[UkReport]:
-    with session.begin():
+    with lookups.one_statement_each(session):
         answers = _uk_answers(session, checks, adapters.matcher)
         _gate(adapters, client_id, answers)
         keys = [f"UK:{c.sort_code}{c.account_number}" for c in checks]
@@ -198,7 +198,7 @@ def check_eu(session: Session, client_id: str, check: EuCheck, adapters: CopAdap
 
 def check_eu_bulk(session: Session, client_id: str, checks: Sequence[EuCheck],
                   adapters: CopAdapters, request_id: str | None = None) -> list[EuResult]:
-    with session.begin():
+    with lookups.one_statement_each(session):
         answers = _eu_answers(session, checks, adapters.matcher)
         _gate(adapters, client_id, answers)
         keys = [f"EU:{compact_iban(c.iban)}" for c in checks]

@@ -122,6 +122,31 @@ def test_audit_relaxes_durability_of_its_own_transaction_only(seeded):
     seeded.rollback()
 
 
+def test_a_check_opens_no_transaction_on_postgres(seeded, adapters):
+    """Lookup and audit INSERT each commit themselves: no BEGIN/COMMIT round trips."""
+    if seeded.get_bind().dialect.name != "postgresql":
+        pytest.skip("autocommit checks are PostgreSQL's")
+    from sqlalchemy import event
+
+    engine = seeded.get_bind()
+    autocommit = []
+
+    def seen(conn, cursor, statement, *args):
+        autocommit.append(conn.connection.dbapi_connection.autocommit)
+
+    before = audit_count(seeded)
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert service.check_uk(seeded, "tpp-1", uk("12345678", "John Smith"), adapters).matched
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert autocommit and all(autocommit)
+    assert not seeded.in_transaction()
+    assert audit_count(seeded) == before + 1
+    with engine.connect() as conn:  # the pooled connection is transactional again
+        assert conn.connection.dbapi_connection.autocommit is False
+
+
 def test_disclosure_gate_refuses_and_writes_nothing(seeded):
     adapters = CopAdapters(audit_key=KEY, disclosure_gate=lambda client, count: 42)
     with pytest.raises(DisclosureLimited) as raised:
