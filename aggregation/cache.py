@@ -1,11 +1,14 @@
-"""Balances cached per account, and the unattended-read allowance. Redis (or the in-process
-fakeredis); no Flask.
+"""Balances cached per consent, bank and account, and the unattended-read allowance. Redis (or
+the in-process fakeredis); no Flask.
 
-Cache: one Redis hash per consent and bank (`agg:bal:<consent>:<bank>`), one field per account
-holding that account's normalised data and when it was fetched. A whole `GET /balances` is then
-one pipelined round trip however many banks the consent spans, and a single account is one
-HMGET. An entry is *fresh* for `fresh_seconds` (served without calling the bank) and *kept*
-for `keep_seconds` (served, marked with its age, when the bank cannot or may not be called).
+Cache: one Redis hash per consent (`agg:bals:<consent>`), one field per bank holding that bank's
+accounts (normalised data) and when they were fetched. A whole `GET /balances` then reads one
+key however many banks the consent spans (a pipeline of one command per bank cost more client
+CPU than everything else a cached read does); a bank's read replaces its field, so accounts the
+bank no longer returns disappear with it. An entry is *fresh* for `fresh_seconds` (served
+without calling the bank) and *kept* for `keep_seconds` (served, marked with its age, when the
+bank cannot or may not be called): the key expires that long after its last write, and a bank
+entry older than that is a miss even while other banks keep the key alive.
 
 Allowance (Berlin Group `frequencyPerDay`, RTS Art. 36(5)(b)): reads the PSU is not actively
 asking for are counted per consent, account and UTC day; a read of several accounts goes ahead
@@ -17,13 +20,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import redis
 
-CACHE_PREFIX = "agg:bal:"
+CACHE_PREFIX = "agg:bals:"
 ALLOWANCE_PREFIX = "agg:freq:"
 STAMP = "fetched_at"
 
@@ -59,8 +62,8 @@ class Cached:
         return (now - self.fetched_at).total_seconds() < fresh_seconds
 
 
-def link_key(consent_id: str, bank_id: str) -> str:
-    return f"{CACHE_PREFIX}{consent_id}:{bank_id}"
+def consent_key(consent_id: str) -> str:
+    return f"{CACHE_PREFIX}{consent_id}"
 
 
 class BalanceCache:
@@ -70,57 +73,59 @@ class BalanceCache:
         self.fresh_seconds = fresh_seconds
         self.keep_seconds = int(keep_seconds)
 
-    def read_links(self, links: Sequence[tuple[str, str]]
-                   ) -> dict[tuple[str, str], list[Cached]]:
-        """(consent, bank) -> that bank's cached accounts (empty if none). One round trip."""
-        if not links:
-            return {}
-        pipe = self.client.pipeline(transaction=False)
-        for consent_id, bank_id in links:
-            pipe.hgetall(link_key(consent_id, bank_id))
-        return {link: _decode_all(raw) for link, raw in zip(links, pipe.execute(), strict=True)}
+    def read(self, consent_id: str, now: dt.datetime) -> dict[str, list[Cached]]:
+        """bank -> that bank's cached accounts, sorted by account id (banks without any are
+        absent). One command."""
+        return self.decode(self.client.hgetall(consent_key(consent_id)), now)
+
+    def decode(self, raw: Mapping[bytes | str, bytes | str], now: dt.datetime
+               ) -> dict[str, list[Cached]]:
+        """The banks of a raw hash (as `read` or a caller's own pipeline fetched it)."""
+        oldest = now - dt.timedelta(seconds=self.keep_seconds)
+        found = {}
+        for bank_id, value in raw.items():
+            entries = _decode(value, oldest)
+            if entries:
+                found[_text(bank_id)] = entries
+        return found
 
     def read_account(self, consent_id: str, bank_id: str, account_id: str) -> Cached | None:
-        raw = self.client.hget(link_key(consent_id, bank_id), account_id)
-        return _decode(account_id, raw) if raw is not None else None
+        raw = self.client.hget(consent_key(consent_id), bank_id)
+        entries = _decode(raw, None) if raw is not None else []
+        return next((e for e in entries if e.account_id == account_id), None)
 
-    def write_links(self, snapshots: Mapping[tuple[str, str], Mapping[str, dict[str, Any]]],
-                    fetched_at: Mapping[tuple[str, str], dt.datetime], *,
-                    replace: bool = True) -> None:
-        """Store each bank's accounts. `replace` drops accounts the bank no longer returned
-        (a full read); a single-account read only updates its own field."""
-        if not snapshots:
+    def write(self, consent_id: str, banks: Mapping[str, Mapping[str, dict[str, Any]]],
+              fetched_at: Mapping[str, dt.datetime]) -> None:
+        """Store each bank's accounts as read at `fetched_at[bank]`, replacing what the bank
+        had (accounts it no longer returned are dropped). One round trip."""
+        if not banks:
             return
+        key = consent_key(consent_id)
         pipe = self.client.pipeline(transaction=True)
-        for link, accounts in snapshots.items():
-            key = link_key(*link)
-            stamp = fetched_at[link].isoformat()
-            if replace:
-                pipe.delete(key)
-            if accounts:
-                pipe.hset(key, mapping={
-                    account_id: json.dumps({STAMP: stamp, "data": data}, separators=(",", ":"))
-                    for account_id, data in accounts.items()})
-                pipe.expire(key, self.keep_seconds)
+        pipe.hset(key, mapping={
+            bank_id: json.dumps({STAMP: fetched_at[bank_id].isoformat(), "accounts": accounts},
+                                separators=(",", ":"))
+            for bank_id, accounts in banks.items()})
+        pipe.expire(key, self.keep_seconds)
         pipe.execute()
 
-    def forget(self, links: Iterable[tuple[str, str]]) -> None:
-        keys = [link_key(*link) for link in links]
-        if keys:
-            self.client.delete(*keys)
+    def forget(self, consent_id: str, bank_ids: Iterable[str]) -> None:
+        fields = list(bank_ids)
+        if fields:
+            self.client.hdel(consent_key(consent_id), *fields)
 
 
-def _decode(account_id: str, raw: bytes | str) -> Cached | None:
+def _decode(raw: bytes | str, oldest: dt.datetime | None) -> list[Cached]:
+    """One bank's entries; an unreadable or too old entry is a miss, never an error."""
     try:
         entry = json.loads(raw)
-        return Cached(account_id, entry["data"], dt.datetime.fromisoformat(entry[STAMP]))
-    except (ValueError, KeyError, TypeError):
-        return None  # an unreadable entry is a miss, never an error
-
-
-def _decode_all(raw: Mapping[bytes | str, bytes | str]) -> list[Cached]:
-    entries = (_decode(_text(k), v) for k, v in raw.items())
-    return sorted((e for e in entries if e is not None), key=lambda e: e.account_id)
+        stamp = dt.datetime.fromisoformat(entry[STAMP])
+        if oldest is not None and stamp < oldest:
+            return []
+        return [Cached(account_id, data, stamp)
+                for account_id, data in sorted(entry["accounts"].items())]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return []
 
 
 class Allowance:
@@ -171,23 +176,20 @@ class ConsentSnapshots:
         except ValueError:
             return None
 
-    def get_with_cache(self, consent_id: str, cache: BalanceCache, bank_ids: Sequence[str]
-                       ) -> tuple[dict[str, Any] | None, dict[tuple[str, str], list[Cached]]]:
-        """The snapshot and the cache entries of `bank_ids`, in one pipelined round trip."""
-        links = [(consent_id, bank_id) for bank_id in bank_ids]
+    def get_with_cache(self, consent_id: str, cache: BalanceCache, now: dt.datetime
+                       ) -> tuple[dict[str, Any] | None, dict[str, list[Cached]]]:
+        """The snapshot and the consent's cached banks, in one pipelined round trip."""
         if self.ms <= 0:
-            return None, cache.read_links(links)
+            return None, cache.read(consent_id, now)
         pipe = self.client.pipeline(transaction=False)
         pipe.get(self.PREFIX + consent_id)
-        for link in links:
-            pipe.hgetall(link_key(*link))
-        raw, *entries = pipe.execute()
+        pipe.hgetall(consent_key(consent_id))
+        raw, entries = pipe.execute()
         try:
             snapshot = json.loads(raw) if raw is not None else None
         except ValueError:
             snapshot = None
-        return snapshot, {link: _decode_all(found)
-                          for link, found in zip(links, entries, strict=True)}
+        return snapshot, cache.decode(entries, now)
 
     def put(self, consent_id: str, snapshot: dict[str, Any]) -> None:
         if self.ms > 0:

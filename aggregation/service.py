@@ -157,7 +157,6 @@ class Aggregator:
         # consent.service.record_access (a chained event in its own transaction, per read)
         self.record_access = record_access
         self.session_factory = session_factory  # for work off the request thread
-        self._banks_seen: dict[str, tuple[str, ...]] = {}
         self.utcnow = utcnow
         self.retry_after_default = retry_after_default
         self._downtime: dict[str, tuple[float, bool]] = {}
@@ -210,25 +209,16 @@ class Aggregator:
             actor=actor, adapters=self.consent_adapters, psu_present=caller.psu_present)
 
     def _consent_and_cache(self, session: Session, caller: Caller, now: dt.datetime
-                           ) -> tuple[ConsentView, dict[tuple[str, str], list[Cached]]]:
-        """The consent and its banks' cache entries. One round trip when the consent's banks
-        are the ones this process saw last time (the snapshot and the entries are read
-        together); a second one for banks it did not expect."""
+                           ) -> tuple[ConsentView, dict[str, list[Cached]]]:
+        """The consent and its banks' cache entries (bank -> entries; a bank without any has
+        an empty list), read together in one round trip."""
         cid = caller.consent_id or ""
-        guess = self._banks_seen.get(cid, ())
-        data, cached = _quiet("snapshot", lambda: self.snapshots.get_with_cache(
-            cid, self.cache, guess), (None, {}))
+        data, found = _quiet("snapshot", lambda: self.snapshots.get_with_cache(
+            cid, self.cache, now), (None, None))
         consent = self._consent(session, caller, now, data)
-        banks = tuple(link.bank_id for link in consent.links)
-        missing = [(cid, bank_id) for bank_id in banks if (cid, bank_id) not in cached]
-        if missing:
-            cached.update(_quiet("cache", lambda: self.cache.read_links(missing),
-                                 {link: [] for link in missing}))
-        if banks != guess:
-            if len(self._banks_seen) > 10_000:
-                self._banks_seen.clear()
-            self._banks_seen[cid] = banks
-        return consent, cached
+        if found is None:  # the snapshot step failed: the cache may still answer
+            found = _quiet("cache", lambda: self.cache.read(cid, now), {})
+        return consent, {link.bank_id: found.get(link.bank_id, []) for link in consent.links}
 
     def _consent(self, session: Session, caller: Caller, now: dt.datetime,
                  data: dict[str, Any] | None) -> ConsentView:
@@ -251,7 +241,7 @@ class Aggregator:
 
     def _holds(self, cid, link, cached, account_id) -> bool:
         known = {self.account_id(cid, link.bank_id, a) for a in link.accounts}
-        known |= {e.account_id for e in cached[(cid, link.bank_id)]}
+        known |= {e.account_id for e in cached[link.bank_id]}
         return account_id in known
 
     def _triage(self, session, caller, links, cached, reports, balances, now) -> list:
@@ -259,7 +249,7 @@ class Aggregator:
         fresh_for = self.cache.fresh_seconds
         pending = []
         for link in links:
-            entries = cached[(caller.consent_id, link.bank_id)]
+            entries = cached[link.bank_id]
             usable = [e for e in entries if (e.data.get("Balances") is not None if balances
                                              else e.data.get(LISTED))]
             if link.reauthentication_required:
@@ -387,13 +377,12 @@ class Aggregator:
         self._report_calls(outcomes)
         for bank_id, outcome in outcomes.items():
             if outcome.ok:
-                writes[(cid, bank_id)] = self._store_live(session, cid, by_bank[bank_id],
-                                                          outcome, reports[bank_id],
-                                                          cached[(cid, bank_id)])
-                stamps[(cid, bank_id)] = outcome.fetched_at
+                writes[bank_id] = self._store_live(session, cid, by_bank[bank_id], outcome,
+                                                   reports[bank_id], cached[bank_id])
+                stamps[bank_id] = outcome.fetched_at
             else:
-                self._fail(session, cid, bank_id, outcome, cached[(cid, bank_id)], reports)
-        _quiet("cache", lambda: self.cache.write_links(writes, stamps))
+                self._fail(session, cid, bank_id, outcome, cached[bank_id], reports)
+        _quiet("cache", lambda: self.cache.write(cid, writes, stamps))
 
     def _store_live(self, session, cid, link, outcome: Outcome, report: BankReport,
                     previous: list[Cached]) -> dict:
@@ -419,7 +408,7 @@ class Aggregator:
             consent_service.mark_bank_reauth_required(
                 session, cid, bank_id, reason=outcome.error_type or "consent gone at bank",
                 adapters=self.consent_adapters)
-            _quiet("cache", lambda: self.cache.forget([(cid, bank_id)]))
+            _quiet("cache", lambda: self.cache.forget(cid, [bank_id]))
             _quiet("snapshot", lambda: self.snapshots.drop(cid))
             entries = []
         elif outcome.status is Status.RATE_LIMITED:

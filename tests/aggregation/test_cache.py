@@ -20,43 +20,57 @@ def kv(redis_url):
     client.flushdb()
 
 
-def test_round_trip_per_account_and_per_link(kv):
+def test_round_trip_per_consent_bank_and_account(kv):
     cache = BalanceCache(kv, fresh_seconds=30)
-    cache.write_links({("c1", "bankA"): {"acc-1": {"x": "1.00"}, "acc-2": {"x": "2.00"}},
-                       ("c1", "bankB"): {"acc-3": {"x": "3.00"}}},
-                      {("c1", "bankA"): NOW, ("c1", "bankB"): NOW})
-    links = cache.read_links([("c1", "bankA"), ("c1", "bankB"), ("c1", "bankC")])
-    assert [e.account_id for e in links[("c1", "bankA")]] == ["acc-1", "acc-2"]
-    assert links[("c1", "bankB")][0].data == {"x": "3.00"}
-    assert links[("c1", "bankC")] == []
+    cache.write("c1", {"bankA": {"acc-2": {"x": "2.00"}, "acc-1": {"x": "1.00"}},
+                       "bankB": {"acc-3": {"x": "3.00"}}}, {"bankA": NOW, "bankB": NOW})
+    banks = cache.read("c1", NOW)
+    assert set(banks) == {"bankA", "bankB"}  # a bank without entries is absent
+    assert [e.account_id for e in banks["bankA"]] == ["acc-1", "acc-2"]
+    assert banks["bankB"][0].data == {"x": "3.00"}
+    assert cache.read("c2", NOW) == {}  # another consent sees nothing of it
     one = cache.read_account("c1", "bankA", "acc-2")
     assert one.data == {"x": "2.00"} and one.fetched_at == NOW
     assert cache.read_account("c1", "bankA", "nope") is None
+    assert cache.read_account("c1", "bankC", "acc-1") is None
 
 
 def test_freshness_and_retention(kv):
     cache = BalanceCache(kv, fresh_seconds=30)
-    cache.write_links({("c1", "b"): {"a": {}}}, {("c1", "b"): NOW})
+    cache.write("c1", {"b": {"a": {}}}, {"b": NOW})
     entry = cache.read_account("c1", "b", "a")
     assert entry.is_fresh(NOW + dt.timedelta(seconds=29), 30)
     assert not entry.is_fresh(NOW + dt.timedelta(seconds=31), 30)
-    assert kv.ttl("agg:bal:c1:b") > 25 * 3600
+    assert kv.ttl("agg:bals:c1") > 25 * 3600
 
 
-def test_a_full_read_replaces_and_a_single_read_updates(kv):
+def test_an_entry_past_retention_is_a_miss_while_other_banks_keep_the_key(kv):
+    cache = BalanceCache(kv, keep_seconds=3600)
+    cache.write("c1", {"old": {"a": {}}}, {"old": NOW})
+    later = NOW + dt.timedelta(hours=2)
+    cache.write("c1", {"new": {"b": {}}}, {"new": later})
+    assert set(cache.read("c1", later)) == {"new"}
+    assert set(cache.read("c1", NOW + dt.timedelta(minutes=59))) == {"old", "new"}
+
+
+def test_a_bank_read_replaces_that_bank_only(kv):
     cache = BalanceCache(kv)
-    cache.write_links({("c1", "b"): {"a": {"v": 1}, "gone": {"v": 0}}}, {("c1", "b"): NOW})
-    cache.write_links({("c1", "b"): {"a": {"v": 2}}}, {("c1", "b"): NOW})
-    assert [e.account_id for e in cache.read_links([("c1", "b")])[("c1", "b")]] == ["a"]
+    cache.write("c1", {"b": {"a": {"v": 1}, "gone": {"v": 0}}, "other": {"x": {}}},
+                {"b": NOW, "other": NOW})
     later = NOW + dt.timedelta(minutes=1)
-    cache.write_links({("c1", "b"): {"new": {"v": 3}}}, {("c1", "b"): later}, replace=False)
-    entries = {e.account_id: e for e in cache.read_links([("c1", "b")])[("c1", "b")]}
-    assert set(entries) == {"a", "new"} and entries["new"].fetched_at == later
+    cache.write("c1", {"b": {"a": {"v": 2}}}, {"b": later})
+    banks = cache.read("c1", later)
+    assert [(e.account_id, e.data, e.fetched_at) for e in banks["b"]] == [("a", {"v": 2}, later)]
+    assert [e.account_id for e in banks["other"]] == ["x"]
+    cache.forget("c1", ["b"])
+    assert set(cache.read("c1", later)) == {"other"}
 
 
 def test_unreadable_entries_are_misses(kv):
-    kv.hset("agg:bal:c1:b", mapping={"a": "{not json", "b": '{"fetched_at": "x"}'})
-    assert BalanceCache(kv).read_links([("c1", "b")])[("c1", "b")] == []
+    kv.hset("agg:bals:c1", mapping={"a": "{not json", "b": '{"fetched_at": "x"}',
+                                    "c": '{"fetched_at": "2026-03-02T09:30:00+00:00"}',
+                                    "d": '["x"]'})
+    assert BalanceCache(kv).read("c1", NOW) == {}
 
 
 def test_allowance_counts_per_consent_account_and_day(kv):
