@@ -71,6 +71,7 @@ class Decision:
 class _Candidate:
     parsed: Parsed
     personal: bool  # compare as a person's name (personal account, or a sole trader's name)
+    normal: str  # the held name normalised, for the exact-match test every check starts with
 
 
 @lru_cache(maxsize=16384)
@@ -82,9 +83,9 @@ def _candidates(holder: Holder) -> tuple[_Candidate, ...]:
         for index, part in enumerate(parts):
             parsed = parse_name(part, business)
             sole_trader = index == 0 and len(parts) > 1 and parsed.legal_form is None
-            out.append(_Candidate(parsed, not business or sole_trader))
+            out.append(_Candidate(parsed, not business or sole_trader, normalise(part)))
     for name in holder.trading_names:
-        out.append(_Candidate(parse_name(name, business), False))
+        out.append(_Candidate(parse_name(name, business), False, normalise(name)))
     return tuple(out)
 
 
@@ -93,13 +94,18 @@ def _compare(
 ) -> Verdict:
     if not candidate.personal:
         return compare_business(candidate.parsed, entered, entered_type, cfg)
-    verdict = compare_person(candidate.parsed.tokens, entered.tokens, cfg)
+    verdict = compare_person(candidate.parsed.words, entered.words, cfg)
     if entered.legal_form:
         # A company name given for a person: close only when it is exactly their name.
         if verdict.outcome is Outcome.MATCH:
             return Verdict(Outcome.CLOSE_MATCH, "legal-form-differs")
         return Verdict(Outcome.NO_MATCH, "company-name-for-person")
     return verdict
+
+
+_EXACT = Verdict(Outcome.MATCH, "exact")
+# What `_scores` gives for two names that normalise alike.
+_EXACT_SCORES = {"token_sort_ratio": 100.0, "jaro_winkler": 100.0}
 
 
 def _scores(held: str, entered: str) -> dict[str, float]:
@@ -112,9 +118,10 @@ def _scores(held: str, entered: str) -> dict[str, float]:
 
 def _joint_parts(entered: str) -> list[str] | None:
     """"John and Mary Smith" -> ["John Smith", "Mary Smith"]; None for one person's name."""
-    words = normalise(entered).split()
-    if "and" not in words[1:-1]:
+    typed = normalise(entered)
+    if " and " not in typed:  # single-spaced words: "and" is neither the first nor the last
         return None
+    words = typed.split()
     parts, current = [], []
     for word in words:
         if word == "and":
@@ -137,15 +144,16 @@ def _decide_name(
     """The best verdict over every held name (holders, legal and trading names)."""
     business = holder.holder_type == BUSINESS
     typed = normalise(entered)
-    for candidate in _candidates(holder):
-        if typed and normalise(candidate.parsed.display) == typed:  # the common case, fast
-            return (Verdict(Outcome.MATCH, "exact"), candidate.parsed.display,
-                    _scores(candidate.parsed.display, entered))
+    candidates = _candidates(holder)
+    if typed:
+        for candidate in candidates:
+            if candidate.normal == typed:  # the common case, fast
+                return _EXACT, candidate.parsed.display, dict(_EXACT_SCORES)
     best: list[tuple[Verdict, str, str]] = []
     best_rank = -1
     for part in split_trading_as(entered):
         parsed = parse_name(part, business)
-        for candidate in _candidates(holder):
+        for candidate in candidates:
             verdict = _compare(candidate, parsed, entered_type, cfg)
             rank = RANK[verdict.outcome]
             if rank > best_rank:

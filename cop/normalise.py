@@ -106,6 +106,15 @@ def _clean(text: str) -> str:
 @lru_cache(maxsize=65536)
 def fold(text: str) -> tuple[str, str]:
     """(expanded, plain): NFKC, case-folded, transliterated ASCII words separated by spaces."""
+    if text.isascii():
+        # Most names. NFKC leaves ASCII as it is, there is nothing to expand or transliterate,
+        # and plain letters and spaces need no cleaning beyond the spacing.
+        text = text.lower()
+        if text.replace(" ", "").isalnum():
+            text = " ".join(text.split())
+        else:
+            text = _clean(text)
+        return text, text
     text = unicodedata.normalize("NFKC", text).casefold()
     expanded = _clean(_to_ascii(text.translate(_EXPANSIONS)))
     plain = _clean(_to_ascii(text))
@@ -122,6 +131,9 @@ def tokenise(text: str) -> tuple[Token, ...]:
     tokens: list[Token] = []
     for chunk in text.split():
         expanded, plain = fold(chunk)
+        if " " not in expanded and " " not in plain and expanded and plain:  # one word
+            tokens.append(Token(expanded, plain))
+            continue
         words, alts = expanded.split(), plain.split()
         if len(words) != len(alts):  # an expansion never splits a word; be safe if it did
             alts = words
@@ -146,5 +158,7 @@ def strip_titles(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
 @lru_cache(maxsize=16384)
 def split_trading_as(text: str) -> tuple[str, ...]:
     """"J Smith t/a Smith Plumbing" -> ("J Smith", "Smith Plumbing"); else (text,)."""
+    if text.isascii() and "/" not in text and "." not in text and "trading" not in text.lower():
+        return (text.strip() or text,)  # every spelling of "trading as" has one of these
     parts = [p.strip() for p in _TRADING_AS.split(text)]
     return tuple(p for p in parts if p) or (text,)

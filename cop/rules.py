@@ -14,7 +14,15 @@ from functools import lru_cache
 from cop.legal_forms import canonical_business_tokens, split_legal_form
 from cop.names import FAMILY_FIRST_SURNAMES, is_given_name
 from cop.normalise import Token, strip_titles, tokenise
-from cop.tokens import Relation, TypoPolicy, align, merge_compounds, split_initials
+from cop.tokens import (
+    Relation,
+    TypoPolicy,
+    Words,
+    align,
+    merge_compounds,
+    split_initials,
+    words_of,
+)
 
 
 class Outcome(StrEnum):
@@ -49,6 +57,8 @@ class Parsed:
     display: str
     tokens: tuple[Token, ...]
     legal_form: str | None
+    words: Words  # `tokens`, prepared for comparing as a person's name
+    business_words: Words | None  # for a business: its words as company names are compared
 
 
 @lru_cache(maxsize=32768)
@@ -59,17 +69,16 @@ def parse_name(display: str, business: bool) -> Parsed:
     if form is not None:
         keep = len(core)
         tokens = tokens[:keep] if texts[:keep] == core else tokens[len(tokens) - keep :]
-    return Parsed(display, tokens, form)
+    business_words = words_of(_business_words(tokens)) if business else None
+    return Parsed(display, tokens, form, words_of(tokens), business_words)
 
 
 def looks_personal(tokens: tuple[Token, ...]) -> bool:
     return 2 <= len(tokens) <= 4 and (is_given_name(tokens[0].text) or len(tokens[0].text) == 1)
 
 
-def joined_equal(a: tuple[Token, ...], b: tuple[Token, ...]) -> bool:
-    return "".join(t.text for t in a) == "".join(t.text for t in b) or "".join(
-        t.alt for t in a
-    ) == "".join(t.alt for t in b)
+def joined_equal(a: Words, b: Words) -> bool:
+    return a.text == b.text or a.alt == b.alt
 
 
 # Words that belong to a surname ("de la Fontaine", "El-Khoury", "Abdel Aziz"): leaving one out
@@ -86,17 +95,16 @@ _CLOSE_RULE = {
 }
 
 
-def compare_person(
-    held: tuple[Token, ...], entered: tuple[Token, ...], cfg: MatchConfig
-) -> Verdict:
+def compare_person(held_words: Words, entered_words: Words, cfg: MatchConfig) -> Verdict:
     """Compare two personal names word by word."""
-    if not held or not entered:
+    if not held_words.tokens or not entered_words.tokens:
         return Verdict(Outcome.NO_MATCH, "empty-name")
-    if joined_equal(held, entered):
-        exact = len(held) == len(entered)
+    if joined_equal(held_words, entered_words):
+        exact = len(held_words.tokens) == len(entered_words.tokens)
         return Verdict(Outcome.MATCH, "exact" if exact else "spacing")
-    held = merge_compounds(split_initials(held, entered), entered)
-    entered = merge_compounds(split_initials(entered, held), held)
+    held_words = merge_compounds(split_initials(held_words, entered_words), entered_words)
+    entered_words = merge_compounds(split_initials(entered_words, held_words), held_words)
+    held, entered = held_words.tokens, entered_words.tokens
     al = align(entered, held, cfg.typos)
     free_e = al.unaligned_entered(len(entered))
     free_h = al.unaligned_held(len(held))
@@ -173,14 +181,14 @@ def compare_business(
     A person's name given for a company named after them ("John Smith" for "John Smith Ltd",
     said to be a personal account) names another legal person: the owner, not the company.
     """
-    h, e = _business_words(held.tokens), _business_words(entered.tokens)
-    if not h or not e:
+    h, e = held.business_words, entered.business_words
+    if not h.tokens or not e.tokens:
         return Verdict(Outcome.NO_MATCH, "empty-name")
     if (
         held.legal_form
         and not entered.legal_form
         and entered_type == PERSONAL
-        and looks_personal(e)
+        and looks_personal(e.tokens)
     ):
         return Verdict(Outcome.NO_MATCH, "person-name-for-company")
     core = _compare_business_core(h, e, cfg)
@@ -194,10 +202,10 @@ def compare_business(
                     else rule)
 
 
-def _compare_business_core(h, e, cfg: MatchConfig) -> Verdict:
+def _compare_business_core(h: Words, e: Words, cfg: MatchConfig) -> Verdict:
     if joined_equal(h, e):
         return Verdict(Outcome.MATCH, "exact")
-    h2, e2 = merge_compounds(h, e), merge_compounds(e, h)
+    h2, e2 = merge_compounds(h, e).tokens, merge_compounds(e, h).tokens
     al = align(e2, h2, cfg.typos, names=False)
     if not al.unaligned_entered(len(e2)) and not al.unaligned_held(len(h2)):
         relations = {relation for _, relation in al.pairs.values()}

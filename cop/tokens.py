@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz.distance import OSA
 
@@ -107,24 +108,46 @@ def relate(entered: Token, held: Token, typos: TypoPolicy, names: bool = True) -
     return Link(Relation.NONE, conflict)
 
 
-def merge_compounds(left: tuple[Token, ...], right: tuple[Token, ...]) -> tuple[Token, ...]:
+class Words(NamedTuple):
+    """A name's words with what each comparison asks of them, worked out once per name."""
+
+    tokens: tuple[Token, ...]
+    text: str  # the words written together, for comparing names whatever their spacing
+    alt: str  # the same with the plain-letter alternatives
+    forms: frozenset[str]  # every spelling of every word: `t.same(u)` for some u in these words
+
+
+def words_of(tokens: tuple[Token, ...]) -> Words:
+    texts = [t.text for t in tokens]
+    alts = [t.alt for t in tokens]
+    return Words(tokens, "".join(texts), "".join(alts), frozenset(texts + alts))
+
+
+def _shares_form(token: Token, forms: frozenset[str]) -> bool:
+    return token.text in forms or token.alt in forms
+
+
+def merge_compounds(left: Words, right: Words) -> Words:
     """Join adjacent words of `left` that `right` writes as one ("Al Farsi" / "Alfarsi")."""
-    joined_right = {f for t in right for f in _forms(t)}
-    out: list[Token] = []
+    tokens, forms = left.tokens, right.forms
+    out: list[Token] | None = None  # built only once a pair is joined: most names have none
     i = 0
-    while i < len(left):
-        if i + 1 < len(left):
-            text = left[i].text + left[i + 1].text
-            alt = left[i].alt + left[i + 1].alt
-            if (text in joined_right or alt in joined_right) and not any(
-                left[i].same(t) or left[i + 1].same(t) for t in right
+    while i < len(tokens):
+        if i + 1 < len(tokens):
+            a, b = tokens[i], tokens[i + 1]
+            text, alt = a.text + b.text, a.alt + b.alt
+            if (text in forms or alt in forms) and not (
+                _shares_form(a, forms) or _shares_form(b, forms)
             ):
+                if out is None:
+                    out = list(tokens[:i])
                 out.append(Token(text, alt))
                 i += 2
                 continue
-        out.append(left[i])
+        if out is not None:
+            out.append(tokens[i])
         i += 1
-    return tuple(out)
+    return left if out is None else words_of(tuple(out))
 
 
 def _initials_of(word: str, other: tuple[Token, ...]) -> bool:
@@ -133,14 +156,13 @@ def _initials_of(word: str, other: tuple[Token, ...]) -> bool:
     return all(any(letter == first for first in firsts) for letter in word)
 
 
-def split_initials(tokens: tuple[Token, ...], other: tuple[Token, ...]) -> tuple[Token, ...]:
+def split_initials(words: Words, other: Words) -> Words:
     """Read "JA Smith" as "J A Smith" when J and A are the initials of the other name's words.
 
     Only for a short word that is neither a word of the other name nor a given name ("Md").
     """
-    if len(tokens) < 2:
-        return tokens
-    out: list[Token] = []
+    tokens = words.tokens
+    out: list[Token] | None = None  # built only once a word is split: most names have none
     for index, token in enumerate(tokens):
         word = token.text
         if (
@@ -148,13 +170,15 @@ def split_initials(tokens: tuple[Token, ...], other: tuple[Token, ...]) -> tuple
             and 2 <= len(word) <= 3
             and word.isalpha()
             and not is_given_name(word)
-            and not any(token.same(t) for t in other)
-            and _initials_of(word, other)
+            and not _shares_form(token, other.forms)
+            and _initials_of(word, other.tokens)
         ):
+            if out is None:
+                out = list(tokens[:index])
             out.extend(Token(ch, ch) for ch in word)
-        else:
+        elif out is not None:
             out.append(token)
-    return tuple(out)
+    return words if out is None else words_of(tuple(out))
 
 
 @dataclass(slots=True)
