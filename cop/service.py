@@ -7,7 +7,6 @@ answer itself; the audit gets keyed hashes.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import uuid
 from collections.abc import Callable, Sequence
@@ -83,7 +82,7 @@ class _Answer:
 # --- hashing ------------------------------------------------------------------------------
 
 def keyed_hash(key: bytes, value: str) -> str:
-    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(key, value.encode("utf-8"), "sha256").hex()
 
 
 def _account_status(account: lookups.AccountView) -> DirectoryStatus:

@@ -122,6 +122,24 @@ def test_audit_relaxes_durability_of_its_own_transaction_only(seeded):
     seeded.rollback()
 
 
+@pytest.mark.parametrize("count", [1, 3])
+def test_audit_rows_are_stored_as_given(seeded, count):
+    """NULLs, booleans and order survive the trip (on PostgreSQL, as separator-joined text)."""
+    from cop import lookups
+
+    rows = [{"account_hash": f"acct-{i}", "name_hash": None if i % 2 == 0 else f"name-{i}",
+             "outcome": "MATCH" if i else "NOT_FOUND", "reason_code": None if i else "AC01",
+             "rule": None if i % 2 == 0 else "exact", "name_disclosed": i == 1}
+            for i in range(count)]
+    with seeded.begin():
+        lookups.insert_audit(seeded, {"client_id": "tpp-audit", "scheme": "UK",
+                                      "request_id": None, "created_at": service.utcnow()}, rows)
+    stored = seeded.scalars(select(CheckAudit).where(CheckAudit.client_id == "tpp-audit")
+                            .order_by(CheckAudit.account_hash)).all()
+    assert [{c: getattr(a, c) for c in lookups.AUDIT_COLUMNS} for a in stored] == rows
+    seeded.rollback()
+
+
 def test_a_check_opens_no_transaction_on_postgres(seeded, adapters, monkeypatch):
     """Lookup and audit INSERT each commit themselves: no BEGIN/COMMIT round trips."""
     if seeded.get_bind().dialect.name != "postgresql":
