@@ -19,6 +19,7 @@ The view then reads `current_access()`; `flask.g.client_id` is set for the rate 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass
 from functools import wraps
@@ -30,6 +31,7 @@ from auth import dpop, mtls, registry, revocation, tokens
 from auth.jose import ALGORITHMS
 from auth.scopes import parse_scope
 from core.errors import Problem, ServiceUnavailable
+from core.ratelimit import RequestLimit
 
 ALGS = " ".join(ALGORITHMS)
 
@@ -79,7 +81,8 @@ def _invalid(scheme, description, error="invalid_token") -> InvalidToken:
     return InvalidToken(description, headers=_challenge(scheme, error, description), error=error)
 
 
-def authenticate(scope: str, roles: tuple[str, ...] = (), psu: bool = False) -> AccessContext:
+def authenticate(scope: str, roles: tuple[str, ...] = (), psu: bool = False,
+                 limit: RequestLimit | None = None) -> AccessContext:
     server = current_app.extensions["auth"]
     header = request.headers.get("Authorization", "")
     if not header:
@@ -96,9 +99,11 @@ def authenticate(scope: str, roles: tuple[str, ...] = (), psu: bool = False) -> 
     except tokens.TokenError as exc:
         raise _invalid(scheme, str(exc)) from exc
     replay = _check_binding(server, scheme, token, claims["cnf"])
-    access = _fast_access(server, scheme, claims, replay)
+    access = _fast_access(server, scheme, claims, replay, limit)
     if access is None:
         access = _recorded_access(scheme, claims)
+        if limit is not None:
+            g.rate_window = limit.count_here(access.client_id, request.endpoint or request.path)
     if scope not in access.scope:
         raise InsufficientScope(
             f"This operation needs the scope {scope!r}.", error="insufficient_scope",
@@ -112,16 +117,20 @@ def authenticate(scope: str, roles: tuple[str, ...] = (), psu: bool = False) -> 
     return access
 
 
-def _fast_access(server, scheme: str, claims: dict, replay: str | None) -> AccessContext | None:
-    """From the token's claims, the cached client and one Redis round trip (DPoP replay SET NX
-    and the revocation markers together). None when the database must answer instead: a token
-    from before `gid` existed, Redis without its markers, or Redis down for an mTLS token."""
+def _fast_access(server, scheme: str, claims: dict, replay: str | None,
+                 limit: RequestLimit | None = None) -> AccessContext | None:
+    """From the token's claims, the cached client and one Redis round trip (DPoP replay SET NX,
+    the revocation markers and the operation's rate-limit hit together). None when the
+    database must answer instead: a token from before `gid` existed, Redis without its
+    markers, or Redis down for an mTLS token (the limit is then counted in this process)."""
     fast = isinstance(claims.get("gid"), str) and isinstance(claims.get("client_id"), str)
     pipe = server.redis.pipeline(transaction=False)
     if replay is not None:
         pipe.set(replay, 1, nx=True, ex=dpop.REPLAY_SECONDS)
     if fast:
         pipe.mget(revocation.marker_keys(claims))
+        counted = limit.queue(pipe, claims["client_id"], request.endpoint or request.path) \
+            if limit is not None else None
     try:
         answers = pipe.execute() if replay is not None or fast else []
     except redis.RedisError as exc:
@@ -139,6 +148,10 @@ def _fast_access(server, scheme: str, claims: dict, replay: str | None) -> Acces
     if ready is None:
         _rebuild_markers(server)
         return None
+    if limit is not None:
+        g.rate_window = (limit.judge(counted, answers[1]) if counted is not None
+                         else limit.count_here(claims["client_id"],
+                                               request.endpoint or request.path))
     client = server.client_view(claims["client_id"])
     if client is None:
         raise _invalid(scheme, "the access token is revoked or expired")
@@ -203,14 +216,18 @@ def _check_binding(server, scheme: str, token: str, cnf: dict) -> str | None:
     raise _invalid(scheme, "the access token is not sender-constrained")
 
 
-def require_token(scope: str, roles: tuple[str, ...] = (), psu: bool = False):
+def require_token(scope: str, roles: tuple[str, ...] = (), psu: bool = False,
+                  limit: Callable[[], str] | None = None):
     """Decorate a view (or MethodView method). Any of `roles` suffices; `psu=True` refuses
-    client-credentials tokens. Also documents the operation's security and 401/403 answers."""
+    client-credentials tokens; `limit` (a callable giving e.g. "600/minute") limits each client
+    on this operation, counted in the token check's Redis round trip (`core.ratelimit`).
+    Also documents the operation's security and 401/403 (and 429) answers."""
+    request_limit = RequestLimit(limit) if limit is not None else None
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            g.access = authenticate(scope, tuple(roles), psu)
+            g.access = authenticate(scope, tuple(roles), psu, request_limit)
             g.client_id = g.access.client_id
             return view(*args, **kwargs)
 
@@ -219,6 +236,8 @@ def require_token(scope: str, roles: tuple[str, ...] = (), psu: bool = False):
         responses = doc.setdefault("response", {}).setdefault("responses", {})
         responses.setdefault(401, ["UNAUTHORIZED"])
         responses.setdefault(403, ["FORBIDDEN"])
+        if request_limit is not None:
+            responses.setdefault(429, ["TOO_MANY_REQUESTS"])
         wrapper._apidoc = doc
         return wrapper
 

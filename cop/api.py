@@ -17,7 +17,6 @@ from marshmallow import ValidationError
 from auth.resource import current_access, require_token
 from cop import bulk, directory, schemas, service
 from cop.errors import ObError, format_error, ob_field_errors, timestamp_invalid
-from core.ratelimit import limiter
 from core.web import db_session, json_only
 
 CHECKS = {"scope": "payee-checks", "roles": ("COP",)}
@@ -97,8 +96,7 @@ def _answer(body: dict, status: int = 200, headers: dict | None = None):
 # --- UK -------------------------------------------------------------------------------------
 
 @uk.post("/name-verifications")
-@require_token(**CHECKS)
-@limiter.limit(check_limit)
+@require_token(**CHECKS, limit=check_limit)
 @uk.doc(requestBody={"required": True, "content": {"application/json": {
     "schema": schemas.OBNameVerificationRequest}}})
 @uk.response(200, schemas.OBNameVerificationResponse)
@@ -120,8 +118,7 @@ def verify_name():
 
 
 @uk.post("/name-verifications/bulk")
-@require_token(**CHECKS)
-@limiter.limit(bulk_limit)
+@require_token(**CHECKS, limit=bulk_limit)
 @uk.doc(requestBody={"required": True, "content": {"application/json": {
     "schema": schemas.OBBulkRequest}}})
 @uk.response(200, schemas.OBBulkResponse)
@@ -188,8 +185,7 @@ def _bulk_answer(scheme: str, checks, shape):
 # --- EU -------------------------------------------------------------------------------------
 
 @eu.post("/payee-verifications")
-@require_token(**CHECKS)
-@limiter.limit(check_limit)
+@require_token(**CHECKS, limit=check_limit)
 @eu.doc(requestBody={"required": True, "content": {"application/json": {
     "schema": schemas.VopRequest}}}, parameters=[
         {"in": "header", "name": "X-Request-ID", "required": True,
@@ -214,8 +210,7 @@ def verify_payee():
 
 
 @eu.post("/payee-verifications/bulk")
-@require_token(**CHECKS)
-@limiter.limit(bulk_limit)
+@require_token(**CHECKS, limit=bulk_limit)
 @eu.doc(requestBody={"required": True, "content": {"application/json": {
     "schema": schemas.VopBulkRequest}}})
 @eu.response(200, schemas.VopBulkResponse)

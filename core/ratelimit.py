@@ -1,5 +1,10 @@
 """Per-TPP rate limits (flask-limiter) on Redis, or in memory on the embedded default.
 
+Hot operations declare their limit on `require_token(..., limit=...)` instead of
+`@limiter.limit`: the hit then rides in the access-token check's Redis pipeline (`RequestLimit`
+below), in flask-limiter's storage and with the same fixed-window counting, and the request
+pays no round trip and none of flask-limiter's per-request bookkeeping for it.
+
 If Redis fails, limits fall back to per-process memory rather than failing requests (safe mode:
 each worker still limits on its own). The key is the authenticated client, else the address.
 
@@ -11,13 +16,18 @@ headers: three round trips). Counting, expiry and refusals are those of `fixed-w
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import g, has_request_context, request
 from flask_limiter import Limiter
-from limits import RateLimitItem
-from limits.storage import RedisStorage
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import STRATEGIES, FixedWindowRateLimiter, WindowStats
+
+from core.errors import Problem
 
 ONE_TRIP = "fixed-window-one-trip"
 # limits' own incr_expire.lua, returning the window's remaining seconds too.
@@ -79,3 +89,89 @@ def init_limiter(app, redis_url: str) -> None:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.config.setdefault("RATELIMIT_ENABLED", app.config.get("RATELIMIT_ENABLED", True))
     limiter.init_app(app)
+
+
+# --- limits counted in the token check's own Redis round trip ------------------------------
+
+class RateLimited(Problem):
+    slug = "rate-limited"
+
+
+@dataclass(frozen=True)
+class Window:
+    """One request counted against one limit: what the X-RateLimit-* headers say."""
+
+    limit: int
+    remaining: int
+    reset_in: int  # seconds until the window closes
+
+
+class RequestLimit:
+    """A per-client fixed-window limit for one operation, counted inside the Redis pipeline of
+    the access-token check (`require_token(..., limit=...)`), so a limited call costs no round
+    trip of its own; the same counting, expiry and refusal as `fixed-window-one-trip` above.
+
+    `amount` is a callable returning a limit string ("600/minute"), read per request so that
+    configuration changes apply at once. Without Redis (the embedded default), or when the
+    round trip failed, the request is counted by flask-limiter's strategy in this process:
+    the documented safe mode, in which each worker limits on its own.
+    """
+
+    def __init__(self, amount: Callable[[], str]) -> None:
+        self.amount = amount
+
+    def item(self) -> RateLimitItem:
+        return _parsed(self.amount())
+
+    def queue(self, pipe, client_id: str, operation: str) -> RateLimitItem | None:
+        """Add the hit to `pipe` when the limiter stores in Redis; None when it does not."""
+        if not limiter.enabled or not isinstance(limiter.storage, RedisStorage):
+            return None
+        item = self.item()
+        key = limiter.storage.prefixed_key(item.key_for(operation, client_id))
+        pipe.eval(_INCR_EXPIRE_TTL, 1, key, item.get_expiry(), 1)
+        return item
+
+    def judge(self, item: RateLimitItem, answer) -> Window:
+        current, ttl = (int(v) for v in answer)
+        window = Window(item.amount, max(0, item.amount - current), max(int(ttl), 0))
+        if current > item.amount:
+            raise _refused(window)
+        return window
+
+    def count_here(self, client_id: str, operation: str) -> Window | None:
+        """Count without a Redis round trip: with flask-limiter's own strategy when it stores
+        in memory, else (Redis did not answer) in this process's safe-mode counter."""
+        if not limiter.enabled:
+            return None
+        item = self.item()
+        try:
+            strategy = _SAFE_MODE if isinstance(limiter.storage, RedisStorage) else limiter.limiter
+            allowed = strategy.hit(item, operation, client_id)
+            stats = strategy.get_window_stats(item, operation, client_id)
+        except Exception:  # noqa: BLE001 - like flask-limiter's swallow_errors: stay up
+            return None
+        window = Window(item.amount, stats.remaining, max(0, int(stats.reset_time - time.time())))
+        if not allowed:
+            raise _refused(window)
+        return window
+
+
+def _refused(window: Window) -> RateLimited:
+    wait = max(1, window.reset_in)
+    return RateLimited(f"Too many requests: at most {window.limit} in this window; retry in "
+                       f"{wait} s.", headers={"Retry-After": str(wait), **headers_of(window)})
+
+
+def headers_of(window: Window) -> dict[str, str]:
+    return {"X-RateLimit-Limit": str(window.limit),
+            "X-RateLimit-Remaining": str(window.remaining),
+            "X-RateLimit-Reset": str(int(time.time()) + window.reset_in)}
+
+
+_SAFE_MODE = FixedWindowRateLimiter(MemoryStorage())
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> RateLimitItem:
+    return parse(text)

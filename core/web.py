@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 
 from core.errors import PROBLEM_TYPES, STATUS_TO_SLUG, Problem, problem_type
 from core.logging import get_logger
+from core.ratelimit import headers_of
 
 PROBLEM_JSON = "application/problem+json"
 INTERACTION_HEADER = "x-fapi-interaction-id"
@@ -167,6 +168,9 @@ def init_request_hooks(app) -> None:
             # flask-limiter stamps Retry-After on every response; it only means something on
             # 429 and 503, and on a success it tells well-behaved clients to back off.
             response.headers.pop("Retry-After", None)
+        window = g.get("rate_window")
+        if window is not None:
+            response.headers.update(headers_of(window))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Cache-Control", "no-store")
         started = getattr(g, "started", None)

@@ -106,6 +106,16 @@ def test_uk_rate_limited_with_retry_after(app, tpp):
     assert resp.status_code == 429 and int(resp.headers["Retry-After"]) >= 1
 
 
+def test_uk_answers_carry_the_limit_headers(app, tpp):
+    app.config["COP_RATE_LIMIT"] = "5/minute"
+    first = tpp.request("POST", UK_PATH, json=uk_body(), scope=SCOPE)
+    second = tpp.request("POST", UK_PATH, json=uk_body(), scope=SCOPE)
+    assert first.headers["X-RateLimit-Limit"] == "5"
+    assert (int(first.headers["X-RateLimit-Remaining"]),
+            int(second.headers["X-RateLimit-Remaining"])) == (4, 3)
+    assert "Retry-After" not in first.headers
+
+
 def test_disclosure_limit_is_tighter(app, make_tpp, seeded):
     from cop.limits import disclosure_gate
 

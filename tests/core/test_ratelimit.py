@@ -41,3 +41,32 @@ def test_one_trip_outside_redis_is_the_plain_fixed_window():
         strategy = OneTripFixedWindow(storage)
         assert strategy.hit(item, "a") and not strategy.hit(item, "a")
         assert strategy.get_window_stats(item, "a").remaining == 0
+
+
+def test_request_limit_judges_the_pipelined_hit():
+    from core.ratelimit import RateLimited, RequestLimit
+
+    limit = RequestLimit(lambda: "2/minute")
+    item = limit.item()
+    window = limit.judge(item, [2, 41])
+    assert (window.limit, window.remaining, window.reset_in) == (2, 0, 41)
+    with pytest.raises(RateLimited) as refused:
+        limit.judge(item, [3, 41])
+    assert refused.value.status == 429
+    assert refused.value.headers["Retry-After"] == "41"
+    assert refused.value.headers["X-RateLimit-Remaining"] == "0"
+    with pytest.raises(RateLimited) as closing:
+        limit.judge(item, [3, 0])
+    assert closing.value.headers["Retry-After"] == "1"  # never 0: come back, not now
+
+
+def test_request_limit_counts_in_process_when_redis_cannot(app):
+    from core.ratelimit import RateLimited, RequestLimit
+
+    limit, who = RequestLimit(lambda: "2/hour"), str(uuid.uuid4())
+    with app.test_request_context():
+        assert limit.count_here(who, "op").remaining == 1
+        assert limit.count_here(who, "op").remaining == 0
+        with pytest.raises(RateLimited):
+            limit.count_here(who, "op")
+        assert limit.count_here(str(uuid.uuid4()), "op").remaining == 1  # per client
