@@ -77,7 +77,10 @@ def configure_logging(level: str = "INFO") -> None:
     ]
     if not _configured:
         structlog.configure(
-            processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+            # filter_by_level first: below the configured level a call costs a level check,
+            # not the whole chain (contextvars, timestamp, redaction) thrown away at the end.
+            processors=[structlog.stdlib.filter_by_level, *shared,
+                        structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
             logger_factory=structlog.stdlib.LoggerFactory(),
             wrapper_class=structlog.stdlib.BoundLogger,
             cache_logger_on_first_use=True,
