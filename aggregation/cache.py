@@ -19,6 +19,7 @@ so concurrent workers cannot overshoot). PSU-present reads are not counted.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -26,9 +27,12 @@ from typing import Any
 
 import redis
 
+from aggregation.totals import BalanceLine, account_lines
+
 CACHE_PREFIX = "agg:bals:"
 ALLOWANCE_PREFIX = "agg:freq:"
 STAMP = "fetched_at"
+DECODED_ENTRIES = 1024  # bank entries a process keeps decoded (each a few KB)
 
 _CONSUME = """
 local limit = tonumber(ARGV[1])
@@ -52,7 +56,8 @@ def _text(value: bytes | str) -> str:
 
 @dataclass(frozen=True)
 class Cached:
-    """One account's cached data and its age."""
+    """One account's cached data and its age. Shared by every read that finds the same entry
+    (see `BalanceCache.decode`), so `data` is read-only: readers copy before changing it."""
 
     account_id: str
     data: dict[str, Any]
@@ -60,6 +65,11 @@ class Cached:
 
     def is_fresh(self, now: dt.datetime, fresh_seconds: float) -> bool:
         return (now - self.fetched_at).total_seconds() < fresh_seconds
+
+    @functools.cached_property
+    def balance_lines(self) -> list[BalanceLine]:
+        """The account's balances as `totals` reads them, parsed once per entry."""
+        return account_lines(self.data)
 
 
 def consent_key(consent_id: str) -> str:
@@ -72,6 +82,9 @@ class BalanceCache:
         self.client = client
         self.fresh_seconds = fresh_seconds
         self.keep_seconds = int(keep_seconds)
+        # raw bank entry -> its accounts, decoded: a consent read again before its banks are
+        # read again costs no JSON parsing (each worker decodes an entry once per write)
+        self._decoded: dict[bytes | str, tuple[dt.datetime, list[Cached]] | None] = {}
 
     def read(self, consent_id: str, now: dt.datetime) -> dict[str, list[Cached]]:
         """bank -> that bank's cached accounts, sorted by account id (banks without any are
@@ -82,17 +95,22 @@ class BalanceCache:
                ) -> dict[str, list[Cached]]:
         """The banks of a raw hash (as `read` or a caller's own pipeline fetched it)."""
         oldest = now - dt.timedelta(seconds=self.keep_seconds)
+        decoded = self._decoded
         found = {}
         for bank_id, value in raw.items():
-            entries = _decode(value, oldest)
-            if entries:
-                found[_text(bank_id)] = entries
+            known = decoded.get(value, False)
+            if known is False:
+                if len(decoded) >= DECODED_ENTRIES:
+                    decoded.clear()
+                known = decoded[value] = _decode(value)
+            if known is not None and known[1] and known[0] >= oldest:
+                found[_text(bank_id)] = known[1]
         return found
 
     def read_account(self, consent_id: str, bank_id: str, account_id: str) -> Cached | None:
         raw = self.client.hget(consent_key(consent_id), bank_id)
-        entries = _decode(raw, None) if raw is not None else []
-        return next((e for e in entries if e.account_id == account_id), None)
+        known = _decode(raw) if raw is not None else None
+        return next((e for e in known[1] if e.account_id == account_id), None) if known else None
 
     def write(self, consent_id: str, banks: Mapping[str, Mapping[str, dict[str, Any]]],
               fetched_at: Mapping[str, dt.datetime]) -> None:
@@ -115,17 +133,16 @@ class BalanceCache:
             self.client.hdel(consent_key(consent_id), *fields)
 
 
-def _decode(raw: bytes | str, oldest: dt.datetime | None) -> list[Cached]:
-    """One bank's entries; an unreadable or too old entry is a miss, never an error."""
+def _decode(raw: bytes | str) -> tuple[dt.datetime, list[Cached]] | None:
+    """One bank's entry: when it was fetched and its accounts. None when it cannot be read (a
+    miss, never an error)."""
     try:
         entry = json.loads(raw)
         stamp = dt.datetime.fromisoformat(entry[STAMP])
-        if oldest is not None and stamp < oldest:
-            return []
-        return [Cached(account_id, data, stamp)
-                for account_id, data in sorted(entry["accounts"].items())]
+        accounts = sorted(entry["accounts"].items())
+        return stamp, [Cached(account_id, data, stamp) for account_id, data in accounts]
     except (ValueError, KeyError, TypeError, AttributeError):
-        return []
+        return None
 
 
 class Allowance:

@@ -42,7 +42,7 @@ from aggregation.reader import (  # noqa: F401 - re-exported: the adapter lived 
     ob_account,
     ob_balance,
 )
-from aggregation.totals import CurrencyTotal, balance_lines, totals
+from aggregation.totals import BalanceLine, CurrencyTotal, balance_lines, totals
 from consent import service as consent_service
 from core.errors import Problem
 from core.logging import get_logger
@@ -86,6 +86,7 @@ class BankReport:
     error_type: str | None = None
     retry_after: float | None = None
     accounts: list[dict[str, Any]] = field(default_factory=list)
+    served: list[Cached] = field(default_factory=list)  # the cache entries `accounts` came from
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,7 @@ class Aggregator:
         self._audit(session, caller, cid, "balances" if balances else "accounts",
                     sorted(reports), now)
         return Aggregate(accounts, [reports[b] for b in sorted(reports)],
-                         totals(balance_lines(accounts)) if balances else [],
+                         totals(_lines(reports.values(), account_id)) if balances else [],
                          detail="ReadAccountsDetail" in permissions)
 
     def _audit(self, session, caller: Caller, cid: str, resource: str, banks: list[str],
@@ -358,6 +359,7 @@ class Aggregator:
         report = reports[bank_id]
         report.status, report.error_type, report.retry_after = status, error_type, retry_after
         report.accounts = [{**e.data, "AccountId": e.account_id} for e in entries]
+        report.served = entries
         report.source = "cache" if entries else "none"
         report.fetched_at = min((e.fetched_at for e in entries), default=None)
 
@@ -401,6 +403,7 @@ class Aggregator:
             entries[aid] = {**details, "Balances": account.balances, "BankId": link.bank_id}
         report.status, report.source, report.fetched_at = Status.OK, "live", outcome.fetched_at
         report.accounts = [{**data, "AccountId": aid} for aid, data in sorted(entries.items())]
+        report.served = []
         return entries
 
     def _fail(self, session, cid, bank_id, outcome: Outcome, entries, reports) -> None:
@@ -426,6 +429,18 @@ def _quiet(step: str, call: Callable[[], Any], default: Any = None) -> Any:
     except redis.RedisError as exc:
         log.warning("kv_unavailable", step=step, error_type=type(exc).__name__)
         return default
+
+
+def _lines(reports, account_id: str | None) -> list[tuple[str, list[BalanceLine]]]:
+    """Every served account's balance lines: parsed once per cache entry (entries are shared
+    by the reads that find them), freshly for what a bank just returned."""
+    lines = []
+    for report in reports:
+        if report.served:
+            lines += [(e.account_id, e.balance_lines) for e in report.served]
+        else:
+            lines += balance_lines(report.accounts)
+    return [line for line in lines if account_id is None or line[0] == account_id]
 
 
 def _bind(reader: BankReader, link, psu_ip: str | None, balances: bool):

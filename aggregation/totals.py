@@ -91,19 +91,21 @@ def totals(accounts: Iterable[tuple[str, Sequence[BalanceLine]]]) -> list[Curren
 def balance_lines(accounts: Iterable[Mapping[str, Any]]
                   ) -> list[tuple[str, list[BalanceLine]]]:
     """OB v4 `OBReadBalance1` entries (as this service serves them) -> input of `totals`."""
-    result = []
-    for account in accounts:
-        lines = []
-        for balance in account.get("Balances") or ():
-            amount = Decimal(balance["Amount"]["Amount"])
-            if balance.get("CreditDebitIndicator") == "Debit":
-                amount = -amount
-            credit = tuple(
-                CreditLine(bool(line.get("Included")), Decimal(line["Amount"]["Amount"]),
-                           line["Amount"]["Currency"], line.get("Type"))
-                # a line of unknown size (Berlin Group) cannot be netted or summed
-                for line in balance.get("CreditLine") or () if line.get("Amount"))
-            lines.append(BalanceLine(balance["Type"], amount, balance["Amount"]["Currency"],
-                                     credit))
-        result.append((account["AccountId"], lines))
-    return result
+    return [(account["AccountId"], account_lines(account)) for account in accounts]
+
+
+def account_lines(account: Mapping[str, Any]) -> list[BalanceLine]:
+    """One account's `Balances` (OB v4 shapes) as signed `BalanceLine`s."""
+    lines = []
+    for balance in account.get("Balances") or ():
+        amount = Decimal(balance["Amount"]["Amount"])
+        if balance.get("CreditDebitIndicator") == "Debit":
+            amount = -amount
+        credit = tuple(
+            CreditLine(bool(line.get("Included")), Decimal(line["Amount"]["Amount"]),
+                       line["Amount"]["Currency"], line.get("Type"))
+            # a line of unknown size (Berlin Group) cannot be netted or summed
+            for line in balance.get("CreditLine") or () if line.get("Amount"))
+        lines.append(BalanceLine(balance["Type"], amount, balance["Amount"]["Currency"],
+                                 credit))
+    return lines
