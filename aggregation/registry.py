@@ -120,7 +120,8 @@ def _expand(value: Any, issuer: str, sandbox: str) -> Any:
 
 
 class BankRegistry:
-    """Bank configurations plus their connectors, built once and sharing pooled clients."""
+    """Bank configurations plus their connectors, built once; each bank's connector keeps one
+    pooled HTTP client (keep-alive connections to that bank) for the life of the process."""
 
     def __init__(self, banks: list[BankConfig], *, base_dir: str | Path = ".") -> None:
         ids = [b.id for b in banks]
@@ -227,8 +228,11 @@ class BankRegistry:
             self._in_process = transport
 
     def _client_for(self, bank: BankConfig) -> httpx.Client:
+        # One pool per bank, never one for all: httpcore's pool scans every connection it holds
+        # (polling each idle socket) twice per request under one lock, so a pool shared by
+        # twenty banks made each call cost milliseconds of CPU at a few hundred connections.
         wants_cert = bank.mtls or bank.client.auth_method == "tls_client_auth"
-        identity = f"mtls:{bank.id}" if wants_cert else "shared"
+        identity = f"mtls:{bank.id}" if wants_cert else f"bank:{bank.id}"
         if identity not in self._clients:
             context = None
             if wants_cert:
