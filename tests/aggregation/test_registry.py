@@ -29,12 +29,15 @@ def test_default_registry_points_at_the_mounted_sandboxes(registry):
     assert registry.get("rheinfeld").bic == "RHFDDEFFXXX"
 
 
-def test_connectors_by_standard_share_one_pooled_client(registry):
+def test_connectors_by_standard_each_with_its_own_pooled_client(registry):
     assert isinstance(registry.connector("northgate"), ObUkConnector)
     assert isinstance(registry.connector("rheinfeld"), BerlinGroupConnector)
     assert registry.connector("northgate") is registry.connector("northgate")
-    assert registry.connector("northgate").transport.client is \
-        registry.connector("rheinfeld").transport.client
+    client = registry.connector("northgate").transport.client
+    assert client is registry.connector("northgate").transport.client  # built once
+    assert client is not registry.connector("rheinfeld").transport.client  # a pool per bank
+    limits = client._transport._pool  # every connection it may open, it may keep
+    assert limits._max_keepalive_connections == limits._max_connections
     assert isinstance(registry.client_auth(registry.get("northgate")), PrivateKeyJwt)
     assert isinstance(registry.client_auth(registry.get("thamesmoor")), SecretBasic)
 
