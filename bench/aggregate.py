@@ -4,7 +4,9 @@
 
 What it runs (loopback only; every process it starts is stopped at the end):
 - P sandbox bank processes (gunicorn, one worker each: a sandbox keeps its state in memory),
-  each an OB v4.0 bank with added latency L on every call;
+  each an OB v4.0 bank with added latency L on every call, with threads enough for every call
+  the cold phase can have in flight (16 clients x 20 banks over P processes), so a call waits
+  at the fake bank only for its latency, never for a free thread;
 - the service under gunicorn (PostgreSQL + Redis, as in production), with a bank registry of
   20 entries spread over the sandbox processes;
 - in this process: a TPP (mTLS-bound tokens), the PSU `alice`, and for each N a few consents
@@ -12,7 +14,11 @@ What it runs (loopback only; every process it starts is stopped at the end):
 
 Then, per N: cold (the server's cache freshness set to 0, so every read calls every bank) and
 cached (fresh for an hour): p50/p99 latency of one client calling in a loop, and throughput
-with 16 (cold) or 32 (cached) clients, printed and written to `bench/results/aggregate.json`.
+with 16 (cold) or 32 (cached) clients, printed and written to `bench/results/aggregate.json`
+(with each phase's three slowest requests and when they came, to tell a warm-up from a stall).
+Load comes from one process: a selector over keep-alive sockets sending pre-encoded requests
+(closed loop), tens of µs per request where http.client in threads cost several times that;
+every sample is still one real request's latency, first byte sent to last byte read.
 The sandbox banks, PostgreSQL, Redis and the load generator share the machine's cores with
 the service, as they would not in production.
 Needs `DATABASE_URL` (PostgreSQL) and `REDIS_URL`; defaults: the local CI servers, databases
@@ -22,17 +28,16 @@ Needs `DATABASE_URL` (PostgreSQL) and `REDIS_URL`; defaults: the local CI server
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import multiprocessing
 import os
 import re
+import selectors
 import signal
 import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -43,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results" / "aggregate.json"
 BANK_SECRET = "bench-bank-secret"
 SANDBOX_PROCESSES = 4
+SANDBOX_THREADS = 128  # >= 16 cold clients x 20 banks / 4 processes, with room
 CONSENTS_PER_N = 4
 PSU_IP = "203.0.113.9"
 
@@ -241,58 +247,117 @@ def tree_cpu_seconds(pid: int) -> float:
     return total
 
 
-def _worker(args) -> tuple[list[tuple[float, int, str]], float]:
-    port, headers_list, threads, seconds = args
-    out: list[tuple[float, int, str]] = []
-    lock = threading.Lock()
-    stop_at = time.monotonic() + seconds
+def _requests(port: int, headers: list[dict]) -> list[bytes]:
+    """One `GET /balances` per consent, encoded once before the clock starts."""
+    out = []
+    for sent in headers:
+        head = "".join(f"{k}: {v}\r\n" for k, v in sent.items())
+        out.append(f"GET /balances HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{head}\r\n".encode())
+    return out
 
-    def run(index: int):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        headers = headers_list[index % len(headers_list)]
-        mine = []
-        while time.monotonic() < stop_at:
-            started = time.perf_counter()
-            conn.request("GET", "/balances", headers=headers)
-            resp = conn.getresponse()
-            body = resp.read()
-            statuses = ",".join(sorted({b["Status"] for b in json.loads(body)["Meta"]["Banks"]})
-                                ) if resp.status == 200 else str(resp.status)
-            mine.append((time.perf_counter() - started, resp.status, statuses))
-        conn.close()
-        with lock:
-            out.extend(mine)
 
-    pool = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    return out, time.process_time()
+def _complete(buffer: bytes) -> tuple[int, int] | None:
+    """(status, length of the whole response) once `buffer` holds a whole response."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    length = 0
+    for line in buffer[:end].split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    if len(buffer) < end + 4 + length:
+        return None
+    return int(buffer[9:12]), end + 4 + length
+
+
+BANK_STATUS = re.compile(rb'"Status":\s*"([a-z_]+)"')  # Meta.Banks[].Status (lower case)
+
+
+def _statuses(status: int, body: bytes) -> str:
+    return ",".join(sorted({m.decode() for m in BANK_STATUS.findall(body)})) \
+        if status == 200 else str(status)
+
+
+def _drive(args) -> tuple[list[tuple[float, float, int, str]], float]:
+    """Closed loop from one process: one selector, `connections` keep-alive sockets, each
+    sending its next request as soon as the last is answered; requests pre-encoded. A request
+    costs this process tens of µs, where http.client in threads cost several times that and
+    took CPU from the server it measured (both share the machine's cores). Each sample is a
+    real request's latency, from its first byte sent to its response's last byte read."""
+    port, requests, seconds, connections = args
+    selector = selectors.DefaultSelector()
+    busy: dict = {}  # socket -> [request index, sent at, buffer]
+    samples: list[tuple[float, float, int, str]] = []
+
+    def connect():
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setblocking(False)
+        return sock
+
+    def send(sock, index):
+        sock.sendall(requests[index % len(requests)])  # small: fits the socket buffer
+        busy[sock] = [index, time.perf_counter(), b""]
+        selector.register(sock, selectors.EVENT_READ)
+
+    started = time.perf_counter()
+    end_at = started + seconds
+    for index in range(connections):
+        send(connect(), index)
+    sent = connections
+    while busy:
+        for key, _ in selector.select(0.05):
+            sock = key.fileobj
+            state = busy[sock]
+            data = sock.recv(262144)
+            selector.unregister(sock)
+            if not data:  # the server closed a kept-alive connection: again, on a new one
+                sock.close()
+                del busy[sock]
+                send(connect(), state[0])
+                continue
+            state[2] += data
+            done = _complete(state[2])
+            if done is None:
+                selector.register(sock, selectors.EVENT_READ)
+                continue
+            finished = time.perf_counter()
+            samples.append((finished - started, finished - state[1], done[0],
+                            _statuses(done[0], state[2][:done[1]])))
+            del busy[sock]
+            if finished < end_at:
+                send(sock, sent)
+                sent += 1
+            else:
+                sock.close()
+    return samples, time.process_time()
 
 
 def load(port: int, headers: list[dict], concurrency: int, seconds: float,
          server_pid: int | None = None) -> dict:
-    processes = 2 if concurrency >= 8 else 1
-    per = max(1, concurrency // processes)
+    """Closed loop with `concurrency` connections, driven from a separate process."""
     server_cpu = tree_cpu_seconds(server_pid) if server_pid else 0.0
     started = time.perf_counter()
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
-        parts = pool.map(_worker, [(port, headers, per, seconds)] * processes)
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        samples, client_cpu = pool.apply(_drive, ((port, _requests(port, headers), seconds,
+                                                    concurrency),))
     elapsed = time.perf_counter() - started
     server_cpu = tree_cpu_seconds(server_pid) - server_cpu if server_pid else 0.0
-    client_cpu = sum(cpu for _, cpu in parts)
-    samples = [s for part, _ in parts for s in part]
-    latencies = sorted(s[0] * 1000 for s in samples)
-    return {"concurrency": per * processes, "requests": len(samples),
-            "throughput_rps": round(len(samples) / elapsed, 1),
+    latencies = sorted(s[1] * 1000 for s in samples)
+    slowest = sorted(samples, key=lambda s: -s[1])[:3]
+    return {"concurrency": concurrency, "requests": len(samples),
+            "throughput_rps": round(len(samples) / max(s[0] for s in samples), 1),
             "p50_ms": round(statistics.median(latencies), 1),
             "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
-            "non_200": sum(1 for s in samples if s[1] != 200),
+            "max_ms": round(latencies[-1], 1),
+            "slowest_at_s": [[round(s[0], 2), round(s[1] * 1000, 1)] for s in slowest],
+            "non_200": sum(1 for s in samples if s[2] != 200),
             "server_cpu_ms_per_request": round(1000 * server_cpu / max(1, len(samples)), 2),
             "load_generator_cpu_ms_per_request": round(1000 * client_cpu / max(1, len(samples)),
                                                        2),
-            "bank_statuses": dict(Counter(s[2] for s in samples))}
+            "wall_seconds": round(elapsed, 2),
+            "bank_statuses": dict(Counter(s[3] for s in samples))}
 
 
 # -- main -------------------------------------------------------------------------------------
@@ -354,7 +419,7 @@ def main() -> int:
                      "workers": args.workers, "seconds_per_run": args.seconds, "runs": []}
     try:
         for i, port in enumerate(sandbox_ports):
-            procs.append(gunicorn("bench.aggregate:sandbox_app()", port, env, 1, 64,
+            procs.append(gunicorn("bench.aggregate:sandbox_app()", port, env, 1, SANDBOX_THREADS,
                                   work / f"sandbox{i}.log"))
         print(f"sandbox banks on ports {sandbox_ports}, latency {args.latency_ms} ms; load "
               f"average {os.getloadavg()[0]:.1f} (other processes share these cores)")
