@@ -186,11 +186,12 @@ class Aggregator:
                                  NOT_FOUND, "AccountId", slug="not-found")
         reports = {link.bank_id: BankReport(link.bank_id, Status.OK) for link in links}
         to_call = self._triage(session, caller, links, cached, reports, balances, now)
-        self._call(session, caller, cid, to_call, cached, reports, balances)
+        outcomes = self._call(session, caller, cid, to_call, cached, reports, balances)
         accounts = [a for r in reports.values() for a in r.accounts
                     if account_id is None or a["AccountId"] == account_id]
         self._audit(session, caller, cid, "balances" if balances else "accounts",
                     sorted(reports), now)
+        self._report_calls(outcomes)  # last: its thread competes with this one for the GIL
         return Aggregate(accounts, [reports[b] for b in sorted(reports)],
                          totals(_lines(reports.values(), account_id)) if balances else [],
                          detail="ReadAccountsDetail" in permissions)
@@ -363,9 +364,10 @@ class Aggregator:
         report.source = "cache" if entries else "none"
         report.fetched_at = min((e.fetched_at for e in entries), default=None)
 
-    def _call(self, session, caller, cid, views, cached, reports, balances) -> None:
+    def _call(self, session, caller, cid, views, cached, reports, balances
+              ) -> dict[str, Outcome]:
         if not views:
-            return
+            return {}
         full = {link.bank_id: link for link in consent_service.bank_links(
             session, cid, adapters=self.consent_adapters)}
         links = [full[v.bank_id] for v in views if v.bank_id in full]
@@ -376,7 +378,6 @@ class Aggregator:
         _quiet("breaker", lambda: self.breakers.record(
             {b: HEALTH[o.status] for b, o in outcomes.items() if o.status in HEALTH}))
         writes, stamps = {}, {}
-        self._report_calls(outcomes)
         for bank_id, outcome in outcomes.items():
             if outcome.ok:
                 writes[bank_id] = self._store_live(session, cid, by_bank[bank_id], outcome,
@@ -385,6 +386,7 @@ class Aggregator:
             else:
                 self._fail(session, cid, bank_id, outcome, cached[bank_id], reports)
         _quiet("cache", lambda: self.cache.write(cid, writes, stamps))
+        return outcomes
 
     def _store_live(self, session, cid, link, outcome: Outcome, report: BankReport,
                     previous: list[Cached]) -> dict:
