@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler
@@ -67,8 +68,7 @@ class Decision:
     scores: dict[str, float]
 
 
-@dataclass(frozen=True, slots=True)
-class _Candidate:
+class _Candidate(NamedTuple):
     parsed: Parsed
     personal: bool  # compare as a person's name (personal account, or a sole trader's name)
     normal: str  # the held name normalised, for the exact-match test every check starts with

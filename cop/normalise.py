@@ -128,6 +128,9 @@ def normalise(text: str) -> str:
 
 @lru_cache(maxsize=32768)
 def tokenise(text: str) -> tuple[Token, ...]:
+    if text.isascii() and text.replace(" ", "").isalnum():
+        # Most names: plain words, each folding to itself in lower case (see `fold`).
+        return tuple(Token(word, word) for word in text.lower().split())
     tokens: list[Token] = []
     for chunk in text.split():
         expanded, plain = fold(chunk)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
+from typing import NamedTuple
 
 from cop.legal_forms import canonical_business_tokens, split_legal_form
 from cop.names import FAMILY_FIRST_SURNAMES, is_given_name
@@ -46,14 +47,16 @@ class MatchConfig:
 DEFAULT_CONFIG = MatchConfig()
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(NamedTuple):
+    """A named tuple, not a dataclass: one is made for every name compared."""
+
     outcome: Outcome
     rule: str
 
 
-@dataclass(frozen=True, slots=True)
-class Parsed:
+class Parsed(NamedTuple):
+    """A name read once: a named tuple, as one is made for every name first seen."""
+
     display: str
     tokens: tuple[Token, ...]
     legal_form: str | None
@@ -106,11 +109,10 @@ def compare_person(held_words: Words, entered_words: Words, cfg: MatchConfig) ->
     entered_words = merge_compounds(split_initials(entered_words, held_words), held_words)
     held, entered = held_words.tokens, entered_words.tokens
     al = align(entered, held, cfg.typos)
-    free_e = al.unaligned_entered(len(entered))
-    free_h = al.unaligned_held(len(held))
+    free_e, free_h = al.free_entered, al.free_held
     first, last = 0, len(held) - 1
     if free_e and free_h:
-        if al.has_conflict(len(entered), len(held)):
+        if al.has_conflict():
             return Verdict(Outcome.NO_MATCH, "another-real-name")
         if first in free_h:
             return Verdict(Outcome.NO_MATCH, "different-given-name")
@@ -207,7 +209,7 @@ def _compare_business_core(h: Words, e: Words, cfg: MatchConfig) -> Verdict:
         return Verdict(Outcome.MATCH, "exact")
     h2, e2 = merge_compounds(h, e).tokens, merge_compounds(e, h).tokens
     al = align(e2, h2, cfg.typos, names=False)
-    if not al.unaligned_entered(len(e2)) and not al.unaligned_held(len(h2)):
+    if not al.free_entered and not al.free_held:
         relations = {relation for _, relation in al.pairs.values()}
         if relations == {Relation.EXACT}:
             in_order = all(j == i for i, (j, _) in al.pairs.items())

@@ -54,8 +54,7 @@ class TypoPolicy:
         return 0
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(NamedTuple):
     relation: Relation
     conflict: bool = False  # two different real given names a slip apart (Daniel/Daniela)
 
@@ -129,6 +128,8 @@ def _shares_form(token: Token, forms: frozenset[str]) -> bool:
 
 def merge_compounds(left: Words, right: Words) -> Words:
     """Join adjacent words of `left` that `right` writes as one ("Al Farsi" / "Alfarsi")."""
+    if len(left.tokens) < 2:
+        return left
     tokens, forms = left.tokens, right.forms
     out: list[Token] | None = None  # built only once a pair is joined: most names have none
     i = 0
@@ -181,25 +182,20 @@ def split_initials(words: Words, other: Words) -> Words:
     return words if out is None else words_of(tuple(out))
 
 
-@dataclass(slots=True)
-class Alignment:
+class Alignment(NamedTuple):
     """A one-to-one pairing of entered words with held words."""
 
     pairs: dict[int, tuple[int, Relation]]  # entered index -> (held index, relation)
     held: dict[int, tuple[int, Relation]]  # held index -> (entered index, relation)
-    conflicts: set[tuple[int, int]]
+    conflicts: list[tuple[int, int]]
+    free_entered: list[int]  # entered indexes left unpaired, in order
+    free_held: list[int]  # held indexes left unpaired, in order
 
-    def has_conflict(self, entered_count: int, held_count: int) -> bool:
+    def has_conflict(self) -> bool:
         """Whether a word left unpaired on each side is another real name (Mark/Mary)."""
-        free_e = set(self.unaligned_entered(entered_count))
-        free_h = set(self.unaligned_held(held_count))
-        return any(i in free_e and j in free_h for i, j in self.conflicts)
-
-    def unaligned_entered(self, count: int) -> list[int]:
-        return [i for i in range(count) if i not in self.pairs]
-
-    def unaligned_held(self, count: int) -> list[int]:
-        return [j for j in range(count) if j not in self.held]
+        return any(
+            i not in self.pairs and j not in self.held for i, j in self.conflicts
+        )
 
 
 def align(
@@ -207,15 +203,14 @@ def align(
 ) -> Alignment:
     """Greedy one-to-one alignment: strongest relations first, then the nearest position."""
     candidates = []
-    conflicts: set[tuple[int, int]] = set()
+    conflicts = []
     for i, e in enumerate(entered):
         for j, h in enumerate(held):
             link = relate(e, h, typos, names)
-            if link.relation is Relation.NONE:
-                if link.conflict:
-                    conflicts.add((i, j))
-                continue
-            candidates.append((-link.relation, abs(i - j), i, j, link.relation))
+            if link.relation:  # Relation.NONE is 0
+                candidates.append((-link.relation, abs(i - j), i, j, link.relation))
+            elif link.conflict:
+                conflicts.append((i, j))
     candidates.sort()
     pairs: dict[int, tuple[int, Relation]] = {}
     held_map: dict[int, tuple[int, Relation]] = {}
@@ -224,4 +219,6 @@ def align(
             continue
         pairs[i] = (j, relation)
         held_map[j] = (i, relation)
-    return Alignment(pairs, held_map, conflicts)
+    free_entered = [i for i in range(len(entered)) if i not in pairs]
+    free_held = [j for j in range(len(held)) if j not in held_map]
+    return Alignment(pairs, held_map, conflicts, free_entered, free_held)
