@@ -72,8 +72,8 @@ def build_aggregator(app) -> Aggregator:
         deadline_seconds=setting(app, "AGGREGATION_DEADLINE_SECONDS", 2.0),
         frequency_per_day=lambda bank_id: _frequency(app, bank_id),
         planned_downtime=status_service.bank_under_planned_downtime,
-        record_call=lambda bank_id, ok, ms: status_service.record_bank_call(
-            bank_id, ok, ms, runtime=app.extensions.get("status")),
+        record_calls=lambda calls: status_service.record_bank_calls(
+            calls, runtime=app.extensions.get("status")),
         report_calls=None if app.testing else _Background().submit,
         record_access=access_log.for_app(app).record,
         session_factory=app.extensions["session_factory"],

@@ -137,7 +137,7 @@ class Aggregator:
                  consent_adapters: Any, id_key: bytes, deadline_seconds: float = 2.0,
                  frequency_per_day: Callable[[str], int] = lambda _bank: 4,
                  planned_downtime: Callable[[Session, str, dt.datetime], bool] | None = None,
-                 record_call: Callable[[str, bool, float], None] | None = None,
+                 record_calls: Callable[[list[tuple[str, bool, float]]], None] | None = None,
                  report_calls: Callable[[Callable[[], None]], Any] | None = None,
                  record_access: Callable[..., None] | None = None,
                  session_factory: Callable[[], Session] | None = None,
@@ -151,7 +151,7 @@ class Aggregator:
         self.deadline_seconds = deadline_seconds
         self.frequency_per_day = frequency_per_day
         self.planned_downtime = planned_downtime
-        self.record_call = record_call
+        self.record_calls = record_calls
         # how bank-call reports run: None = in this thread; else e.g. an executor's submit
         self.report_calls = report_calls
         # data-access audit: consent.access_log's record (queued, chained in batches); None =
@@ -333,21 +333,20 @@ class Aggregator:
             return False
 
     def _report_calls(self, outcomes: dict[str, Outcome]) -> None:
-        """Tell the status package each call's result: a few Redis round trips per bank, so in
-        production they run off the request thread (`report_calls`)."""
-        record = self.record_call
+        """Tell the status package each call's result: one Redis round trip for the read, in
+        production off the request thread (`report_calls`)."""
+        record = self.record_calls
         reports = [(b, o.ok, o.latency_ms or 0.0) for b, o in outcomes.items()
                    if o.status in HEALTH]
         if record is None or not reports:
             return
 
         def report() -> None:
-            for bank_id, ok, latency_ms in reports:
-                try:
-                    record(bank_id, ok, latency_ms)
-                except Exception as exc:  # noqa: BLE001 - measuring must not fail a read
-                    log.warning("record_bank_call_failed", bank_id=bank_id,
-                                error_type=type(exc).__name__)
+            try:
+                record(reports)
+            except Exception as exc:  # noqa: BLE001 - measuring must not fail a read
+                log.warning("record_bank_calls_failed", banks=len(reports),
+                            error_type=type(exc).__name__)
 
         if self.report_calls is None:
             report()

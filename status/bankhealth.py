@@ -56,28 +56,41 @@ WRITE_WAIT_SECONDS = 2.0
 
 def record_call(rt: StatusRuntime, bank_id: str, ok: bool, latency_ms: float,
                 at: dt.datetime | None = None) -> str | None:
+    return record_calls(rt, [(bank_id, ok, latency_ms)], at)[0]
+
+
+def record_calls(rt: StatusRuntime, calls: list[tuple[str, bool, float]],
+                 at: dt.datetime | None = None) -> list[str | None]:
+    """The outcomes of one read's bank calls, judged in one Redis round trip (one script call
+    per bank, pipelined); a verdict per call, None where it could not be recorded."""
     at = at or rt.now()
     try:
-        rt.recorder.record(f"bank:{bank_id}", ok, latency_ms, at)
-        verdict = _judge(rt, bank_id, ok, at)
+        for bank_id, ok, latency_ms in calls:
+            rt.recorder.record(f"bank:{bank_id}", ok, latency_ms, at)
+        verdicts: list[str | None] = _judge(rt, calls, at)
     except Exception:  # noqa: BLE001 - a status hiccup must never fail a balance read
-        log.warning("bank call not recorded", extra={"bank_id": bank_id}, exc_info=True)
-        return None
-    if verdict in ("down", "up") or (verdict == "unknown" and ok):
-        worker = threading.Thread(target=_write, args=(rt, bank_id, verdict, at), daemon=True,
-                                  name=f"status-bank-{bank_id}")
-        worker.start()
-        worker.join(WRITE_WAIT_SECONDS)
-    return verdict
+        log.warning("bank calls not recorded", extra={"banks": [c[0] for c in calls]},
+                    exc_info=True)
+        return [None] * len(calls)
+    for (bank_id, ok, _), verdict in zip(calls, verdicts, strict=True):
+        if verdict in ("down", "up") or (verdict == "unknown" and ok):
+            worker = threading.Thread(target=_write, args=(rt, bank_id, verdict, at),
+                                      daemon=True, name=f"status-bank-{bank_id}")
+            worker.start()
+            worker.join(WRITE_WAIT_SECONDS)
+    return verdicts
 
 
-def _judge(rt: StatusRuntime, bank_id: str, ok: bool, at: dt.datetime) -> str:
-    script = rt.redis.register_script(SCRIPT)
+def _judge(rt: StatusRuntime, calls: list[tuple[str, bool, float]], at: dt.datetime) -> list:
     s = rt.settings
-    result = script(keys=[f"status:bank:{bank_id}", f"status:bank:{bank_id}:fails"],
-                    args=["1" if ok else "0", int(at.timestamp() * 1000),
-                          int(s.outage_window * 1000), s.outage_failures])
-    return result.decode() if isinstance(result, bytes) else str(result)
+    pipe = rt.redis.pipeline(transaction=False)
+    for bank_id, ok, _ in calls:
+        # EVAL, not EVALSHA through a registered script: in a pipeline, redis-py would first
+        # ask SCRIPT EXISTS in a round trip of its own. The server caches the compiled script.
+        pipe.eval(SCRIPT, 2, f"status:bank:{bank_id}", f"status:bank:{bank_id}:fails",
+                  "1" if ok else "0", int(at.timestamp() * 1000),
+                  int(s.outage_window * 1000), s.outage_failures)
+    return [r.decode() if isinstance(r, bytes) else str(r) for r in pipe.execute()]
 
 
 def _write(rt: StatusRuntime, bank_id: str, verdict: str, at: dt.datetime) -> None:

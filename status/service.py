@@ -1,7 +1,8 @@
 """Notice use cases, and the two functions other packages call:
 
 - `bank_under_planned_downtime(session, bank_id, at)`: aggregation skips such banks;
-- `record_bank_call(bank_id, ok, latency_ms, at=None)`: aggregation reports each bank call, and
+- `record_bank_call(bank_id, ok, latency_ms, at=None)` / `record_bank_calls(calls, at=None)`:
+  aggregation reports each bank call (a read's calls together), and
   an outage is declared (and ended) from these without an operator (see `bankhealth.py`).
 
 Each use case owns its transaction: the notice, its timeline entry and the webhook outbox rows
@@ -243,6 +244,16 @@ def record_bank_call(bank_id: str, ok: bool, latency_ms: float, at: dt.datetime 
     from status.context import current_runtime
 
     bankhealth.record_call(runtime or current_runtime(), bank_id, ok, latency_ms, at)
+
+
+def record_bank_calls(calls: list[tuple[str, bool, float]], at: dt.datetime | None = None,
+                      *, runtime: StatusRuntime | None = None) -> None:
+    """The outcomes of one read's bank calls `(bank_id, ok, latency_ms)`, in one round trip.
+    Never raises."""
+    from status import bankhealth
+    from status.context import current_runtime
+
+    bankhealth.record_calls(runtime or current_runtime(), list(calls), at)
 
 
 def active(notice: Notice) -> domain.ActiveNotice:

@@ -142,7 +142,7 @@ def test_banks_under_planned_downtime_are_skipped(agg_app, make_tpp, make_psu):
 def test_every_bank_call_is_reported_to_the_status_package(agg_app, make_tpp, make_psu):
     setup = authorise(agg_app, make_tpp, make_psu, ["alpha", "beta"])
     seen = []
-    agg_app.extensions["aggregation"].record_call = lambda *args: seen.append(args)
+    agg_app.extensions["aggregation"].record_calls = seen.extend
     setup.connectors["beta"].fault = "5xx"
     setup.get("/balances")
     assert sorted((bank, ok) for bank, ok, _ in seen) == [("alpha", True), ("beta", False)]

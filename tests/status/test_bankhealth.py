@@ -91,8 +91,15 @@ def test_record_bank_call_never_raises(rt, monkeypatch):
     def broken(*args, **kwargs):
         raise ConnectionError("redis down")
 
-    monkeypatch.setattr(rt.redis, "register_script", broken)
+    monkeypatch.setattr(rt.redis, "pipeline", broken)
     assert service.record_bank_call("alpha-bank", False, 1.0, runtime=rt) is None
+    service.record_bank_calls([("alpha-bank", False, 1.0), ("beta-bank", True, 2.0)], runtime=rt)
+
+
+def test_one_reads_calls_are_judged_together_in_order(rt, session):
+    calls = [("beta-bank", False, 30000.0)] * 5 + [("alpha-bank", True, 80.0)]
+    verdicts = bankhealth.record_calls(rt, calls)
+    assert verdicts == ["steady"] * 4 + ["down", "unknown"]
 
 
 def test_record_bank_call_finds_the_app_runtime(app, rt, session, clock):
