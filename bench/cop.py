@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from aggregate import free_port, gunicorn, stop  # noqa: E402
+from aggregate import _complete, free_port, gunicorn, stop  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "cop.json"
 BIC = "BNCHGB2LXXX"
@@ -188,21 +188,6 @@ def _requests(port: int, headers: dict, bodies: list[str]) -> list[bytes]:
         out.append(f"POST /cop/v1/name-verifications HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
                    f"{head}Content-Length: {len(raw)}\r\n\r\n".encode() + raw)
     return out
-
-
-def _complete(buffer: bytes) -> tuple[int, int] | None:
-    """(status, length of the whole response) once `buffer` holds a whole response."""
-    end = buffer.find(b"\r\n\r\n")
-    if end < 0:
-        return None
-    length = 0
-    for line in buffer[:end].split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    if len(buffer) < end + 4 + length:
-        return None
-    return int(buffer[9:12]), end + 4 + length
 
 
 def _drive(args) -> list[tuple[float, float, int]]:
