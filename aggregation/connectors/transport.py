@@ -8,6 +8,7 @@ import json
 import ssl
 import uuid
 from email.utils import parsedate_to_datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
@@ -25,9 +26,11 @@ def make_http_client(*, ssl_context: ssl.SSLContext | None = None, connect: floa
     connection whenever the pool holds more than `max_keepalive_connections` in all, busy
     ones included, so a lower figure meant a new TCP connection per call under load.
     `mounts` routes some origins to another transport (sandbox banks served by this same
-    process)."""
+    process). The client keeps no cookies: it serves every PSU's calls to its bank, and a
+    cookie one answer set must never ride along on another customer's request."""
     return httpx.Client(
         mounts=mounts,
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         timeout=httpx.Timeout(connect=connect, read=read, write=read, pool=connect),
         limits=httpx.Limits(max_connections=max_connections,
                             max_keepalive_connections=max_connections),

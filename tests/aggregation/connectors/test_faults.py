@@ -123,3 +123,22 @@ def test_connection_refused(tmp_path):
             registry.connector(bank_id).get_consent("c-1")
         assert caught.value.cause == "connection_refused" and isinstance(caught.value, BankError)
     registry.close()
+
+
+def test_a_bank_client_keeps_no_cookies_between_calls():
+    """One client serves every PSU's calls to a bank: a cookie must not carry over."""
+    import httpx
+
+    from aggregation.connectors.transport import make_http_client
+
+    seen = []
+
+    def bank(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("cookie"))
+        return httpx.Response(200, json={}, headers={"Set-Cookie": "session=psu-a; Path=/"})
+
+    client = make_http_client(mounts={"https://bank.example": httpx.MockTransport(bank)})
+    client.get("https://bank.example/accounts")
+    client.get("https://bank.example/accounts")
+    assert seen == [None, None]
+    assert len(client.cookies) == 0
