@@ -22,12 +22,15 @@ EXPECTED = {
     "consent_revoked": ("reauthentication_required", "consent_revoked"),
 }
 POSITIONS = {"first": (3, [0]), "all": (3, [0, 1, 2]), "one_of_twenty": (20, [13])}
+# Short, so hanging banks keep the suite quick; long enough for a token refresh round at three
+# in-process sandbox banks on a loaded two-core CI machine (0.6 s was not, once in many runs).
+DEADLINE = 1.5
 
 
 @pytest.fixture
 def app_settings():
     return {"TOKEN_ENCRYPTION_KEYS": TEST_KEYS, "RATELIMIT_ENABLED": False,
-            "AGGREGATION_DEADLINE_SECONDS": 0.6}
+            "AGGREGATION_DEADLINE_SECONDS": DEADLINE}
 
 
 @pytest.fixture
@@ -53,7 +56,7 @@ def test_fault_at_position(agg_app, make_tpp, make_psu, fault, position):
     resp = setup.get("/balances")
     elapsed = time.perf_counter() - started
     assert resp.status_code == 200, resp.get_json()
-    assert elapsed < 0.6 + 0.8  # one deadline, whatever fails
+    assert elapsed < DEADLINE + 0.8  # one deadline, whatever fails
     body = resp.get_json()
     banks = {b["BankId"]: b for b in body["Meta"]["Banks"]}
     status, error_type = EXPECTED[fault]
