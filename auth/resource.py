@@ -99,11 +99,12 @@ def authenticate(scope: str, roles: tuple[str, ...] = (), psu: bool = False,
     except tokens.TokenError as exc:
         raise _invalid(scheme, str(exc)) from exc
     replay = _check_binding(server, scheme, token, claims["cnf"])
+    g.rate_window = None
     access = _fast_access(server, scheme, claims, replay, limit)
     if access is None:
         access = _recorded_access(scheme, claims)
-        if limit is not None:
-            g.rate_window = limit.count_here(access.client_id, request.endpoint or request.path)
+        if limit is not None and g.rate_window is None:
+            g.rate_window = limit.count_here(access.client_id, _operation())
     if scope not in access.scope:
         raise InsufficientScope(
             f"This operation needs the scope {scope!r}.", error="insufficient_scope",
@@ -129,7 +130,7 @@ def _fast_access(server, scheme: str, claims: dict, replay: str | None,
         pipe.set(replay, 1, nx=True, ex=dpop.REPLAY_SECONDS)
     if fast:
         pipe.mget(revocation.marker_keys(claims))
-        counted = limit.queue(pipe, claims["client_id"], request.endpoint or request.path) \
+        counted = limit.queue(pipe, claims["client_id"], _operation()) \
             if limit is not None else None
     try:
         answers = pipe.execute() if replay is not None or fast else []
@@ -145,13 +146,13 @@ def _fast_access(server, scheme: str, claims: dict, replay: str | None,
     ready, *marks = answers[0]
     if any(marks):
         raise _invalid(scheme, "the access token is revoked or expired")
+    if counted is not None:  # counted in Redis: judged here, never counted again
+        g.rate_window = limit.judge(counted, answers[1])
     if ready is None:
         _rebuild_markers(server)
         return None
-    if limit is not None:
-        g.rate_window = (limit.judge(counted, answers[1]) if counted is not None
-                         else limit.count_here(claims["client_id"],
-                                               request.endpoint or request.path))
+    if limit is not None and counted is None:
+        g.rate_window = limit.count_here(claims["client_id"], _operation())
     client = server.client_view(claims["client_id"])
     if client is None:
         raise _invalid(scheme, "the access token is revoked or expired")
@@ -160,6 +161,11 @@ def _fast_access(server, scheme: str, claims: dict, replay: str | None,
         scope=parse_scope(claims.get("scope")), psu_id=claims.get("psu_id"),
         consent_id=claims.get("consent_id"), token_id=claims["jti"],
     )
+
+
+def _operation() -> str:
+    """What a rate limit is counted per, besides the client: the view's endpoint."""
+    return request.endpoint or request.path
 
 
 def _recorded_access(scheme: str, claims: dict) -> AccessContext:
