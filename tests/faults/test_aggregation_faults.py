@@ -16,9 +16,11 @@ import pytest
 from tests.faults.conftest import start_redis, stop_redis
 
 DEADLINE = 0.6
-FAULTS = {"bank00": ("timeout", "timeout", "timeout"),
-          "bank01": ("malformed_json", "error", "malformed_json"),
-          "bank02": ("429", "rate_limited", "rate_limited")}
+# A hanging bank is cut off either by its connector's read timeout ("timeout") or, when the
+# whole request's deadline comes first on a loaded machine, by the fan-out ("DeadlineExceeded").
+FAULTS = {"bank00": ("timeout", "timeout", {"timeout", "DeadlineExceeded"}),
+          "bank01": ("malformed_json", "error", {"malformed_json"}),
+          "bank02": ("429", "rate_limited", {"rate_limited"})}
 HEALTHY = "bank03"
 
 
@@ -50,9 +52,9 @@ def test_hang_garbage_and_429_at_once(agg_app, make_tpp, make_psu):
     assert answer.status_code == 200, answer.get_json()
     assert elapsed < DEADLINE + 0.8, f"took {elapsed:.2f}s against a {DEADLINE}s deadline"
     banks = {bank["BankId"]: bank for bank in answer.get_json()["Meta"]["Banks"]}
-    for bank_id, (_, status, error_type) in FAULTS.items():
+    for bank_id, (_, status, error_types) in FAULTS.items():
         assert banks[bank_id]["Status"] == status, banks[bank_id]
-        assert banks[bank_id]["ErrorType"] == error_type, banks[bank_id]
+        assert banks[bank_id]["ErrorType"] in error_types, banks[bank_id]
     assert banks[HEALTHY]["Status"] == "ok" and banks[HEALTHY]["Source"] == "live"
     assert len(answer.get_json()["Data"]["Balance"]) == 3  # the healthy bank's accounts only
     assert banks["bank02"].get("RetryAfter"), "a 429 carries its Retry-After to the TPP"
