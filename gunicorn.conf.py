@@ -1,5 +1,6 @@
 """gunicorn settings, from the environment (see README, "Configuration")."""
 
+import gc
 import multiprocessing
 import os
 
@@ -18,6 +19,17 @@ max_requests_jitter = 100
 accesslog = None  # the app logs one JSON line per request
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+
+def post_worker_init(worker):
+    """Move everything the freshly loaded app holds out of the garbage collector's reach.
+
+    Modules, routes, schemas, the matcher's tables and the pools (~170k objects) live as long
+    as the worker and never become garbage, yet every full collection walked them all: a
+    60-70 ms stop of every thread in the worker, every few hundred requests, which showed as
+    the p99 of payee checks and as bank answers read 100 ms late in a fan-out.
+    """
+    gc.freeze()
 
 
 def child_exit(server, worker):

@@ -335,6 +335,11 @@ class Aggregator:
     def _report_calls(self, outcomes: dict[str, Outcome]) -> None:
         """Tell the status package each call's result: one Redis round trip for the read, in
         production off the request thread (`report_calls`)."""
+        for bank_id, outcome in outcomes.items():
+            if outcome.attempts > 1:  # a bank that needed retries: worth seeing in the logs
+                log.info("bank_call_retried", bank_id=bank_id, attempts=outcome.attempts,
+                         status=str(outcome.status), error_type=outcome.error_type,
+                         latency_ms=outcome.latency_ms)
         record = self.record_calls
         reports = [(b, o.ok, o.latency_ms or 0.0) for b, o in outcomes.items()
                    if o.status in HEALTH]

@@ -22,12 +22,15 @@ every sample is still one real request's latency, first byte sent to last byte r
 The sandbox banks, PostgreSQL, Redis and the load generator share the machine's cores with
 the service, as they would not in production.
 Needs `DATABASE_URL` (PostgreSQL) and `REDIS_URL`; defaults: the local CI servers, databases
-`bench_agg` and Redis db 7.
+`bench_agg` (created if missing) and Redis db 7. `BENCH_SERVER_LOG_LEVEL=INFO` keeps the
+service's request log (one line per request, bank calls, retried calls) under
+`bench/results/aggregate-run/`.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import multiprocessing
 import os
@@ -115,6 +118,21 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def ensure_database(url: str) -> None:
+    """Create the bench's PostgreSQL database on the server of `url` if it is not there."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            name = url.rsplit("/", 1)[1]
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                {"n": name}).first():
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
 
 
 def gunicorn(app: str, port: int, env: dict, workers: int, threads: int, log: Path):
@@ -286,6 +304,9 @@ def _drive(args) -> tuple[list[tuple[float, float, int, str]], float]:
     took CPU from the server it measured (both share the machine's cores). Each sample is a
     real request's latency, from its first byte sent to its response's last byte read."""
     port, requests, seconds, connections = args
+    # Forked from a process that built the whole app: a full collection here would walk
+    # those inherited objects (tens of ms) and stall the clock of every request in flight.
+    gc.freeze()
     selector = selectors.DefaultSelector()
     busy: dict = {}  # socket -> [request index, sent at, buffer]
     samples: list[tuple[float, float, int, str]] = []
@@ -383,6 +404,7 @@ def main() -> int:
     from tests.conftest import empty_tables, reset_postgres
 
     if database.startswith("postgresql"):
+        ensure_database(database)
         reset_postgres(database)
     cli.upgrade(database)
     import redis
@@ -405,7 +427,8 @@ def main() -> int:
            "BANKS_FILE": str(banks_file), "BENCH_BANK_SECRET": BANK_SECRET,
            "BENCH_LATENCY_MS": str(args.latency_ms), "ISSUER": "http://localhost",
            "SIGNING_KEYS_DIR": str(work / "keys"), "RATELIMIT_ENABLED": "false",
-           "TOKEN_ENCRYPTION_KEYS": generate_key_spec("bench"), "LOG_LEVEL": "WARNING",
+           "TOKEN_ENCRYPTION_KEYS": generate_key_spec("bench"),
+           "LOG_LEVEL": os.environ.get("BENCH_SERVER_LOG_LEVEL", "WARNING"),
            "SANDBOX_BANKS_ENABLED": "false", "PYTHONPATH": str(ROOT)}
     os.environ.update({k: env[k] for k in ("BANKS_FILE", "BENCH_BANK_SECRET")})
     settings = {k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "ISSUER", "SIGNING_KEYS_DIR",

@@ -70,3 +70,21 @@ def test_request_limit_counts_in_process_when_redis_cannot(app):
         with pytest.raises(RateLimited):
             limit.count_here(who, "op")
         assert limit.count_here(str(uuid.uuid4()), "op").remaining == 1  # per client
+
+
+def test_the_limiter_adds_no_per_request_hook_yet_decorated_limits_still_refuse(app):
+    from core.ratelimit import limiter
+
+    hooks = app.before_request_funcs.get(None, [])
+    assert limiter._check_request_limit not in hooks
+
+    @app.route("/probe/limited-once")
+    @limiter.limit("1/minute")
+    def limited_once():
+        return {"ok": True}
+
+    client = app.test_client()
+    assert client.get("/probe/limited-once").status_code == 200
+    refused = client.get("/probe/limited-once")
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"]
