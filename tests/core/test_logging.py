@@ -44,3 +44,10 @@ def test_mask_text_never_raises(text):
 def test_redact_keeps_safe_keys():
     event = redact(None, "info", {"event": "x", "status": 200, "endpoint": "/accounts"})
     assert event == {"event": "x", "status": 200, "endpoint": "/accounts"}
+
+
+def test_an_interaction_id_with_an_all_digit_group_is_logged_whole(client, capsys):
+    iid = "12345678-5717-4562-b3fc-2c963f66afa6"  # its first group looks like an account number
+    client.get("/healthz", headers={"x-fapi-interaction-id": iid})
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert [line["interaction_id"] for line in lines if line.get("event") == "request"] == [iid]
