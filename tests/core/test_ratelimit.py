@@ -88,3 +88,14 @@ def test_the_limiter_adds_no_per_request_hook_yet_decorated_limits_still_refuse(
     refused = client.get("/probe/limited-once")
     assert refused.status_code == 429
     assert refused.headers["Retry-After"]
+
+
+
+def test_an_app_with_limits_switched_off_builds(database_url, redis_url, signing_keys_dir):
+    from core.app import create_app
+
+    app = create_app({"DATABASE_URL": database_url, "REDIS_URL": redis_url, "TESTING": True,
+                      "ISSUER": "http://localhost", "SIGNING_KEYS_DIR": signing_keys_dir,
+                      "RATELIMIT_ENABLED": False})
+    assert app.test_client().get("/healthz").status_code == 200
+    app.extensions["engine"].dispose()
