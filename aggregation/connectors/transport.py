@@ -4,6 +4,7 @@ transport failure turned into a typed `BankError`."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import ssl
 import uuid
@@ -16,6 +17,14 @@ import httpx
 from aggregation.connectors.errors import BadPayload, BankTimeout, BankUnreachable
 
 JSON_TYPES = ("application/json",)
+
+
+@functools.cache
+def default_tls_context() -> ssl.SSLContext:
+    """The verifying TLS context every bank without a client certificate shares. Building one
+    loads the whole CA bundle (~35 ms): per bank client, a worker's first read across ten
+    banks spent a third of a second on it."""
+    return httpx.create_ssl_context()
 
 
 def make_http_client(*, ssl_context: ssl.SSLContext | None = None, connect: float = 2.0,
@@ -34,7 +43,7 @@ def make_http_client(*, ssl_context: ssl.SSLContext | None = None, connect: floa
         timeout=httpx.Timeout(connect=connect, read=read, write=read, pool=connect),
         limits=httpx.Limits(max_connections=max_connections,
                             max_keepalive_connections=max_connections),
-        verify=ssl_context if ssl_context is not None else True,
+        verify=ssl_context if ssl_context is not None else default_tls_context(),
         follow_redirects=False,
         headers={"User-Agent": "obhub-connector/1.0"},
     )

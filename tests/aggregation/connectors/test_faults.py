@@ -142,3 +142,16 @@ def test_a_bank_client_keeps_no_cookies_between_calls():
     client.get("https://bank.example/accounts")
     assert seen == [None, None]
     assert len(client.cookies) == 0
+
+
+def test_bank_clients_without_a_certificate_share_one_verifying_tls_context():
+    """Building a context loads the whole CA bundle; one per bank made a worker's first
+    fan-out slow. Shared, it still verifies certificates and host names."""
+    import ssl
+
+    from aggregation.connectors.transport import default_tls_context, make_http_client
+
+    contexts = {id(make_http_client()._transport._pool._ssl_context) for _ in range(3)}
+    assert contexts == {id(default_tls_context())}
+    assert default_tls_context().verify_mode is ssl.CERT_REQUIRED
+    assert default_tls_context().check_hostname
