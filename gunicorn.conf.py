@@ -22,13 +22,17 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
 
 def post_worker_init(worker):
-    """Move everything the freshly loaded app holds out of the garbage collector's reach.
+    """Warm the worker up (core/warm.py), then move everything the loaded app holds out of
+    the garbage collector's reach.
 
     Modules, routes, schemas, the matcher's tables and the pools (~170k objects) live as long
     as the worker and never become garbage, yet every full collection walked them all: a
     60-70 ms stop of every thread in the worker, every few hundred requests, which showed as
     the p99 of payee checks and as bank answers read 100 ms late in a fan-out.
     """
+    from core.warm import warm
+
+    warm(getattr(worker, "wsgi", None))
     gc.freeze()
 
 

@@ -13,9 +13,11 @@ def init_app(app, api) -> None:
     Sandbox endpoints are plain Flask blueprints, so they stay out of the OpenAPI document."""
     from aggregation import cli
     from aggregation.registry import load_registry
+    from core.warm import add_warmer
 
     registry = load_registry(app.config, app.instance_path)
     app.extensions["banks"] = registry
+    add_warmer(app, registry.warm)
     if app.config.get("SANDBOX_BANKS_ENABLED"):
         from aggregation.sandbox import mount
         from aggregation.sandbox.trust import sandbox_banks_for

@@ -34,6 +34,9 @@ from aggregation.connectors.client_auth import (
     load_signing_key,
 )
 from aggregation.connectors.transport import make_http_client, mtls_context
+from core.logging import get_logger
+
+log = get_logger(__name__)
 
 DEFAULT_FILE = Path(__file__).parent / "data" / "banks.json"
 STANDARDS = ("ob-uk-4.0", "berlin-group-1.3")
@@ -170,6 +173,20 @@ class BankRegistry:
                 self._connectors[bank_id] = make_connector(
                     bank, self._client_for(bank), self.client_auth(bank))
             return self._connectors[bank_id]
+
+    def warm(self) -> list[str]:
+        """Build every bank's connector now (HTTP pool, credentials, signing key), as a worker
+        starts, instead of inside its first reads. The ids of banks that could not be built:
+        they are left to fail on use, with the error their reads report."""
+        failed = []
+        for bank in self.all():
+            try:
+                self.connector(bank.id)
+            except Exception as exc:  # noqa: BLE001 - one bad bank must not stop the rest
+                failed.append(bank.id)
+                log.warning("bank_connector_not_built", bank_id=bank.id,
+                            error_type=type(exc).__name__)
+        return failed
 
     def client_auth(self, bank: BankConfig) -> ClientAuth:
         creds = bank.client

@@ -16,6 +16,7 @@ from core.kv import make_redis
 from core.logging import configure_logging
 from core.metrics import Metrics
 from core.ratelimit import init_limiter
+from core.warm import core_warmers
 from core.web import FapiApi, init_request_hooks
 
 API_TITLE = "Open Banking Hub"
@@ -61,6 +62,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["redis"] = make_redis(settings["REDIS_URL"])
     app.extensions["metrics"] = Metrics()
     app.extensions["demo_seeders"] = []
+    core_warmers(app)
 
     app.json.sort_keys = False
     init_request_hooks(app)

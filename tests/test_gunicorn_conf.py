@@ -1,19 +1,26 @@
-"""gunicorn.conf.py: a loaded worker's long-lived objects are kept out of full collections."""
+"""gunicorn.conf.py: a worker warms its app up, then keeps the app's long-lived objects out
+of full collections."""
 
 from __future__ import annotations
 
 import gc
 import runpy
 from pathlib import Path
+from types import SimpleNamespace
 
 CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 
 
-def test_post_worker_init_freezes_what_the_app_holds():
+def test_post_worker_init_warms_the_app_then_freezes_what_it_holds():
     settings = runpy.run_path(str(CONF))
+    frozen_when_warmed = []
+    app = SimpleNamespace(extensions={"warmers": [
+        lambda: frozen_when_warmed.append(gc.get_freeze_count())]})
     long_lived = [object() for _ in range(100)]  # stands in for what the app built
+    gc.unfreeze()
     try:
-        settings["post_worker_init"](worker=None)
+        settings["post_worker_init"](SimpleNamespace(wsgi=app))
+        assert frozen_when_warmed == [0]  # warmed first: what warming builds is frozen too
         assert gc.get_freeze_count() >= len(long_lived)
     finally:
         gc.unfreeze()

@@ -143,3 +143,26 @@ def test_cli_banks_list_and_show(tmp_path):
     assert runner.invoke(args=["banks", "show", "nope"]).exit_code != 0
     sandboxes = runner.invoke(args=["sandbox", "list"])
     assert "alice, bob, carol" in sandboxes.output
+
+
+def test_warm_builds_every_bank_and_names_the_ones_it_cannot(tmp_path, monkeypatch):
+    monkeypatch.setenv("GOOD_SECRET", "s")
+    registry = BankRegistry.load(_write(tmp_path, [
+        _entry(id="good", client={"client_id": "c", "secret_ref": "env:GOOD_SECRET"}),
+        _entry(id="unset", client={"client_id": "c", "secret_ref": "env:UNSET_SECRET"})]),
+        issuer="http://x", base_dir=tmp_path)
+    assert registry.warm() == ["unset"]
+    assert "good" in registry._connectors and "unset" not in registry._connectors
+    assert registry.connector("good") is registry._connectors["good"]  # the warmed one is used
+    with pytest.raises(RegistryError):  # the broken one still fails where it is used
+        registry.connector("unset")
+    registry.close()
+
+
+def test_the_app_warms_its_banks(app):
+    from core.warm import warm
+
+    registry = app.extensions["banks"]
+    registry.close()
+    assert warm(app) == []
+    assert set(registry._connectors) == set(registry.ids())
