@@ -1,6 +1,7 @@
 """Benchmark: `GET /balances` across N sandbox banks, cold and cached.
 
-    .venv/bin/python bench/aggregate.py [--latency-ms 100] [--seconds 8] [--banks 1,3,10,20]
+    .venv/bin/python bench/aggregate.py [--latency-ms 100] [--seconds 8] [--latency-seconds 20]
+                                        [--banks 1,3,10,20]
 
 What it runs (loopback only; every process it starts is stopped at the end):
 - P sandbox bank processes (gunicorn, one worker each: a sandbox keeps its state in memory),
@@ -385,7 +386,11 @@ def load(port: int, headers: list[dict], concurrency: int, seconds: float,
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency-ms", type=int, default=100)
-    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--seconds", type=float, default=8.0,
+                        help="length of each throughput phase")
+    parser.add_argument("--latency-seconds", type=float, default=20.0,
+                        help="length of each one-client latency phase: at ~8 cold reads a "
+                             "second, 20 s gives ~160 samples, so p99 is not just the maximum")
     parser.add_argument("--banks", default="1,3,10,20")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--modes", default="cold,cached")
@@ -439,7 +444,8 @@ def main() -> int:
     procs: list[subprocess.Popen] = []
     results: dict = {"latency_ms": args.latency_ms, "cpus": os.cpu_count(),
                      "load_average_at_start": os.getloadavg(),
-                     "workers": args.workers, "seconds_per_run": args.seconds, "runs": []}
+                     "workers": args.workers, "seconds_per_run": args.seconds,
+                     "latency_seconds_per_run": args.latency_seconds, "runs": []}
     try:
         for i, port in enumerate(sandbox_ports):
             procs.append(gunicorn("bench.aggregate:sandbox_app()", port, env, 1, SANDBOX_THREADS,
@@ -468,7 +474,7 @@ def main() -> int:
                     # and the server's background work busy for a moment, and the first
                     # measured request paid for it (a 400 ms outlier that was the p99)
                     time.sleep(1.5)
-                    latency = load(port, headers, 1, args.seconds, server.pid)
+                    latency = load(port, headers, 1, args.latency_seconds, server.pid)
                     throughput = load(port, headers, 32 if mode == "cached" else 16,
                                       args.seconds, server.pid)
                     run = {"mode": mode, "banks": n, "latency": latency,
