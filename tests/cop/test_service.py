@@ -275,3 +275,24 @@ def test_eu_account_at_another_bank_than_addressed_is_noap(seeded, adapters):
     other = service.check_eu(seeded, "tpp-1", EuCheck(DE_IBAN, "Juergen Mueller",
                                                       party_agent="COBADEFFXXX"), adapters)
     assert (ours.party_name_match, other.party_name_match) == (EuCode.MTCH, EuCode.NOAP)
+
+
+def test_a_refused_check_hands_its_connection_back_transactional(seeded, monkeypatch):
+    """The gate refuses after the lookup: nothing is written and the borrowed connection
+    leaves autocommit before it goes back to the pool."""
+    if seeded.get_bind().dialect.name != "postgresql":
+        pytest.skip("autocommit checks are PostgreSQL's")
+    engine = seeded.get_bind()
+    adapters = CopAdapters(audit_key=KEY, disclosure_gate=lambda client, count: 42)
+    for _ in range(engine.pool.size() + 1):  # more than the pool holds: every one is seen
+        with pytest.raises(DisclosureLimited):
+            service.check_uk(seeded, "tpp-1", uk("12345678", "Jon Smith"), adapters)
+    assert audit_count(seeded) == 0
+    with engine.connect() as conn:
+        assert conn.connection.dbapi_connection.autocommit is False
+
+
+def test_a_miss_reads_sort_code_ranges_inside_an_autocommit_check(seeded, adapters):
+    report = service.check_uk(seeded, "tpp-1", uk("99999999", "John Smith"), adapters)
+    assert report.reason_code in ("AC01", "SCNS")
+    assert not seeded.in_transaction()
