@@ -66,6 +66,9 @@ _PG_AUDIT = (
     f"{_array('reason_code')}, {_array('rule')}, "
     f"CAST({_array('name_disclosed')} AS BOOLEAN[])) "
     "AS u(account_hash, name_hash, outcome, reason_code, rule, name_disclosed)")
+_PG_RANGES = (
+    "SELECT first_sort_code, last_sort_code FROM cop_sort_code_ranges "
+    "WHERE first_sort_code <= %(highest)s AND last_sort_code >= %(lowest)s")
 AUDIT_COLUMNS = ("account_hash", "name_hash", "outcome", "reason_code", "rule", "name_disclosed")
 
 
@@ -113,8 +116,8 @@ def one_statement_each(session: Session) -> Iterator[None]:
     On PostgreSQL the check borrows a pooled connection directly and switches it to autocommit
     for the block (client-side, no round trip), and back before it returns to the pool: a
     session transaction with the AUTOCOMMIT isolation level set and reset around it cost more
-    CPU than both statements. Anything the block reads through the session itself (sort code
-    ranges on a miss) runs in the session's own transaction, committed at the end as before.
+    CPU than both statements. Anything the block reads through the session itself runs in the
+    session's own transaction, committed at the end as before.
     """
     if session.in_transaction() or not _postgres(session):
         with session.begin_nested() if session.in_transaction() else session.begin():
@@ -219,11 +222,14 @@ def served_sort_codes(session: Session, sort_codes: Iterable[str]) -> set[str]:
     wanted = set(sort_codes)
     if not wanted:
         return set()
-    ranges = session.connection().execute(
-        select(SortCodeRange.first_sort_code, SortCodeRange.last_sort_code)
-        .where(SortCodeRange.first_sort_code <= max(wanted),
-               SortCodeRange.last_sort_code >= min(wanted))
-    ).all()
+    if _postgres(session):  # one of the check path's constant statements (see `_pg`)
+        ranges = _pg(session, _PG_RANGES, {"highest": max(wanted), "lowest": min(wanted)})
+    else:
+        ranges = session.connection().execute(
+            select(SortCodeRange.first_sort_code, SortCodeRange.last_sort_code)
+            .where(SortCodeRange.first_sort_code <= max(wanted),
+                   SortCodeRange.last_sort_code >= min(wanted))
+        ).all()
     return {sc for sc in wanted if any(first <= sc <= last for first, last in ranges)}
 
 
