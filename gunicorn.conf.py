@@ -10,7 +10,8 @@ bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 _default_workers = multiprocessing.cpu_count() * 2 if os.environ.get("REDIS_URL") else 1
 workers = int(os.environ.get("WEB_CONCURRENCY", _default_workers))
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
-worker_class = "gthread"
+# gthread, spreading a burst of new connections over the workers (core/workers.py)
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "core.workers.SpreadingThreadWorker")
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5

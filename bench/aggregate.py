@@ -137,8 +137,9 @@ def ensure_database(url: str) -> None:
 
 
 def gunicorn(app: str, port: int, env: dict, workers: int, threads: int, log: Path):
+    # the worker class and hooks come from gunicorn.conf.py, as in production
     cmd = [str(ROOT / ".venv/bin/gunicorn"), app, "-b", f"127.0.0.1:{port}", "-w", str(workers),
-           "-k", "gthread", "--threads", str(threads), "--log-level", "warning",
+           "--threads", str(threads), "--log-level", "warning",
            "--timeout", "60"]
     return start(cmd, env, port, log)
 
