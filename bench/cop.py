@@ -201,16 +201,14 @@ def _prime(sockets: list, request: bytes) -> None:
     for sock in sockets:
         sock.sendall(request)
     for sock in sockets:
+        sock.settimeout(10.0)
         buffer = b""
         while _complete(buffer) is None:
-            ready = selectors.DefaultSelector()
-            ready.register(sock, selectors.EVENT_READ)
-            ready.select(10.0)
-            ready.close()
             chunk = sock.recv(65536)
             if not chunk:
                 raise ConnectionError("the server closed a connection while it was primed")
             buffer += chunk
+        sock.setblocking(False)
 
 
 def _drive(args) -> list[tuple[float, float, int]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 
 from sqlalchemy import select
 
@@ -72,12 +73,17 @@ def record_calls(rt: StatusRuntime, calls: list[tuple[str, bool, float]],
         log.warning("bank calls not recorded", extra={"banks": [c[0] for c in calls]},
                     exc_info=True)
         return [None] * len(calls)
-    for (bank_id, ok, _), verdict in zip(calls, verdicts, strict=True):
-        if verdict in ("down", "up") or (verdict == "unknown" and ok):
-            worker = threading.Thread(target=_write, args=(rt, bank_id, verdict, at),
-                                      daemon=True, name=f"status-bank-{bank_id}")
-            worker.start()
-            worker.join(WRITE_WAIT_SECONDS)
+    writers = [threading.Thread(target=_write, args=(rt, bank_id, verdict, at), daemon=True,
+                                name=f"status-bank-{bank_id}")
+               for (bank_id, ok, _), verdict in zip(calls, verdicts, strict=True)
+               if verdict in ("down", "up") or (verdict == "unknown" and ok)]
+    for writer in writers:
+        writer.start()
+    # one wait for all of them: banks that change state together (a shared outage) are
+    # written side by side, not each after the last one's wait
+    until = time.monotonic() + WRITE_WAIT_SECONDS
+    for writer in writers:
+        writer.join(max(0.0, until - time.monotonic()))
     return verdicts
 
 

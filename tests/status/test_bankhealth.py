@@ -108,3 +108,25 @@ def test_record_bank_call_finds_the_app_runtime(app, rt, session, clock):
             minutes=2))
     rt.recorder.flush()
     assert rt.redis.smembers("status:m:pending")
+
+
+def test_banks_changing_state_together_are_written_side_by_side(rt, clock, monkeypatch):
+    """Each writer waits for the other to have started: written one after another's wait,
+    the first would give up and the second would find the barrier broken."""
+    import threading
+
+    both = threading.Barrier(2, timeout=1.0)
+    met = []
+
+    def write(_rt, bank_id, verdict, _at):
+        both.wait()
+        met.append((bank_id, verdict))
+
+    monkeypatch.setattr(bankhealth, "_write", write)
+    calls = [("alpha-bank", False, 100.0), ("beta-bank", False, 100.0)]
+    for _ in range(4):
+        clock.advance(seconds=5)
+        assert bankhealth.record_calls(rt, calls) == ["steady", "steady"]
+    clock.advance(seconds=5)
+    assert bankhealth.record_calls(rt, calls) == ["down", "down"]
+    assert sorted(met) == [("alpha-bank", "down"), ("beta-bank", "down")]
