@@ -4,7 +4,7 @@
 
 What it runs (loopback only; the server it starts is stopped at the end):
 - gunicorn with `gunicorn.conf.py` as in production — PostgreSQL (database `soak`, recreated)
-  and Redis (db 9, flushed), so the default 2 × cores workers — and the demo data
+  and Redis (db 9, flushed), so the default cores + 1 workers — and the demo data
   (`flask demo load`: TPPs, PSUs, sandbox banks, the CoP directory);
 - in this process, the TPPs' side: private_key_jwt client-credentials tokens and a DPoP proof
   per request (examples/tpp_client.py), a PSU-authorised consent at two sandbox banks for
