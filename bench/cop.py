@@ -1,7 +1,7 @@
 """Benchmark: payee checks — the matcher alone, a 10,000-payee batch, single checks over HTTP.
 
-    .venv/bin/python bench/cop.py [--seconds 10] [--rate 500] [--workers CORES+1] [--threads 8] [--accounts 100000]
-                                  [--reuse-directory]
+    .venv/bin/python bench/cop.py [--seconds 10] [--rate 500] [--workers CORES+1] [--threads 8]
+                                  [--accounts 100000] [--reuse-directory]
 
 What it runs (loopback only; every process it starts is stopped at the end):
 - in this process: the matcher over the labelled corpora and over synthetic pairs

@@ -16,6 +16,8 @@ DEFAULTS = {
     "COP_BULK_MAX": 100_000,  # items accepted in one batch at all
     "COP_TIMESTAMP_SKEW_SECONDS": 300,  # X-Request-Timestamp tolerance (EU VoP)
     "COP_JOBS_INLINE": False,  # run bulk jobs in the request (tests) instead of a thread
+    # a bulk job whose worker gave no sign of life for this long is run again when polled
+    "COP_BULK_JOB_LEASE_SECONDS": 60,
 }
 
 
@@ -42,6 +44,7 @@ def init_app(app, api) -> None:
         audit_key=_audit_key(app),
         disclosure_gate=disclosure_gate(app),
         run_in_background=(lambda work: work()) if inline else _background(app),
+        job_lease_seconds=app.config["COP_BULK_JOB_LEASE_SECONDS"],
     )
     for blueprint in (cop_api.uk, cop_api.eu, cop_api.dirs):
         api.register_blueprint(blueprint)

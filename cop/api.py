@@ -17,7 +17,10 @@ from marshmallow import ValidationError
 from auth.resource import current_access, require_token
 from cop import bulk, directory, schemas, service
 from cop.errors import ObError, format_error, ob_field_errors, timestamp_invalid
+from core.logging import get_logger
 from core.web import db_session, json_only
+
+log = get_logger("cop.jobs")
 
 CHECKS = {"scope": "payee-checks", "roles": ("COP",)}
 DIRECTORY = {"scope": "payee-directory", "roles": ("ASPSP",)}
@@ -143,14 +146,28 @@ def verify_names_in_bulk():
 @uk.response(200, schemas.BulkJobResponse)
 @uk.alt_response(404, response="NOT_FOUND", description="No such job for this client")
 def bulk_job(job_id: str):
-    """The state of a bulk job and, once done, its results (UK or EU shape)."""
-    job = service.get_job(db_session(), current_access().client_id, job_id)
+    """The state of a bulk job and, once done, its results (UK or EU shape).
+
+    A job whose worker restarted or died before finishing it (its lease ran out) is started
+    again by this poll.
+    """
+    session, client_id = db_session(), current_access().client_id
+    job = service.get_job(session, client_id, job_id)
+    if service.job_orphaned(job):
+        log.warning("bulk_job_resumed", job_id=job.id, status=job.status)
+        _start_job(job.id)
+        job = service.get_job(session, client_id, job_id)
     data = {"JobId": job.id, "Status": job.status, "TotalItems": job.total,
             "CreationDateTime": job.created_at.isoformat(),
             "CompletionDateTime": job.finished_at.isoformat() if job.finished_at else None}
     if job.status == "done":
         data["VerificationReports"] = job.results
     return _answer({"Data": data, "Links": {"Self": request.base_url}})
+
+
+def _start_job(job_id: str) -> None:
+    factory, cop = current_app.extensions["session_factory"], adapters()
+    cop.run_in_background(lambda: service.run_job(factory, job_id, cop))
 
 
 def _batch_size_error(scheme: str, detail: str, status: int = 400):
@@ -170,9 +187,9 @@ def _bulk_answer(scheme: str, checks, shape):
                                 413)
     client_id = current_access().client_id
     if len(checks) > _config("COP_BULK_SYNC_MAX"):
-        job = service.submit_job(db_session(), client_id, scheme, checks)
-        factory, cop = current_app.extensions["session_factory"], adapters()
-        cop.run_in_background(lambda: service.run_job(factory, job.id, cop))
+        job = service.submit_job(db_session(), client_id, scheme, checks,
+                                 adapters().job_lease_seconds)
+        _start_job(job.id)
         location = url_for("cop.bulk_job", job_id=job.id, _external=False)
         return _answer({"Data": {"JobId": job.id, "Status": "pending",
                                  "TotalItems": job.total},

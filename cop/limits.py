@@ -3,7 +3,8 @@
 Every check counts against the per-TPP request limit (flask-limiter, on the views). A close
 match also reveals a stranger's name, so those are counted again, per client, in the same
 storage (Redis in production): a client harvesting names from guessed account numbers hits
-this long before the request limit.
+this long before the request limit. While Redis does not answer, disclosures are counted in
+each worker's memory instead: the limit loosens by the number of workers but never lifts.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import time
 
 from limits import parse
 
-from core.ratelimit import limiter
+from core.ratelimit import in_process_limiter, limiter
 
 
 def disclosure_gate(app):
@@ -23,12 +24,15 @@ def disclosure_gate(app):
         if not app.config.get("RATELIMIT_ENABLED", True):
             return None
         try:
-            strategy = limiter.limiter
-            if strategy.hit(item, "cop-disclosure", client_id, cost=count):
-                return None
-            reset = strategy.get_window_stats(item, "cop-disclosure", client_id).reset_time
-        except Exception:  # noqa: BLE001 - like the request limiter: fail open, stay up
-            return None
-        return max(1, int(reset - time.time()))
+            return _wait(limiter.limiter, item, client_id, count)
+        except Exception:  # noqa: BLE001 - storage down: count here rather than fail open
+            return _wait(in_process_limiter(), item, client_id, count)
 
     return gate
+
+
+def _wait(strategy, item, client_id: str, count: int) -> int | None:
+    if strategy.hit(item, "cop-disclosure", client_id, cost=count):
+        return None
+    reset = strategy.get_window_stats(item, "cop-disclosure", client_id).reset_time
+    return max(1, int(reset - time.time()))

@@ -135,3 +135,7 @@ class BulkJob(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Until when the worker that queued or runs the job answers for it. A pending or running
+    # job past its lease lost its worker (restart, crash) and is run again by whoever claims it.
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    lease_holder: Mapped[str | None] = mapped_column(String(36))  # the run that claimed it

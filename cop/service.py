@@ -7,12 +7,14 @@ answer itself; the audit gets keyed hashes.
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from sqlalchemy import and_, or_, update
 from sqlalchemy.orm import Session
 
 from cop import lookups
@@ -43,6 +45,8 @@ class CopAdapters:
     disclosure_gate: Callable[[str, int], int | None] = lambda client_id, count: None
     matcher: MatchConfig = DEFAULT_CONFIG
     run_in_background: Callable[[Callable[[], None]], None] = lambda work: work()
+    # how long a bulk job's worker answers for it without a sign of life (then it is rerun)
+    job_lease_seconds: float = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,24 +247,36 @@ def _reason(report) -> str | None:
 # --- bulk jobs ----------------------------------------------------------------------------
 
 def submit_job(session: Session, client_id: str, scheme: str,
-               checks: Sequence[UkCheck] | Sequence[EuCheck]) -> BulkJob:
-    """Store a large batch to be checked in the background; answered by `get_job`."""
+               checks: Sequence[UkCheck] | Sequence[EuCheck], lease_seconds: float) -> BulkJob:
+    """Store a large batch to be checked in the background; answered by `get_job`. The
+    submitting worker answers for it for `lease_seconds`: if it has not started the job by
+    then, anyone may (`job_orphaned`, `run_job`)."""
     with session.begin():
         job = BulkJob(id=str(uuid.uuid4()), client_id=client_id, scheme=scheme,
-                      status="pending", total=len(checks), items=[asdict(c) for c in checks])
+                      status="pending", total=len(checks), items=[asdict(c) for c in checks],
+                      lease_expires_at=utcnow() + dt.timedelta(seconds=lease_seconds))
         session.add(job)
     return job
 
 
+def job_orphaned(job: BulkJob, now: dt.datetime | None = None) -> bool:
+    """A job not finished whose lease ran out: the worker that had it restarted or died."""
+    if job.status not in ("pending", "running"):
+        return False
+    return job.lease_expires_at is None or job.lease_expires_at <= (now or utcnow())
+
+
 def run_job(session_factory: Callable[[], Session], job_id: str, adapters: CopAdapters,
             chunk: int = 10_000) -> None:
-    """Check a stored batch chunk by chunk, then drop the submitted names from storage."""
+    """Claim a stored batch, check it chunk by chunk (renewing the lease after each), then
+    store the results and drop the submitted names. Returns at once when the job is finished
+    or another run holds a live lease; stops when another run took the lease over."""
+    holder, lease = str(uuid.uuid4()), adapters.job_lease_seconds
     with session_factory() as session:
+        if not _claim(session, job_id, holder, lease):
+            return
         with session.begin():
-            job = session.get(BulkJob, job_id)
-            if job is None or job.status != "pending":
-                return
-            job.status = "running"
+            job = session.get(BulkJob, job_id, populate_existing=True)
             items, scheme, client_id = job.items or [], job.scheme, job.client_id
         results: list[dict[str, Any]] = []
         try:
@@ -274,19 +290,43 @@ def run_job(session_factory: Callable[[], Session], job_id: str, adapters: CopAd
                     eu_checks = [EuCheck(**item) for item in part]
                     found = check_eu_bulk(session, client_id, eu_checks, adapters, job_id)
                     results += [eu_item(c.ref, r) for c, r in zip(eu_checks, found, strict=True)]
+                if not _held(session, job_id, holder, {
+                        "lease_expires_at": utcnow() + dt.timedelta(seconds=lease)}):
+                    return  # taken over after this run missed its lease: the other run answers
         except Exception as exc:  # noqa: BLE001 - recorded on the job for the caller
-            _finish(session, job_id, "failed", None, type(exc).__name__)
+            _held(session, job_id, holder, _finished("failed", None, type(exc).__name__))
             raise
-        _finish(session, job_id, "done", results, None)
+        _held(session, job_id, holder, _finished("done", results, None))
 
 
-def _finish(session: Session, job_id: str, status: str, results, error: str | None) -> None:
+def _claim(session: Session, job_id: str, holder: str, lease_seconds: float) -> bool:
+    """Take the job in one conditional UPDATE: two workers racing for it cannot both win."""
+    now = utcnow()
+    claimable = or_(BulkJob.status == "pending",
+                    and_(BulkJob.status == "running",
+                         or_(BulkJob.lease_expires_at.is_(None), BulkJob.lease_expires_at <= now)))
+    with session.begin():
+        claimed = session.execute(
+            update(BulkJob).where(BulkJob.id == job_id, claimable).values(
+                status="running", lease_holder=holder,
+                lease_expires_at=now + dt.timedelta(seconds=lease_seconds)),
+            execution_options={"synchronize_session": False}).rowcount
+    return claimed == 1
+
+
+def _held(session: Session, job_id: str, holder: str, values: dict[str, Any]) -> bool:
+    """Write `values` to the job if this run still holds it; False when another run does."""
     session.rollback()
     with session.begin():
-        job = session.get(BulkJob, job_id)
-        job.status, job.results, job.error = status, results, error
-        job.items = None
-        job.finished_at = utcnow()
+        return session.execute(
+            update(BulkJob).where(BulkJob.id == job_id, BulkJob.lease_holder == holder,
+                                  BulkJob.status == "running").values(**values),
+            execution_options={"synchronize_session": False}).rowcount == 1
+
+
+def _finished(status: str, results, error: str | None) -> dict[str, Any]:
+    return {"status": status, "results": results, "error": error, "items": None,
+            "finished_at": utcnow(), "lease_expires_at": None}
 
 
 def get_job(session: Session, client_id: str, job_id: str) -> BulkJob:

@@ -180,6 +180,11 @@ def headers_of(window: Window) -> dict[str, str]:
 _SAFE_MODE = FixedWindowRateLimiter(MemoryStorage())
 
 
+def in_process_limiter() -> FixedWindowRateLimiter:
+    """The per-process counter that limits fall back to while Redis does not answer."""
+    return _SAFE_MODE
+
+
 @functools.lru_cache(maxsize=64)
 def _parsed(text: str) -> RateLimitItem:
     return parse(text)

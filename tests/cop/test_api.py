@@ -214,6 +214,29 @@ def test_large_batch_becomes_a_job(app, tpp):
     assert [r["Matched"] for r in job["VerificationReports"]] == [True, True, True]
 
 
+def test_a_job_whose_worker_died_is_resumed_when_polled(app, tpp):
+    """The worker that took the batch died before running it: a poll within the lease shows
+    it pending, a poll after the lease runs it."""
+    import dataclasses
+
+    from cop.models import BulkJob
+
+    app.config["COP_BULK_SYNC_MAX"] = 2
+    adapters = app.extensions["cop"]
+    app.extensions["cop"] = dataclasses.replace(adapters, run_in_background=lambda work: None)
+    items = [{"Id": str(i), **uk_body()["Data"]} for i in range(3)]
+    resp = tpp.request("POST", f"{UK_PATH}/bulk", json={"Data": {"Items": items}}, scope=SCOPE)
+    assert resp.status_code == 202, resp.get_json()
+    location, job_id = resp.headers["Location"], resp.get_json()["Data"]["JobId"]
+    app.extensions["cop"] = adapters  # a live worker answers the next polls
+    assert tpp.request("GET", location, scope=SCOPE).get_json()["Data"]["Status"] == "pending"
+    with app.extensions["session_factory"]() as session, session.begin():
+        session.get(BulkJob, job_id).lease_expires_at = dt.datetime.now(dt.UTC)
+    job = tpp.request("GET", location, scope=SCOPE).get_json()["Data"]
+    assert job["Status"] == "done"
+    assert [r["Id"] for r in job["VerificationReports"]] == ["0", "1", "2"]
+
+
 def test_too_large_batch_is_refused(app, tpp):
     app.config["COP_BULK_MAX"] = 2
     items = [uk_body()["Data"]] * 3
