@@ -33,7 +33,7 @@ def _setting(app, name: str):
 
 def init_app(app, api) -> None:
     from cop import api as cop_api
-    from cop import cli, demo
+    from cop import cli, demo, participants
     from cop.limits import disclosure_gate
     from cop.service import CopAdapters
 
@@ -46,6 +46,8 @@ def init_app(app, api) -> None:
         run_in_background=(lambda work: work()) if inline else _background(app),
         job_lease_seconds=app.config["COP_BULK_JOB_LEASE_SECONDS"],
     )
+    app.extensions["cop_participants"] = participants.Register(
+        app.extensions["session_factory"])
     for blueprint in (cop_api.uk, cop_api.eu, cop_api.dirs):
         api.register_blueprint(blueprint)
     cli.init_app(app)

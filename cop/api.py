@@ -16,7 +16,14 @@ from marshmallow import ValidationError
 
 from auth.resource import current_access, require_token
 from cop import bulk, directory, schemas, service
-from cop.errors import ObError, format_error, ob_field_errors, timestamp_invalid
+from cop.errors import (
+    ObError,
+    client_refused,
+    format_error,
+    ob_field_errors,
+    timestamp_invalid,
+)
+from cop.participants import CLIENT_INVALID, refusal
 from core.logging import get_logger
 from core.web import db_session, json_only
 
@@ -212,6 +219,9 @@ def _bulk_answer(scheme: str, checks, shape):
 @eu.response(200, schemas.VopResponse)
 @eu.alt_response(400, response="BAD_REQUEST",
                  description="EPC `code`: FORMAT_ERROR or TIMESTAMP_INVALID")
+@eu.alt_response(403, response="FORBIDDEN", description="EPC `code`: CLIENT_INVALID (the "
+                 "requestingAgent BIC is not registered) or CLIENT_INCONSISTENT (it is "
+                 "another client's)")
 @eu.alt_response(429, response="TOO_MANY_REQUESTS", description="Per-TPP limit; Retry-After")
 def verify_payee():
     """Verify a payee's name (or organisation id) against an IBAN: MTCH, CMTC, NMTC, NOAP."""
@@ -219,6 +229,7 @@ def verify_payee():
     check, errors = bulk.eu_item(_body())
     if errors:
         raise format_error("The request did not validate.", errors)
+    _requesting_agents_are_the_caller([check], batch=False)
     result = service.check_eu(db_session(), current_access().client_id, check, adapters(),
                               request_id)
     item = service.eu_item(None, result)
@@ -234,6 +245,8 @@ def verify_payee():
 @eu.alt_response(202, schema=schemas.BulkJobResponse,
                  description="More than COP_BULK_SYNC_MAX items: a job; poll Links.Self")
 @eu.alt_response(400, response="BAD_REQUEST", description="EPC FORMAT_ERROR per item")
+@eu.alt_response(403, response="FORBIDDEN",
+                 description="EPC CLIENT_INVALID or CLIENT_INCONSISTENT, naming the items")
 @eu.alt_response(413, response="PAYLOAD_TOO_LARGE", description="More than COP_BULK_MAX items")
 def verify_payees_in_bulk():
     """Verify up to 10,000 payees (a payer's batch, PSU to PSP) in one answer."""
@@ -241,8 +254,33 @@ def verify_payees_in_bulk():
     checks, problems = bulk.eu_items(_body().get("requests"))
     if problems:
         raise format_error("Some items did not validate.", {"requests": problems})
+    _requesting_agents_are_the_caller(checks, batch=True)
     return _bulk_answer("EU", checks, lambda results: {"results": [
         service.eu_item(c.ref, r) for c, r in zip(checks, results, strict=True)]})
+
+
+def _requesting_agents_are_the_caller(checks, *, batch: bool) -> None:
+    """Every `requestingAgent` must be a BIC registered to the calling client (see
+    cop/participants.py); the first refusal's code answers, with every refused item named."""
+    caller, register = current_access().client_id, current_app.extensions["cop_participants"]
+    refused: dict[int, str] = {}
+    codes: dict[str, str | None] = {}
+    for index, check in enumerate(checks):
+        bic = check.requesting_agent
+        if bic not in codes:
+            codes[bic] = refusal(register.owner(bic), caller)
+        if codes[bic] is not None:
+            refused[index] = codes[bic]
+    if not refused:
+        return
+    code = next(iter(refused.values()))
+    detail = ("The requestingAgent BIC is not registered as a requesting PSP."
+              if code == CLIENT_INVALID else
+              "The requestingAgent BIC is registered to another client than the caller.")
+    if not batch:
+        raise client_refused(code, detail)
+    raise client_refused(code, detail, {"requests": {
+        i: {"requestingAgent": [c]} for i, c in refused.items()}})
 
 
 # --- directory (role ASPSP) -----------------------------------------------------------------

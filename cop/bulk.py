@@ -146,7 +146,8 @@ def eu_item(item: Any) -> tuple[EuCheck | None, dict]:
     if errors:
         return None, errors
     agent = item["partyAgent"]["financialInstitutionId"]["bicfi"]
-    return EuCheck(compact_iban(iban), name, ids, ref, agent), {}
+    requesting = item["requestingAgent"]["financialInstitutionId"]["bicfi"]
+    return EuCheck(compact_iban(iban), name, ids, ref, agent, requesting), {}
 
 
 def eu_items(raw: Any) -> tuple[list[EuCheck], dict[int, dict]]:

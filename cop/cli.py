@@ -1,4 +1,5 @@
-"""`flask cop …`: load a bank's accounts from a file, register banks, evaluate the matcher.
+"""`flask cop …`: load a bank's accounts from a file, register banks and requesting PSPs,
+evaluate the matcher.
 
 Output never contains a holder's name or an account number: rejected rows are reported by
 line number and reason only.
@@ -17,7 +18,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from cop import directory
+from cop import directory, participants
 from cop.evaluation import OUTCOMES, CaseError, evaluate, parse_case
 
 cop_cli = AppGroup("cop", help="Payee checks: directory import, banks, matcher evaluation.")
@@ -101,6 +102,50 @@ def add_bank(name: str, bic: str, owner: str | None, ranges: str) -> None:
         except directory.RowError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"bank {bank.bic} ({bank.name}) registered")
+
+
+@cop_cli.group("participant")
+def participant_cli() -> None:
+    """Requesting PSPs: the BICs each TPP client may send as EU VoP requestingAgent."""
+
+
+@participant_cli.command("add")
+@click.argument("bic")
+@click.argument("client_id")
+@click.option("--replace", is_flag=True, help="move the BIC from the client that holds it")
+def add_participant(bic: str, client_id: str, replace: bool) -> None:
+    """Let CLIENT_ID send BIC as requestingAgent (a BIC8 stands for its BIC11 `…XXX`)."""
+    factory = current_app.extensions["session_factory"]
+    with factory() as session:
+        try:
+            bic = participants.register(session, bic, client_id, replace=replace)
+        except participants.ParticipantError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"{bic} -> {client_id}")
+
+
+@participant_cli.command("remove")
+@click.argument("bic")
+def remove_participant(bic: str) -> None:
+    """Withdraw a BIC: requests naming it are then refused with CLIENT_INVALID."""
+    factory = current_app.extensions["session_factory"]
+    with factory() as session:
+        try:
+            removed = participants.remove(session, bic)
+        except participants.ParticipantError as exc:
+            raise click.ClickException(str(exc)) from exc
+    if not removed:
+        raise click.ClickException(f"{bic} is not registered")
+    click.echo(f"{bic} removed")
+
+
+@participant_cli.command("list")
+def list_participants() -> None:
+    """Every registered BIC and its client."""
+    factory = current_app.extensions["session_factory"]
+    with factory() as session:
+        for bic, client_id in participants.listing(session):
+            click.echo(f"{bic} {client_id}")
 
 
 @cop_cli.command("evaluate")

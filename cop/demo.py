@@ -4,11 +4,13 @@ closed, switched, secondary reference)."""
 
 from __future__ import annotations
 
-from cop import directory
+from cop import directory, participants
 
 UK_BANK = ("Demo Participant Bank", "DEMOGB2LXXX", [("040004", "040099")])
 DE_BANK = ("Beispielbank", "BSPLDEFFXXX", [])
 ES_BANK = ("Banco Ejemplo", "BEJMESMMXXX", [])
+# the BIC the demo payment app sends as EU VoP requestingAgent
+DEMO_REQUESTING_PSP = "BNPAFRPPXXX"
 
 # (sort code, account number, type, holders, trading names, flags)
 UK_ACCOUNTS = [
@@ -45,10 +47,11 @@ def iban(country: str, bban: str) -> str:
 
 def seed_directory(app, session) -> list[str]:
     """Seed the demo directory when it is empty; say what to try."""
+    lines = _register_demo_requesting_psp(session)
     empty = directory.directory_is_empty(session)
     session.rollback()
     if not empty:
-        return ["payee directory already has banks; left as it is"]
+        return [*lines, "payee directory already has banks; left as it is"]
     owner = _demo_owner(session)
     for name, bic, ranges in (UK_BANK, DE_BANK, ES_BANK):
         directory.register_bank(session, name=name, bic=bic, owner_client_id=owner,
@@ -67,6 +70,7 @@ def seed_directory(app, session) -> list[str]:
         directory.upsert_accounts(session, None, mine, bank_bic=bic)
     example_iban = iban("DE", EU_ACCOUNTS[0][1] + EU_ACCOUNTS[0][2])
     return [
+        *lines,
         f"{len(rows)} directory accounts at 3 banks (owner client: {owner or 'none'})",
         "UK CoP: Identification 04000412345678, try Name 'John Smith' (match), "
         "'J Smith' (close), 'Andrew Smith' (no match)",
@@ -75,14 +79,28 @@ def seed_directory(app, session) -> list[str]:
     ]
 
 
+def _register_demo_requesting_psp(session) -> list[str]:
+    """The demo COP client (re-registered under a new id when its key changes) gets the
+    demo requesting-PSP BIC, so the README's EU VoP call is accepted."""
+    client_id = _demo_client_with(session, "COP")
+    if client_id is None:
+        return []
+    participants.register(session, DEMO_REQUESTING_PSP, client_id, replace=True)
+    return [f"EU VoP requestingAgent {DEMO_REQUESTING_PSP} registered to client {client_id}"]
+
+
 def _demo_owner(session) -> str | None:
     """The demo ASPSP client, when the authorisation server seeded one."""
+    return _demo_client_with(session, "ASPSP")
+
+
+def _demo_client_with(session, role: str) -> str | None:
     try:
         from auth import registry
     except ImportError:
         return None
     with session.begin():
         for client in registry.list_clients(session):
-            if "ASPSP" in (client.roles or []):
+            if role in (client.roles or []):
                 return client.client_id
     return None

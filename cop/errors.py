@@ -1,7 +1,8 @@
 """Payee-check errors, each a problem+json type carrying its scheme's own code.
 
-EU VoP clients read the EPC error `code` (FORMAT_ERROR, TIMESTAMP_INVALID, …); UK CoP clients
-read OB `Errors[]`. Both sit inside the same RFC 9457 body as every other error of the API.
+EU VoP clients read the EPC error `code` (FORMAT_ERROR, TIMESTAMP_INVALID, CLIENT_INVALID,
+CLIENT_INCONSISTENT); UK CoP clients read OB `Errors[]`. Both sit inside the same RFC 9457 body
+as every other error of the API.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ class VopError(Problem):
     slug = "bad-request"
 
     def __init__(self, code: str, detail: str, *, errors: dict | None = None,
-                 status: int = 400) -> None:
+                 status: int = 400, slug: str | None = None) -> None:
         extra: dict[str, Any] = {"code": code}
         if errors:
             extra["errors"] = errors
-        super().__init__(detail, status=status, **extra)
+        super().__init__(detail, status=status, slug=slug, **extra)
 
 
 def format_error(detail: str, errors: dict | None = None) -> VopError:
@@ -32,6 +33,12 @@ def format_error(detail: str, errors: dict | None = None) -> VopError:
 
 def timestamp_invalid(detail: str) -> VopError:
     return VopError("TIMESTAMP_INVALID", detail)
+
+
+def client_refused(code: str, detail: str, errors: dict | None = None) -> VopError:
+    """CLIENT_INVALID or CLIENT_INCONSISTENT: the caller may not act as the requesting PSP
+    it named. Authenticated but not entitled, so 403."""
+    return VopError(code, detail, errors=errors, status=403, slug="forbidden")
 
 
 class ObError(Problem):

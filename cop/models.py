@@ -54,6 +54,17 @@ class ParticipatingBank(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class RequestingPsp(Base):
+    """A BIC that a TPP client may send as `requestingAgent` in EU VoP requests: this
+    service's counterpart of the EPC Directory Service entry of a requesting PSP."""
+
+    __tablename__ = "cop_requesting_psps"
+
+    bic: Mapped[str] = mapped_column(String(11), primary_key=True)  # BIC11
+    client_id: Mapped[str] = mapped_column(String(128), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class SortCodeRange(Base):
     """Sort codes a bank answers for, inclusive; read only when an account is not found."""
 

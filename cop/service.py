@@ -66,6 +66,7 @@ class EuCheck:
     organisation_ids: dict[str, str] = field(default_factory=dict)
     ref: str | None = None
     party_agent: str | None = None  # BIC the requesting PSP addressed: the account's bank
+    requesting_agent: str | None = None  # BIC the requesting PSP named as itself
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,9 +24,22 @@ def bank_owner(aspsp):
     return aspsp.client_id
 
 
+REQUESTING_BIC = "BNPAFRPPXXX"
+
+
+def register_requesting_psp(app, bic, client_id):
+    from cop import participants
+
+    with app.extensions["session_factory"]() as session:
+        participants.register(session, bic, client_id)
+    app.extensions["cop_participants"].forget()
+
+
 @pytest.fixture
-def tpp(make_tpp, seeded):
-    return make_tpp(roles=("COP",), name="Payments TPP")
+def tpp(app, make_tpp, seeded):
+    tpp = make_tpp(roles=("COP",), name="Payments TPP")
+    register_requesting_psp(app, REQUESTING_BIC, tpp.client_id)
+    return tpp
 
 
 def uk_body(name="John Smith", identification="04000412345678", kind="Personal", **extra):
@@ -39,11 +52,11 @@ def vop_headers(**overrides):
     return {"X-Request-ID": str(uuid.uuid4()), "X-Request-Timestamp": now, **overrides}
 
 
-def eu_body(name="Juergen Mueller", iban=DE_IBAN, **party):
+def eu_body(name="Juergen Mueller", iban=DE_IBAN, requesting="BNPAFRPPXXX", **party):
     agent = {"financialInstitutionId": {"bicfi": EU_BIC}}
     return {"party": {"name": name, **party} if name else party, "partyAccount": {"iban": iban},
             "partyAgent": agent,
-            "requestingAgent": {"financialInstitutionId": {"bicfi": "BNPAFRPPXXX"}}}
+            "requestingAgent": {"financialInstitutionId": {"bicfi": requesting}}}
 
 
 # --- UK -------------------------------------------------------------------------------------
@@ -253,6 +266,36 @@ def test_eu_bulk(tpp):
         {"id": "x", "partyNameMatch": "MTCH"},
         {"id": "y", "partyNameMatch": "CMTC", "matchedName": "Jürgen Müller"},
     ]
+
+
+def test_eu_requesting_agent_must_be_a_registered_psp(tpp):
+    resp = tpp.request("POST", EU_PATH, json=eu_body(requesting="DEUTDEFFXXX"),
+                       headers=vop_headers(), scope=SCOPE)
+    assert resp.status_code == 403
+    assert resp.headers["Content-Type"] == "application/problem+json"
+    assert resp.get_json()["code"] == "CLIENT_INVALID"
+    assert "partyNameMatch" not in resp.get_json()
+
+
+def test_eu_requesting_agent_of_another_client_is_inconsistent(app, tpp, make_tpp):
+    other = make_tpp(roles=("COP",), name="Another PSP")
+    register_requesting_psp(app, "COBADEFF", other.client_id)
+    resp = tpp.request("POST", EU_PATH, json=eu_body(requesting="COBADEFFXXX"),
+                       headers=vop_headers(), scope=SCOPE)
+    assert (resp.status_code, resp.get_json()["code"]) == (403, "CLIENT_INCONSISTENT")
+    own = other.request("POST", EU_PATH, json=eu_body(requesting="COBADEFFXXX"),
+                        headers=vop_headers(), scope=SCOPE)
+    assert own.status_code == 200 and own.get_json() == {"partyNameMatch": "MTCH"}
+
+
+def test_eu_bulk_names_the_items_with_a_foreign_requesting_agent(tpp):
+    requests = [{"id": "x", **eu_body()}, {"id": "y", **eu_body(requesting="DEUTDEFFXXX")}]
+    resp = tpp.request("POST", f"{EU_PATH}/bulk", json={"requests": requests},
+                       headers=vop_headers(), scope=SCOPE)
+    assert resp.status_code == 403
+    body = resp.get_json()
+    assert body["code"] == "CLIENT_INVALID"
+    assert body["errors"] == {"requests": {"1": {"requestingAgent": ["CLIENT_INVALID"]}}}
 
 
 def test_job_of_another_client_is_not_found(tpp, make_tpp):

@@ -95,3 +95,17 @@ def test_evaluate_rejects_a_bad_case_with_its_line(app, tmp_path):
     result = run(app, "cop", "evaluate", str(path))
     assert result.exit_code != 0
     assert "line 1" in result.stderr
+
+
+def test_participant_add_list_remove(app):
+    result = run(app, "cop", "participant", "add", "bnpafrpp", "client-a")
+    assert result.exit_code == 0 and "BNPAFRPPXXX -> client-a" in result.output
+    refused = run(app, "cop", "participant", "add", "BNPAFRPPXXX", "client-b")
+    assert refused.exit_code != 0 and "another client" in refused.output
+    moved = run(app, "cop", "participant", "add", "BNPAFRPPXXX", "client-b", "--replace")
+    assert moved.exit_code == 0, moved.output
+    assert run(app, "cop", "participant", "list").output == "BNPAFRPPXXX client-b\n"
+    assert run(app, "cop", "participant", "add", "NOT-A-BIC", "client-a").exit_code != 0
+    assert run(app, "cop", "participant", "remove", "BNPAFRPP").exit_code == 0
+    assert run(app, "cop", "participant", "remove", "BNPAFRPP").exit_code != 0
+    assert run(app, "cop", "participant", "list").output == ""

@@ -48,3 +48,28 @@ def test_wrong_scope_is_refused_by_the_server(live_server, capsys):  # noqa: F81
     assert code == 1
     assert "\nHTTP 403 FORBIDDEN\n" in "\n" + out
     assert "insufficient-scope" in out or "insufficient_scope" in out
+
+
+def test_eu_payee_check_through_obcurl_as_documented(live_server, app, capsys):  # noqa: F811
+    """docs/payee-checks.md's EU VoP call: the demo payment app names the requesting-PSP BIC
+    the demo registered for it."""
+    import datetime as dt
+    import uuid
+
+    base, demo = live_server
+    with app.extensions["session_factory"]() as session:
+        seed_directory(app, session)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.123Z")
+    code = _obcurl().main([
+        "--server", base, "--clients-file", str(demo / "clients.json"),
+        "--client", "payments", "--scope", "payee-checks",
+        "-H", f"X-Request-ID: {uuid.uuid4()}", "-H", f"X-Request-Timestamp: {stamp}",
+        "POST", "/vop/v1/payee-verifications",
+        '{"party": {"name": "Jurgen Muler"}, "partyAccount": {"iban": "DE89370400440532013000"},'
+        ' "partyAgent": {"financialInstitutionId": {"bicfi": "BSPLDEFFXXX"}},'
+        ' "requestingAgent": {"financialInstitutionId": {"bicfi": "BNPAFRPPXXX"}}}',
+    ])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "\nHTTP 200 OK\n" in "\n" + out
+    assert '"partyNameMatch": "CMTC"' in out

@@ -1,0 +1,103 @@
+"""Requesting PSPs: which TPP client may send which BIC as `requestingAgent` (EU VoP).
+
+The EPC scheme has a responder check the requesting PSP's BIC against the EPC Directory
+Service; here the register is `cop_requesting_psps`, kept by the operator
+(`flask --app wsgi cop participant …`). A request naming a BIC nobody registered is refused
+with `CLIENT_INVALID`; one naming another client's BIC (the caller claims to be someone it is
+not) with `CLIENT_INCONSISTENT`. Plain Python: no Flask.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cop.identifiers import is_valid_bic
+from cop.models import RequestingPsp
+
+CLIENT_INVALID = "CLIENT_INVALID"
+CLIENT_INCONSISTENT = "CLIENT_INCONSISTENT"
+
+
+class ParticipantError(ValueError):
+    """A registration the register refuses (bad BIC, BIC held by another client)."""
+
+
+def bic11(bic: str) -> str:
+    """The BIC11 form the EPC directory uses: a BIC8 is its head office, branch `XXX`."""
+    bic = bic.strip().upper()
+    if not is_valid_bic(bic):
+        raise ParticipantError(f"{bic!r} is not a BIC")
+    return bic if len(bic) == 11 else bic + "XXX"
+
+
+def register(session: Session, bic: str, client_id: str, *, replace: bool = False) -> str:
+    """Register `bic` for `client_id`; a BIC held by another client is refused unless
+    `replace` (the client was registered again under a new id)."""
+    bic = bic11(bic)
+    if not client_id:
+        raise ParticipantError("a client_id is required")
+    with session.begin():
+        row = session.get(RequestingPsp, bic)
+        if row is None:
+            session.add(RequestingPsp(bic=bic, client_id=client_id))
+        elif row.client_id != client_id:
+            if not replace:
+                raise ParticipantError(f"{bic} is registered to another client")
+            row.client_id = client_id
+    return bic
+
+
+def remove(session: Session, bic: str) -> bool:
+    with session.begin():
+        row = session.get(RequestingPsp, bic11(bic))
+        if row is None:
+            return False
+        session.delete(row)
+    return True
+
+
+def listing(session: Session) -> list[tuple[str, str]]:
+    with session.begin():
+        return [(r.bic, r.client_id) for r in
+                session.scalars(select(RequestingPsp).order_by(RequestingPsp.bic))]
+
+
+def refusal(owner: str | None, caller: str) -> str | None:
+    """The EPC error code for a caller sending a BIC registered to `owner`, or None."""
+    if owner is None:
+        return CLIENT_INVALID
+    return None if owner == caller else CLIENT_INCONSISTENT
+
+
+class Register:
+    """BIC -> client_id, read through a per-process cache: the register changes when the
+    operator says so, and every EU check reads it. A change shows after `ttl` seconds."""
+
+    def __init__(self, session_factory: Callable[[], Session], ttl: float = 30.0) -> None:
+        self._factory, self._ttl = session_factory, ttl
+        self._cache: dict[str, tuple[float, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def owner(self, bic: str) -> str | None:
+        bic = bic11(bic)
+        now = time.monotonic()
+        hit = self._cache.get(bic)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        with self._factory() as session:
+            row = session.get(RequestingPsp, bic)
+            owner = row.client_id if row is not None else None
+        with self._lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[bic] = (now + self._ttl, owner)
+        return owner
+
+    def forget(self) -> None:
+        with self._lock:
+            self._cache.clear()
