@@ -37,19 +37,19 @@ def mask_text(text: str) -> str:
     return text
 
 
-# Values that are UUIDs by construction (core.web accepts a sent interaction id only when it is
-# one): no identifier can hide in them, and masking an all-digit first group as an account
-# number broke the id a TPP quotes to support.
-UUID_KEYS = {"interaction_id"}
+# A value that is wholly a UUID (with at most a short type prefix, as `aac-…` consent ids) can
+# hide no identifier, and masking an all-digit first group as an account number broke the ids
+# that TPPs quote to support (interaction ids, consent ids, request ids).
+WHOLE_UUID = re.compile(
+    r"(?:[a-z]{1,8}-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+    re.IGNORECASE)
 
 
 def redact(_logger, _method, event_dict: dict) -> dict:
     for key, value in list(event_dict.items()):
-        if key in UUID_KEYS:
-            continue
         if key not in SAFE_KEYS and SENSITIVE_KEYS.search(key):
             event_dict[key] = "[REDACTED]"
-        elif isinstance(value, str):
+        elif isinstance(value, str) and not WHOLE_UUID.fullmatch(value):
             event_dict[key] = mask_text(value)
     return event_dict
 

@@ -51,3 +51,20 @@ def test_an_interaction_id_with_an_all_digit_group_is_logged_whole(client, capsy
     client.get("/healthz", headers={"x-fapi-interaction-id": iid})
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
     assert [line["interaction_id"] for line in lines if line.get("event") == "request"] == [iid]
+
+
+def test_ids_that_are_wholly_uuids_are_logged_whole_and_nothing_else_is():
+    consent_id = "aac-12345678-5717-4562-b3fc-2c963f66afa6"
+    event = redact(None, "info", {
+        "event": "x", "consent_id": consent_id, "request_id": consent_id[4:],
+        "detail": f"consent {consent_id} for account 12345678",
+        "token": consent_id})
+    assert event["consent_id"] == consent_id and event["request_id"] == consent_id[4:]
+    assert "12345678" not in event["detail"]  # a UUID inside other text: masked as before
+    assert event["token"] == "[REDACTED]"  # a sensitive key stays redacted, UUID or not
+
+
+@given(st.uuids(), st.sampled_from(["", "aac-", "job-"]))
+def test_any_uuid_id_survives_redaction(value, prefix):
+    assert redact(None, "info", {"consent_id": f"{prefix}{value}"})["consent_id"] == \
+        f"{prefix}{value}"
