@@ -21,7 +21,8 @@ from flask.cli import AppGroup
 from cop import directory, participants
 from cop.evaluation import OUTCOMES, CaseError, evaluate, parse_case
 
-cop_cli = AppGroup("cop", help="Payee checks: directory import, banks, matcher evaluation.")
+cop_cli = AppGroup("cop", help="Payee checks: directory import, banks, requesting PSPs, "
+                               "matcher evaluation.")
 
 
 def _rows(handle, fmt: str, bar, summary: directory.UpsertSummary):
@@ -115,8 +116,17 @@ def participant_cli() -> None:
 @click.option("--replace", is_flag=True, help="move the BIC from the client that holds it")
 def add_participant(bic: str, client_id: str, replace: bool) -> None:
     """Let CLIENT_ID send BIC as requestingAgent (a BIC8 stands for its BIC11 `…XXX`)."""
+    from auth import registry
+
     factory = current_app.extensions["session_factory"]
     with factory() as session:
+        client = registry.get_client(session, client_id)
+        roles = set(client.roles or []) if client is not None else set()
+        session.rollback()
+        if client is None:
+            raise click.ClickException(f"no TPP client {client_id!r} (see `tpp list`)")
+        if "COP" not in roles:
+            raise click.ClickException(f"client {client_id!r} does not have the role COP")
         try:
             bic = participants.register(session, bic, client_id, replace=replace)
         except participants.ParticipantError as exc:

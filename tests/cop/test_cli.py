@@ -97,15 +97,22 @@ def test_evaluate_rejects_a_bad_case_with_its_line(app, tmp_path):
     assert "line 1" in result.stderr
 
 
-def test_participant_add_list_remove(app):
-    result = run(app, "cop", "participant", "add", "bnpafrpp", "client-a")
-    assert result.exit_code == 0 and "BNPAFRPPXXX -> client-a" in result.output
-    refused = run(app, "cop", "participant", "add", "BNPAFRPPXXX", "client-b")
+def test_participant_add_list_remove(app, make_tpp):
+    a = make_tpp(roles=("COP",), name="PSP A").client_id
+    b = make_tpp(roles=("COP",), name="PSP B").client_id
+    bank = make_tpp(roles=("ASPSP",), name="A Bank").client_id
+    result = run(app, "cop", "participant", "add", "bnpafrpp", a)
+    assert result.exit_code == 0 and f"BNPAFRPPXXX -> {a}" in result.output
+    refused = run(app, "cop", "participant", "add", "BNPAFRPPXXX", b)
     assert refused.exit_code != 0 and "another client" in refused.output
-    moved = run(app, "cop", "participant", "add", "BNPAFRPPXXX", "client-b", "--replace")
+    moved = run(app, "cop", "participant", "add", "BNPAFRPPXXX", b, "--replace")
     assert moved.exit_code == 0, moved.output
-    assert run(app, "cop", "participant", "list").output == "BNPAFRPPXXX client-b\n"
-    assert run(app, "cop", "participant", "add", "NOT-A-BIC", "client-a").exit_code != 0
+    assert run(app, "cop", "participant", "list").output == f"BNPAFRPPXXX {b}\n"
+    assert run(app, "cop", "participant", "add", "NOT-A-BIC", a).exit_code != 0
+    unknown = run(app, "cop", "participant", "add", "COBADEFF", "no-such-client")
+    assert unknown.exit_code != 0 and "no TPP client" in unknown.output
+    not_cop = run(app, "cop", "participant", "add", "COBADEFF", bank)
+    assert not_cop.exit_code != 0 and "role COP" in not_cop.output
     assert run(app, "cop", "participant", "remove", "BNPAFRPP").exit_code == 0
     assert run(app, "cop", "participant", "remove", "BNPAFRPP").exit_code != 0
     assert run(app, "cop", "participant", "list").output == ""
