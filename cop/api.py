@@ -224,7 +224,12 @@ def _bulk_answer(scheme: str, checks, shape):
                  "another client's)")
 @eu.alt_response(429, response="TOO_MANY_REQUESTS", description="Per-TPP limit; Retry-After")
 def verify_payee():
-    """Verify a payee's name (or organisation id) against an IBAN: MTCH, CMTC, NMTC, NOAP."""
+    """Verify a payee's name (or organisation id) against an IBAN: MTCH, CMTC, NMTC, NOAP.
+
+    Errors are problem+json with the EPC `code`: `FORMAT_ERROR` or `TIMESTAMP_INVALID` (400);
+    `CLIENT_INVALID` (the requestingAgent BIC is not a registered requesting PSP) or
+    `CLIENT_INCONSISTENT` (it is registered to another client) (403).
+    """
     request_id = _vop_headers()
     check, errors = bulk.eu_item(_body())
     if errors:
@@ -249,7 +254,10 @@ def verify_payee():
                  description="EPC CLIENT_INVALID or CLIENT_INCONSISTENT, naming the items")
 @eu.alt_response(413, response="PAYLOAD_TOO_LARGE", description="More than COP_BULK_MAX items")
 def verify_payees_in_bulk():
-    """Verify up to 10,000 payees (a payer's batch, PSU to PSP) in one answer."""
+    """Verify up to 10,000 payees (a payer's batch, PSU to PSP) in one answer.
+
+    Errors carry the EPC `code` as for one payee, and `errors.requests` names the items.
+    """
     _vop_headers()
     checks, problems = bulk.eu_items(_body().get("requests"))
     if problems:
