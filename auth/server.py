@@ -8,8 +8,6 @@ RFC 7523 client assertions (`client_auth.PrivateKeyJwt`) and the RFC 7636 S256 t
 from __future__ import annotations
 
 import secrets
-import threading
-import time
 from dataclasses import dataclass, field
 
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
@@ -30,6 +28,7 @@ from auth.par import RequestStore
 from auth.replay import ReplayCacheUnavailable
 from auth.scopes import allowed_scopes, format_scope, parse_scope
 from auth.tokens import Binding, Grant
+from core.ttlcache import TtlCache
 
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 
@@ -60,9 +59,11 @@ class AuthServer:
     # how long a worker reuses a client's name and roles on resource checks
     client_cache_seconds: float = 30.0
     session_factory: object = None
-    _clients: dict = field(default_factory=dict, repr=False)
-    _clients_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _clients: TtlCache[ClientView | None] = field(init=False, repr=False)
     _revocations: revocation.Markers | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._clients = TtlCache(self.client_cache_seconds)
 
     @property
     def revocations(self) -> revocation.Markers:
@@ -73,20 +74,14 @@ class AuthServer:
     def client_view(self, client_id: str) -> ClientView | None:
         """The client's name and roles, from this process's cache (`client_cache_seconds`); a
         client unknown to the database is not cached."""
-        now = time.monotonic()
-        hit = self._clients.get(client_id)
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        return self._clients.get(client_id, lambda: self._load_client_view(client_id),
+                                 keep=lambda view: view is not None)
+
+    def _load_client_view(self, client_id: str) -> ClientView | None:
         with self.session_factory() as session:
             client = registry.get_client(session, client_id)
-            view = None if client is None else ClientView(client.client_id, client.name,
+            return None if client is None else ClientView(client.client_id, client.name,
                                                           frozenset(client.roles))
-        if view is not None:
-            with self._clients_lock:
-                if len(self._clients) > 10_000:
-                    self._clients.clear()
-                self._clients[client_id] = (now + self.client_cache_seconds, view)
-        return view
 
     @property
     def requests(self) -> RequestStore:

@@ -9,8 +9,6 @@ not) with `CLIENT_INCONSISTENT`. Plain Python: no Flask.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -18,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from cop.identifiers import is_valid_bic
 from cop.models import RequestingPsp
+from core.ttlcache import TtlCache
 
 CLIENT_INVALID = "CLIENT_INVALID"
 CLIENT_INCONSISTENT = "CLIENT_INCONSISTENT"
@@ -79,25 +78,17 @@ class Register:
     operator says so, and every EU check reads it. A change shows after `ttl` seconds."""
 
     def __init__(self, session_factory: Callable[[], Session], ttl: float = 30.0) -> None:
-        self._factory, self._ttl = session_factory, ttl
-        self._cache: dict[str, tuple[float, str | None]] = {}
-        self._lock = threading.Lock()
+        self._factory = session_factory
+        self._owners: TtlCache[str | None] = TtlCache(ttl)
 
     def owner(self, bic: str) -> str | None:
         bic = bic11(bic)
-        now = time.monotonic()
-        hit = self._cache.get(bic)
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        return self._owners.get(bic, lambda: self._load(bic))
+
+    def _load(self, bic: str) -> str | None:
         with self._factory() as session:
             row = session.get(RequestingPsp, bic)
-            owner = row.client_id if row is not None else None
-        with self._lock:
-            if len(self._cache) > 10_000:
-                self._cache.clear()
-            self._cache[bic] = (now + self._ttl, owner)
-        return owner
+            return row.client_id if row is not None else None
 
     def forget(self) -> None:
-        with self._lock:
-            self._cache.clear()
+        self._owners.clear()
