@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-import threading
-import time
 from urllib.parse import urlsplit
 
 import httpx
@@ -23,6 +21,7 @@ from auth.jose import ALGORITHMS, MalformedJwt, import_public_jwk, key_fits_alg
 from auth.models import RegistrationToken, TppClient
 from auth.scopes import allowed_scopes, parse_scope, validate_roles
 from core.db import utcnow
+from core.ttlcache import TtlCache
 
 AUTH_METHODS = ("private_key_jwt", "tls_client_auth")
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
@@ -136,25 +135,21 @@ def client_metadata(client: TppClient) -> dict:
     return data
 
 
-_jwks_cache: dict[str, tuple[float, dict]] = {}
-_jwks_lock = threading.Lock()
+_jwks = TtlCache(JWKS_CACHE_SECONDS)
 
 
 def client_keyset(client: TppClient) -> jwk.KeySet:
     """The client's public keys; a jwks_uri is fetched and cached for five minutes."""
     data = client.jwks
     if data is None and client.jwks_uri:
-        with _jwks_lock:
-            cached = _jwks_cache.get(client.jwks_uri)
-        if cached and cached[0] > time.monotonic():
-            data = cached[1]
-        else:
-            response = httpx.get(client.jwks_uri, timeout=3.0, follow_redirects=False)
-            response.raise_for_status()
-            data = validate_jwks(response.json())
-            with _jwks_lock:
-                _jwks_cache[client.jwks_uri] = (time.monotonic() + JWKS_CACHE_SECONDS, data)
+        data = _jwks.get(client.jwks_uri, lambda: _fetch_jwks(client.jwks_uri))
     return jwk.KeySet([import_public_jwk(key) for key in (data or {}).get("keys", [])])
+
+
+def _fetch_jwks(uri: str) -> dict:
+    response = httpx.get(uri, timeout=3.0, follow_redirects=False)
+    response.raise_for_status()
+    return validate_jwks(response.json())
 
 
 def _hash(token: str) -> str:

@@ -23,7 +23,7 @@ from cop.errors import (
     ob_field_errors,
     timestamp_invalid,
 )
-from cop.participants import CLIENT_INVALID, refusal
+from cop.participants import REFUSAL_DETAIL
 from core.logging import get_logger
 from core.web import db_session, json_only
 
@@ -270,25 +270,13 @@ def verify_payees_in_bulk():
 def _requesting_agents_are_the_caller(checks, *, batch: bool) -> None:
     """Every `requestingAgent` must be a BIC registered to the calling client (see
     cop/participants.py); the first refusal's code answers, with every refused item named."""
-    caller, register = current_access().client_id, current_app.extensions["cop_participants"]
-    refused: dict[int, str] = {}
-    codes: dict[str, str | None] = {}
-    for index, check in enumerate(checks):
-        bic = check.requesting_agent
-        if bic not in codes:
-            codes[bic] = refusal(register.owner(bic), caller)
-        if codes[bic] is not None:
-            refused[index] = codes[bic]
+    refused = current_app.extensions["cop_participants"].refused(
+        [c.requesting_agent for c in checks], current_access().client_id)
     if not refused:
         return
     code = next(iter(refused.values()))
-    detail = ("The requestingAgent BIC is not registered as a requesting PSP."
-              if code == CLIENT_INVALID else
-              "The requestingAgent BIC is registered to another client than the caller.")
-    if not batch:
-        raise client_refused(code, detail)
-    raise client_refused(code, detail, {"requests": {
-        i: {"requestingAgent": [c]} for i, c in refused.items()}})
+    errors = {"requests": {i: {"requestingAgent": [c]} for i, c in refused.items()}}
+    raise client_refused(code, REFUSAL_DETAIL[code], errors if batch else None)
 
 
 # --- directory (role ASPSP) -----------------------------------------------------------------

@@ -9,7 +9,7 @@ not) with `CLIENT_INCONSISTENT`. Plain Python: no Flask.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -66,6 +66,13 @@ def listing(session: Session) -> list[tuple[str, str]]:
                 session.scalars(select(RequestingPsp).order_by(RequestingPsp.bic))]
 
 
+REFUSAL_DETAIL = {
+    CLIENT_INVALID: "The requestingAgent BIC is not registered as a requesting PSP.",
+    CLIENT_INCONSISTENT: "The requestingAgent BIC is registered to another client than the "
+                         "caller.",
+}
+
+
 def refusal(owner: str | None, caller: str) -> str | None:
     """The EPC error code for a caller sending a BIC registered to `owner`, or None."""
     if owner is None:
@@ -89,6 +96,18 @@ class Register:
         with self._factory() as session:
             row = session.get(RequestingPsp, bic)
             return row.client_id if row is not None else None
+
+    def refused(self, bics: Sequence[str], caller: str) -> dict[int, str]:
+        """By position, the EPC code refusing each BIC that is not the caller's; empty when
+        the caller may send them all."""
+        codes: dict[str, str | None] = {}
+        out: dict[int, str] = {}
+        for index, bic in enumerate(bics):
+            if bic not in codes:
+                codes[bic] = refusal(self.owner(bic), caller)
+            if codes[bic] is not None:
+                out[index] = codes[bic]
+        return out
 
     def forget(self) -> None:
         self._owners.clear()

@@ -51,3 +51,17 @@ def test_register_reads_through_its_cache(app, session):
     register.forget()
     assert register.owner("BNPAFRPP") == "client-a"
     assert register.owner("BNPAFRPPXXX") == "client-a"
+
+
+def test_refused_names_each_position_and_looks_each_bic_up_once(app, session, monkeypatch):
+    participants.register(session, "BNPAFRPP", "me")
+    participants.register(session, "COBADEFF", "them")
+    register = Register(app.extensions["session_factory"])
+    looked_up = []
+    load = register._load
+    monkeypatch.setattr(register, "_load", lambda bic: looked_up.append(bic) or load(bic))
+    bics = ["BNPAFRPPXXX", "COBADEFFXXX", "DEUTDEFFXXX", "COBADEFFXXX", "BNPAFRPPXXX"]
+    assert register.refused(bics, "me") == {1: CLIENT_INCONSISTENT, 2: CLIENT_INVALID,
+                                            3: CLIENT_INCONSISTENT}
+    assert sorted(looked_up) == ["BNPAFRPPXXX", "COBADEFFXXX", "DEUTDEFFXXX"]
+    assert register.refused(["BNPAFRPP"], "me") == {}

@@ -20,31 +20,33 @@ def _obcurl():
     return module
 
 
-def test_payee_check_through_obcurl(live_server, app, capsys):  # noqa: F811
-    base, demo = live_server
+def _payments_app_calls(server, capsys, *request, scope="payee-checks") -> tuple[int, str]:
+    """Run obcurl as the demo payment app against the live server: (exit code, output)."""
+    base, demo = server
+    code = _obcurl().main(["--server", base, "--clients-file", str(demo / "clients.json"),
+                           "--client", "payments", "--scope", scope, *request])
+    return code, capsys.readouterr().out
+
+
+def _seed_directory(app) -> None:
     with app.extensions["session_factory"]() as session:
         seed_directory(app, session)
-    code = _obcurl().main([
-        "--server", base, "--clients-file", str(demo / "clients.json"),
-        "--client", "payments", "--scope", "payee-checks",
-        "POST", "/cop/v1/name-verifications",
+
+
+def test_payee_check_through_obcurl(live_server, app, capsys):  # noqa: F811
+    _seed_directory(app)
+    code, out = _payments_app_calls(
+        live_server, capsys, "POST", "/cop/v1/name-verifications",
         '{"Data": {"SchemeName": "SortCodeAccountNumber", "AccountType": "Personal",'
-        ' "Identification": "04000412345678", "Name": "J Smith"}}',
-    ])
-    out = capsys.readouterr().out
+        ' "Identification": "04000412345678", "Name": "J Smith"}}')
     assert code == 0, out
     assert "\nHTTP 200 OK\n" in "\n" + out
     assert '"ReasonCode": "MBAM"' in out
 
 
 def test_wrong_scope_is_refused_by_the_server(live_server, capsys):  # noqa: F811
-    base, demo = live_server
-    code = _obcurl().main([
-        "--server", base, "--clients-file", str(demo / "clients.json"),
-        "--client", "payments", "--scope", "status",
-        "POST", "/cop/v1/name-verifications", '{"Data": {}}',
-    ])
-    out = capsys.readouterr().out
+    code, out = _payments_app_calls(live_server, capsys, "POST", "/cop/v1/name-verifications",
+                                    '{"Data": {}}', scope="status")
     assert code == 1
     assert "\nHTTP 403 FORBIDDEN\n" in "\n" + out
     assert "insufficient-scope" in out or "insufficient_scope" in out
@@ -56,20 +58,15 @@ def test_eu_payee_check_through_obcurl_as_documented(live_server, app, capsys): 
     import datetime as dt
     import uuid
 
-    base, demo = live_server
-    with app.extensions["session_factory"]() as session:
-        seed_directory(app, session)
+    _seed_directory(app)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.123Z")
-    code = _obcurl().main([
-        "--server", base, "--clients-file", str(demo / "clients.json"),
-        "--client", "payments", "--scope", "payee-checks",
+    code, out = _payments_app_calls(
+        live_server, capsys,
         "-H", f"X-Request-ID: {uuid.uuid4()}", "-H", f"X-Request-Timestamp: {stamp}",
         "POST", "/vop/v1/payee-verifications",
         '{"party": {"name": "Jurgen Muler"}, "partyAccount": {"iban": "DE89370400440532013000"},'
         ' "partyAgent": {"financialInstitutionId": {"bicfi": "BSPLDEFFXXX"}},'
-        ' "requestingAgent": {"financialInstitutionId": {"bicfi": "BNPAFRPPXXX"}}}',
-    ])
-    out = capsys.readouterr().out
+        ' "requestingAgent": {"financialInstitutionId": {"bicfi": "BNPAFRPPXXX"}}}')
     assert code == 0, out
     assert "\nHTTP 200 OK\n" in "\n" + out
     assert '"partyNameMatch": "CMTC"' in out
