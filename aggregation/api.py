@@ -26,19 +26,29 @@ from aggregation.reader import ConnectorReader
 from aggregation.service import Aggregate, Aggregator, Caller
 from auth.resource import current_access, require_token
 from consent import access_log
-from core.errors import Problem, ServiceUnavailable
-from core.web import db_session
+from core.errors import Forbidden, Problem, ServiceUnavailable
+from core.web import OB_HEADERS, OBErrorResponse1, db_session, open_banking_api
 from status import service as status_service
 
-blp = Blueprint("aggregation", __name__, url_prefix="",
-                description="Accounts and balances across banks (UK Open Banking v4.0 shapes)")
+BASE_PATH = "/open-banking/v4.0/aisp"
+blp = Blueprint("aggregation", __name__, url_prefix=BASE_PATH,
+                description="Accounts and balances across banks (UK Open Banking v4.0)")
+open_banking_api(blp)
 PSU = {"scope": "accounts", "roles": ("AISP",), "psu": True}
 CUSTOMER_IP = "x-fapi-customer-ip-address"
+INCLUDE = "include"
+AGGREGATION = "aggregation"
 HEADERS = [{"in": "header", "name": CUSTOMER_IP, "schema": {"type": "string"},
             "description": "The PSU's IP address when the PSU is present. Without it the "
             "read is unattended: it counts against the bank's daily allowance (4 per account "
-            "by default), past which cached balances are served, marked `cached`."}]
-ERRORS = {403: "Consent not AUTH (OB `U009`) or without the permission (`U008`)"}
+            "by default), past which cached balances are served (see `include`)."},
+           *OB_HEADERS,
+           {"in": "query", "name": INCLUDE, "schema": {"type": "string", "enum": [AGGREGATION]},
+            "description": "`aggregation`: add the `Aggregation` member (per-bank status, "
+            "totals per currency, PSU-present, the bank of each account). Not part of the OB "
+            "schema: without it the answer is exactly OB v4.0."}]
+ERRORS = {403: "Consent not AUTH (OB `U009`) or without the permission (`U008`)",
+          400: "Unknown AccountId (OB `U011`), a bad FAPI header (`U006`) or `include` (`U002`)"}
 
 
 @blp.record_once
@@ -169,7 +179,8 @@ def _bank(app, bank_id: str) -> Any:
 def caller() -> Caller:
     access = current_access()
     if access.consent_id is None:
-        raise Problem("This token is not bound to an account-access consent.", slug="forbidden")
+        raise Forbidden("This token is not bound to an account-access consent: read account "
+                        "data with a token the PSU authorised.")
     return Caller(access.client_id, access.consent_id,
                   request.headers.get(CUSTOMER_IP) or None, g.get("interaction_id"))
 
@@ -188,79 +199,110 @@ def read(**kwargs) -> Aggregate:
                                  headers={"Retry-After": "5"}) from exc
 
 
+def ob_errors(view):
+    """The error answers every OB read documents, as OBErrorResponse1."""
+    view = blp.alt_response(400, schema=OBErrorResponse1, description=ERRORS[400])(view)
+    view = blp.alt_response(403, schema=OBErrorResponse1, description=ERRORS[403])(view)
+    return blp.alt_response(406, schema=OBErrorResponse1,
+                            description="Accept admits no application/json")(view)
+
+
 @blp.get("/accounts")
 @require_token(**PSU)
 @blp.doc(parameters=HEADERS)
 @blp.response(200, schemas.OBReadAccount6)
-@blp.alt_response(403, response="FORBIDDEN", description=ERRORS[403])
+@ob_errors
 def list_accounts():
     """Every account the consent covers, at every bank, in one answer."""
-    result = read(balances=False)
-    return jsonify(accounts_document(result))
+    extras = wants_extras()
+    return jsonify(accounts_document(read(balances=False), extras))
 
 
-@blp.get("/accounts/<account_id>")
+@blp.get("/accounts/<AccountId>")
 @require_token(**PSU)
 @blp.doc(parameters=HEADERS)
 @blp.response(200, schemas.OBReadAccount6)
-@blp.alt_response(403, response="FORBIDDEN", description=ERRORS[403])
-@blp.alt_response(404, response="NOT_FOUND", description="No such AccountId (OB `U011`)")
-def get_account(account_id: str):
-    """One account, by our AccountId."""
-    result = read(balances=False, account_id=account_id)
-    return jsonify(accounts_document(result))
+@ob_errors
+def get_account(AccountId: str):
+    """One account, by our AccountId (an unknown one: 400 with `U011`)."""
+    extras = wants_extras()
+    return jsonify(accounts_document(read(balances=False, account_id=AccountId), extras))
 
 
-@blp.get("/accounts/<account_id>/balances")
+@blp.get("/accounts/<AccountId>/balances")
 @require_token(**PSU)
 @blp.doc(parameters=HEADERS)
 @blp.response(200, schemas.OBReadBalance1)
-@blp.alt_response(403, response="FORBIDDEN", description=ERRORS[403])
-@blp.alt_response(404, response="NOT_FOUND", description="No such AccountId (OB `U011`)")
-def account_balances(account_id: str):
-    """One account's balances, with its bank's status and totals in `Meta`."""
-    result = read(balances=True, account_id=account_id)
-    return jsonify(balances_document(result))
+@ob_errors
+def account_balances(AccountId: str):
+    """One account's balances."""
+    extras = wants_extras()
+    return jsonify(balances_document(read(balances=True, account_id=AccountId), extras))
 
 
 @blp.get("/balances")
 @require_token(**PSU)
 @blp.doc(parameters=HEADERS)
 @blp.response(200, schemas.OBReadBalance1)
-@blp.alt_response(403, response="FORBIDDEN", description=ERRORS[403])
+@ob_errors
 def all_balances():
     """Balances of every consented account at every bank in one answer. A bank that fails
-    never fails the request: `Meta.Banks` says, per bank, where its data came from and why;
-    `Meta.Totals` sums the available balances per currency (credit lines apart)."""
-    return jsonify(balances_document(read(balances=True)))
+    never fails the request; `include=aggregation` says, per bank, where its data came from
+    and why, and sums the available balances per currency (credit lines apart)."""
+    extras = wants_extras()
+    return jsonify(balances_document(read(balances=True), extras))
 
 
-# -- OB documents -----------------------------------------------------------------------------
-def accounts_document(result: Aggregate) -> dict:
+def wants_extras() -> bool:
+    value = request.args.get(INCLUDE)
+    if value is None:
+        return False
+    if value != AGGREGATION:
+        raise Problem(f"include: only {AGGREGATION!r} is known.", Errors=[{
+            "ErrorCode": "U002", "Message": f"Only {AGGREGATION!r} is known", "Path": INCLUDE}])
+    return True
+
+
+# -- OB documents: the one place the OB v4.0 account and balance shapes are written ---------
+ACCOUNT_MEMBERS = ("AccountId", "Status", "StatusUpdateDateTime", "Currency", "AccountCategory",
+                   "AccountTypeCode", "Description", "Nickname", "OpeningDate", "MaturityDate",
+                   "SwitchStatus", "Account", "StatementFrequencyAndFormat", "Servicer")
+
+
+def accounts_document(result: Aggregate, extras: bool = False) -> dict:
+    """OBReadAccount6: only its members, `Account[]` only with ReadAccountsDetail."""
     accounts = []
     for data in result.accounts:
-        account = {k: v for k, v in data.items() if k != "Balances" and k[0] != "_"}
+        account = {k: data[k] for k in ACCOUNT_MEMBERS if k in data}
         if not result.detail:
             account.pop("Account", None)
         accounts.append(account)
-    return {"Data": {"Account": accounts}, "Links": {"Self": _self()}, "Meta": _meta(result)}
+    document = {"Data": {"Account": accounts}, "Links": {"Self": _self()},
+                "Meta": {"TotalPages": 1}}
+    if extras:
+        document[AGGREGATION_MEMBER] = _aggregation(result, totals=False)
+    return document
 
 
-def balances_document(result: Aggregate) -> dict:
+def balances_document(result: Aggregate, extras: bool = False) -> dict:
+    """OBReadBalance1, and with `include=aggregation` the `Aggregation` member."""
     balances = [{"AccountId": data["AccountId"], **balance}
                 for data in result.accounts for balance in data.get("Balances") or ()]
-    meta = _meta(result)
-    meta["Totals"] = [{"Currency": t.currency, "Available": str(t.available),
-                       "CreditLines": str(t.credit_lines), "AccountCount": t.accounts}
-                      for t in result.totals]
-    return {"Data": {"Balance": balances}, "Links": {"Self": _self()}, "Meta": meta}
+    document = {"Data": {"Balance": balances}, "Links": {"Self": _self()},
+                "Meta": {"TotalPages": 1}}
+    if extras:
+        document[AGGREGATION_MEMBER] = _aggregation(result, totals=True)
+    return document
+
+
+AGGREGATION_MEMBER = "Aggregation"
 
 
 def _self() -> str:
     return current_app.config["ISSUER"] + request.path
 
 
-def _meta(result: Aggregate) -> dict:
+def _aggregation(result: Aggregate, *, totals: bool) -> dict:
     banks = []
     for report in result.banks:
         retry = report.retry_after
@@ -269,5 +311,12 @@ def _meta(result: Aggregate) -> dict:
                       "FetchedAt": report.fetched_at.isoformat() if report.fetched_at else None,
                       "ErrorType": report.error_type,
                       "RetryAfter": int(retry + 0.999) if retry is not None else None})
-    return {"TotalPages": 1, "PsuPresent": bool(request.headers.get(CUSTOMER_IP)),
-            "Banks": banks}
+    extras: dict[str, Any] = {
+        "PsuPresent": bool(request.headers.get(CUSTOMER_IP)), "Banks": banks,
+        "Accounts": [{"AccountId": data["AccountId"], "BankId": data.get("BankId")}
+                     for data in result.accounts]}
+    if totals:
+        extras["Totals"] = [{"Currency": t.currency, "Available": str(t.available),
+                             "CreditLines": str(t.credit_lines), "AccountCount": t.accounts}
+                            for t in result.totals]
+    return extras

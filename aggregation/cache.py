@@ -29,7 +29,9 @@ import redis
 
 from aggregation.totals import BalanceLine, account_lines
 
-CACHE_PREFIX = "agg:bals:"
+# The version names the shape of the cached account documents (OB v4.0 names), so an entry
+# written before a shape change is a miss, never served in the old shape.
+CACHE_PREFIX = "agg:bals:v4:"
 ALLOWANCE_PREFIX = "agg:freq:"
 STAMP = "fetched_at"
 DECODED_ENTRIES = 1024  # bank entries a process keeps decoded (each a few KB)

@@ -198,7 +198,10 @@ class Account:
     currency: str | None  # OB makes it optional; Berlin Group requires it
     identifiers: tuple[AccountIdentifier, ...] = ()
     name: str | None = field(default=None, repr=False)  # nickname / display name (personal data)
-    product: str | None = None
+    product: str | None = None  # the bank's own product name (free text)
+    # ISO 20022 ExternalCashAccountType1Code (CACC, SVGS, CARD …): what OB v4.0 calls
+    # AccountTypeCode and Berlin Group cashAccountType.
+    type_code: str | None = None
     category: str | None = None  # personal / business, when the bank says
     status: str | None = None  # enabled / disabled / deleted …
 
@@ -214,6 +217,7 @@ class Account:
                             for i in self.identifiers],
             "name": self.name,
             "product": self.product,
+            "type_code": self.type_code,
             "category": self.category,
             "status": self.status,
         }

@@ -123,12 +123,34 @@ OB_BALANCE_TYPES = {"interim_available": "ITAV", "closing_available": "CLAV",
                     "opening_booked": "OPBD", "previously_closed_booked": "PRCD"}
 
 
+# OB v4.0 AccountTypeCode (OBExternalAccountSubType1Code): the subset of ISO 20022
+# ExternalCashAccountType1Code the standard admits; any other ISO code is OTHR.
+OB_ACCOUNT_TYPE_CODES = frozenset({
+    "CACC", "CARD", "CASH", "CHAR", "CISH", "COMM", "CPAC", "LLSV", "LOAN", "MGLD", "MOMA",
+    "NREX", "ODFT", "ONDP", "OTHR", "SACC", "SLRY", "SVGS", "TAXE", "TRAN", "TRAS", "VACC",
+    "NFCA", "MORT", "WALT"})
+OB_ACCOUNT_STATUSES = ("Deleted", "Disabled", "Enabled", "Pending", "ProForma")
+# Berlin Group's `blocked` has no OB name; the account is there but unusable: Disabled.
+OB_STATUS_OF = {**{s.lower(): s for s in OB_ACCOUNT_STATUSES}, "blocked": "Disabled"}
+
+
+def ob_account_type_code(code: str | None) -> str | None:
+    if not code:
+        return None
+    code = code.strip().upper()
+    return code if code in OB_ACCOUNT_TYPE_CODES else "OTHR"
+
+
 def ob_account(account: Account) -> dict[str, Any]:
-    data: dict[str, Any] = {"Status": (account.status or "enabled").capitalize(),
+    """OBAccount6 with the v4.0 names: AccountCategory (Personal/Business) and AccountTypeCode
+    (the ISO cash account type), the Nickname cut to the standard's 70 characters."""
+    status = OB_STATUS_OF.get((account.status or "enabled").lower())
+    category = {"personal": "Personal", "business": "Business"}.get(account.category or "")
+    data: dict[str, Any] = {"Status": status,
                             "Currency": account.currency,
-                            "AccountType": (account.category or "personal").capitalize(),
-                            "AccountSubType": account.product or "CurrentAccount",
-                            "Nickname": account.name}
+                            "AccountCategory": category,
+                            "AccountTypeCode": ob_account_type_code(account.type_code),
+                            "Nickname": (account.name or "")[:70] or None}
     data["Account"] = [{"SchemeName": f"UK.OBIE.{i.scheme}", "Identification": i.identification}
                        for i in account.identifiers]
     return {k: v for k, v in data.items() if v is not None}

@@ -1,12 +1,15 @@
 """marshmallow schemas of the UK OB v4.0 account and balance shapes, plus this service's
-`Meta` extension (per-bank status and totals), for the OpenAPI document. Field names are the
-standard's; the views build the same shapes directly (the hot path skips a second pass)."""
+`Aggregation` member (per-bank status, totals, PSU-present), sent only when asked for with
+`include=aggregation`, for the OpenAPI document. Field names are the standard's; the views
+build the same shapes directly (the hot path skips a second pass)."""
 
 from __future__ import annotations
 
 import marshmallow as ma
 
 from aggregation.fanout import Status
+from aggregation.reader import OB_ACCOUNT_STATUSES as ACCOUNT_STATUSES
+from aggregation.reader import OB_ACCOUNT_TYPE_CODES
 
 BALANCE_TYPES = ("CLAV", "CLBD", "FWAV", "INFO", "ITAV", "ITBD", "OPAV", "OPBD", "PRCD", "XPCD")
 CREDIT_LINE_TYPES = ("Available", "Credit", "Emergency", "Pre-Agreed", "Temporary")
@@ -38,22 +41,25 @@ class BalanceSchema(ma.Schema):
 
 
 class AccountIdentificationSchema(ma.Schema):
-    SchemeName = ma.fields.String(metadata={"example": "UK.OBIE.SortCodeAccountNumber"})
-    Identification = ma.fields.String()
+    SchemeName = ma.fields.String(required=True,
+                                  metadata={"example": "UK.OBIE.SortCodeAccountNumber"})
+    Identification = ma.fields.String(required=True)
     Name = ma.fields.String()
     SecondaryIdentification = ma.fields.String()
 
 
 class AccountSchema(ma.Schema):
     AccountId = ma.fields.String(
-        required=True, metadata={"description": "Ours: stable for this consent, opaque, never "
-                                 "the bank's id"})
-    BankId = ma.fields.String(metadata={"description": "Extension: the bank in our registry"})
-    Status = ma.fields.String(metadata={"example": "Enabled"})
-    Currency = ma.fields.String(required=True)
-    AccountType = ma.fields.String(metadata={"example": "Personal"})
-    AccountSubType = ma.fields.String(metadata={"example": "CurrentAccount"})
-    Nickname = ma.fields.String()
+        required=True, validate=ma.validate.Length(min=1, max=40),
+        metadata={"description": "Ours: stable for this consent, opaque, never the bank's id"})
+    Status = ma.fields.String(validate=ma.validate.OneOf(ACCOUNT_STATUSES))
+    Currency = ma.fields.String(metadata={"example": "GBP"})
+    AccountCategory = ma.fields.String(validate=ma.validate.OneOf(("Business", "Personal")))
+    AccountTypeCode = ma.fields.String(
+        validate=ma.validate.OneOf(sorted(OB_ACCOUNT_TYPE_CODES)),
+        metadata={"description": "ISO 20022 cash account type (a Berlin Group bank's "
+                  "`cashAccountType`); OTHR for a code OB does not list"})
+    Nickname = ma.fields.String(validate=ma.validate.Length(min=1, max=70))
     Account = ma.fields.List(ma.fields.Nested(AccountIdentificationSchema),
                              metadata={"description": "Only with ReadAccountsDetail"})
 
@@ -85,14 +91,29 @@ class CurrencyTotalSchema(ma.Schema):
     AccountCount = ma.fields.Integer()
 
 
-class AisMetaSchema(ma.Schema):
-    TotalPages = ma.fields.Integer()
-    PsuPresent = ma.fields.Boolean(metadata={"description": "Extension: the request sent "
+class AccountBankSchema(ma.Schema):
+    AccountId = ma.fields.String(required=True)
+    BankId = ma.fields.String(required=True, metadata={"description": "The bank in our "
+                                                       "registry that holds the account"})
+
+
+class AggregationSchema(ma.Schema):
+    """Only with `include=aggregation`; not an OB member."""
+
+    PsuPresent = ma.fields.Boolean(metadata={"description": "The request sent a valid "
                                              "x-fapi-customer-ip-address"})
     Banks = ma.fields.List(ma.fields.Nested(BankStatusSchema),
-                           metadata={"description": "Extension: one entry per bank"})
+                           metadata={"description": "One entry per bank of the consent"})
+    Accounts = ma.fields.List(ma.fields.Nested(AccountBankSchema),
+                              metadata={"description": "The bank of each AccountId"})
     Totals = ma.fields.List(ma.fields.Nested(CurrencyTotalSchema),
-                            metadata={"description": "Extension (balances): per currency"})
+                            metadata={"description": "Balances only: per currency"})
+
+
+class AisMetaSchema(ma.Schema):
+    TotalPages = ma.fields.Integer()
+    FirstAvailableDateTime = ma.fields.DateTime()
+    LastAvailableDateTime = ma.fields.DateTime()
 
 
 class AisLinksSchema(ma.Schema):
@@ -107,16 +128,21 @@ class BalanceDataSchema(ma.Schema):
     Balance = ma.fields.List(ma.fields.Nested(BalanceSchema))
 
 
+AGGREGATION_DOC = {"description": "Not OB: only with `include=aggregation`"}
+
+
 class OBReadAccount6(ma.Schema):
     Data = ma.fields.Nested(AccountDataSchema, required=True)
-    Links = ma.fields.Nested(AisLinksSchema, required=True)
-    Meta = ma.fields.Nested(AisMetaSchema, required=True)
+    Links = ma.fields.Nested(AisLinksSchema)
+    Meta = ma.fields.Nested(AisMetaSchema)
+    Aggregation = ma.fields.Nested(AggregationSchema, metadata=AGGREGATION_DOC)
 
 
 class OBReadBalance1(ma.Schema):
     Data = ma.fields.Nested(BalanceDataSchema, required=True)
-    Links = ma.fields.Nested(AisLinksSchema, required=True)
-    Meta = ma.fields.Nested(AisMetaSchema, required=True)
+    Links = ma.fields.Nested(AisLinksSchema)
+    Meta = ma.fields.Nested(AisMetaSchema)
+    Aggregation = ma.fields.Nested(AggregationSchema, metadata=AGGREGATION_DOC)
 
 
 class CustomerHeaders(ma.Schema):

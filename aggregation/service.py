@@ -182,8 +182,9 @@ class Aggregator:
         if account_id is not None:
             links = [link for link in links if self._holds(cid, link, cached, account_id)]
             if not links:
+                # OB v4.0: an unknown resource id is a 400 with U011, not a 404.
                 raise ob_problem("No account with this AccountId under the consent.",
-                                 NOT_FOUND, "AccountId", slug="not-found")
+                                 NOT_FOUND, "AccountId", slug="not-found", status=400)
         reports = {link.bank_id: BankReport(link.bank_id, Status.OK) for link in links}
         to_call = self._triage(session, caller, links, cached, reports, balances, now)
         outcomes = self._call(session, caller, cid, to_call, cached, reports, balances)

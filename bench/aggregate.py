@@ -47,6 +47,8 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+AIS = "/open-banking/v4.0/aisp"  # the OB v4.0 AIS base path
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results" / "aggregate.json"
@@ -230,7 +232,7 @@ def authorise_consents(settings: dict, bank_ids_by_n: dict[int, list[str]]):
     for n, bank_ids in bank_ids_by_n.items():
         grants[n] = []
         for _ in range(CONSENTS_PER_N):
-            created = tpp.request("POST", "/account-access-consents", scope="accounts", json={
+            created = tpp.request("POST", f"{AIS}/account-access-consents", scope="accounts", json={
                 "Data": {"Permissions": ["ReadAccountsDetail", "ReadBalances"]}, "Risk": {}})
             consent_id = created.get_json()["Data"]["ConsentId"]
             tokens = tpp.authorize("alice", fx.PSU_PASSWORD, "accounts", rar(consent_id),
@@ -272,7 +274,8 @@ def _requests(port: int, headers: list[dict]) -> list[bytes]:
     out = []
     for sent in headers:
         head = "".join(f"{k}: {v}\r\n" for k, v in sent.items())
-        out.append(f"GET /balances HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{head}\r\n".encode())
+        out.append(f"GET {AIS}/balances HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{head}\r\n"
+                   .encode())
     return out
 
 

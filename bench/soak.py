@@ -34,6 +34,8 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+AIS = "/open-banking/v4.0/aisp"  # the OB v4.0 AIS base path
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "examples"))
@@ -153,7 +155,7 @@ def psu_token(base: str, client: dict):
     tpp.discover()
     cc = tpp.client_token("accounts")
     expiry = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).replace(microsecond=0)
-    created = tpp.call("/account-access-consents", cc, "POST", json={
+    created = tpp.call(f"{AIS}/account-access-consents", cc, "POST", json={
         "Data": {"Permissions": ["ReadAccountsDetail", "ReadBalances"],
                  "ExpirationDateTime": expiry.isoformat()}, "Risk": {}})
     consent_id = created.json()["Data"]["ConsentId"]
@@ -180,12 +182,12 @@ def workload(base: str, demo_dir: Path) -> tuple[dict, dict]:
     aisp = Caller(base, clients["budgeting"], "accounts")
     body = {"Data": {"Permissions": ["ReadAccountsBasic", "ReadBalances"],
                      "ExpirationDateTime": "2099-01-01T00:00:00+00:00"}, "Risk": {}}
-    first = aisp.call("/account-access-consents", "POST", json=body)
+    first = aisp.call(f"{AIS}/account-access-consents", "POST", json=body)
     if first.status_code == 201:
         consent = first.json()["Data"]["ConsentId"]
-        jobs["consent_create"] = lambda: aisp.call("/account-access-consents", "POST",
+        jobs["consent_create"] = lambda: aisp.call(f"{AIS}/account-access-consents", "POST",
                                                    json=body)
-        jobs["consent_read"] = lambda: aisp.call(f"/account-access-consents/{consent}")
+        jobs["consent_read"] = lambda: aisp.call(f"{AIS}/account-access-consents/{consent}")
     else:
         skipped["consent_create"] = f"POST /account-access-consents: {first.status_code}"
     if "payments" in clients:
@@ -200,9 +202,9 @@ def workload(base: str, demo_dir: Path) -> tuple[dict, dict]:
             skipped["payee_check"] = f"probe answered {probe.status_code}"
     try:
         reader, token = psu_token(base, clients["budgeting"])
-        probe = reader.call("/balances", token)
+        probe = reader.call(f"{AIS}/balances", token)
         if probe.status_code == 200:
-            jobs["balances"] = lambda: reader.call("/balances", token)
+            jobs["balances"] = lambda: reader.call(f"{AIS}/balances", token)
         else:
             skipped["balances"] = f"GET /balances: {probe.status_code} {probe.text[:300]}"
     except Exception as exc:  # noqa: BLE001 - a missing package or flow: skip, say why

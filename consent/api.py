@@ -9,12 +9,13 @@ from flask_smorest import Blueprint
 from consent import representation, service
 from consent.access import require_token, tpp, tpp_actor
 from consent.schemas import ConsentEventsResponse, OBReadConsent1, OBReadConsentResponse1
-from core.web import db_session, json_only
+from core.web import OB_HEADERS, OBErrorResponse1, db_session, open_banking_api
 
-blp = Blueprint("consent", __name__, url_prefix="/account-access-consents",
-                description="Account access consents (UK Open Banking v4.0 shapes)")
-json_only(blp)
+blp = Blueprint("consent", __name__, url_prefix="/open-banking/v4.0/aisp/account-access-consents",
+                description="Account access consents (UK Open Banking v4.0)")
+open_banking_api(blp)
 TPP = {"scope": "accounts", "roles": ("AISP",)}
+NOT_FOUND = "Unknown ConsentId, or another TPP's (OB `U011`); a bad FAPI header (`U006`)"
 
 
 def adapters():
@@ -37,11 +38,14 @@ def answer(body: dict, status: int = 200):
     "schema": OBReadConsent1}}}, parameters=[{
         "in": "header", "name": "x-idempotency-key", "schema": {"type": "string",
                                                                 "maxLength": 40},
-        "description": "Same key and body: the same consent again; another body: 409"}])
+        "description": "Same key and body: the same consent again; another body: 409"},
+        *OB_HEADERS])
 @blp.response(201, OBReadConsentResponse1)
-@blp.alt_response(400, response="BAD_REQUEST",
-                  description="Invalid request; OB `Errors[]` name each field and code")
-@blp.alt_response(409, response="CONFLICT", description="x-idempotency-key reused")
+@blp.alt_response(400, schema=OBErrorResponse1,
+                  description="Invalid request; `Errors[]` name each field and code (an "
+                  "unknown member: `U005`)")
+@blp.alt_response(406, schema=OBErrorResponse1, description="Accept admits no JSON")
+@blp.alt_response(409, schema=OBErrorResponse1, description="x-idempotency-key reused")
 def create_consent():
     """Create an account access consent (AWAU) for a PSU to authorise."""
     status, body = service.create_consent(
@@ -51,34 +55,37 @@ def create_consent():
     return answer(body, status)
 
 
-@blp.get("/<consent_id>")
+@blp.get("/<ConsentId>")
 @require_token(**TPP)
 @blp.response(200, OBReadConsentResponse1)
-@blp.alt_response(404, response="NOT_FOUND", description="No such consent for this TPP")
-def get_consent(consent_id: str):
+@blp.doc(parameters=OB_HEADERS)
+@blp.alt_response(400, schema=OBErrorResponse1, description=NOT_FOUND)
+def get_consent(ConsentId: str):
     """Read a consent: its status, status reason and what it covers."""
-    consent = service.get_consent(db_session(), tpp().client_id, consent_id,
+    consent = service.get_consent(db_session(), tpp().client_id, ConsentId,
                                   adapters=adapters())
-    return answer(representation.consent_document(consent, f"{base_url()}/{consent_id}"))
+    return answer(representation.consent_document(consent, f"{base_url()}/{ConsentId}"))
 
 
-@blp.delete("/<consent_id>")
+@blp.delete("/<ConsentId>")
 @require_token(**TPP)
 @blp.response(204)
-@blp.alt_response(404, response="NOT_FOUND", description="No such consent for this TPP")
-def delete_consent(consent_id: str):
+@blp.doc(parameters=OB_HEADERS)
+@blp.alt_response(400, schema=OBErrorResponse1, description=NOT_FOUND)
+def delete_consent(ConsentId: str):
     """Delete a consent: CANC, tokens under it revoked, bank-side consents deleted."""
-    service.delete_consent(db_session(), tpp().client_id, consent_id, actor=tpp_actor(),
+    service.delete_consent(db_session(), tpp().client_id, ConsentId, actor=tpp_actor(),
                            adapters=adapters())
     return current_app.response_class(status=204)
 
 
-@blp.get("/<consent_id>/events")
+@blp.get("/<ConsentId>/events")
 @require_token(**TPP)
 @blp.response(200, ConsentEventsResponse)
-@blp.alt_response(404, response="NOT_FOUND", description="No such consent for this TPP")
-def consent_events(consent_id: str):
+@blp.doc(parameters=OB_HEADERS)
+@blp.alt_response(400, schema=OBErrorResponse1, description=NOT_FOUND)
+def consent_events(ConsentId: str):
     """The consent's audit trail: every change and data access, hash-chained."""
-    events = service.consent_events(db_session(), tpp().client_id, consent_id)
+    events = service.consent_events(db_session(), tpp().client_id, ConsentId)
     return answer(representation.events_document(
-        consent_id, events, f"{base_url()}/{consent_id}/events"))
+        ConsentId, events, f"{base_url()}/{ConsentId}/events"))

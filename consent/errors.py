@@ -68,9 +68,12 @@ class ConsentRequestInvalid(ObProblem):
 
 
 class ConsentNotFound(ObProblem):
-    """404 also for another TPP's consent, so consent ids never leak between TPPs."""
+    """An unknown ConsentId is a 400 with U011, as the OB v4.0 profile says for an unknown
+    resource id (404 is for an endpoint that does not exist); the same answer for another
+    TPP's consent, so consent ids never leak between TPPs."""
 
     slug = "not-found"
+    status = 400
 
     def __init__(self, consent_id: str) -> None:
         super().__init__(

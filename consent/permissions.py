@@ -8,7 +8,9 @@ Profile rules enforced (each refusal is a 400 with an OB ErrorCode and Path):
   Basic or Detail (U001);
 - a Basic with its Detail is duplication, not an error (the profile forbids rejecting it);
 - ExpirationDateTime in the future; TransactionFromDateTime not after ...ToDateTime (U003);
-- date-times are ISO 8601 with a zone (U002); Risk is an object with no members (OBRisk2).
+- date-times are ISO 8601 with a zone (U002); Risk is an object with no members (OBRisk2);
+- a member OBReadConsent1 does not define, at the top or in Data, is refused (U005 with its
+  Path): a misspelt `ExpirationDatetime` silently dropped would grant an open-ended consent.
 """
 
 from __future__ import annotations
@@ -120,15 +122,28 @@ def parse_datetime(value: Any, path: str, errors: list[OBError]) -> dt.datetime 
     return None
 
 
+REQUEST_MEMBERS = frozenset({"Data", "Risk"})
+DATA_MEMBERS = frozenset({"Permissions", "ExpirationDateTime", "TransactionFromDateTime",
+                          "TransactionToDateTime"})
+
+
+def unexpected_members(obj: dict[str, Any], known: frozenset[str], prefix: str
+                       ) -> list[OBError]:
+    return [OBError(FIELD_UNEXPECTED, f"{str(name)[:64]!r} is not a member of OBReadConsent1",
+                    f"{prefix}{str(name)[:200]}")
+            for name in obj if name not in known]
+
+
 def parse_consent_request(body: Any, now: dt.datetime) -> ConsentRequest:
     """Validate an OBReadConsent1 body; raise ConsentRequestInvalid listing every error."""
     if not isinstance(body, dict):
         raise ConsentRequestInvalid([OBError(INVALID_FORMAT, "Body must be a JSON object")])
-    errors: list[OBError] = []
+    errors: list[OBError] = unexpected_members(body, REQUEST_MEMBERS, "")
     data = body.get("Data")
     if not isinstance(data, dict):
         errors.append(OBError(FIELD_MISSING, "Data is required", "Data"))
         data = {}
+    errors += unexpected_members(data, DATA_MEMBERS, "Data.")
     risk = body.get("Risk")
     if risk is None:
         errors.append(OBError(FIELD_MISSING, "Risk is required", "Risk"))

@@ -154,7 +154,7 @@ REFUSALS = {S.EXPD: ConsentExpired, S.CANC: ConsentRevoked, S.RJCT: ConsentRejec
 
 def get_authorised_consent(session: Session, consent_id: str, client_id: str, *,
                            now: dt.datetime | None = None) -> Consent:
-    """The consent if it is AUTH for this client; else the typed 403 (404 if not theirs).
+    """The consent if it is AUTH for this client; else the typed 403 (U011 if not theirs).
     Expires it on the way when its time has passed. Call inside or outside a transaction."""
     now = now or dt.datetime.now(dt.UTC)
     with _transaction(session):

@@ -8,24 +8,27 @@ survive.
 from __future__ import annotations
 
 import http
+import ipaddress
+import re
 import time
 import uuid
 from typing import Any
 
 import marshmallow as ma
 import structlog
-from flask import Response, current_app, g, json, request
+from flask import current_app, g, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from core.errors import PROBLEM_TYPES, STATUS_TO_SLUG, Problem, problem_type
+from core import dialects
+from core.dialects import PROBLEM_JSON, ErrorInfo
+from core.errors import PROBLEM_BASE, PROBLEM_TYPES, STATUS_TO_SLUG, Problem, problem_type
 from core.logging import get_logger
 from core.ratelimit import headers_of
 
-PROBLEM_JSON = "application/problem+json"
 INTERACTION_HEADER = "x-fapi-interaction-id"
 KEPT_HEADERS = ("allow", "www-authenticate", "retry-after", "dpop-nonce", "location")
 
@@ -67,40 +70,88 @@ class ProblemSchema(ma.Schema):
     )
 
 
+class OBError1(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    ErrorCode = ma.fields.String(required=True, validate=ma.validate.Length(equal=4),
+                                 metadata={"description": "OBExternalStatusReason1Code",
+                                           "example": "U011"})
+    Message = ma.fields.String(validate=ma.validate.Length(min=1, max=500))
+    Path = ma.fields.String(validate=ma.validate.Length(min=1, max=500),
+                            metadata={"example": "Data.Permissions"})
+    Url = ma.fields.String()
+
+
+class OBErrorResponse1(ma.Schema):
+    """UK Open Banking v4.0 error: every error of an `/open-banking/` API, nothing else."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    Id = ma.fields.String(validate=ma.validate.Length(min=1, max=40),
+                          metadata={"description": "The request's x-fapi-interaction-id"})
+    Code = ma.fields.String(validate=ma.validate.Length(min=1, max=40),
+                            metadata={"example": "400 Bad Request"})
+    Message = ma.fields.String(validate=ma.validate.Length(min=1, max=500))
+    Errors = ma.fields.List(ma.fields.Nested(OBError1), required=True,
+                            validate=ma.validate.Length(min=1))
+
+
+OB_HEADERS = [
+    {"in": "header", "name": "x-fapi-interaction-id", "schema": {"type": "string",
+                                                                 "format": "uuid"},
+     "description": "Correlation id (a UUID), echoed; one is made when absent"},
+    {"in": "header", "name": "x-fapi-auth-date", "schema": {"type": "string"},
+     "description": "When the PSU last logged in with the TPP, e.g. "
+                    "`Sun, 10 Sep 2017 19:43:31 GMT`"},
+    {"in": "header", "name": "x-customer-user-agent", "schema": {"type": "string"},
+     "description": "The PSU's user agent"},
+]
+
+
 def problem_response(body: dict[str, Any], status: int, headers: dict[str, str] | None = None):
+    """Renders a problem given as an RFC 9457 body, in the dialect of the request's API."""
     body = dict(body)
-    body.setdefault("interaction_id", getattr(g, "interaction_id", None))
-    resp = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
-    for key, value in (headers or {}).items():
-        resp.headers[key] = value
-    return resp
+    slug = str(body.pop("type", "")).removeprefix(PROBLEM_BASE) or STATUS_TO_SLUG.get(
+        status, "http-error")
+    body.pop("status", None)
+    title = body.pop("title", "") or _title(slug, status)
+    detail = body.pop("detail", "")
+    return dialects.render(ErrorInfo(status, slug, title, detail, dict(headers or {}), body))
 
 
 def render_problem(problem: Problem):
-    return problem_response(problem.to_dict(), problem.status, problem.headers)
+    return dialects.render(ErrorInfo(problem.status, problem.slug, problem.title,
+                                     problem.detail, dict(problem.headers),
+                                     dict(problem.extra)))
+
+
+def _title(slug: str, status: int) -> str:
+    return PROBLEM_TYPES[slug][1] if slug in PROBLEM_TYPES else dialects._phrase(status)
 
 
 def render_http_exception(error: HTTPException):
     status = error.code or 500
     slug = STATUS_TO_SLUG.get(status, "http-error")
     title = PROBLEM_TYPES[slug][1] if slug in PROBLEM_TYPES else error.name
-    body: dict[str, Any] = {"type": problem_type(slug), "title": title, "status": status}
+    extra: dict[str, Any] = {}
     data = getattr(error, "data", None) or {}
     messages = data.get("errors") or data.get("messages")
     if messages:
-        body["errors"] = messages
-        body["detail"] = "The request did not validate; see errors for each field."
+        extra["errors"] = messages
+        detail = "The request did not validate; see errors for each field."
     elif data.get("message"):
-        body["detail"] = data["message"]
+        detail = data["message"]
     elif status == 500:
-        body["detail"] = "The server failed to answer this request. Quote the interaction id."
+        detail = "The server failed to answer this request. Quote the interaction id."
     else:
-        body["detail"] = error.description or title
+        detail = error.description or title
     headers = {k: v for k, v in error.get_headers() if k.lower() in KEPT_HEADERS}
     headers.update(data.get("headers") or {})
     if status == 429 and "Retry-After" not in headers:
         headers["Retry-After"] = str(_retry_after_from_limiter(error))
-    return problem_response(body, status, headers)
+    return dialects.render(ErrorInfo(status, slug, title, detail, headers, extra))
 
 
 def _retry_after_from_limiter(error: HTTPException) -> int:
@@ -159,6 +210,11 @@ def init_request_hooks(app) -> None:
         g.interaction_id = sent if _valid_interaction_id(sent) else str(uuid.uuid4())
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(interaction_id=g.interaction_id)
+        # A body over the limit is refused before authentication and before any view reads
+        # it, so every API answers the same 413 in its own dialect.
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if limit and (request.content_length or 0) > limit:
+            raise RequestEntityTooLarge()
 
     @app.after_request
     def _finish(response):
@@ -224,7 +280,12 @@ JSON_MIMETYPES = ("application/json",)
 
 
 def require_json_body() -> None:
-    """before_request hook for JSON APIs: a body that is not JSON is a 415, not a 422."""
+    """before_request hook for JSON APIs: a body that is not JSON is a 415, not a 422, and a
+    client that accepts no JSON (e.g. only application/xml) is told 406 before any work."""
+    accept = request.headers.get("Accept")
+    if accept and not _accepts_json(request.accept_mimetypes):
+        raise Problem(f"This endpoint answers application/json only, not {accept[:80]}.",
+                      slug="not-acceptable")
     if request.method in ("POST", "PUT", "PATCH") and (
         request.content_length or request.headers.get("Transfer-Encoding")
     ):
@@ -236,5 +297,52 @@ def require_json_body() -> None:
             )
 
 
+def _accepts_json(accepted) -> bool:
+    for value, quality in accepted:
+        base = value.split(";", 1)[0].strip().lower()
+        if quality > 0 and (base in ("*/*", "application/*", *JSON_MIMETYPES)
+                            or base.endswith("+json")):
+            return True
+    return False
+
+
 def json_only(blueprint) -> None:
     blueprint.before_request(require_json_body)
+
+
+# FAPI headers a TPP sends to an Open Banking API (OB v4.0 profile): each checked, a bad one a
+# 400 naming the header, never silently replaced or counted.
+FAPI_AUTH_DATE = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|"
+                            r"Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} (GMT|UTC)$")
+HEADER_INVALID = "U006"  # UK.OBIE.Header.Invalid
+
+
+def _header_problem(name: str, message: str) -> Problem:
+    return Problem(f"{name}: {message}", slug="bad-request",
+                   Errors=[{"ErrorCode": HEADER_INVALID, "Message": message, "Path": name}])
+
+
+def require_fapi_headers() -> None:
+    """before_request hook: x-fapi-interaction-id a UUID, x-fapi-customer-ip-address an IPv4 or
+    IPv6 address, x-fapi-auth-date an HTTP date as the profile writes it."""
+    sent = request.headers.get(INTERACTION_HEADER)
+    if sent is not None and not _valid_interaction_id(sent):
+        raise _header_problem(INTERACTION_HEADER, "Must be a UUID (RFC 4122), e.g. "
+                              "93bac548-d2de-4546-b106-880a5018460d.")
+    ip = request.headers.get("x-fapi-customer-ip-address")
+    if ip is not None:
+        try:
+            ipaddress.ip_address(ip.strip())
+        except ValueError:
+            raise _header_problem("x-fapi-customer-ip-address",
+                                  "Must be the PSU's IPv4 or IPv6 address.") from None
+    auth_date = request.headers.get("x-fapi-auth-date")
+    if auth_date is not None and not FAPI_AUTH_DATE.match(auth_date):
+        raise _header_problem("x-fapi-auth-date", "Must be an HTTP date such as "
+                              "'Sun, 10 Sep 2017 19:43:31 GMT'.")
+
+
+def open_banking_api(blueprint) -> None:
+    """An OB API blueprint: JSON in and out (415/406) and FAPI headers checked (400)."""
+    blueprint.before_request(require_json_body)
+    blueprint.before_request(require_fapi_headers)

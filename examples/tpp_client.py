@@ -37,6 +37,8 @@ from authlib.oauth2.rfc7523 import private_key_jwt_sign
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwk, jwt
 
+AIS = "/open-banking/v4.0/aisp"  # the OB v4.0 AIS base path
+
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 DEMO_DIR = Path(__file__).resolve().parent.parent / "instance" / "demo"
 
@@ -266,15 +268,15 @@ def run_consent(server: str, client: dict, *, psu: str, password: str, banks: li
     out(f"discovery: issuer {meta['issuer']}")
     cc = tpp.client_token("accounts")
     expiry = (dt.datetime.now(dt.UTC) + dt.timedelta(days=90)).replace(microsecond=0)
-    created = tpp.call("/account-access-consents", cc, "POST", json={
+    created = tpp.call(f"{AIS}/account-access-consents", cc, "POST", json={
         "Data": {"Permissions": ["ReadAccountsDetail", "ReadBalances"],
                  "ExpirationDateTime": expiry.isoformat()}, "Risk": {}},
         headers={"x-idempotency-key": str(uuid.uuid4())})
     if created.status_code != 201:
-        out(f"POST /account-access-consents: {created.status_code} {created.text[:300]}")
+        out(f"POST {AIS}/account-access-consents: {created.status_code} {created.text[:300]}")
         return 1
     consent_id = created.json()["Data"]["ConsentId"]
-    out(f"POST /account-access-consents: 201 {consent_id} {created.json()['Data']['Status']}")
+    out(f"POST {AIS}/account-access-consents: 201 {consent_id} {created.json()['Data']['Status']}")
     details = json.dumps([{"type": "account_access_consent", "consent_id": consent_id}])
     request_uri, verifier, state = tpp.push("accounts", {"authorization_details": details})
     out(f"PAR with authorization_details: request_uri {request_uri}")
@@ -293,10 +295,10 @@ def run_consent(server: str, client: dict, *, psu: str, password: str, banks: li
     tokens = tpp.exchange(back.headers["location"], verifier, state)
     out(f"token: {tokens['token_type']} for consent, scope {tokens['scope']!r}")
 
-    status = tpp.call(f"/account-access-consents/{consent_id}", cc).json()["Data"]["Status"]
-    out(f"GET /account-access-consents/{consent_id}: {status}")
-    balances = tpp.call("/balances", tokens["access_token"])
-    out(f"GET /balances: {balances.status_code}")
+    status = tpp.call(f"{AIS}/account-access-consents/{consent_id}", cc).json()["Data"]["Status"]
+    out(f"GET {AIS}/account-access-consents/{consent_id}: {status}")
+    balances = tpp.call(f"{AIS}/balances", tokens["access_token"])
+    out(f"GET {AIS}/balances: {balances.status_code}")
     if balances.status_code == 200:
         for item in balances.json()["Data"]["Balance"]:
             sign = "-" if item.get("CreditDebitIndicator") == "Debit" else ""
@@ -307,11 +309,11 @@ def run_consent(server: str, client: dict, *, psu: str, password: str, banks: li
         return 0 if status == "AUTH" and balances.status_code == 200 else 1
     if _revoke_on_dashboard(tpp, browser, consent_id, psu, password):
         return 1
-    after = tpp.call("/balances", tokens["access_token"])
-    out(f"GET /balances after revocation: {after.status_code} "
+    after = tpp.call(f"{AIS}/balances", tokens["access_token"])
+    out(f"GET {AIS}/balances after revocation: {after.status_code} "
         f"({after.headers.get('WWW-Authenticate', '')})")
-    final = tpp.call(f"/account-access-consents/{consent_id}", cc).json()["Data"]["Status"]
-    out(f"GET /account-access-consents/{consent_id}: {final}")
+    final = tpp.call(f"{AIS}/account-access-consents/{consent_id}", cc).json()["Data"]["Status"]
+    out(f"GET {AIS}/account-access-consents/{consent_id}: {final}")
     return 0 if after.status_code == 401 and final == "CANC" else 1
 
 

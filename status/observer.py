@@ -17,8 +17,7 @@ from flask import g, request
 COMPONENT_PATHS: tuple[tuple[str, str], ...] = (
     ("/token", "auth"), ("/par", "auth"), ("/authorize", "auth"), ("/introspect", "auth"),
     ("/revoke", "auth"), ("/register", "auth"), ("/jwks", "auth"), ("/.well-known/", "auth"),
-    ("/account-access-consents", "accounts"), ("/accounts", "accounts"),
-    ("/balances", "accounts"), ("/v1/accounts", "accounts"), ("/v1/balances", "accounts"),
+    ("/open-banking/v4.0/aisp", "accounts"),
     ("/cop/v1", "payee-checks"), ("/vop/v1", "payee-checks"),
     ("/payee-checks", "payee-checks"), ("/v1/payee-verifications", "payee-checks"),
     ("/payee-verifications", "payee-checks"), ("/confirmation-of-payee", "payee-checks"),

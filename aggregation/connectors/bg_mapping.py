@@ -75,8 +75,8 @@ def _account(read: Reader, row: dict, path: str) -> Account:
         identifiers=identifiers,
         name=read.text(row, "displayName", path, required=False)
         or read.text(row, "name", path, required=False),
-        product=read.text(row, "product", path, required=False)
-        or read.text(row, "cashAccountType", path, required=False),
+        product=read.text(row, "product", path, required=False),
+        type_code=read.text(row, "cashAccountType", path, required=False),
         category={"PRIV": "personal", "ORGA": "business"}.get(usage or ""),
         status=status,
     )

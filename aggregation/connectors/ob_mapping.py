@@ -93,7 +93,7 @@ def _account(read: Reader, row: dict, path: str) -> Account:
         currency=read.currency(row, "Currency", path, required=False),
         identifiers=tuple(identifiers),
         name=name,
-        product=read.text(row, "AccountTypeCode", path, required=False),
+        type_code=read.text(row, "AccountTypeCode", path, required=False),
         category=category.lower() if category else None,
         status=status.lower() if status else None,
     )

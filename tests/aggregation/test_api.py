@@ -22,6 +22,11 @@ from consent import access_log
 from tests.consent import fake_banks
 from tests.fixtures.auth import PSU_PASSWORD
 
+AIS = "/open-banking/v4.0/aisp"  # the OB v4.0 AIS base path
+# With the aggregation extras (per-bank status, totals), which these tests look at.
+BALANCES = f"{AIS}/balances?include=aggregation"
+ACCOUNTS = f"{AIS}/accounts?include=aggregation"
+
 FAULTS = ("latency", "error_rate", "timeout", "5xx", "429", "malformed_json", "truncated_json",
           "wrong_content_type", "expired_token", "consent_revoked")
 
@@ -143,7 +148,7 @@ def authorise(app, make_tpp, make_psu, bank_ids, permissions=("ReadAccountsDetai
         fake_banks.FakeBank(b, f"Bank {b}", accounts=tuple(accounts[b])) for b in bank_ids])
     tpp = make_tpp(roles=("AISP",), name="Budget Buddy")
     make_psu(username)
-    created = tpp.request("POST", "/account-access-consents", scope="accounts", json={
+    created = tpp.request("POST", f"{AIS}/account-access-consents", scope="accounts", json={
         "Data": {"Permissions": list(permissions),
                  "ExpirationDateTime": expiration}, "Risk": {}})
     assert created.status_code == 201, created.get_json()
@@ -201,73 +206,77 @@ def three_banks(agg_app, make_tpp, make_psu):
 
 # -- tests ----------------------------------------------------------------------------------------
 def test_balances_from_three_banks_in_one_answer(three_banks):
-    resp = three_banks.get("/balances")
+    resp = three_banks.get(BALANCES)
     assert resp.status_code == 200, resp.get_json()
     body = resp.get_json()
     balances = body["Data"]["Balance"]
     assert len(balances) == 9  # 3 banks x (2 GBP + 1 EUR balance)
     ids = {b["AccountId"] for b in balances}
     assert len(ids) == 6 and not any("alpha" in i or "cur" in i for i in ids)
-    assert [b["Status"] for b in body["Meta"]["Banks"]] == ["ok"] * 3
-    assert all(b["Source"] == "live" and b["FetchedAt"] for b in body["Meta"]["Banks"])
-    totals = {t["Currency"]: t for t in body["Meta"]["Totals"]}
+    assert [b["Status"] for b in body["Aggregation"]["Banks"]] == ["ok"] * 3
+    assert all(b["Source"] == "live" and b["FetchedAt"] for b in body["Aggregation"]["Banks"])
+    totals = {t["Currency"]: t for t in body["Aggregation"]["Totals"]}
     assert totals["GBP"]["Available"] == "3750.30" and totals["GBP"]["CreditLines"] == "0"
     # -40.00 available includes a 500.00 overdraft: own funds -540.00 each, lines apart
     assert totals["EUR"]["Available"] == "-1620.00" and totals["EUR"]["CreditLines"] == "1500.00"
     debit = next(b for b in balances if b["Amount"]["Currency"] == "EUR")
     assert debit["CreditDebitIndicator"] == "Debit" and debit["Amount"]["Amount"] == "40.00"
     assert debit["Type"] == "ITAV" and debit["CreditLine"][0]["Included"] is True
-    assert body["Links"]["Self"].endswith("/balances") and body["Meta"]["PsuPresent"] is True
+    assert body["Links"]["Self"].endswith(f"{AIS}/balances")
+    assert body["Aggregation"]["PsuPresent"] is True
     assert resp.headers["x-fapi-interaction-id"]
 
 
 def test_account_ids_are_stable_and_the_second_read_is_cached(three_banks):
-    first = three_banks.get("/accounts").get_json()
-    second = three_banks.get("/accounts").get_json()
+    first = three_banks.get(ACCOUNTS).get_json()
+    second = three_banks.get(ACCOUNTS).get_json()
     assert [a["AccountId"] for a in first["Data"]["Account"]] == [
         a["AccountId"] for a in second["Data"]["Account"]]
-    assert [b["Status"] for b in second["Meta"]["Banks"]] == ["cached"] * 3
-    assert [b["Source"] for b in second["Meta"]["Banks"]] == ["cache"] * 3
+    assert [b["Status"] for b in second["Aggregation"]["Banks"]] == ["cached"] * 3
+    assert [b["Source"] for b in second["Aggregation"]["Banks"]] == ["cache"] * 3
     account = first["Data"]["Account"][0]
-    assert account["Currency"] and account["BankId"] in ("alpha", "beta", "gamma")
+    banks = {a["AccountId"]: a["BankId"] for a in first["Aggregation"]["Accounts"]}
+    assert account["Currency"] and banks[account["AccountId"]] in ("alpha", "beta", "gamma")
+    assert "BankId" not in account  # OBAccount6 admits no member of ours
     assert account["Account"][0]["SchemeName"] == "UK.OBIE.SortCodeAccountNumber"
     calls = sum(len(c.calls) for c in three_banks.connectors.values())
-    three_banks.get("/accounts")
+    three_banks.get(ACCOUNTS)
     assert sum(len(c.calls) for c in three_banks.connectors.values()) == calls
 
 
 def test_one_account_and_its_balances(three_banks):
-    accounts = three_banks.get("/accounts").get_json()["Data"]["Account"]
+    accounts = three_banks.get(ACCOUNTS).get_json()["Data"]["Account"]
     target = accounts[0]["AccountId"]
-    one = three_banks.get(f"/accounts/{target}")
+    one = three_banks.get(f"{AIS}/accounts/{target}?include=aggregation")
     assert one.status_code == 200
     assert [a["AccountId"] for a in one.get_json()["Data"]["Account"]] == [target]
-    balances = three_banks.get(f"/accounts/{target}/balances").get_json()
+    balances = three_banks.get(f"{AIS}/accounts/{target}/balances?include=aggregation").get_json()
     assert {b["AccountId"] for b in balances["Data"]["Balance"]} == {target}
-    assert len(balances["Meta"]["Banks"]) == 1
-    missing = three_banks.get("/accounts/not-an-account/balances")
-    assert missing.status_code == 404
+    assert len(balances["Aggregation"]["Banks"]) == 1
+    missing = three_banks.get(f"{AIS}/accounts/not-an-account/balances")
+    assert missing.status_code == 400  # OB v4.0: an unknown resource id is a 400 with U011
     assert missing.get_json()["Errors"][0]["ErrorCode"] == "U011"
 
 
 def test_balances_need_read_balances(agg_app, make_tpp, make_psu):
     setup = authorise(agg_app, make_tpp, make_psu, ["alpha"],
                       permissions=("ReadAccountsBasic",))
-    resp = setup.get("/balances")
+    resp = setup.get(f"{AIS}/balances")
     assert resp.status_code == 403
-    assert resp.headers["Content-Type"] == "application/problem+json"
+    assert resp.headers["Content-Type"] == "application/json"  # OBErrorResponse1
     assert resp.get_json()["Errors"][0]["ErrorCode"] == "U008"
-    assert setup.get("/accounts").status_code == 200
-    account_id = setup.get("/accounts").get_json()["Data"]["Account"][0]["AccountId"]
-    assert "Account" not in setup.get("/accounts").get_json()["Data"]["Account"][0]  # Basic
-    assert setup.get(f"/accounts/{account_id}/balances").status_code == 403
+    accounts = setup.get(f"{AIS}/accounts")
+    assert accounts.status_code == 200
+    account = accounts.get_json()["Data"]["Account"][0]
+    assert "Account" not in account  # Basic
+    assert setup.get(f"{AIS}/accounts/{account['AccountId']}/balances").status_code == 403
 
 
 def test_revoked_consent_is_refused_with_the_ob_code(three_banks):
-    assert three_banks.tpp.request("DELETE", f"/account-access-consents/"
+    assert three_banks.tpp.request("DELETE", f"{AIS}/account-access-consents/"
                                    f"{three_banks.consent_id}", scope="accounts"
                                    ).status_code == 204
-    resp = three_banks.get("/balances")
+    resp = three_banks.get(BALANCES)
     assert resp.status_code in (401, 403)  # the token may be revoked with the consent
     if resp.status_code == 403:
         assert resp.get_json()["Errors"][0]["ErrorCode"] == "U009"
@@ -279,21 +288,22 @@ def test_expired_consent_is_refused_with_the_ob_code(agg_app, make_tpp, make_psu
     soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=90)
     setup = authorise(agg_app, make_tpp, make_psu, ["alpha"],
                       expiration=soon.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    assert setup.get("/balances").status_code == 200  # and a consent snapshot is cached
+    assert setup.get(f"{AIS}/balances").status_code == 200  # and a consent snapshot is cached
     with time_machine.travel(soon + dt.timedelta(seconds=30), tick=True):
-        resp = setup.get("/balances")
+        resp = setup.get(f"{AIS}/balances")
     assert resp.status_code == 403, resp.get_json()
     assert resp.get_json()["Errors"][0]["ErrorCode"] == "U009"
-    assert resp.get_json()["type"] == "/problems/consent-expired"
+    assert set(resp.get_json()) == {"Code", "Id", "Message", "Errors"}
 
 
 def test_a_client_credentials_token_is_refused(three_banks):
-    resp = three_banks.tpp.request("GET", "/balances", scope="accounts")
+    resp = three_banks.tpp.request("GET", f"{AIS}/balances", scope="accounts")
     assert resp.status_code == 403
+    assert resp.get_json()["Errors"][0]["ErrorCode"] and "type" not in resp.get_json()
 
 
 def test_no_token_is_401(agg_app):
-    resp = agg_app.test_client().get("/balances")
+    resp = agg_app.test_client().get(BALANCES)
     assert resp.status_code == 401 and "WWW-Authenticate" in resp.headers
 
 
@@ -302,32 +312,32 @@ def test_unattended_reads_stop_at_the_daily_allowance(three_banks):
     aggregation = three_banks.tpp.app.extensions["aggregation"]
     aggregation.cache.fresh_seconds = 0  # every read wants the bank
     for _ in range(6):
-        body = three_banks.get("/balances", present=False).get_json()
-        statuses.append(body["Meta"]["Banks"][0]["Status"])
-        assert body["Meta"]["PsuPresent"] is False
+        body = three_banks.get(BALANCES, present=False).get_json()
+        statuses.append(body["Aggregation"]["Banks"][0]["Status"])
+        assert body["Aggregation"]["PsuPresent"] is False
     assert statuses == ["ok"] * 4 + ["cached"] * 2
-    served = three_banks.get("/balances", present=False).get_json()
-    assert served["Meta"]["Banks"][0]["ErrorType"] == "DailyAllowanceExhausted"
+    served = three_banks.get(BALANCES, present=False).get_json()
+    assert served["Aggregation"]["Banks"][0]["ErrorType"] == "DailyAllowanceExhausted"
     assert len(served["Data"]["Balance"]) == 9  # the cached values, marked
     # PSU-present reads are not counted and still go to the bank
-    assert three_banks.get("/balances").get_json()["Meta"]["Banks"][0]["Status"] == "ok"
+    assert three_banks.get(BALANCES).get_json()["Aggregation"]["Banks"][0]["Status"] == "ok"
     ips = {c[-1] for c in three_banks.connectors["alpha"].calls}
     assert ips == {None, "203.0.113.9"}
 
 
 def test_access_is_audited(three_banks, agg_app):
-    three_banks.get("/balances")
+    three_banks.get(BALANCES)
     assert access_log.for_app(agg_app).flush() == 1  # queued, then chained by the flusher
-    events = three_banks.tpp.request("GET", f"/account-access-consents/"
+    events = three_banks.tpp.request("GET", f"{AIS}/account-access-consents/"
                                      f"{three_banks.consent_id}/events", scope="accounts"
                                      ).get_json()["Data"]["Event"]
     assert events[-1]["Action"] == "data.accessed"
 
 
-def test_openapi_documents_the_meta_extensions(agg_app):
+def test_openapi_documents_the_aggregation_extensions(agg_app):
     spec = agg_app.test_client().get("/openapi.json").get_json()
-    for path in ("/accounts", "/accounts/{account_id}", "/accounts/{account_id}/balances",
-                 "/balances"):
+    for path in (AIS + "/accounts", AIS + "/accounts/{AccountId}",
+                 AIS + "/accounts/{AccountId}/balances", AIS + "/balances"):
         operation = spec["paths"][path]["get"]
         assert operation["security"] == [{"oauth2": ["accounts"]}]
         assert {"200", "401", "403"} <= set(operation["responses"])
@@ -338,28 +348,31 @@ def test_openapi_documents_the_meta_extensions(agg_app):
     assert "reauthentication_required" in schemas["BankStatus"]["properties"]["Status"]["enum"]
     assert set(schemas["CurrencyTotal"]["properties"]) >= {"Currency", "Available",
                                                            "CreditLines"}
-    assert set(schemas["AisMeta"]["properties"]) >= {"Banks", "Totals", "PsuPresent"}
+    assert set(schemas["Aggregation"]["properties"]) >= {"Banks", "Totals", "PsuPresent",
+                                                         "Accounts"}
+    assert set(schemas["AisMeta"]["properties"]) == {"TotalPages", "FirstAvailableDateTime",
+                                                     "LastAvailableDateTime"}
 
 
 def test_a_balance_read_of_known_accounts_skips_the_account_list(three_banks):
-    three_banks.get("/balances")
+    three_banks.get(BALANCES)
     assert [c[0] for c in three_banks.connectors["alpha"].calls] == ["balances", "balances"]
-    accounts = three_banks.get("/accounts").get_json()  # details not cached yet: read live
-    assert accounts["Meta"]["Banks"][0]["Status"] == "ok"
+    accounts = three_banks.get(ACCOUNTS).get_json()  # details not cached yet: read live
+    assert accounts["Aggregation"]["Banks"][0]["Status"] == "ok"
     assert "_listed" not in accounts["Data"]["Account"][0]
     assert accounts["Data"]["Account"][0]["Currency"] in ("GBP", "EUR")
     three_banks.tpp.app.extensions["aggregation"].cache.fresh_seconds = 0
-    three_banks.get("/balances")  # a later balance read keeps the account details
+    three_banks.get(BALANCES)  # a later balance read keeps the account details
     three_banks.tpp.app.extensions["aggregation"].cache.fresh_seconds = 30
-    cached = three_banks.get("/accounts").get_json()
-    assert [b["Status"] for b in cached["Meta"]["Banks"]] == ["cached"] * 3
+    cached = three_banks.get(ACCOUNTS).get_json()
+    assert [b["Status"] for b in cached["Aggregation"]["Banks"]] == ["cached"] * 3
     assert cached["Data"]["Account"] == accounts["Data"]["Account"]
 
 
 # -- the hot path: no SQL once warm, every read queued for the audit trail, 503 without Redis
 def test_a_warm_cached_read_runs_no_sql(three_banks, agg_app):
-    assert three_banks.get("/balances").status_code == 200  # live, then cached
-    assert three_banks.get("/balances").status_code == 200
+    assert three_banks.get(BALANCES).status_code == 200  # live, then cached
+    assert three_banks.get(BALANCES).status_code == 200
     statements = []
     engine = agg_app.extensions["engine"]
 
@@ -368,10 +381,10 @@ def test_a_warm_cached_read_runs_no_sql(three_banks, agg_app):
 
     event.listen(engine, "before_cursor_execute", count)
     try:
-        body = three_banks.get("/balances").get_json()
+        body = three_banks.get(BALANCES).get_json()
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert [b["Status"] for b in body["Meta"]["Banks"]] == ["cached"] * 3
+    assert [b["Status"] for b in body["Aggregation"]["Banks"]] == ["cached"] * 3
     assert statements == []
 
 
@@ -379,8 +392,8 @@ def test_every_read_is_queued_then_chained(three_banks, agg_app):
     log = access_log.for_app(agg_app)
     log.flush()
     for _ in range(3):
-        three_banks.get("/balances")
-    three_banks.get("/accounts")
+        three_banks.get(BALANCES)
+    three_banks.get(ACCOUNTS)
     assert log.pending() == 4
     assert log.flush() == 4
     runner = agg_app.test_cli_runner()
@@ -389,7 +402,7 @@ def test_every_read_is_queued_then_chained(three_banks, agg_app):
 
 
 def test_without_redis_reads_go_live_and_are_chained_at_once(three_banks, agg_app):
-    three_banks.get("/balances")
+    three_banks.get(BALANCES)
     agg = agg_app.extensions["aggregation"]
     broken = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.05)
     for part in (agg.cache, agg.snapshots, agg.allowance, agg.breakers):
@@ -402,14 +415,14 @@ def test_without_redis_reads_go_live_and_are_chained_at_once(three_banks, agg_ap
         raise redis.ConnectionError("Redis is down")
 
     agg.record_access = down
-    resp = three_banks.get("/balances")
+    resp = three_banks.get(BALANCES)
     assert resp.status_code == 200, resp.get_json()
-    assert [b["Status"] for b in resp.get_json()["Meta"]["Banks"]] == ["ok"] * 3
-    events = three_banks.tpp.request("GET", f"/account-access-consents/"
+    assert [b["Status"] for b in resp.get_json()["Aggregation"]["Banks"]] == ["ok"] * 3
+    events = three_banks.tpp.request("GET", f"{AIS}/account-access-consents/"
                                      f"{three_banks.consent_id}/events", scope="accounts"
                                      ).get_json()["Data"]["Event"]
     assert events[-1]["Action"] == "data.accessed"  # in the chain already: no queue to wait on
-    unattended = three_banks.get("/balances", present=False).get_json()["Meta"]["Banks"]
+    unattended = three_banks.get(BALANCES, present=False).get_json()["Aggregation"]["Banks"]
     assert {b["Status"] for b in unattended} == {"rate_limited"}  # the allowance is unknowable
 
 

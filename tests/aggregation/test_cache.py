@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from aggregation.cache import Allowance, BalanceCache
+from aggregation.cache import Allowance, BalanceCache, consent_key
 from core.kv import make_redis
 
 NOW = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
@@ -41,7 +41,7 @@ def test_freshness_and_retention(kv):
     entry = cache.read_account("c1", "b", "a")
     assert entry.is_fresh(NOW + dt.timedelta(seconds=29), 30)
     assert not entry.is_fresh(NOW + dt.timedelta(seconds=31), 30)
-    assert kv.ttl("agg:bals:c1") > 25 * 3600
+    assert kv.ttl(consent_key("c1")) > 25 * 3600
 
 
 def test_an_entry_past_retention_is_a_miss_while_other_banks_keep_the_key(kv):
@@ -67,7 +67,7 @@ def test_a_bank_read_replaces_that_bank_only(kv):
 
 
 def test_unreadable_entries_are_misses(kv):
-    kv.hset("agg:bals:c1", mapping={"a": "{not json", "b": '{"fetched_at": "x"}',
+    kv.hset(consent_key("c1"), mapping={"a": "{not json", "b": '{"fetched_at": "x"}',
                                     "c": '{"fetched_at": "2026-03-02T09:30:00+00:00"}',
                                     "d": '["x"]'})
     assert BalanceCache(kv).read("c1", NOW) == {}

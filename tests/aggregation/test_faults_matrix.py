@@ -9,6 +9,11 @@ import pytest
 
 from tests.aggregation.test_api import TEST_KEYS, authorise
 
+AIS = "/open-banking/v4.0/aisp"  # the OB v4.0 AIS base path
+# With the aggregation extras (per-bank status, totals), which these tests look at.
+BALANCES = f"{AIS}/balances?include=aggregation"
+ACCOUNTS = f"{AIS}/accounts?include=aggregation"
+
 EXPECTED = {
     "latency": ("timeout", None),
     "timeout": ("timeout", "timeout"),
@@ -53,12 +58,12 @@ def test_fault_at_position(agg_app, make_tpp, make_psu, fault, position):
         setup.connectors[bank_ids[index]].fault = fault
 
     started = time.perf_counter()
-    resp = setup.get("/balances")
+    resp = setup.get(BALANCES)
     elapsed = time.perf_counter() - started
     assert resp.status_code == 200, resp.get_json()
     assert elapsed < DEADLINE + 0.8  # one deadline, whatever fails
     body = resp.get_json()
-    banks = {b["BankId"]: b for b in body["Meta"]["Banks"]}
+    banks = {b["BankId"]: b for b in body["Aggregation"]["Banks"]}
     status, error_type = EXPECTED[fault]
     for index, bank_id in enumerate(bank_ids):
         report = banks[bank_id]
@@ -81,13 +86,13 @@ def test_fault_at_position(agg_app, make_tpp, make_psu, fault, position):
 def test_retry_after_is_honoured_and_the_cache_served(agg_app, make_tpp, make_psu):
     setup = authorise(agg_app, make_tpp, make_psu, ["alpha", "beta"])
     agg_app.extensions["aggregation"].cache.fresh_seconds = 0
-    assert setup.get("/balances").status_code == 200  # fills the cache
+    assert setup.get(BALANCES).status_code == 200  # fills the cache
     setup.connectors["alpha"].fault = "429"
-    first = {b["BankId"]: b for b in setup.get("/balances").get_json()["Meta"]["Banks"]}
+    first = {b["BankId"]: b for b in setup.get(BALANCES).get_json()["Aggregation"]["Banks"]}
     assert first["alpha"]["Status"] == "rate_limited" and first["alpha"]["Source"] == "cache"
     calls = len(setup.connectors["alpha"].calls)
-    body = setup.get("/balances").get_json()
-    again = {b["BankId"]: b for b in body["Meta"]["Banks"]}
+    body = setup.get(BALANCES).get_json()
+    again = {b["BankId"]: b for b in body["Aggregation"]["Banks"]}
     assert len(setup.connectors["alpha"].calls) == calls  # not called before Retry-After
     assert again["alpha"]["Status"] == "rate_limited" and again["alpha"]["ErrorType"] == (
         "RetryAfter")
@@ -100,9 +105,9 @@ def test_the_breaker_opens_and_skips_a_failing_bank(agg_app, make_tpp, make_psu)
     agg_app.extensions["aggregation"].cache.fresh_seconds = 0
     setup.connectors["alpha"].fault = "5xx"
     for _ in range(5):
-        setup.get("/balances")
+        setup.get(BALANCES)
     calls = len(setup.connectors["alpha"].calls)
-    banks = {b["BankId"]: b for b in setup.get("/balances").get_json()["Meta"]["Banks"]}
+    banks = {b["BankId"]: b for b in setup.get(BALANCES).get_json()["Aggregation"]["Banks"]}
     assert banks["alpha"] == {**banks["alpha"], "Status": "error", "ErrorType": "CircuitOpen"}
     assert banks["beta"]["Status"] == "ok"
     assert len(setup.connectors["alpha"].calls) == calls
@@ -111,12 +116,12 @@ def test_the_breaker_opens_and_skips_a_failing_bank(agg_app, make_tpp, make_psu)
 def test_a_gone_bank_consent_is_marked_for_reauthentication(agg_app, make_tpp, make_psu):
     setup = authorise(agg_app, make_tpp, make_psu, ["alpha", "beta"])
     setup.connectors["alpha"].fault = "consent_revoked"
-    setup.get("/balances")
+    setup.get(BALANCES)
     setup.connectors["alpha"].fault = None
     agg_app.extensions["aggregation"].cache.fresh_seconds = 0
-    banks = {b["BankId"]: b for b in setup.get("/balances").get_json()["Meta"]["Banks"]}
+    banks = {b["BankId"]: b for b in setup.get(BALANCES).get_json()["Aggregation"]["Banks"]}
     assert banks["alpha"]["Status"] == "reauthentication_required"  # from the consent record
-    consent = setup.tpp.request("GET", f"/account-access-consents/{setup.consent_id}",
+    consent = setup.tpp.request("GET", f"{AIS}/account-access-consents/{setup.consent_id}",
                                 scope="accounts").get_json()
     assert consent["Data"]["StatusReason"][0]["StatusReasonCode"] == "U028"
 
@@ -126,7 +131,7 @@ def test_refreshed_bank_tokens_are_stored(agg_app, make_tpp, make_psu):
 
     setup = authorise(agg_app, make_tpp, make_psu, ["alpha"])
     setup.connectors["alpha"].fault = "expired_token"
-    assert setup.get("/balances").get_json()["Meta"]["Banks"][0]["Status"] == "ok"
+    assert setup.get(BALANCES).get_json()["Aggregation"]["Banks"][0]["Status"] == "ok"
     with agg_app.extensions["session_factory"]() as session:
         link = consent_service.bank_links(session, setup.consent_id,
                                           adapters=agg_app.extensions["consent"])[0]
@@ -137,7 +142,7 @@ def test_banks_under_planned_downtime_are_skipped(agg_app, make_tpp, make_psu):
     setup = authorise(agg_app, make_tpp, make_psu, ["alpha", "beta"])
     agg_app.extensions["aggregation"].planned_downtime = (
         lambda _session, bank_id, _at: bank_id == "beta")
-    banks = {b["BankId"]: b for b in setup.get("/balances").get_json()["Meta"]["Banks"]}
+    banks = {b["BankId"]: b for b in setup.get(BALANCES).get_json()["Aggregation"]["Banks"]}
     assert banks["beta"]["Status"] == "planned_downtime" and banks["alpha"]["Status"] == "ok"
     assert setup.connectors["beta"].calls == []
 
@@ -147,7 +152,7 @@ def test_every_bank_call_is_reported_to_the_status_package(agg_app, make_tpp, ma
     seen = []
     agg_app.extensions["aggregation"].record_calls = seen.extend
     setup.connectors["beta"].fault = "5xx"
-    setup.get("/balances")
+    setup.get(BALANCES)
     assert sorted((bank, ok) for bank, ok, _ in seen) == [("alpha", True), ("beta", False)]
 
 
@@ -224,7 +229,7 @@ def sandbox_consent(app, make_tpp, make_psu, sandbox):
     app.extensions.pop("bank_readers", None)
     tpp = make_tpp(roles=("AISP",), name="Budget Buddy")
     make_psu("alice")
-    created = tpp.request("POST", "/account-access-consents", scope="accounts", json={
+    created = tpp.request("POST", f"{AIS}/account-access-consents", scope="accounts", json={
         "Data": {"Permissions": ["ReadAccountsDetail", "ReadBalances"]}, "Risk": {}})
     consent_id = created.get_json()["Data"]["ConsentId"]
     tokens = tpp.authorize("alice", PSU_PASSWORD, "accounts", rar(consent_id),
@@ -234,9 +239,9 @@ def sandbox_consent(app, make_tpp, make_psu, sandbox):
 
 def test_three_sandbox_banks_over_http(agg_app, make_tpp, make_psu, sandbox):
     setup, banks = sandbox_consent(agg_app, make_tpp, make_psu, sandbox)
-    body = setup.get("/balances").get_json()
-    assert [b["Status"] for b in body["Meta"]["Banks"]] == ["ok"] * len(banks)
-    assert {t["Currency"] for t in body["Meta"]["Totals"]} >= {"GBP", "EUR"}
+    body = setup.get(BALANCES).get_json()
+    assert [b["Status"] for b in body["Aggregation"]["Banks"]] == ["ok"] * len(banks)
+    assert {t["Currency"] for t in body["Aggregation"]["Totals"]} >= {"GBP", "EUR"}
     assert body["Data"]["Balance"]
 
 
@@ -248,9 +253,9 @@ def test_sandbox_fault_at_position(agg_app, make_tpp, make_psu, sandbox, fault, 
     faulty = banks[:1] if position == "first" else banks
     for bank_id in faulty:
         sandbox.states[bank_id].faults.update(switches)
-    resp = setup.get("/balances")
+    resp = setup.get(BALANCES)
     assert resp.status_code == 200, resp.get_json()
-    reports = {b["BankId"]: b for b in resp.get_json()["Meta"]["Banks"]}
+    reports = {b["BankId"]: b for b in resp.get_json()["Aggregation"]["Banks"]}
     for bank_id in banks:
         expected = allowed if bank_id in faulty else {"ok"}
         assert reports[bank_id]["Status"] in expected, (bank_id, reports[bank_id])

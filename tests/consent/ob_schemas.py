@@ -60,10 +60,15 @@ OB_ERROR_1 = {"type": "object", "required": ["ErrorCode"], "additionalProperties
                              "Message": {"type": "string", "minLength": 1, "maxLength": 500},
                              "Path": {"type": "string", "minLength": 1, "maxLength": 500},
                              "Url": {"type": "string"}}}
-# The problem body carries OB `Errors[]` (OBErrorResponse1's one required member).
-PROBLEM_WITH_OB_ERRORS = {"type": "object", "required": ["type", "title", "status", "Errors"],
-                          "properties": {"Errors": {"type": "array", "minItems": 1,
-                                                    "items": OB_ERROR_1}}}
+# OBErrorResponse1: Errors[] required, three deprecated members beside it, nothing else.
+OB_ERROR_RESPONSE_1 = {"type": "object", "required": ["Errors"], "additionalProperties": False,
+                       "properties": {"Id": {"type": "string", "minLength": 1, "maxLength": 40},
+                                      "Code": {"type": "string", "minLength": 1,
+                                               "maxLength": 40},
+                                      "Message": {"type": "string", "minLength": 1,
+                                                  "maxLength": 500},
+                                      "Errors": {"type": "array", "minItems": 1,
+                                                 "items": OB_ERROR_1}}}
 
 TYPES = {"object": dict, "array": list, "string": str, "boolean": bool}
 

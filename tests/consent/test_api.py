@@ -7,9 +7,9 @@ import pytest
 
 from tests.consent import ob_schemas
 from tests.consent.conftest import consent_body
-from tests.consent.ob_schemas import OB_READ_CONSENT_RESPONSE_1, PROBLEM_WITH_OB_ERRORS, validate
+from tests.consent.ob_schemas import OB_ERROR_RESPONSE_1, OB_READ_CONSENT_RESPONSE_1, validate
 
-PATH = "/account-access-consents"
+PATH = "/open-banking/v4.0/aisp/account-access-consents"
 
 
 @pytest.fixture
@@ -61,14 +61,16 @@ def test_create_read_delete(aisp):
                   TransactionToDateTime="2026-01-01T00:00:00Z"), "U003",
      "Data.TransactionToDateTime"),
     ({"Data": {"Permissions": ["ReadAccountsBasic"]}}, "U004", "Risk"),
+    ({**consent_body(), "Extra": 1}, "U005", "Extra"),
+    (consent_body(ExpirationDatetime="2030-01-01T00:00:00Z"), "U005",
+     "Data.ExpirationDatetime"),
 ])
 def test_invalid_requests(aisp, body, code, path):
     resp = post(aisp, body)
     assert resp.status_code == 400
-    assert resp.mimetype == "application/problem+json"
+    assert resp.mimetype == "application/json"
     problem = resp.get_json()
-    assert problem["type"] == "/problems/consent-request-invalid"
-    assert validate(problem, PROBLEM_WITH_OB_ERRORS) == []
+    assert validate(problem, OB_ERROR_RESPONSE_1) == []
     assert {"ErrorCode": code, "Path": path} in [
         {"ErrorCode": e["ErrorCode"], "Path": e.get("Path")} for e in problem["Errors"]]
 
@@ -85,22 +87,26 @@ def test_idempotency_key(aisp):
     assert again.get_json() == first.get_json()
     other = post(aisp, consent_body(("ReadAccountsDetail",)), **{"x-idempotency-key": "key-1"})
     assert other.status_code == 409
-    assert other.get_json()["type"] == "/problems/idempotency-key-reused"
+    assert validate(other.get_json(), OB_ERROR_RESPONSE_1) == []
+    assert other.get_json()["Errors"][0]["ErrorCode"] == "U029"
 
 
-def test_other_tpp_gets_404(aisp, make_tpp):
+def test_other_tpp_gets_u011(aisp, make_tpp):
     consent_id = post(aisp, consent_body()).get_json()["Data"]["ConsentId"]
     intruder = make_tpp(roles=("AISP",), name="Snoop")
     for method, suffix in (("GET", ""), ("DELETE", ""), ("GET", "/events")):
         resp = intruder.request(method, f"{PATH}/{consent_id}{suffix}", scope="accounts")
-        assert resp.status_code == 404, (method, suffix)
+        assert resp.status_code == 400, (method, suffix)  # as for an unknown id
         assert resp.get_json()["Errors"][0]["ErrorCode"] == "U011"
     assert aisp.request("GET", f"{PATH}/{consent_id}", scope="accounts").get_json()[
         "Data"]["Status"] == "AWAU"
 
 
-def test_unknown_consent_404(aisp):
-    assert aisp.request("GET", f"{PATH}/aac-nope", scope="accounts").status_code == 404
+def test_unknown_consent_is_400_u011(aisp):
+    resp = aisp.request("GET", f"{PATH}/aac-nope", scope="accounts")
+    assert resp.status_code == 400
+    assert resp.get_json()["Errors"] == [
+        {"ErrorCode": "U011", "Message": "Consent not found", "Path": "ConsentId"}]
 
 
 def test_auth_errors(aisp, make_tpp, client):

@@ -19,7 +19,7 @@ def consent_id(session, tpp, tpp_actor, adapters):
     _, body = service.create_consent(session, tpp, consent_body(), self_url_base=BASE,
                                      idempotency_key=None, actor=tpp_actor, adapters=adapters)
     consent_id = body["Data"]["ConsentId"]
-    for resource in ("/accounts", "/balances"):
+    for resource in ("/open-banking/v4.0/aisp/accounts", "/open-banking/v4.0/aisp/balances"):
         service.record_access(session, consent_id, client_id=tpp.client_id, resource=resource,
                               banks=["alpha"], actor=tpp_actor, adapters=adapters)
     return consent_id

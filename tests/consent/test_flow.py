@@ -13,7 +13,7 @@ from tests.consent import fake_banks
 from tests.consent.conftest import consent_body
 from tests.fixtures.auth import PSU_PASSWORD
 
-PATH = "/account-access-consents"
+PATH = "/open-banking/v4.0/aisp/account-access-consents"
 
 
 @pytest.fixture

@@ -26,6 +26,8 @@ from tests.consent.live import (
     serving,
 )
 
+AIS = "/open-banking/v4.0/aisp"  # the OB v4.0 AIS base path
+
 CONNECT = r'/consent/authorise/[^"]+/banks/{}'
 DECISION = r'/consent/authorise/[^"]+/decision'
 
@@ -49,7 +51,7 @@ def live(app, port):
 
 def create_consent(tpp):
     cc = tpp.client_token("accounts")
-    created = tpp.call("/account-access-consents", cc, "POST", json={
+    created = tpp.call(f"{AIS}/account-access-consents", cc, "POST", json={
         "Data": {"Permissions": ["ReadAccountsDetail", "ReadBalances"],
                  "ExpirationDateTime": "2099-01-01T00:00:00+00:00"}, "Risk": {}})
     assert created.status_code == 201, created.text
@@ -113,9 +115,9 @@ def test_two_banks_then_revoked_on_the_dashboard(live):
     back = browser.post(browser.action(screen, DECISION), {"action": "approve"})
     assert back.headers["location"].startswith(client["redirect_uri"])
     tokens = tpp.exchange(back.headers["location"], verifier, state)
-    got = tpp.call(f"/account-access-consents/{consent_id}", cc).json()
+    got = tpp.call(f"{AIS}/account-access-consents/{consent_id}", cc).json()
     assert got["Data"]["Status"] == "AUTH"
-    balances = tpp.call("/balances", tokens["access_token"])
+    balances = tpp.call(f"{AIS}/balances", tokens["access_token"])
     assert balances.status_code == 200, balances.text
     assert {b["Amount"]["Currency"] for b in balances.json()["Data"]["Balance"]} == {
         "GBP", "USD", "EUR"}
@@ -127,10 +129,10 @@ def test_two_banks_then_revoked_on_the_dashboard(live):
     token = dashboard.text.split('name="csrf" value="')[1].split('"')[0]
     assert browser.post(csrf, {"csrf": token}).status_code == 303
 
-    assert tpp.call("/balances", tokens["access_token"]).status_code == 401
-    assert tpp.call(f"/account-access-consents/{consent_id}",
+    assert tpp.call(f"{AIS}/balances", tokens["access_token"]).status_code == 401
+    assert tpp.call(f"{AIS}/account-access-consents/{consent_id}",
                     tokens["access_token"]).status_code == 401
-    assert tpp.call(f"/account-access-consents/{consent_id}", cc).json()["Data"][
+    assert tpp.call(f"{AIS}/account-access-consents/{consent_id}", cc).json()["Data"][
         "Status"] == "CANC"
     for bank_id in ("northgate", "rheinfeld"):
         assert banks[bank_id].consent(links[bank_id].bank_consent_id).status == \
@@ -139,7 +141,7 @@ def test_two_banks_then_revoked_on_the_dashboard(live):
         f"{base}/sandbox/rheinfeld/v1/consents/{links['rheinfeld'].bank_consent_id}/status",
         headers={"X-Request-ID": "5f0c5d7e-0b7c-4a61-9d9a-1c0f3f7f2a10"})
     assert status.json() == {"consentStatus": "terminatedByTpp"}
-    events = tpp.call(f"/account-access-consents/{consent_id}/events", cc).json()
+    events = tpp.call(f"{AIS}/account-access-consents/{consent_id}/events", cc).json()
     actions = [e["Action"] for e in events["Data"]["Event"]]
     assert actions.count("bank.authorised") == 2 and actions.count("bank.failed") == 1
     assert actions.count("bank.consent_deleted") == 2 and "consent.revoked_by_psu" in actions
@@ -171,7 +173,7 @@ def test_psu_denies_at_one_bank_and_rejects(live):
 
     back = browser.post(browser.action(screen, DECISION), {"action": "reject"})
     assert "error=access_denied" in back.headers["location"]
-    assert tpp.call(f"/account-access-consents/{consent_id}", cc).json()["Data"][
+    assert tpp.call(f"{AIS}/account-access-consents/{consent_id}", cc).json()["Data"][
         "Status"] == "RJCT"
     states = [c.status for c in banks["rheinfeld"].consents.values()]
     assert states == [TERMINATED_BY_TPP]

@@ -21,6 +21,8 @@ from consent.models import Consent, ConsentBank
 from core.errors import Problem
 from tests.consent.conftest import consent_body
 
+AIS = "/open-banking/v4.0/aisp"  # the OB v4.0 AIS base path
+
 BASE = "http://localhost/account-access-consents"
 
 
@@ -139,7 +141,7 @@ def test_aggregation_functions(session, tpp, tpp_actor, adapters, clock):
                                refresh_token="rt2", expires_at=None, adapters=adapters)
     service.mark_bank_reauth_required(session, consent_id, "bank-b", reason="consent gone",
                                       adapters=adapters)
-    service.record_access(session, consent_id, client_id=tpp.client_id, resource="/balances",
+    service.record_access(session, consent_id, client_id=tpp.client_id, resource=f"{AIS}/balances",
                           banks=["bank-a"], actor=tpp_actor, adapters=adapters)
     links = {link.bank_id: link for link in service.bank_links(session, consent_id,
                                                                adapters=adapters)}

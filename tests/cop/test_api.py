@@ -92,7 +92,7 @@ def test_uk_invalid_body_is_ob_error(tpp):
     del body["Data"]["Name"]
     resp = tpp.request("POST", UK_PATH, json=body, scope=SCOPE)
     assert resp.status_code == 400
-    assert resp.mimetype == "application/problem+json"
+    assert resp.mimetype == "application/json"
     errors = {e["Path"]: e["ErrorCode"] for e in resp.get_json()["Errors"]}
     assert errors == {"Data.Name": "UK.OBIE.Field.Missing",
                       "Data.Identification": "UK.OBIE.Field.Invalid"}

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from core.logging import get_logger, mask_text, redact
 
+AIS = "/open-banking/v4.0/aisp"  # the OB v4.0 AIS base path
+
 
 def test_every_line_of_a_request_carries_its_interaction_id(client, capsys):
     iid = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
@@ -42,8 +44,8 @@ def test_mask_text_never_raises(text):
 
 
 def test_redact_keeps_safe_keys():
-    event = redact(None, "info", {"event": "x", "status": 200, "endpoint": "/accounts"})
-    assert event == {"event": "x", "status": 200, "endpoint": "/accounts"}
+    event = redact(None, "info", {"event": "x", "status": 200, "endpoint": f"{AIS}/accounts"})
+    assert event == {"event": "x", "status": 200, "endpoint": f"{AIS}/accounts"}
 
 
 def test_an_interaction_id_with_an_all_digit_group_is_logged_whole(client, capsys):

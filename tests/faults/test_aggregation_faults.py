@@ -47,11 +47,11 @@ def test_hang_garbage_and_429_at_once(agg_app, make_tpp, make_psu):
         setup.connectors[bank_id].fault = fault
 
     started = time.perf_counter()
-    answer = setup.get("/balances")
+    answer = setup.get("/open-banking/v4.0/aisp/balances?include=aggregation")
     elapsed = time.perf_counter() - started
     assert answer.status_code == 200, answer.get_json()
     assert elapsed < DEADLINE + 0.8, f"took {elapsed:.2f}s against a {DEADLINE}s deadline"
-    banks = {bank["BankId"]: bank for bank in answer.get_json()["Meta"]["Banks"]}
+    banks = {bank["BankId"]: bank for bank in answer.get_json()["Aggregation"]["Banks"]}
     for bank_id, (_, status, error_types) in FAULTS.items():
         assert banks[bank_id]["Status"] == status, banks[bank_id]
         assert banks[bank_id]["ErrorType"] in error_types, banks[bank_id]
@@ -67,15 +67,15 @@ def test_balances_keep_answering_without_redis(agg_app, make_tpp, make_psu, real
         return make_tpp(binding="mtls", **kwargs)
 
     setup = authorise(agg_app, mtls_tpp, make_psu, ["bank00", "bank01"])
-    assert setup.get("/balances").status_code == 200
+    assert setup.get("/open-banking/v4.0/aisp/balances?include=aggregation").status_code == 200
     stop_redis()
     try:
         for _ in range(3):
-            answer = setup.get("/balances")
+            answer = setup.get("/open-banking/v4.0/aisp/balances?include=aggregation")
             # (first run: 500 from aggregation/cache.py get_with_cache, whose pipeline lets
             # redis.ConnectionError escape — reported to aggregation)
             assert answer.status_code == 200, answer.get_json()
-            assert {b["Status"] for b in answer.get_json()["Meta"]["Banks"]} == {"ok"}
+            assert {b["Status"] for b in answer.get_json()["Aggregation"]["Banks"]} == {"ok"}
     finally:
         start_redis(real_redis)
-    assert setup.get("/balances").status_code == 200
+    assert setup.get("/open-banking/v4.0/aisp/balances?include=aggregation").status_code == 200

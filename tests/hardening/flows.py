@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from tests.consent import fake_banks
 from tests.fixtures.auth import PSU_PASSWORD, TestTpp
 
-CONSENTS = "/account-access-consents"
+CONSENTS = "/open-banking/v4.0/aisp/account-access-consents"
 
 
 def consent_body() -> dict:

@@ -31,6 +31,8 @@ from tests.hardening.fuzzing import (
     state_machine,
 )
 
+AIS = "/open-banking/v4.0/aisp"  # the OB v4.0 AIS base path
+
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 MIN_REQUESTS = 1000
 REPORT = Path(os.environ.get("FUZZ_REPORT", "instance/fuzz-report.json"))
@@ -123,10 +125,10 @@ def test_operations_not_in_the_committed_document(schema, credentials):
 def test_stateful_consent_lifecycle(schema, credentials):
     """Create → read → events → delete along the links, then a read of the deleted one."""
     ops = {k: schema[p][m] for k, (p, m) in {
-        "create": ("/account-access-consents", "post"),
-        "read": ("/account-access-consents/{consent_id}", "get"),
-        "events": ("/account-access-consents/{consent_id}/events", "get"),
-        "delete": ("/account-access-consents/{consent_id}", "delete")}.items()}
+        "create": (f"{AIS}/account-access-consents", "post"),
+        "read": (AIS + "/account-access-consents/{ConsentId}", "get"),
+        "events": (AIS + "/account-access-consents/{ConsentId}/events", "get"),
+        "delete": (AIS + "/account-access-consents/{ConsentId}", "delete")}.items()}
 
     @settings(max_examples=EXAMPLES, **FUZZ_SETTINGS)
     @given(data=st.data())
@@ -136,13 +138,13 @@ def test_stateful_consent_lifecycle(schema, credentials):
             return
         consent_id = json.loads(created.content)["Data"]["ConsentId"]
         for step in ("read", "events", "delete", "read"):
-            case = data.draw(ops[step].as_strategy(path_parameters={"consent_id": consent_id}))
+            case = data.draw(ops[step].as_strategy(path_parameters={"ConsentId": consent_id}))
             answer = send(case, credentials, TALLY)
             assert answer.status_code in (200, 204), (step, answer.status_code)
         assert json.loads(answer.content)["Data"]["Status"] == "CANC"
 
     run()
-    assert not any(k.startswith(("POST /account", "GET /account", "DELETE /account"))
+    assert not any(k.startswith(tuple(f"{m} {AIS}/account" for m in ("POST", "GET", "DELETE")))
                    and v for k, v in TALLY.failures.items()), TALLY.failures
 
 

@@ -27,6 +27,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from auth import registry
 from tests.fixtures.auth import ISSUER, TestTpp, new_key
 
+AIS = "/open-banking/v4.0/aisp"  # the OB v4.0 AIS base path
+
 SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 ROLE_OF_SCOPE = {"accounts": "AISP", "payee-checks": "COP", "payee-directory": "ASPSP",
                  "status-admin": "STATUS_ADMIN", "status": "AISP"}
@@ -45,16 +47,15 @@ def with_consent_links(spec: dict) -> dict:
     stateful phase walks real consents rather than guessing ids."""
     spec = copy.deepcopy(spec)
     paths = spec.get("paths", {})
-    created = paths.get("/account-access-consents", {}).get("post", {}).get("responses", {})
+    created = paths.get(f"{AIS}/account-access-consents", {}).get("post", {}).get("responses", {})
     if "201" not in created:
         return spec
-    param = {"consent_id": "$response.body#/Data/ConsentId"}
+    param = {"ConsentId": "$response.body#/Data/ConsentId"}
     links = {}
-    for name, (path, method) in {"ReadConsent": ("/account-access-consents/{consent_id}", "get"),
-                                 "ConsentEvents": ("/account-access-consents/{consent_id}/events",
-                                                   "get"),
-                                 "DeleteConsent": ("/account-access-consents/{consent_id}",
-                                                   "delete")}.items():
+    one = AIS + "/account-access-consents/{ConsentId}"
+    for name, (path, method) in {"ReadConsent": (one, "get"),
+                                 "ConsentEvents": (one + "/events", "get"),
+                                 "DeleteConsent": (one, "delete")}.items():
         if method in paths.get(path, {}):
             links[name] = {"operationRef": f"#/paths/{path.replace('/', '~1')}/{method}",
                            "parameters": param}
@@ -144,7 +145,7 @@ class Credentials:
                   for name, s in req.items() if name == "oauth2"]
         if scopes:
             scope = (scopes[0] or ["status"])[0]
-            if scope == "accounts" and not op.path.startswith("/account-access-consents"):
+            if scope == "accounts" and not op.path.startswith(f"{AIS}/account-access-consents"):
                 tpp, token = self.psu_token()
             else:
                 tpp, token = self.token(scope)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy.exc import OperationalError
 
+AIS = "/open-banking/v4.0/aisp"  # the OB v4.0 AIS base path
+
 
 def test_unreachable_database_is_503_with_retry_after(app, make_tpp, monkeypatch):
     tpp = make_tpp(roles=("AISP",))
@@ -14,8 +16,8 @@ def test_unreachable_database_is_503_with_retry_after(app, make_tpp, monkeypatch
         raise OperationalError("SELECT 1", {}, Exception("the database system is shutting down"))
 
     monkeypatch.setattr("auth.tokens.active_record", down)
-    answer = tpp.request("GET", "/account-access-consents/aac-x", scope="accounts")
+    answer = tpp.request("GET", f"{AIS}/account-access-consents/aac-x", scope="accounts")
     assert answer.status_code == 503
-    assert answer.mimetype == "application/problem+json"
+    assert answer.mimetype == "application/json"  # OBErrorResponse1 on an OB path
     assert answer.headers["Retry-After"] == "2"
-    assert answer.get_json()["type"].endswith("/service-unavailable")
+    assert answer.get_json()["Errors"][0]["ErrorCode"] == "U000"

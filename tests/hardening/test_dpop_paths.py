@@ -1,7 +1,7 @@
 """DPoP `htu` on paths with percent-encoded ids (found by the fuzz run).
 
-A client signs the URL it sends (`/account-access-consents/pk_%25%28x%29s`); the server sees
-the path decoded. Both must be compared in one canonical spelling, or every id that needs an
+A client signs the URL it sends (`…/account-access-consents/pk_%25%28x%29s`); the server
+sees the path decoded. Both must be compared in one canonical spelling, or every id that needs an
 escape is refused with `invalid_dpop_proof` although the proof is right.
 """
 
@@ -11,6 +11,8 @@ import pytest
 
 from auth.dpop import normalize_url
 
+AIS = "/open-banking/v4.0/aisp"  # the OB v4.0 AIS base path
+
 IDS = ["pk_%25%28table_name%29s", "s%C3%B3m", "a%20b", "a%3Fb", "a%23b", "plain-id"]
 
 
@@ -18,10 +20,12 @@ IDS = ["pk_%25%28table_name%29s", "s%C3%B3m", "a%20b", "a%3Fb", "a%23b", "plain-
 def test_proof_for_encoded_path_is_accepted(make_tpp, encoded):
     tpp = make_tpp(roles=("AISP",))
     token = tpp.token("accounts")
-    path = f"/account-access-consents/{encoded}"
+    path = f"{AIS}/account-access-consents/{encoded}"
     answer = tpp.client.get(path, headers={
         "Authorization": f"DPoP {token}", "DPoP": tpp.dpop_proof("GET", path, token)})
-    assert answer.status_code == 404, answer.get_json()
+    # Past the DPoP check: an unknown ConsentId (OB v4.0: 400 with U011).
+    assert answer.status_code == 400, answer.get_json()
+    assert answer.get_json()["Errors"][0]["ErrorCode"] == "U011"
 
 
 def test_normalisation_keeps_distinct_paths_distinct():

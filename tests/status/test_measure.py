@@ -16,7 +16,7 @@ from tests.status.conftest import T0, planned
 def test_paths_map_to_components():
     assert component_of("/token") == "auth"
     assert component_of("/.well-known/openid-configuration") == "auth"
-    assert component_of("/account-access-consents/aac-1") == "accounts"
+    assert component_of("/open-banking/v4.0/aisp/account-access-consents/aac-1") == "accounts"
     assert component_of("/cop/v1/name-verifications") == "payee-checks"
     assert component_of("/vop/v1/payee-verifications/bulk") == "payee-checks"
     assert component_of("/tokenizer") is None

@@ -29,7 +29,7 @@ from tests.aggregation.live import PSU_IP, REDIRECT_URI, moved_clock, take_throu
 BANKS = ["northgate", "thamesmoor", "rheinfeld"]
 SHAPES = [  # (method, path pattern, status) -> schema
     ("POST", r"/account-access-consents$", 201, spec.OB_CONSENT),
-    ("GET", r"/account-access-consents/[^/]+$", 200, spec.OB_CONSENT),
+    ("GET", r"/open-banking/v4.0/aisp/account-access-consents/[^/]+$", 200, spec.OB_CONSENT),
     ("GET", r"/aisp/accounts$", 200, spec.OB_ACCOUNTS),
     ("GET", r"/aisp/accounts/[^/]+/balances$", 200, spec.OB_BALANCES),
     ("POST", r"/v1/consents$", 201, spec.BG_CONSENT_CREATED),
