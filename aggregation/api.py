@@ -26,6 +26,7 @@ from aggregation.reader import ConnectorReader
 from aggregation.service import Aggregate, Aggregator, Caller
 from auth.resource import current_access, require_token
 from consent import access_log
+from core.config import parse_setting
 from core.errors import Problem, ServiceUnavailable
 from core.web import db_session
 from status import service as status_service
@@ -52,6 +53,8 @@ def setting(app, name: str, default):
     value = app.config.get(name)
     if value is None:
         value = os.environ.get(name)
+    if isinstance(value, str) and value:
+        return parse_setting(name, value, type(default))
     return type(default)(value) if value not in (None, "") else default
 
 
