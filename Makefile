@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# exported, so `flask db upgrade`, `demo load` and gunicorn derive the same ISSUER from it
+export PORT
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint openapi migrate demo serve fuzz clean

@@ -3,8 +3,18 @@
 import gc
 import multiprocessing
 import os
+import sys
 
-bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
+from core.config import SettingError, load_settings
+
+# The settings table is checked here, in the master, before any worker starts: a malformed
+# setting is one line naming it and exit status 1, not a worker traceback per respawn.
+try:
+    _settings = load_settings()
+except SettingError as exc:
+    sys.exit(f"error: {exc}")
+# Where gunicorn listens is where an unset ISSUER points (core.config.listen_url).
+bind = _settings["BIND"]
 # The embedded default keeps caches and replay state in-process, so it runs one worker (with
 # threads); with Redis configured, workers are stateless and scale with the cores: one per core
 # and a spare. A worker's threads wait on the database, Redis and banks side by side, so it

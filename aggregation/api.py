@@ -26,6 +26,7 @@ from aggregation.reader import ConnectorReader
 from aggregation.service import Aggregate, Aggregator, Caller
 from auth.resource import current_access, require_token
 from consent import access_log
+from core.config import parse_setting
 from core.errors import Forbidden, Problem, ServiceUnavailable
 from core.web import OB_HEADERS, OBErrorResponse1, db_session, open_banking_api
 from status import service as status_service
@@ -62,6 +63,8 @@ def setting(app, name: str, default):
     value = app.config.get(name)
     if value is None:
         value = os.environ.get(name)
+    if isinstance(value, str) and value:
+        return parse_setting(name, value, type(default))
     return type(default)(value) if value not in (None, "") else default
 
 

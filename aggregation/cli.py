@@ -70,7 +70,8 @@ def sandbox_run(bank_id: str, host: str, port: int) -> None:
 @click.argument("bank_id")
 @click.argument("switches", required=False)
 @click.option("--reset", is_flag=True, help="Turn every switch off.")
-@click.option("--url", default=None, help="Base URL of the server (default: ISSUER).")
+@click.option("--server", "--url", "url", default=None,
+              help="Base URL of the server (default: ISSUER, which follows PORT/BIND).")
 def sandbox_faults(bank_id: str, switches: str | None, reset: bool, url: str | None) -> None:
     """Show or set a running sandbox bank's fault switches, e.g.
     `flask --app wsgi sandbox faults rheinfeld '{"latency_ms": 300}'`."""

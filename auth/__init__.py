@@ -11,6 +11,7 @@ import os
 
 from auth.keys import SigningKeys
 from auth.server import AuthServer
+from core.config import SettingError, parse_setting
 
 # name -> (default, parser, description); read from the environment like core's settings.
 SETTINGS = {
@@ -30,9 +31,10 @@ def _settings(app) -> None:
     for name, (default, parser, _) in SETTINGS.items():
         if name not in app.config:
             raw = os.environ.get(name)
-            app.config[name] = parser(raw) if raw not in (None, "") else default
+            app.config[name] = default if raw in (None, "") else parse_setting(name, raw, parser)
     if not 0 < int(app.config["ACCESS_TOKEN_LIFETIME"]) <= MAX_ACCESS_TOKEN_LIFETIME:
-        raise ValueError("ACCESS_TOKEN_LIFETIME must be between 1 and 600 seconds")
+        raise SettingError("ACCESS_TOKEN_LIFETIME", "a number of seconds from 1 to 600",
+                           "is out of range")
 
 
 def init_app(app, api) -> None:

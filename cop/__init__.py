@@ -8,6 +8,8 @@ import secrets
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from core.config import parse_setting
+
 DEFAULTS = {
     "COP_RATE_LIMIT": "6000/minute",  # single checks per TPP
     "COP_BULK_RATE_LIMIT": "30/minute",  # bulk requests per TPP
@@ -28,7 +30,7 @@ def _setting(app, name: str):
         return default
     if isinstance(default, bool):
         return value.strip().lower() in {"1", "true", "yes", "on"}
-    return type(default)(value)
+    return parse_setting(name, value, type(default))
 
 
 def init_app(app, api) -> None:

@@ -30,9 +30,10 @@ def _rows(handle, fmt: str, bar, summary: directory.UpsertSummary):
     if fmt == "csv":
         header = handle.readline()
         bar.update(len(header.encode("utf-8")))
-        columns = next(csv.reader([header]))
-        if "holder_names" not in columns or "holder_type" not in columns:
-            raise click.ClickException("the CSV header needs holder_type and holder_names")
+        columns = [c.strip() for c in next(csv.reader([header.lstrip("\ufeff")]), [])]
+        problem = directory.csv_header_problem(columns)
+        if problem:
+            raise click.ClickException(problem)
     for number, line in enumerate(handle, start=2 if fmt == "csv" else 1):
         bar.update(len(line.encode("utf-8")))
         if not line.strip():
@@ -55,10 +56,11 @@ def _rows(handle, fmt: str, bar, summary: directory.UpsertSummary):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--bank", "bic", required=True, help="BIC of the participating bank")
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default=None,
-              help="Default: from the file extension")
+              help="Default: from the content (a JSON object per line, or a CSV header)")
 def import_accounts(file: Path, bic: str, fmt: str | None) -> None:
-    """Create or update the bank's accounts from a CSV or JSON-lines FILE, streamed."""
-    fmt = fmt or ("csv" if file.suffix.lower() == ".csv" else "jsonl")
+    """Create or update the bank's accounts from a CSV or JSON-lines FILE, streamed. Exits 1
+    when any row was rejected (the others are kept), so a script notices."""
+    fmt = fmt or _sniff(file)
     summary = directory.UpsertSummary()
     factory = current_app.extensions["session_factory"]
     with factory() as session, open(file, encoding="utf-8", newline="") as handle:
@@ -77,6 +79,19 @@ def import_accounts(file: Path, bic: str, fmt: str | None) -> None:
         lines = [str(n) for n, r in sorted(summary.rejected) if r == reason]
         shown = ", ".join(lines[:10]) + (" …" if len(lines) > 10 else "")
         click.echo(f"  {count} × {reason} (lines {shown})")
+    if summary.rejected:
+        raise SystemExit(1)
+
+
+def _sniff(file: Path) -> str:
+    with open(file, encoding="utf-8", errors="replace") as handle:
+        first = next((line for line in handle if line.strip()), "")
+    fmt = directory.sniff_format(first)
+    if fmt is None and first:
+        raise click.ClickException(
+            f"cannot tell the format of {file.name}: its first line is neither a JSON object "
+            "nor a CSV header naming import columns; fix the file or pass --format csv|jsonl")
+    return fmt or "jsonl"
 
 
 @cop_cli.group("bank")

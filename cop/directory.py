@@ -36,6 +36,38 @@ class RowError(ValueError):
     """Why one account record was refused."""
 
 
+# The columns (CSV) or keys (JSON lines) an import row may carry.
+IMPORT_COLUMNS = ("sort_code", "account_number", "iban", "bic", "holder_type", "holder_names",
+                  "trading_names", "organisation_ids", "secondary_reference", "opted_out",
+                  "closed", "switched", "supports_checks")
+
+
+def sniff_format(first_line: str) -> str | None:
+    """"jsonl" when the first line is a JSON object, "csv" when it is a header naming import
+    columns, None when it is neither: the file's name says nothing reliable about its content."""
+    line = first_line.lstrip("\ufeff").strip()
+    if line.startswith("{"):
+        return "jsonl"
+    names = {name.strip().lower() for name in line.split(",")}
+    return "csv" if names & set(IMPORT_COLUMNS) else None
+
+
+def csv_header_problem(columns: list[str]) -> str | None:
+    """Everything wrong with a CSV header at once: each missing column and each unknown one."""
+    have = {c.strip() for c in columns}
+    missing = [c for c in ("holder_type", "holder_names") if c not in have]
+    if "iban" not in have and not {"sort_code", "account_number"} <= have:
+        missing.append("iban, or sort_code and account_number")
+    unknown = sorted(have - set(IMPORT_COLUMNS) - {""})
+    parts = []
+    if missing:
+        parts.append(f"lacks {'; '.join(missing)}")
+    if unknown:
+        parts.append(f"has unknown columns {', '.join(unknown)} "
+                     f"(known: {', '.join(IMPORT_COLUMNS)})")
+    return f"the CSV header {' and '.join(parts)}" if parts else None
+
+
 @dataclass(frozen=True, slots=True)
 class AccountInput:
     sort_code: str | None

@@ -9,7 +9,7 @@ from typing import Any
 import flask_swagger_ui
 from flask import Blueprint, Flask
 
-from core import cli, health, problems
+from core import cli, health, home, problems
 from core.config import load_settings
 from core.db import make_engine, make_session_factory
 from core.kv import make_redis
@@ -72,6 +72,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     api.register_blueprint(health.blp)
     app.register_blueprint(problems.blp)
+    app.register_blueprint(home.blp)
     app.register_blueprint(
         Blueprint(
             "docs_assets",

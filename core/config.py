@@ -6,36 +6,167 @@ they like in one process.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", PROJECT_ROOT / "instance"))
 
 
+class SettingError(ValueError):
+    """A setting is malformed. The message names the variable and the form it expects, and
+    never repeats a secret's value, so it can be printed as the one line an operator sees."""
+
+    def __init__(self, name: str, expected: str, problem: str = "is malformed") -> None:
+        super().__init__(f"{name} {problem}: expected {expected}")
+        self.name = name
+
+
+# Settings whose values are never echoed back in an error.
+SECRET_SETTINGS = frozenset({"DATABASE_URL", "REDIS_URL", "TOKEN_ENCRYPTION_KEYS",
+                             "AUDIT_HASH_KEY"})
+
+
 def _bool(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    value = value.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("true or false (also 1/0, yes/no, on/off)")
 
 
 def _float(value: str) -> float:
-    return float(value)
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError("a number, e.g. 2.0") from None
+
+
+def _int(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError("a whole number") from None
+
+
+def _port(value: str) -> int:
+    port = _int(value) if isinstance(value, str) else int(value)
+    if not 0 < port < 65536:
+        raise ValueError("a TCP port between 1 and 65535")
+    return port
+
+
+def _url(*schemes: str):
+    def parse(value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in schemes or not parts.netloc:
+            raise ValueError(f"a URL starting with {' or '.join(s + '://' for s in schemes)}")
+        return value.strip()
+    return parse
+
+
+def _database_url(value: str) -> str:
+    value = value.strip()
+    if not (value.startswith("sqlite:///") or value.startswith("postgresql")) or "://" not in value:
+        raise ValueError("sqlite:///path/to/file.sqlite3 or "
+                         "postgresql+psycopg://user@host:5432/database")
+    return value
+
+
+def _redis_url(value: str) -> str:
+    value = value.strip()
+    if value and urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+        raise ValueError("redis://host:6379/0 (or rediss://, unix://), or empty for in-process")
+    return value
+
+
+def _issuer(value: str) -> str:
+    value = _url("http", "https")(value).rstrip("/")
+    parts = urlsplit(value)
+    if parts.query or parts.fragment:
+        raise ValueError("an http(s) URL without query or fragment, e.g. https://api.example.com")
+    return value
+
+
+def _bind(value: str) -> str:
+    host, sep, port = value.strip().rpartition(":")
+    if value.startswith("unix:"):
+        return value.strip()
+    if not sep or not host:
+        raise ValueError("host:port, e.g. 127.0.0.1:8000 or 0.0.0.0:8000")
+    _port(port)
+    return value.strip()
+
+
+def _token_keys(value: str) -> str:
+    """The form `kid:base64key[,kid:base64key]`, each key 16, 24 or 32 bytes (AES-GCM)."""
+    form = "kid:base64key[,kid:base64key] with 16-, 24- or 32-byte keys"
+    seen = set()
+    for item in (part.strip() for part in value.split(",")):
+        kid, sep, b64 = item.partition(":")
+        if not item or not sep or not kid or kid in seen:
+            raise ValueError(form)
+        seen.add(kid)
+        b64 = b64.strip()
+        try:
+            key = base64.urlsafe_b64decode(
+                (b64 + "=" * (-len(b64) % 4)).replace("+", "-").replace("/", "_"))
+        except (binascii.Error, ValueError):
+            raise ValueError(form) from None
+        if len(key) not in (16, 24, 32):
+            raise ValueError(form)
+    return value
+
+
+def parse_setting(name: str, raw: str, parser) -> Any:
+    """Parse one raw value; a parser's ValueError becomes a SettingError naming the variable.
+    A parser that raises with a message gives the expected form; others get a generic one."""
+    try:
+        return parser(raw)
+    except (ValueError, TypeError) as exc:
+        text = str(exc)
+        expected = text if text and " " in text and "invalid literal" not in text else {
+            int: "a whole number", float: "a number"}.get(parser, "a valid value")
+        shown = "" if name in SECRET_SETTINGS else f" ({raw!r})"
+        raise SettingError(name, expected, f"is malformed{shown}") from None
+
+
+def read_env(name: str, default: Any, parser, config=None) -> Any:
+    """A package's setting: the app config (tests' overrides), else the environment, else the
+    default. The one way feature packages read their rows of the settings table."""
+    if config is not None and name in config:
+        return config[name]
+    raw = os.environ.get(name)
+    return parse_setting(name, raw, parser) if raw not in (None, "") else default
 
 
 # name -> (default, parser, description). The README's configuration table mirrors this.
 SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "DATABASE_URL": (
         f"sqlite:///{INSTANCE_DIR / 'obhub.sqlite3'}",
-        str,
+        _database_url,
         "SQLAlchemy URL; PostgreSQL in production (postgresql+psycopg://…)",
     ),
     "REDIS_URL": (
         "",
-        str,
+        _redis_url,
         "Redis URL for cache, rate limits and replay caches; empty = in-process backend",
     ),
-    "ISSUER": ("http://127.0.0.1:8000", str, "Public base URL; the OAuth2 issuer identifier"),
-    "LOG_LEVEL": ("INFO", str, "Log level of the JSON logs on stdout"),
+    "ISSUER": (
+        "",
+        _issuer,
+        "Public base URL; the OAuth2 issuer identifier. Unset: http://<BIND>, where the "
+        "server listens",
+    ),
+    "PORT": (8000, _port, "Port the server listens on (make run, gunicorn.conf.py)"),
+    "BIND": ("", _bind, "host:port gunicorn listens on; unset: 127.0.0.1:$PORT"),
+    "LOG_LEVEL": ("INFO", lambda v: _choice(v.upper(), LOG_LEVELS),
+                  "Log level of the JSON logs on stdout"),
     "SIGNING_KEYS_DIR": (
         str(INSTANCE_DIR / "keys"),
         str,
@@ -43,7 +174,7 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     ),
     "TOKEN_ENCRYPTION_KEYS": (
         "",
-        str,
+        _token_keys,
         "Keys for bank tokens at rest: kid:base64key[,kid:base64key]; first one encrypts",
     ),
     "AUDIT_HASH_KEY": ("", str, "Key for keyed hashes of names and identifiers in audit logs"),
@@ -60,14 +191,41 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
 
 
 def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Defaults, then environment variables, then explicit overrides (tests)."""
+    """Defaults, then environment variables, then explicit overrides (tests). Every value is
+    checked here, once, so a malformed one stops the start with a SettingError that names it."""
     settings: dict[str, Any] = {}
     for name, (default, parser, _) in SETTINGS.items():
         raw = os.environ.get(name)
-        settings[name] = parser(raw) if raw not in (None, "") else default
+        settings[name] = parse_setting(name, raw, parser) if raw not in (None, "") else default
     settings.update(overrides or {})
-    settings["ISSUER"] = str(settings["ISSUER"]).rstrip("/")
+    if not settings["BIND"]:
+        settings["BIND"] = f"127.0.0.1:{settings['PORT']}"
+    settings["ISSUER"] = str(settings["ISSUER"] or listen_url(settings["BIND"])).rstrip("/")
     return settings
+
+
+def listen_url(bind: str) -> str:
+    """The URL a client on this machine uses to reach a server bound to `bind`: an unset
+    ISSUER follows where the server listens, so discovery and tokens name the port in use."""
+    host, _, port = bind.rpartition(":")
+    if bind.startswith("unix:") or host in ("", "0.0.0.0", "::", "[::]", "*"):
+        host = "127.0.0.1"
+    return f"http://{host}:{port or 8000}"
+
+
+def server_url(explicit: str | None = None) -> str:
+    """Where the command-line clients (examples/, `flask sandbox …`) find the server: the
+    `--server` they were given, else the ISSUER this environment's settings give."""
+    return (explicit or load_settings()["ISSUER"]).rstrip("/")
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _choice(value: str, allowed) -> str:
+    if value not in allowed:
+        raise ValueError(f"one of {', '.join(allowed)}")
+    return value
 
 
 def is_sqlite(url: str) -> bool:

@@ -6,9 +6,10 @@ import datetime as dt
 import time
 from pathlib import Path
 
-from sqlalchemy import DateTime, MetaData, create_engine, event, exc
+from sqlalchemy import DateTime, MetaData, create_engine, event, exc, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -104,3 +105,40 @@ def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
 def make_session_factory(engine: Engine) -> sessionmaker:
     # expire_on_commit=False: services return ORM objects that views serialise after commit.
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def describe_failure(url: str, error: BaseException) -> str:
+    """One line saying why the database named by `url` cannot be used and what fixes it; for
+    an operator's terminal and for /readyz. Never carries the URL's password."""
+    target = make_url(url)
+    text = str(getattr(error, "orig", None) or error).strip().splitlines()
+    first = text[0] if text else type(error).__name__
+    if target.drivername.startswith("sqlite"):
+        return f"SQLite database {target.database!r} cannot be opened: {first}"
+    where = f"{target.host or 'localhost'}:{target.port or 5432}"
+    name = target.database or ""
+    if "does not exist" in first and f'database "{name}"' in first:
+        user = target.username or "postgres"
+        return (f"PostgreSQL database {name!r} does not exist on {where}; create it with "
+                f"`createdb -h {target.host or 'localhost'} -p {target.port or 5432} -U {user} "
+                f"{name}` (or `CREATE DATABASE \"{name}\"` in psql), or fix DATABASE_URL")
+    if "password authentication failed" in first or "no password supplied" in first:
+        return f"PostgreSQL at {where} refused user {target.username!r}: {first}; fix DATABASE_URL"
+    if "Connection refused" in first or "could not connect" in first.lower():
+        return f"PostgreSQL at {where} is not reachable (connection refused); start it or fix " \
+               "DATABASE_URL"
+    return f"PostgreSQL at {where}: {first}"
+
+
+def database_problem(url: str) -> str | None:
+    """None when the database named by `url` answers; otherwise `describe_failure`'s line."""
+    engine = make_engine(url, poolclass=NullPool) if not url.startswith("sqlite") \
+        else make_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except Exception as error:  # noqa: BLE001 - described, not raised
+        return describe_failure(url, error)
+    finally:
+        engine.dispose()
+    return None

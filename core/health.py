@@ -7,6 +7,7 @@ from flask import Response, current_app
 from flask_smorest import Blueprint
 from sqlalchemy import text
 
+from core.db import describe_failure
 from core.errors import ServiceUnavailable
 
 blp = Blueprint("health", __name__, description="Liveness, readiness and metrics")
@@ -28,13 +29,18 @@ def check_dependencies(app) -> dict[str, str]:
             conn.execute(text("SELECT 1"))
         results["database"] = "ok"
     except Exception as exc:  # noqa: BLE001 - reported, not raised
-        results["database"] = f"unreachable: {type(exc).__name__}"
+        results["database"] = f"unreachable: {describe_failure(app.config['DATABASE_URL'], exc)}"
     try:
         app.extensions["redis"].ping()
         results["redis"] = "ok"
     except Exception as exc:  # noqa: BLE001
-        results["redis"] = f"unreachable: {type(exc).__name__}"
+        results["redis"] = f"unreachable: {type(exc).__name__}: {_first_line(exc)}"
     return results
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else "no detail"
 
 
 @blp.get("/healthz")
@@ -54,7 +60,7 @@ def readyz():
     down = sorted(name for name, state in checks.items() if state != "ok")
     if down:
         raise ServiceUnavailable(
-            f"Not ready: {', '.join(down)} unavailable.",
+            "Not ready: " + "; ".join(f"{name} {checks[name]}" for name in down),
             headers={"Retry-After": "5"},
             checks=checks,
         )

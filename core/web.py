@@ -261,11 +261,7 @@ def init_request_hooks(app) -> None:
         if isinstance(error, DB_UNAVAILABLE):
             # The database restarting or failing over is an outage to retry, not our bug; the
             # transaction rolled back, so nothing was half written.
-            log.warning("database_unavailable", error_type=type(error.orig or error).__name__)
-            return problem_response({
-                "type": problem_type("service-unavailable"), "title": "Service unavailable",
-                "status": 503, "detail": "The database is unavailable; retry shortly."},
-                503, {"Retry-After": "2"})
+            return database_unavailable(error)
         log.exception("unhandled_error", error_type=type(error).__name__)
         body = {
             "type": problem_type("internal-error"),
@@ -274,6 +270,16 @@ def init_request_hooks(app) -> None:
             "detail": "The server failed to answer this request. Quote the interaction id.",
         }
         return problem_response(body, 500)
+
+
+def database_unavailable(error: Exception):
+    """The 503 problem for a database that is restarting or away (logged as one line)."""
+    log.warning("database_unavailable",
+                error_type=type(getattr(error, "orig", None) or error).__name__)
+    return problem_response({
+        "type": problem_type("service-unavailable"), "title": "Service unavailable",
+        "status": 503, "detail": "The database is unavailable; retry shortly."},
+        503, {"Retry-After": "2"})
 
 
 JSON_MIMETYPES = ("application/json",)

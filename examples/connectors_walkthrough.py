@@ -4,7 +4,7 @@ normalised balances from all three.
     make run                                              # in one terminal
     .venv/bin/python examples/connectors_walkthrough.py   # in another
 
-Options: --base-url (default http://127.0.0.1:8000, the server's ISSUER), --psu (alice, bob or
+Options: --server (default: the ISSUER setting, which follows PORT/BIND), --psu (alice, bob or
 carol), --password (the sandbox PSU password, default "sandbox"). The PSU's part (sign in at the
 bank, approve) is played by `aggregation.sandbox.psu.authorise`, which fills in the bank's form
 as a browser would.
@@ -22,7 +22,7 @@ from aggregation.connectors.base import BankAccess, ConsentRequest  # noqa: E402
 from aggregation.connectors.errors import BankError  # noqa: E402
 from aggregation.registry import BankRegistry  # noqa: E402
 from aggregation.sandbox.psu import authorise  # noqa: E402
-from core.config import INSTANCE_DIR  # noqa: E402
+from core.config import INSTANCE_DIR, server_url  # noqa: E402
 
 REDIRECT_URI = "https://budgeting-app.example/callback"
 PSU_IP = "203.0.113.7"  # the PSU's address, sent as the PSU is present
@@ -49,10 +49,12 @@ def walk(registry: BankRegistry, bank_id: str, psu: str, password: str) -> list[
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+    parser.add_argument("--server", "--base-url", dest="base_url", default=None,
+                        help="base URL (default: ISSUER, else http://127.0.0.1:$PORT)")
     parser.add_argument("--psu", default="alice")
     parser.add_argument("--password", default="sandbox")
     args = parser.parse_args(argv)
+    args.base_url = server_url(args.base_url)
     # The same registry file and keys as the server, so the sandbox banks know our clients.
     registry = BankRegistry.load(issuer=args.base_url, base_dir=INSTANCE_DIR)
     registry.ensure_sandbox_keys()

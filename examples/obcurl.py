@@ -20,7 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tpp_client import DEMO_DIR, Tpp  # noqa: E402
+from tpp_client import DEMO_DIR, Tpp, TppError, demo_client, guarded  # noqa: E402
+
+from core.config import server_url  # noqa: E402
 
 SHOWN_HEADERS = ("content-type", "location", "retry-after", "www-authenticate",
                  "x-fapi-interaction-id", "x-request-id", "x-response-timestamp")
@@ -31,23 +33,45 @@ def main(argv=None) -> int:
     parser.add_argument("method")
     parser.add_argument("path", help="path on the server, e.g. /cop/v1/name-verifications")
     parser.add_argument("body", nargs="?", help="JSON request body")
-    parser.add_argument("--server", default="http://127.0.0.1:8000")
+    parser.add_argument("--server", default=None,
+                        help="base URL (default: ISSUER, else http://127.0.0.1:$PORT)")
     parser.add_argument("--client", default="payments", help="demo client name")
     parser.add_argument("--scope", default="payee-checks")
     parser.add_argument("--clients-file", default=str(DEMO_DIR / "clients.json"))
     parser.add_argument("-H", "--header", action="append", default=[],
                         help="extra header, 'Name: value' (repeatable)")
     args = parser.parse_args(argv)
+    return guarded(lambda: _call(args))
 
-    clients = json.loads(Path(args.clients_file).read_text())
-    if args.client not in clients:
-        parser.error(f"no demo client {args.client!r}; have {', '.join(clients)}")
-    tpp = Tpp(args.server, clients[args.client], out=lambda *_: None)
+
+def parse_body(text: str | None):
+    """The request body as JSON, or one line saying where it stops being JSON."""
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TppError(f"the body is not valid JSON: {exc.msg} at line {exc.lineno} "
+                       f"column {exc.colno}") from None
+
+
+def parse_headers(values: list[str]) -> dict[str, str]:
+    headers = {}
+    for value in values:
+        name, sep, content = value.partition(":")
+        if not sep or not name.strip():
+            raise TppError(f"-H {value!r}: write a header as 'Name: value'")
+        headers[name.strip()] = content.strip()
+    return headers
+
+
+def _call(args) -> int:
+    body = parse_body(args.body)
+    headers = parse_headers(args.header)
+    tpp = Tpp(server_url(args.server), demo_client(Path(args.clients_file), args.client),
+              out=lambda *_: None)
     tpp.discover()
     token = tpp.client_token(args.scope)
-    headers = dict(h.split(":", 1) for h in args.header)
-    headers = {k.strip(): v.strip() for k, v in headers.items()}
-    body = json.loads(args.body) if args.body else None
     resp = tpp.call(args.path, token, args.method.upper(), json=body, headers=headers)
 
     print(f"HTTP {resp.status_code} {resp.reason_phrase}")

@@ -37,10 +37,41 @@ from authlib.oauth2.rfc7523 import private_key_jwt_sign
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwk, jwt
 
+from core.config import SettingError, server_url
+
 AIS = "/open-banking/v4.0/aisp"  # the OB v4.0 AIS base path
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 DEMO_DIR = Path(__file__).resolve().parent.parent / "instance" / "demo"
+
+
+class TppError(Exception):
+    """A step of the flow was refused or could not run; the message is the one line to print
+    (the OAuth `error`/`error_description`, the problem's `detail`, or what the PSU saw)."""
+
+
+def explain(resp: httpx.Response, step: str) -> TppError:
+    """What the server said when it refused `step`: OAuth error JSON (RFC 6749 §5.2), an
+    RFC 9457 problem, an OBErrorResponse1, or the start of whatever else came back."""
+    try:
+        body = resp.json()
+    except ValueError:
+        body = None
+    said = _text(resp.text)[:200]
+    if isinstance(body, dict):
+        if "error" in body:
+            said = f"{body['error']}: {body.get('error_description', '')}".rstrip(": ")
+        elif "detail" in body or "title" in body:
+            said = str(body.get("detail") or body.get("title"))
+        elif body.get("Errors"):
+            said = "; ".join(f"{e.get('ErrorCode')}: {e.get('Message')}" for e in body["Errors"])
+    return TppError(f"{step}: HTTP {resp.status_code} {said}")
+
+
+def _ok(resp: httpx.Response, step: str) -> httpx.Response:
+    if resp.status_code >= 400:
+        raise explain(resp, step)
+    return resp
 
 
 class Tpp:
@@ -53,7 +84,8 @@ class Tpp:
         self.meta: dict = {}
 
     def discover(self) -> dict:
-        self.meta = self.http.get("/.well-known/oauth-authorization-server").json()
+        resp = _ok(self.http.get("/.well-known/oauth-authorization-server"), "discovery")
+        self.meta = resp.json()
         return self.meta
 
     def assertion(self) -> dict:
@@ -83,7 +115,7 @@ class Tpp:
             "redirect_uri": self.client["redirect_uri"], "state": state,
             "code_challenge": create_s256_code_challenge(verifier),
             "code_challenge_method": "S256", **self.assertion(), **(extra or {})})
-        resp.raise_for_status()
+        _ok(resp, "PAR")
         return resp.json()["request_uri"], verifier, state
 
     def authorize_url(self, request_uri: str) -> str:
@@ -98,25 +130,24 @@ class Tpp:
             "username": username, "password": password})
         found = re.search(r'name="interaction" value="([^"]+)"', page.text)
         if not found:
-            raise SystemExit("sign-in failed: " + re.sub(r"<[^>]+>", " ", page.text)[:300])
+            raise TppError(f"PSU {username} could not sign in: {_alert(page.text)}")
         done = self.http.post(url.split("?")[0], data={
             "action": "approve", "request_uri": request_uri, "interaction": found.group(1)})
         if done.status_code != 303:
-            raise SystemExit(f"approval did not redirect: {done.status_code}")
+            raise TppError(f"approval did not redirect: HTTP {done.status_code}")
         return done.headers["location"]
 
     def exchange(self, callback: str, verifier: str, state: str) -> dict:
         query = parse_qs(urlsplit(callback).query)
         if query.get("iss") != [self.meta["issuer"]] or query.get("state") != [state]:
-            raise SystemExit("the authorisation response has the wrong iss or state")
+            raise TppError("the authorisation response has the wrong iss or state")
         if "code" not in query:
-            raise SystemExit(f"authorisation refused: {query.get('error')}")
+            raise TppError(f"authorisation refused: {query.get('error')}")
         resp = self.post("token_endpoint", {
             "grant_type": "authorization_code", "code": query["code"][0],
             "redirect_uri": self.client["redirect_uri"], "code_verifier": verifier,
             **self.assertion()})
-        resp.raise_for_status()
-        return resp.json()
+        return _ok(resp, "code exchange").json()
 
     def call(self, path: str, access_token: str, method: str = "GET", *, json=None,
              headers: dict | None = None) -> httpx.Response:
@@ -129,14 +160,12 @@ class Tpp:
         """client_credentials: what creates and reads consents (no PSU involved)."""
         resp = self.post("token_endpoint", {"grant_type": "client_credentials", "scope": scope,
                                             **self.assertion()})
-        resp.raise_for_status()
-        return resp.json()["access_token"]
+        return _ok(resp, f"token for scope {scope!r}").json()["access_token"]
 
     def refresh(self, refresh_token: str) -> dict:
         resp = self.post("token_endpoint", {"grant_type": "refresh_token",
                                             "refresh_token": refresh_token, **self.assertion()})
-        resp.raise_for_status()
-        return resp.json()
+        return _ok(resp, "refresh").json()
 
     def revoke(self, token: str) -> int:
         return self.post("revocation_endpoint", {"token": token, **self.assertion()}).status_code
@@ -182,6 +211,12 @@ def _text(page: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
+def _alert(page: str) -> str:
+    """The message a page shows its user (role="alert"), else the start of its text."""
+    found = re.search(r'role="alert">([^<]+)<', page)
+    return html.unescape(found.group(1)).strip() if found else _text(page)[:200]
+
+
 class Browser:
     """The PSU's browser: keeps cookies, follows 303s on our pages and the banks' pages, and
     stops at the TPP's redirect URI (which this script plays itself)."""
@@ -198,7 +233,7 @@ class Browser:
             if location.startswith(self.stop_at):
                 return resp
             resp = self.http.get(location)
-        raise SystemExit("too many redirects")
+        raise TppError("too many redirects")
 
     def post(self, base: str, action: str, data: dict | None = None) -> httpx.Response:
         return self.follow(self.http.post(urljoin(base, html.unescape(action)), data=data))
@@ -236,12 +271,17 @@ def _authorise_at_banks(tpp: Tpp, browser: Browser, screen: httpx.Response, bank
         out(f"  {bank}: the bank's sign-in page {urlsplit(str(page.url)).path} "
             f"({page.status_code}); {psu} signs in and approves")
         screen = browser.bank_sign_in(page, psu, bank_password)
+        if screen.status_code >= 400:  # still at the bank: it refused the sign-in
+            raise TppError(f"{psu} could not sign in at {bank}: {_alert(screen.text)} "
+                           "(the sandbox banks' password is given with --bank-password)")
         connected = _form_action(screen.text, connect) is None
         out(f"  {bank}: back on the consent screen, "
             f"{'connected' if connected else 'not connected'}")
     out(f"consent screen: {screen.text.count('Connected (')} bank(s) connected; "
         "the PSU allows access")
     decision = _form_action(screen.text, r'/consent/authorise/[^"]+/decision')
+    if decision is None:
+        raise TppError(f"the consent screen offers no decision: {_alert(screen.text)}")
     return browser.post(base, decision, {"action": "approve"})
 
 
@@ -287,6 +327,8 @@ def run_consent(server: str, client: dict, *, psu: str, password: str, banks: li
     screen = browser.post(server, url.split("?")[0], {
         "action": "sign_in", "request_uri": request_uri, "username": psu, "password": password})
     title = re.search(r"<h1>([^<]+)</h1>", screen.text)
+    if "interaction" not in screen.text and "/consent/authorise/" not in screen.text:
+        raise TppError(f"PSU {psu} could not sign in: {_alert(screen.text)}")
     out(f"PSU {psu} signed in: {html.unescape(title.group(1)) if title else screen.status_code}")
     back = _authorise_at_banks(tpp, browser, screen, banks, psu, bank_password)
     if not back.is_redirect:
@@ -297,14 +339,15 @@ def run_consent(server: str, client: dict, *, psu: str, password: str, banks: li
 
     status = tpp.call(f"{AIS}/account-access-consents/{consent_id}", cc).json()["Data"]["Status"]
     out(f"GET {AIS}/account-access-consents/{consent_id}: {status}")
-    balances = tpp.call(f"{AIS}/balances", tokens["access_token"])
-    out(f"GET {AIS}/balances: {balances.status_code}")
+    balances = tpp.call(f"{AIS}/balances?include=aggregation", tokens["access_token"])
+    out(f"GET {AIS}/balances?include=aggregation: {balances.status_code}")
     if balances.status_code == 200:
         for item in balances.json()["Data"]["Balance"]:
             sign = "-" if item.get("CreditDebitIndicator") == "Debit" else ""
             amount = sign + item["Amount"]["Amount"]
             out(f"  {item['AccountId']}  {item['Type']:<5} {amount:>10} "
                 f"{item['Amount']['Currency']}")
+        print_aggregation(balances.json().get("Aggregation") or {}, out)
     if status != "AUTH" or balances.status_code != 200 or keep:
         return 0 if status == "AUTH" and balances.status_code == 200 else 1
     if _revoke_on_dashboard(tpp, browser, consent_id, psu, password):
@@ -317,9 +360,23 @@ def run_consent(server: str, client: dict, *, psu: str, password: str, banks: li
     return 0 if after.status_code == 401 and final == "CANC" else 1
 
 
+def print_aggregation(extras: dict, out=print) -> None:
+    """The per-bank status and the per-currency totals that `GET /balances?include=aggregation`
+    adds in its `Aggregation` member."""
+    for bank in extras.get("Banks") or []:
+        extra = ", ".join(f"{key} {bank[key]}" for key in ("ErrorType", "RetryAfter")
+                          if bank.get(key) is not None)
+        out(f"  bank {bank.get('BankId')}: {bank.get('Status')} (source {bank.get('Source')}, "
+            f"fetched {bank.get('FetchedAt')}{', ' + extra if extra else ''})")
+    for total in extras.get("Totals") or []:
+        out(f"  total {total.get('Currency')}: available {total.get('Available')}, "
+            f"credit lines {total.get('CreditLines')}, {total.get('AccountCount')} account(s)")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--server", default="http://127.0.0.1:8000")
+    parser.add_argument("--server", default=None,
+                        help="base URL (default: ISSUER, else http://127.0.0.1:$PORT)")
     parser.add_argument("--demo-dir", default=str(DEMO_DIR))
     parser.add_argument("--client", default="budgeting", help="demo client (clients.json key)")
     parser.add_argument("--psu", help="drive the sign-in form as this PSU (alice, bob, carol)")
@@ -335,16 +392,47 @@ def main(argv=None) -> int:
     parser.add_argument("--keep", action="store_true",
                         help="--consent: leave the consent active (no dashboard revocation)")
     args = parser.parse_args(argv)
-    clients = json.loads((Path(args.demo_dir) / "clients.json").read_text())
+    if args.consent and not args.psu:
+        parser.error("--consent needs --psu and --password")
+    return guarded(lambda: _main(args))
+
+
+def _main(args) -> int:
+    server = server_url(args.server)
+    client = demo_client(Path(args.demo_dir) / "clients.json", args.client)
     if args.consent:
-        if not args.psu:
-            parser.error("--consent needs --psu and --password")
-        return run_consent(args.server, clients[args.client], psu=args.psu,
+        return run_consent(server, client, psu=args.psu,
                            password=args.password or "", keep=args.keep,
                            banks=[b.strip() for b in args.banks.split(",") if b.strip()],
                            bank_password=args.bank_password)
-    return run(args.server, clients[args.client], psu=args.psu, password=args.password,
+    return run(server, client, psu=args.psu, password=args.password,
                scope=args.scope, call=args.call)
+
+
+def demo_client(path: Path, name: str) -> dict:
+    """One demo client from the file `make run` (`flask demo load`) writes."""
+    if not path.exists():
+        raise TppError(f"{path} does not exist: start the server once with `make run` "
+                       "(it writes the demo clients), or pass --demo-dir")
+    clients = json.loads(path.read_text())
+    if name not in clients:
+        raise TppError(f"no demo client {name!r} in {path}; have {', '.join(clients)}")
+    return clients[name]
+
+
+def guarded(step) -> int:
+    """Run `step`; a refusal, a bad setting or an unreachable server is one line on stderr
+    and exit status 1, never a stack."""
+    try:
+        return step()
+    except (TppError, SettingError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+    except httpx.TransportError as exc:
+        where = getattr(getattr(exc, "request", None), "url", "the server")
+        print(f"error: cannot reach {where}: {exc}. Is the server running (`make run`)? "
+              "It is found at --server, else ISSUER, else http://127.0.0.1:$PORT",
+              file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

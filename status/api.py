@@ -59,9 +59,13 @@ def _cacheable(response):
 @blp.get("/notices")
 @blp.arguments(NoticeQuery, location="query", as_kwargs=True)
 @blp.response(200, NoticeList)
+@blp.alt_response(422, response="UNPROCESSABLE_ENTITY",
+                  description="Invalid query, or an unknown component or bank "
+                              "(`unknown-component`, with the valid ids)")
 def list_notices(page, page_size, **filters):
     """List notices, newest first; filter by component, bank, status, kind and time range."""
     start, end = filters.pop("from_", None), filters.pop("to", None)
+    service.check_filter(runtime(), filters.get("component"), filters.get("bank"))
     items, total = service.list_notices(db_session(), start=start, end=end, page=page,
                                         page_size=page_size, **filters)
     query = {**request.args.to_dict(), "page_size": page_size}
@@ -93,9 +97,13 @@ def summary():
 @blp.get("/availability")
 @blp.arguments(AvailabilityQuery, location="query", as_kwargs=True)
 @blp.response(200, Availability)
+@blp.alt_response(422, response="UNPROCESSABLE_ENTITY",
+                  description="Invalid period, or an unknown component or bank "
+                              "(`unknown-component`, with the valid ids)")
 def availability(component=None, bank=None, **period):
     """Per component and bank, per UTC day and per quarter: uptime %, planned and unplanned
     downtime, error rate and response-time percentiles (RTS Art. 32, EBA GL 2.2–2.4)."""
+    service.check_filter(runtime(), component, bank)
     now = runtime().now()
     end = period.get("to") or now.date()
     start = period.get("from_") or end - dt.timedelta(days=89)

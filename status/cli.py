@@ -11,6 +11,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from core import timespec
 from core.errors import Problem
 from status import delivery, service
 from status.representation import webhook_notice
@@ -28,14 +29,28 @@ def actor() -> str:
 
 
 def when(value: str | None) -> dt.datetime | None:
-    """ISO 8601; a time without an offset is taken as UTC (said in --help)."""
+    """An ISO 8601 time (UTC when it has no offset), `now`, or relative to now (`+2h`,
+    `-30m`, `+PT2H`): documented commands then work on any day."""
     if value is None:
         return None
     try:
-        parsed = dt.datetime.fromisoformat(value)
+        return timespec.parse_time(value, runtime().now())
     except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not an ISO 8601 time") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+        raise click.BadParameter(str(exc)) from exc
+
+
+def window(starts_at: str | None, ends_at: str | None, duration: str | None,
+           *, start_default_now: bool) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """(start, end) from --start and either --end or --duration (which counts from the start)."""
+    if ends_at is not None and duration is not None:
+        raise click.UsageError("give --end or --duration, not both")
+    start = when(starts_at) or (runtime().now() if start_default_now else None)
+    if duration is None:
+        return start, when(ends_at)
+    try:
+        return start, start + timespec.parse_duration(duration)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--duration'") from exc
 
 
 def run(action):
@@ -68,13 +83,18 @@ def targets(f):
 @click.option("--body", default="", help="Public text")
 @click.option("--severity", type=click.Choice(["minor", "major", "critical"]),
               default="critical", show_default=True)
-@click.option("--start", "starts_at", required=True, help="ISO 8601, UTC if no offset")
-@click.option("--end", "ends_at", required=True, help="ISO 8601, UTC if no offset")
+@click.option("--start", "starts_at", required=True,
+              help="When it starts: +2h (from now), or ISO 8601 (UTC if no offset)")
+@click.option("--end", "ends_at", default=None,
+              help="When it ends: +4h (from now), or ISO 8601; or give --duration")
+@click.option("--duration", default=None, help="How long from --start: 2h, 90m, PT2H, …")
 @targets
-def schedule(title, body, severity, starts_at, ends_at, components, banks):
-    """Announce planned maintenance."""
-    data = service.NoticeInput("planned", title, severity, components, banks, body,
-                               when(starts_at), when(ends_at))
+def schedule(title, body, severity, starts_at, ends_at, duration, components, banks):
+    """Announce planned maintenance, e.g. --start +2h --duration 2h."""
+    if ends_at is None and duration is None:
+        raise click.UsageError("give --end or --duration (e.g. --start +2h --duration 2h)")
+    start, end = window(starts_at, ends_at, duration, start_default_now=False)
+    data = service.NoticeInput("planned", title, severity, components, banks, body, start, end)
     run(lambda s: service.create_notice(runtime(), s, data, actor=actor()))
 
 
@@ -83,13 +103,16 @@ def schedule(title, body, severity, starts_at, ends_at, components, banks):
 @click.option("--body", default="")
 @click.option("--severity", type=click.Choice(["minor", "major", "critical"]),
               default="major", show_default=True)
-@click.option("--start", "starts_at", default=None, help="Default now")
-@click.option("--end", "ends_at", default=None, help="Estimated end")
+@click.option("--start", "starts_at", default=None,
+              help="Default now; -30m (ago) or ISO 8601")
+@click.option("--end", "ends_at", default=None, help="Estimated end: +1h or ISO 8601")
+@click.option("--duration", default=None, help="Estimated length from --start: 1h, PT45M, …")
 @targets
-def incident(title, body, severity, starts_at, ends_at, components, banks):
+def incident(title, body, severity, starts_at, ends_at, duration, components, banks):
     """Report an unplanned incident (in progress at once)."""
-    data = service.NoticeInput("unplanned", title, severity, components, banks, body,
-                               when(starts_at), when(ends_at))
+    start, end = window(starts_at, ends_at, duration, start_default_now=duration is not None)
+    data = service.NoticeInput("unplanned", title, severity, components, banks, body, start,
+                               end)
     run(lambda s: service.create_notice(runtime(), s, data, actor=actor()))
 
 

@@ -115,6 +115,20 @@ class Targets:
         return [("component", c) for c in self.components] + [("bank", b) for b in self.banks]
 
 
+def validate_filter(component: str | None, bank: str | None,
+                    known_banks: Iterable[str] | None) -> None:
+    """A read filter naming an id we do not have is the caller's mistake, answered like the
+    same mistake in a notice (422 `unknown-component`, listing the valid ids), not with an
+    empty answer that reads as "no downtime"."""
+    if component is not None and component not in API_COMPONENTS:
+        raise UnknownComponent("component", [component], list(API_COMPONENTS), field="component")
+    if bank is None:
+        return
+    known = None if known_banks is None else sorted(set(known_banks))
+    if (bank not in known) if known is not None else not BANK_ID.match(bank):
+        raise UnknownComponent("bank", [bank], known, field="bank")
+
+
 def validate_targets(components: Iterable[str], banks: Iterable[str],
                      known_banks: Iterable[str] | None) -> Targets:
     """At least one target; every component ours; every bank known to the registry (or, with

@@ -40,10 +40,14 @@ class NoticeInvalid(Problem):
 class UnknownComponent(Problem):
     slug = "unknown-component"
 
-    def __init__(self, kind: str, unknown: list[str], known: list[str] | None) -> None:
+    def __init__(self, kind: str, unknown: list[str], known: list[str] | None,
+                 field: str | None = None) -> None:
         noun = "bank" if kind == "bank" else "component"
         detail = f"Unknown {noun}{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}."
-        extra = {"field": "banks" if kind == "bank" else "components", "unknown": unknown}
+        if known is not None:
+            detail += f" Valid {noun} ids: {', '.join(known)}."
+        extra = {"field": field or ("banks" if kind == "bank" else "components"),
+                 "unknown": unknown}
         if known is not None:
             extra["known"] = known
         super().__init__(detail, **extra)

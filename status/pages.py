@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, request
 
-from core.web import db_session
+from core.web import DB_UNAVAILABLE, database_unavailable, db_session
 from status import pagemodel
 from status.domain import iso
 
@@ -14,6 +14,23 @@ PUBLIC_CACHE = "public, max-age=15"
 
 def runtime():
     return current_app.extensions["status"]
+
+
+RETRY_AFTER = 30
+
+
+def _database_down(error):
+    """A person opening /status while the database is away gets a page saying so (503), not
+    the problem JSON that API clients get; other clients still get the problem."""
+    if request.endpoint != "status_pages.page" or not request.accept_mimetypes.accept_html:
+        return database_unavailable(error)
+    body = render_template("status/unavailable.html", retry_after=RETRY_AFTER)
+    return current_app.response_class(body, status=503, mimetype="text/html",
+                                      headers={"Retry-After": str(RETRY_AFTER)})
+
+
+for _error in DB_UNAVAILABLE:
+    blp.register_error_handler(_error, _database_down)
 
 
 @blp.get("/status")

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.config import parse_setting
+
 # name -> (default, parser, description); the README's configuration table mirrors this.
 SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
     "STATUS_BANK_IDS": ("", str, "Comma-separated bank ids accepted in notices until the bank "
@@ -61,7 +63,7 @@ def load_settings(config: Mapping[str, Any]) -> StatusSettings:
         if name in config:
             values[name] = config[name]
         elif os.environ.get(name) not in (None, ""):
-            values[name] = parser(os.environ[name])
+            values[name] = parse_setting(name, os.environ[name], parser)
         else:
             values[name] = default
     ids = values["STATUS_BANK_IDS"]

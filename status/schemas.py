@@ -97,9 +97,16 @@ class NoticeSchema(ma.Schema):
     links = fields.Nested(NoticeLinks)
 
 
+COMPONENT_FILTER = {"description": "Component id; an unknown one is a 422 "
+                                   "`unknown-component` listing the valid ids",
+                    "enum": list(API_COMPONENTS)}
+BANK_FILTER = {"description": "Bank id from the bank registry; an unknown one is a 422 "
+                              "`unknown-component` listing the valid ids"}
+
+
 class NoticeQuery(Strict):
-    component = fields.String(validate=validate.OneOf(list(API_COMPONENTS)))
-    bank = fields.String()
+    component = fields.String(metadata=COMPONENT_FILTER)
+    bank = fields.String(metadata=BANK_FILTER)
     status = fields.String(validate=_choice(NoticeStatus))
     kind = fields.String(validate=_choice(Kind))
     from_ = UtcDateTime(data_key="from", metadata={"description": "Overlapping from"})
@@ -161,8 +168,8 @@ class Summary(ma.Schema):
 
 # -- availability -----------------------------------------------------------------------
 class AvailabilityQuery(Strict):
-    component = fields.String(validate=validate.OneOf(list(API_COMPONENTS)))
-    bank = fields.String()
+    component = fields.String(metadata=COMPONENT_FILTER)
+    bank = fields.String(metadata=BANK_FILTER)
     from_ = fields.Date(data_key="from", metadata={"description": "First UTC day; default "
                                                    "89 days before `to`"})
     to = fields.Date(metadata={"description": "Last UTC day; default today"})
@@ -202,7 +209,8 @@ class TargetFigures(ma.Schema):
 
 
 class Availability(ma.Schema):
-    from_ = fields.String(data_key="from")
+    from_ = fields.String(data_key="from", attribute="from",
+                          metadata={"description": "First UTC day covered (YYYY-MM-DD)"})
     to = fields.String()
     generated_at = UtcDateTime()
     method = fields.String()

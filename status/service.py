@@ -264,3 +264,8 @@ def active(notice: Notice) -> domain.ActiveNotice:
 def _known(rt: StatusRuntime) -> list[str] | None:
     banks = rt.known_banks()
     return None if banks is None else list(banks)
+
+
+def check_filter(rt: StatusRuntime, component: str | None, bank: str | None) -> None:
+    """Refuse a read filter naming a component or bank we do not have (domain rule)."""
+    domain.validate_filter(component, bank, rt.known_banks())

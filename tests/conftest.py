@@ -1,5 +1,7 @@
-"""Shared fixtures: a migrated database (SQLite by default, PostgreSQL when DATABASE_URL is set),
-Redis (in-process by default, real when REDIS_URL is set), and a fresh app per test.
+"""Shared fixtures: a migrated database (SQLite by default, PostgreSQL when a test database is
+named), Redis (in-process by default, real when a test Redis is named), and a fresh app per
+test. Which database and Redis count as test targets is decided once, before anything is
+touched, by tests/targets.py; anything else stops the run with one message.
 
 Each test starts from empty tables and an empty Redis database: tables are emptied after every
 test rather than rolled back, because API tests commit through the app and concurrency tests
@@ -17,11 +19,28 @@ from sqlalchemy import create_engine, inspect, text
 
 from core import cli
 from core.app import create_app
+from tests import targets
 
 FIXTURES = Path(__file__).parent / "fixtures"
 pytest_plugins = sorted(
     f"tests.fixtures.{path.stem}" for path in FIXTURES.glob("*.py") if path.stem != "__init__"
 )
+
+
+def pytest_configure(config) -> None:
+    """Vet the storage the environment names, then make DATABASE_URL/REDIS_URL name only the
+    vetted targets, so every test, fixture and child process sees nothing else."""
+    try:
+        chosen = targets.choose(os.environ, targets.probe_redis)
+    except targets.TargetRefused as exc:
+        raise pytest.UsageError(str(exc)) from None
+    for name, value in (("DATABASE_URL", chosen.database_url), ("REDIS_URL", chosen.redis_url)):
+        if value:
+            os.environ[name] = value
+        else:
+            os.environ.pop(name, None)
+    if chosen.redis_url:
+        targets.mark(redis.Redis.from_url(chosen.redis_url))
 
 
 def reset_postgres(url: str) -> None:
@@ -90,7 +109,7 @@ def app(database_url, redis_url, app_settings, signing_keys_dir):
     empty_tables(engine)
     engine.dispose()
     if redis_url:
-        redis.Redis.from_url(redis_url).flushdb()
+        targets.flush(redis.Redis.from_url(redis_url))
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import pytest
 
 from aggregation.breaker import Admission, BankBreakers
 from core.kv import make_redis
+from tests import targets
 
 
 class Clock:
@@ -22,7 +23,7 @@ class Clock:
 def kv(redis_url):
     client = make_redis(redis_url)
     yield client
-    client.flushdb()
+    targets.flush(client)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 
 from aggregation.cache import Allowance, BalanceCache, consent_key
 from core.kv import make_redis
+from tests import targets
 
 NOW = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
 
@@ -17,7 +18,7 @@ NOW = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
 def kv(redis_url):
     client = make_redis(redis_url)
     yield client
-    client.flushdb()
+    targets.flush(client)
 
 
 def test_round_trip_per_consent_bank_and_account(kv):

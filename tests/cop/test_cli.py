@@ -29,7 +29,7 @@ def test_bank_add_then_import_csv(app, session, tmp_path):
         "990000,12345679,personal,Other Name,no\n"
         "040004,12345680,business,Acme Ltd,yes\n", encoding="utf-8")
     result = run(app, "cop", "import", str(path), "--bank", UK_BIC)
-    assert result.exit_code == 0, result.output + result.stderr
+    assert result.exit_code == 1, result.output + result.stderr  # rows were rejected
     assert "created 2, updated 0, rejected 2" in result.output
     assert "account_number must be 8 digits (lines 3)" in result.output
     assert "sort_code is not in a range" in result.output
@@ -48,7 +48,7 @@ def test_import_jsonl_updates_and_reports_bad_json(app, seeded, tmp_path):
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = run(app, "cop", "import", str(path), "--bank", UK_BIC)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     assert "created 0, updated 1, rejected 2" in result.output
     assert "not valid JSON (lines 2)" in result.output
 
@@ -116,3 +116,42 @@ def test_participant_add_list_remove(app, make_tpp):
     assert run(app, "cop", "participant", "remove", "BNPAFRPP").exit_code == 0
     assert run(app, "cop", "participant", "remove", "BNPAFRPP").exit_code != 0
     assert run(app, "cop", "participant", "list").output == ""
+
+
+def test_a_clean_import_exits_0(app, seeded, tmp_path):
+    path = tmp_path / "accounts.jsonl"
+    path.write_text(json.dumps({"sort_code": "040004", "account_number": "12345678",
+                                "holder_type": "personal", "holder_names": ["John A Smith"]})
+                    + "\n", encoding="utf-8")
+    result = run(app, "cop", "import", str(path), "--bank", UK_BIC)
+    assert result.exit_code == 0, result.output
+    assert "rejected 0" in result.output
+
+
+def test_format_comes_from_the_content_not_the_name(app, seeded, tmp_path):
+    path = tmp_path / "accounts.txt"
+    path.write_text("sort_code,account_number,holder_type,holder_names\n"
+                    "040004,12345678,personal,John A Smith\n", encoding="utf-8")
+    result = run(app, "cop", "import", str(path), "--bank", UK_BIC)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "created 0, updated 1, rejected 0" in result.output
+
+
+def test_a_file_that_is_neither_format_is_refused(app, seeded, tmp_path):
+    path = tmp_path / "accounts.txt"
+    path.write_text("Dear bank,\nplease find our accounts below.\n", encoding="utf-8")
+    result = run(app, "cop", "import", str(path), "--bank", UK_BIC)
+    assert result.exit_code == 1
+    assert "cannot tell the format of accounts.txt" in result.stderr
+    assert "--format" in result.stderr
+
+
+def test_a_wrong_csv_header_names_every_missing_column(app, seeded, tmp_path):
+    path = tmp_path / "accounts.csv"
+    path.write_text("sortcode,account_number,holder_name\n040004,12345678,X\n",
+                    encoding="utf-8")
+    result = run(app, "cop", "import", str(path), "--bank", UK_BIC)
+    assert result.exit_code == 1
+    message = result.stderr
+    assert "lacks holder_type; holder_names; iban, or sort_code and account_number" in message
+    assert "unknown columns holder_name, sortcode" in message

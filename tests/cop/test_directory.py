@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from cop import directory
@@ -77,3 +81,24 @@ def test_delete_refuses_another_banks_account(seeded):
     directory.register_bank(seeded, name="Other", bic="OTHRGB2LXXX", owner_client_id="other")
     with pytest.raises(AccountNotFound):
         directory.delete_account(seeded, "other", "04000412345678")
+
+
+columns = st.lists(st.sampled_from(directory.IMPORT_COLUMNS), min_size=1, unique=True)
+
+
+@given(columns)
+def test_property_sniffing_tells_a_header_from_a_json_line(names):
+    assert directory.sniff_format(",".join(names)) == "csv"
+    assert directory.sniff_format(json.dumps(dict.fromkeys(names, "x"))) == "jsonl"
+
+
+@given(columns)
+def test_property_a_header_is_refused_exactly_when_required_columns_are_missing(names):
+    have = set(names)
+    complete = {"holder_type", "holder_names"} <= have and (
+        "iban" in have or {"sort_code", "account_number"} <= have)
+    problem = directory.csv_header_problem(names)
+    assert (problem is None) == complete
+    if problem:
+        for column in ("holder_type", "holder_names"):
+            assert (column in problem) == (column not in have)

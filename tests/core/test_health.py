@@ -44,7 +44,11 @@ def test_readyz_reports_unreachable_database(database_url, redis_url, tmp_path):
     })
     resp = app.test_client().get("/readyz")
     assert resp.status_code == 503
-    assert resp.get_json()["checks"]["database"].startswith("unreachable")
+    body = resp.get_json()
+    assert body["checks"]["database"].startswith("unreachable")
+    # the cause, not only the exception class: which server, and what to do
+    assert "PostgreSQL at 127.0.0.1:1 is not reachable" in body["checks"]["database"]
+    assert "PostgreSQL at 127.0.0.1:1 is not reachable" in body["detail"]
 
 
 def test_metrics_count_requests_by_endpoint_and_status(client):

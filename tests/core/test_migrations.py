@@ -8,7 +8,7 @@ import os
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, make_url, text
 
 from core import cli
 from core.app import FEATURE_PACKAGES
@@ -18,12 +18,15 @@ from core.db import Base
 def _scratch_url(tmp_path) -> str:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgresql"):
+        # named after the test database, so it is a test one too and each test database on a
+        # shared server gets its own scratch database
+        scratch = f"{make_url(url).database}_migrations"
         admin = create_engine(url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(text("DROP DATABASE IF EXISTS migrations_check"))
-            conn.execute(text("CREATE DATABASE migrations_check"))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}"'))
+            conn.execute(text(f'CREATE DATABASE "{scratch}"'))
         admin.dispose()
-        return url.rsplit("/", 1)[0] + "/migrations_check"
+        return make_url(url).set(database=scratch).render_as_string(hide_password=False)
     return f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
 
 

@@ -169,3 +169,24 @@ def test_bad_subscriptions(tpp, body, slug):
 
 def test_subscriptions_need_a_token(client):
     assert client.get("/status/v1/subscriptions").status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/status/v1/notices", "/status/v1/availability"])
+@pytest.mark.parametrize(("query", "field", "listed"), [
+    ({"bank": "nowhere"}, "bank", "alpha-bank"),
+    ({"component": "nowhere"}, "component", "payee-checks"),
+])
+def test_unknown_ids_in_filters_are_a_422_listing_the_valid_ones(client, path, query, field,
+                                                                  listed):
+    resp = client.get(path, query_string=query)
+    assert resp.status_code == 422
+    body = resp.get_json()
+    assert body["type"] == "/problems/unknown-component"
+    assert body["field"] == field and body["unknown"] == ["nowhere"]
+    assert listed in body["known"] and listed in body["detail"]
+
+
+def test_availability_answer_has_the_documented_from_field(client):
+    body = client.get("/status/v1/availability",
+                      query_string={"from": "2026-11-01", "to": "2026-11-19"}).get_json()
+    assert body["from"] == "2026-11-01" and body["to"] == "2026-11-19"

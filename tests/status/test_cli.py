@@ -3,6 +3,7 @@ page, feed, summary and a subscribed receiver all show it; `deliver` sends it.""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from sqlalchemy import select
@@ -68,3 +69,43 @@ def test_demo_seeder_seeds_once(app, rt, session, clock):
     assert ("status", seed.seed) in app.extensions["demo_seeders"]
     scheduled = next(n for n in notices if n.status == "scheduled")
     assert scheduled.banks == ["alpha-bank"] and scheduled.starts_at > T0
+
+
+def test_relative_start_and_duration_work_on_any_day(app, clock):
+    """The README's maintenance example: --start +2h --duration 2h, counted from the clock."""
+    result = invoke(app, "schedule", "--title", "Upgrade", "--bank", "alpha-bank",
+                    "--start", "+2h", "--duration", "2h")
+    assert result.exit_code == 0, result.output
+    notice = json.loads(result.output)
+    starts = dt.datetime.fromisoformat(notice["starts_at"].replace("Z", "+00:00"))
+    ends = dt.datetime.fromisoformat(notice["ends_at"].replace("Z", "+00:00"))
+    assert starts == clock() + dt.timedelta(hours=2)
+    assert ends - starts == dt.timedelta(hours=2)
+    iso = invoke(app, "schedule", "--title", "Upgrade", "--bank", "alpha-bank",
+                 "--start", "+P1D", "--end", "+P1DT3H")
+    assert iso.exit_code == 0, iso.output
+    notice = json.loads(iso.output)
+    assert notice["starts_at"] < notice["ends_at"]
+
+
+def test_incident_with_duration_starts_now(app, clock):
+    result = invoke(app, "incident", "--title", "Errors", "--component", "auth",
+                    "--duration", "PT45M")
+    assert result.exit_code == 0, result.output
+    notice = json.loads(result.output)
+    ends = dt.datetime.fromisoformat(notice["ends_at"].replace("Z", "+00:00"))
+    assert ends == clock() + dt.timedelta(minutes=45)
+
+
+def test_bad_times_are_a_usage_error_naming_the_forms(app, clock):
+    result = invoke(app, "schedule", "--title", "x", "--bank", "alpha-bank",
+                    "--start", "tomorrow", "--duration", "2h")
+    assert result.exit_code == 2 and "+2h" in result.output
+    result = invoke(app, "schedule", "--title", "x", "--bank", "alpha-bank",
+                    "--start", "+1h", "--duration", "two hours")
+    assert result.exit_code == 2 and "PT2H" in result.output
+    result = invoke(app, "schedule", "--title", "x", "--bank", "alpha-bank", "--start", "+1h")
+    assert result.exit_code == 2 and "--duration" in result.output
+    result = invoke(app, "schedule", "--title", "x", "--bank", "alpha-bank", "--start", "+1h",
+                    "--end", "+2h", "--duration", "1h")
+    assert result.exit_code == 2 and "not both" in result.output

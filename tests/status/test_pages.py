@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 
+from sqlalchemy.exc import OperationalError
+
 from status import service
 from tests.status.conftest import T0, incident, planned
 
@@ -96,3 +98,26 @@ def test_history_lists_closed_notices(rt, session, client, clock):
     assert "Old trouble" in html and "Open incidents" not in html
     clock.now = T0 + dt.timedelta(days=120)
     assert "Old trouble" not in client.get("/status").get_data(as_text=True)
+
+
+def _database_down(monkeypatch):
+    def down(*_args, **_kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr("status.pagemodel.page", down)
+
+
+def test_browser_gets_an_html_page_when_the_database_is_down(client, monkeypatch):
+    _database_down(monkeypatch)
+    resp = client.get("/status", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert resp.status_code == 503
+    assert resp.mimetype == "text/html"
+    assert resp.headers["Retry-After"] == "30"
+    assert "cannot read its data right now" in resp.get_data(as_text=True)
+
+
+def test_api_client_still_gets_the_problem_when_the_database_is_down(client, monkeypatch):
+    _database_down(monkeypatch)
+    resp = client.get("/status", headers={"Accept": "application/json"})
+    assert resp.status_code == 503
+    assert resp.mimetype == "application/problem+json"

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from core.errors import NotFound
 from status import service
+from status import worker as worker_module
 from status.errors import (
     IllegalTransition,
     NoticeClosed,
@@ -164,3 +167,28 @@ def test_registry_banks_win_over_configuration(app, rt, session):
     service.create_notice(rt, session, planned(banks=("gamma",)), actor="op")
     with pytest.raises(UnknownComponent):
         service.create_notice(rt, session, planned(banks=("alpha-bank",)), actor="op")
+
+
+def test_worker_logs_an_outage_once_and_its_recovery_once(rt, monkeypatch, caplog):
+    """The in-process worker passes every 2 s: a database outage is one line with its cause
+    when it starts and one when it ends, not a traceback per pass."""
+    failing = {"on": True}
+
+    def run_once(_rt):
+        if failing["on"]:
+            raise OperationalError("SELECT 1", {}, OSError("connection refused\nmore detail"))
+        return {}
+
+    monkeypatch.setattr(worker_module.delivery, "run_once", run_once)
+    worker = worker_module.BackgroundWorker(rt)
+    with caplog.at_level(logging.WARNING, logger="status.worker"):
+        for _ in range(5):
+            worker.run_pass()
+        failing["on"] = False
+        worker.run_pass()
+        worker.run_pass()
+    lines = [r.getMessage() for r in caplog.records if r.name == "status.worker"]
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("status worker pass failed: OSError: connection refused;")
+    assert lines[1].startswith("status worker recovered after 5 failed passes")
+    assert not any(r.exc_info for r in caplog.records)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import re
+from pathlib import Path
+
 import pytest
 from flask import Flask
 
 from aggregation.sandbox import mount
+from aggregation.sandbox.faults import Faults
 from aggregation.sandbox.state import AUTHORISED, REVOKED_BY_PSU
 from aggregation.sandbox.trust import sandbox_banks_for
 
@@ -62,3 +68,19 @@ def test_admin_token(registry):
     assert client.get(f"{ADMIN}/faults").status_code == 401
     assert client.get(f"{ADMIN}/faults",
                       headers={"Authorization": "Bearer s3cret"}).status_code == 200
+
+
+def test_every_fault_switch_the_docs_name_exists():
+    """docs/sandbox-banks.md: the table and the example bodies name real switches, and every
+    switch is in the table."""
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "sandbox-banks.md").read_text()
+    section = doc[doc.index("### Fault switches"):]
+    section = section[:section.index("\n### ", 5)]
+    switches = {f.name for f in dataclasses.fields(Faults)}
+    tabled = set(re.findall(r"^\| `(\w+)`(?: / `(\w+)`)?", section, re.M))
+    tabled = {name for pair in tabled for name in pair if name}
+    in_bodies = {key for body in re.findall(r"'(\{[^']*\})'", section)
+                 for key in json.loads(body)}
+    assert in_bodies and in_bodies <= switches, in_bodies - switches
+    assert tabled <= switches, tabled - switches
+    assert switches - {"hang_seconds", "retry_after"} <= tabled

@@ -1,0 +1,174 @@
+"""A standard OAuth client, pointed only at `http://127.0.0.1:<PORT>` of a server started the
+way `make run` starts it (migrate, demo load, gunicorn with gunicorn.conf.py) on a port that
+is not 8000 and with no ISSUER set, discovers, pushes its authorisation request, authenticates
+with private_key_jwt, gets DPoP-bound tokens and calls a protected endpoint.
+
+The client is authlib's requests client plus DPoP proofs made with joserfc: none of this
+project's code runs on the client side.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+import requests
+from authlib.integrations.requests_client import OAuth2Session
+from authlib.oauth2.rfc7523 import PrivateKeyJWT, private_key_jwt_sign
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from joserfc import jwk, jwt
+
+from tests.consent.live import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+# what a developer's shell may hold that would steer the server elsewhere
+STEERING = ("ISSUER", "BIND", "DATABASE_URL", "REDIS_URL", "TEST_DATABASE_URL",
+            "TEST_REDIS_URL", "DEMO_DIR", "SIGNING_KEYS_DIR", "TOKEN_ENCRYPTION_KEYS")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """(base URL, demo clients) of a gunicorn serving a fresh instance folder on a free port."""
+    instance = tmp_path_factory.mktemp("instance")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in STEERING}
+    env.update(PORT=str(port), INSTANCE_DIR=str(instance), WEB_CONCURRENCY="1",
+               RATELIMIT_ENABLED="false")
+    for step in (["db", "upgrade"], ["demo", "load"]):
+        subprocess.run([str(BIN / "flask"), "--app", "wsgi", *step], cwd=ROOT, env=env,
+                       check=True, capture_output=True, timeout=180)
+    server = subprocess.Popen([str(BIN / "gunicorn"), "wsgi:app", "-c", "gunicorn.conf.py"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.5)
+        else:
+            pytest.fail("gunicorn did not start")
+        yield base, json.loads((instance / "demo" / "clients.json").read_text())
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def dpop_proof(key, method: str, url: str, access_token: str | None = None) -> str:
+    claims = {"jti": str(uuid.uuid4()), "htm": method, "htu": url, "iat": int(time.time())}
+    if access_token:
+        claims["ath"] = base64.urlsafe_b64encode(
+            hashlib.sha256(access_token.encode()).digest()).rstrip(b"=").decode()
+    header = {"typ": "dpop+jwt", "alg": "ES256", "jwk": key.as_dict(private=False)}
+    return jwt.encode(header, claims, key, algorithms=["ES256"])
+
+
+class ShortPrivateKeyJWT(PrivateKeyJWT):
+    """authlib's private_key_jwt with a one-minute assertion: its default lifetime (an hour)
+    is longer than the server accepts (docs/security.md), as FAPI asks for short ones."""
+
+    def sign(self, auth, token_endpoint):
+        return private_key_jwt_sign(auth.client_secret, client_id=auth.client_id,
+                                    token_endpoint=token_endpoint, alg=self.alg, expires_in=60)
+
+
+def session_for(meta: dict, client: dict) -> OAuth2Session:
+    key = jwk.import_key(Path(client["key"]).read_bytes(), "EC")
+    session = OAuth2Session(client["client_id"], key,
+                            token_endpoint_auth_method="private_key_jwt",
+                            redirect_uri=client["redirect_uri"])
+    # FAPI 2.0: the client assertion's audience is the issuer
+    session.register_client_auth_method(ShortPrivateKeyJWT(meta["issuer"], alg="ES256"))
+    return session
+
+
+@pytest.mark.parametrize("document", ["oauth-authorization-server", "openid-configuration"])
+def test_discovery_names_the_url_the_client_was_given(served, document):
+    base, _ = served
+    meta = requests.get(f"{base}/.well-known/{document}", timeout=10).json()
+    assert meta["issuer"] == base  # RFC 8414 §3.3
+    endpoints = [value for key, value in meta.items()
+                 if key.endswith("_endpoint") or key == "jwks_uri"]
+    assert endpoints and all(url.startswith(base + "/") for url in endpoints), endpoints
+    assert requests.get(meta["jwks_uri"], timeout=10).json()["keys"]
+
+
+def test_code_flow_with_par_private_key_jwt_and_dpop(served):
+    base, clients = served
+    meta = requests.get(f"{base}/.well-known/oauth-authorization-server", timeout=10).json()
+    client = clients["budgeting"]
+    oauth = session_for(meta, client)
+    dpop_key = jwk.ECKey.generate_key("P-256")
+    verifier, state = secrets.token_urlsafe(48), secrets.token_urlsafe(12)
+
+    # PAR (RFC 9126), authenticated with private_key_jwt by authlib's client auth
+    par = meta["pushed_authorization_request_endpoint"]
+    pushed = oauth.post(par, data={
+        "response_type": "code", "client_id": client["client_id"], "scope": "accounts status",
+        "redirect_uri": client["redirect_uri"], "state": state,
+        "code_challenge": create_s256_code_challenge(verifier),
+        "code_challenge_method": "S256"},
+        auth=oauth.client_auth("private_key_jwt"), withhold_token=True,
+        headers={"DPoP": dpop_proof(dpop_key, "POST", par)})
+    assert pushed.status_code == 201, pushed.text
+    request_uri = pushed.json()["request_uri"]
+
+    # the PSU's browser: open the authorisation page, sign in, approve
+    browser = requests.Session()
+    page = browser.get(meta["authorization_endpoint"] + "?" + urlencode(
+        {"client_id": client["client_id"], "request_uri": request_uri}), timeout=10)
+    action = re.search(r'<form method="post" action="([^"]+)"', page.text).group(1)
+    signed_in = browser.post(base + action, data={
+        "action": "sign_in", "request_uri": request_uri, "username": "alice",
+        "password": "open-banking-demo"}, timeout=10)
+    interaction = re.search(r'name="interaction" value="([^"]+)"', signed_in.text).group(1)
+    done = browser.post(base + action, data={"action": "approve", "request_uri": request_uri,
+                                             "interaction": interaction},
+                        allow_redirects=False, timeout=10)
+    callback = done.headers["Location"]
+    assert f"iss={requests.utils.quote(base, safe='')}" in callback  # RFC 9207
+
+    token_url = meta["token_endpoint"]
+    token = oauth.fetch_token(token_url, authorization_response=callback, state=state,
+                              code_verifier=verifier,
+                              headers={"DPoP": dpop_proof(dpop_key, "POST", token_url)})
+    assert token["token_type"] == "DPoP"
+
+    url = f"{base}/tpp/client"
+    answer = requests.get(url, timeout=10, headers={
+        "Authorization": f"DPoP {token['access_token']}",
+        "DPoP": dpop_proof(dpop_key, "GET", url, token["access_token"])})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["client_id"] == client["client_id"]
+
+
+def test_client_credentials_and_a_protected_payee_check(served):
+    base, clients = served
+    meta = requests.get(f"{base}/.well-known/openid-configuration", timeout=10).json()
+    oauth = session_for(meta, clients["payments"])
+    dpop_key = jwk.ECKey.generate_key("P-256")
+    token_url = meta["token_endpoint"]
+    token = oauth.fetch_token(token_url, grant_type="client_credentials", scope="payee-checks",
+                              headers={"DPoP": dpop_proof(dpop_key, "POST", token_url)})
+    url = f"{base}/cop/v1/name-verifications"
+    answer = requests.post(url, timeout=10, json={"Data": {
+        "SchemeName": "SortCodeAccountNumber", "AccountType": "Personal",
+        "Identification": "04000412345678", "Name": "J Smith"}}, headers={
+        "Authorization": f"DPoP {token['access_token']}",
+        "DPoP": dpop_proof(dpop_key, "POST", url, token["access_token"])})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["Data"]["VerificationReport"]["ReasonCode"] == "MBAM"
