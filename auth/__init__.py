@@ -17,8 +17,6 @@ SETTINGS = {
     "ACCESS_TOKEN_LIFETIME": (300, int, "Access token lifetime in seconds (at most 600)"),
     "REFRESH_TOKEN_LIFETIME": (90 * 86400, int, "Refresh token lifetime in seconds"),
     "SIGNING_ALG": ("ES256", str, "Algorithm of the key that signs access tokens: ES256 or PS256"),
-    "FAPI_STRICT_AUDIENCE": (False, lambda v: v.lower() in ("1", "true", "yes"),
-                             "Accept only the issuer as client-assertion aud (FAPI 2.0 Final)"),
     "DEMO_PSU_PASSWORD": ("open-banking-demo", str, "Password of the demo PSUs alice, bob, carol"),
     "CLIENT_CACHE_SECONDS": (30.0, float, "How long a worker reuses a TPP's name and roles"),
     "DEMO_DIR": ("", str, "Where `demo load` writes demo client keys (default instance/demo)"),
@@ -46,7 +44,6 @@ def init_app(app, api) -> None:
         cert_header=app.config["CLIENT_CERT_HEADER"],
         access_token_lifetime=int(app.config["ACCESS_TOKEN_LIFETIME"]),
         refresh_token_lifetime=int(app.config["REFRESH_TOKEN_LIFETIME"]),
-        strict_audience=bool(app.config["FAPI_STRICT_AUDIENCE"]),
         client_cache_seconds=float(app.config["CLIENT_CACHE_SECONDS"]),
         session_factory=app.extensions["session_factory"],
     )

@@ -29,14 +29,14 @@ MAX_FUTURE_SKEW = 10
 class PrivateKeyJwt(JWTBearerClientAssertion):
     CLIENT_AUTH_METHOD = "private_key_jwt"
 
-    def __init__(self, *, audiences: list[str], redis_client, now: float | None = None) -> None:
+    def __init__(self, *, issuer: str, redis_client, now: float | None = None) -> None:
         super().__init__(validate_jti=True, leeway=0)
-        self.audiences = audiences
+        self.issuer = issuer
         self.redis = redis_client
         self.now = time.time() if now is None else now
 
     def get_audiences(self):
-        return self.audiences
+        return [self.issuer]
 
     def resolve_client_public_key(self, client):
         try:
@@ -65,10 +65,13 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
         return claims
 
     def verify_claims(self, claims):
-        aud = claims.get("aud")
-        auds = aud if isinstance(aud, list) else [aud]
-        if not any(a in self.audiences for a in auds):
-            raise InvalidClientError(description="client_assertion aud must be the issuer")
+        # FAPI 2.0 SP final §5.3.2.1: `aud` is the issuer identifier as a single string; an
+        # array (even one naming this issuer) or an endpoint URL is refused, so an assertion
+        # made for another server, or for several, cannot be replayed here.
+        if not isinstance(claims.get("aud"), str) or claims["aud"] != self.issuer:
+            raise InvalidClientError(
+                description=f"client_assertion aud must be the issuer {self.issuer!r} "
+                            "as a single string")
         exp = claims.get("exp")
         if not _is_number(exp) or exp <= self.now:
             raise InvalidClientError(description="client_assertion has expired")
@@ -107,15 +110,14 @@ def _pick(keyset, kid, alg):
     return fitting[0] if fitting else None
 
 
-def authenticate(session, form, *, cert_header: str | None, audiences: list[str],
-                 redis_client):
+def authenticate(session, form, *, cert_header: str | None, issuer: str, redis_client):
     """The authenticated client, or an `invalid_client` OAuthError."""
     if form.get("client_secret"):
         raise invalid_client("client secrets are not supported: use private_key_jwt or mTLS")
     if form.get("client_assertion_type") or form.get("client_assertion"):
         if form.get("client_assertion_type") != ASSERTION_TYPE:
             raise invalid_client("client_assertion_type must be jwt-bearer")
-        method = PrivateKeyJwt(audiences=audiences, redis_client=redis_client)
+        method = PrivateKeyJwt(issuer=issuer, redis_client=redis_client)
         request = SimpleNamespace(form=form, client=None)
         try:
             client = method(lambda cid: registry.get_client(session, cid), request)

@@ -55,7 +55,6 @@ class AuthServer:
     code_lifetime: int = 60
     par_lifetime: int = 90
     session_lifetime: int = 900
-    strict_audience: bool = False
     # how long a worker reuses a client's name and roles on resource checks
     client_cache_seconds: float = 30.0
     session_factory: object = None
@@ -95,12 +94,9 @@ class AuthServer:
         return self.issuer + path
 
     def authenticate_client(self, session: Session, form, headers, path: str):
-        # The issuer is the audience FAPI 2.0 requires; the endpoint URL is accepted as RFC 7523
-        # suggests (set FAPI_STRICT_AUDIENCE to accept the issuer alone).
-        audiences = [self.issuer] if self.strict_audience else [
-            self.issuer, self.url(path)]
+        # FAPI 2.0 SP final §5.3.2.1: the issuer identifier alone, whatever the endpoint.
         return client_auth.authenticate(
-            session, form, cert_header=headers.get(self.cert_header), audiences=audiences,
+            session, form, cert_header=headers.get(self.cert_header), issuer=self.issuer,
             redis_client=self.redis)
 
     def binding(self, headers, method: str, path: str, *, required: bool = True
