@@ -161,29 +161,46 @@ def _client_credentials(server, session, client, form, binding) -> dict:
 
 
 def _authorization_code(server, session, client, form, binding) -> dict:
-    code, replayed_grant = server.codes.redeem(form.get("code"))
+    value = form.get("code")
+    code, replayed_grant = server.codes.look(value)
     if code is None:
-        if replayed_grant:
-            tokens.revoke_grant(session, replayed_grant)
-            session.commit()
-            raise invalid_grant("the authorization code was already used; its tokens are revoked")
-        raise invalid_grant("the authorization code is unknown or expired")
-    if code.client_id != client.client_id:
-        raise invalid_grant("the authorization code was issued to another client")
-    if form.get("redirect_uri") != code.redirect_uri:
-        raise invalid_grant("redirect_uri does not match the authorization request")
-    verifier = form.get("code_verifier")
-    if not verifier or not 43 <= len(verifier) <= 128:
-        raise invalid_grant("code_verifier is required")
-    if not secrets.compare_digest(create_s256_code_challenge(verifier), code.code_challenge):
-        raise invalid_grant("code_verifier does not match the code_challenge")
-    if code.dpop_jkt and binding.jkt != code.dpop_jkt:
-        raise invalid_grant("the DPoP key differs from the one bound at PAR (dpop_jkt)")
+        _refuse_unusable_code(session, replayed_grant)
+    problem = _code_mismatch(code, client, form, binding)
+    if problem is not None:
+        burnt = server.codes.fail(value)
+        raise invalid_grant(problem + ("; the authorization code is now burnt" if burnt else ""))
+    code, replayed_grant = server.codes.consume(value)
+    if code is None:
+        _refuse_unusable_code(session, replayed_grant)
     grant = Grant(client_id=client.client_id, scope=code.scope, grant_id=code.grant_id,
                   psu_id=code.psu_id, consent_id=code.consent_id)
     refresh = tokens.issue_refresh_token(session, grant=grant, binding=binding,
                                          lifetime=server.refresh_token_lifetime)
     return _answer(server, session, grant, binding, refresh)
+
+
+def _refuse_unusable_code(session, replayed_grant: str | None):
+    if replayed_grant:
+        tokens.revoke_grant(session, replayed_grant)
+        session.commit()
+        raise invalid_grant("the authorization code was already used; its tokens are revoked")
+    raise invalid_grant("the authorization code is unknown or expired")
+
+
+def _code_mismatch(code, client, form, binding) -> str | None:
+    """Why this redemption may not have the code, or None."""
+    if code.client_id != client.client_id:
+        return "the authorization code was issued to another client"
+    if form.get("redirect_uri") != code.redirect_uri:
+        return "redirect_uri does not match the authorization request"
+    verifier = form.get("code_verifier")
+    if not isinstance(verifier, str) or not 43 <= len(verifier) <= 128:
+        return "code_verifier is required"
+    if not secrets.compare_digest(create_s256_code_challenge(verifier), code.code_challenge):
+        return "code_verifier does not match the code_challenge"
+    if code.dpop_jkt and binding.jkt != code.dpop_jkt:
+        return "the DPoP key differs from the one bound at PAR (dpop_jkt)"
+    return None
 
 
 def _refresh(server, session, client, form, binding) -> dict:
