@@ -1,4 +1,10 @@
-"""RFC 8414 authorisation server metadata, from the server's settings."""
+"""RFC 8414 authorisation server metadata, from the server's settings.
+
+It advertises only what is served. The server issues no ID tokens (it is an OAuth 2.0
+authorisation server, not an OpenID Provider), so no `id_token_*`, `subject_types_supported`
+or `claims_supported` members, and no `openid` scope; the `claims` request parameter is served
+for naming a UK Open Banking consent (`openbanking_intent_id`).
+"""
 
 from __future__ import annotations
 
@@ -35,7 +41,4 @@ def authorization_server_metadata(server) -> dict:
         "authorization_response_iss_parameter_supported": True,
         "authorization_details_types_supported": ["account_access_consent"],
         "claims_parameter_supported": True,
-        "claims_supported": ["openbanking_intent_id"],
-        "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": algs,
     }
