@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from auth.jwks_fetch import JwksFetcher, parse_allow_hosts
 from auth.keys import SigningKeys
 from auth.server import AuthServer
 
@@ -20,6 +21,8 @@ SETTINGS = {
     "DEMO_PSU_PASSWORD": ("open-banking-demo", str, "Password of the demo PSUs alice, bob, carol"),
     "CLIENT_CACHE_SECONDS": (30.0, float, "How long a worker reuses a TPP's name and roles"),
     "DEMO_DIR": ("", str, "Where `demo load` writes demo client keys (default instance/demo)"),
+    "JWKS_FETCH_ALLOW_HOSTS": ("", str, "Comma-separated host or host:port whose jwks_uri may be "
+                               "on a loopback or private address (test set-ups only)"),
 }
 MAX_ACCESS_TOKEN_LIFETIME = 600
 
@@ -46,6 +49,7 @@ def init_app(app, api) -> None:
         refresh_token_lifetime=int(app.config["REFRESH_TOKEN_LIFETIME"]),
         client_cache_seconds=float(app.config["CLIENT_CACHE_SECONDS"]),
         session_factory=app.extensions["session_factory"],
+        jwks_fetcher=JwksFetcher(allow_hosts=parse_allow_hosts(app.config["JWKS_FETCH_ALLOW_HOSTS"])),
     )
     revocation.register(app.extensions["engine"], app.extensions["auth"].revocations)
     app.extensions.setdefault("auth.authorization_handlers", [])

@@ -19,6 +19,7 @@ from joserfc.errors import JoseError
 from auth import mtls, registry
 from auth.errors import OAuthError, invalid_client, unavailable
 from auth.jose import ALGORITHMS, MalformedJwt, key_fits_alg, peek, verify
+from auth.jwks_fetch import JwksFetcher, JwksFetchError
 from auth.replay import ReplayCacheUnavailable, first_use
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -29,9 +30,11 @@ MAX_FUTURE_SKEW = 10
 class PrivateKeyJwt(JWTBearerClientAssertion):
     CLIENT_AUTH_METHOD = "private_key_jwt"
 
-    def __init__(self, *, issuer: str, redis_client, now: float | None = None) -> None:
+    def __init__(self, *, issuer: str, redis_client, now: float | None = None,
+                 jwks_fetcher: JwksFetcher | None = None) -> None:
         super().__init__(validate_jti=True, leeway=0)
         self.issuer = issuer
+        self.jwks_fetcher = jwks_fetcher
         self.redis = redis_client
         self.now = time.time() if now is None else now
 
@@ -40,9 +43,13 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
 
     def resolve_client_public_key(self, client):
         try:
-            return registry.client_keyset(client)
-        except Exception as exc:  # noqa: BLE001 - unreachable jwks_uri or bad keys
-            raise InvalidClientError(description="the client's keys cannot be loaded") from exc
+            return registry.client_keyset(client, self.jwks_fetcher)
+        except JwksFetchError as exc:
+            raise InvalidClientError(description=f"the client's keys cannot be loaded: {exc}"
+                                     ) from exc
+        except (registry.RegistrationError, MalformedJwt) as exc:
+            raise InvalidClientError(description=f"the client's jwks_uri holds no usable keys: "
+                                                 f"{exc}") from exc
 
     def process_assertion_claims(self, assertion, resolve_key):
         try:
@@ -110,14 +117,16 @@ def _pick(keyset, kid, alg):
     return fitting[0] if fitting else None
 
 
-def authenticate(session, form, *, cert_header: str | None, issuer: str, redis_client):
+def authenticate(session, form, *, cert_header: str | None, issuer: str, redis_client,
+                 jwks_fetcher: JwksFetcher | None = None):
     """The authenticated client, or an `invalid_client` OAuthError."""
     if form.get("client_secret"):
         raise invalid_client("client secrets are not supported: use private_key_jwt or mTLS")
     if form.get("client_assertion_type") or form.get("client_assertion"):
         if form.get("client_assertion_type") != ASSERTION_TYPE:
             raise invalid_client("client_assertion_type must be jwt-bearer")
-        method = PrivateKeyJwt(issuer=issuer, redis_client=redis_client)
+        method = PrivateKeyJwt(issuer=issuer, redis_client=redis_client,
+                               jwks_fetcher=jwks_fetcher)
         request = SimpleNamespace(form=form, client=None)
         try:
             client = method(lambda cid: registry.get_client(session, cid), request)

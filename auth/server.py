@@ -23,6 +23,7 @@ from auth.errors import (
     invalid_scope,
     unavailable,
 )
+from auth.jwks_fetch import JwksFetcher
 from auth.keys import SigningKeys
 from auth.par import RequestStore
 from auth.replay import ReplayCacheUnavailable
@@ -58,6 +59,7 @@ class AuthServer:
     # how long a worker reuses a client's name and roles on resource checks
     client_cache_seconds: float = 30.0
     session_factory: object = None
+    jwks_fetcher: JwksFetcher | None = None
     _clients: TtlCache[ClientView | None] = field(init=False, repr=False)
     _revocations: revocation.Markers | None = field(default=None, repr=False)
 
@@ -97,7 +99,7 @@ class AuthServer:
         # FAPI 2.0 SP final §5.3.2.1: the issuer identifier alone, whatever the endpoint.
         return client_auth.authenticate(
             session, form, cert_header=headers.get(self.cert_header), issuer=self.issuer,
-            redis_client=self.redis)
+            redis_client=self.redis, jwks_fetcher=self.jwks_fetcher)
 
     def binding(self, headers, method: str, path: str, *, required: bool = True
                 ) -> Binding | None:
