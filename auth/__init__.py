@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from auth import mtls, proxies
 from auth.jwks_fetch import JwksFetcher, parse_allow_hosts
 from auth.keys import SigningKeys
 from auth.server import AuthServer
@@ -21,6 +22,11 @@ SETTINGS = {
     "DEMO_PSU_PASSWORD": ("open-banking-demo", str, "Password of the demo PSUs alice, bob, carol"),
     "CLIENT_CACHE_SECONDS": (30.0, float, "How long a worker reuses a TPP's name and roles"),
     "DEMO_DIR": ("", str, "Where `demo load` writes demo client keys (default instance/demo)"),
+    "TRUSTED_PROXIES": ("", str, "Addresses/CIDRs of the TLS-terminating proxies that may send "
+                        "CLIENT_CERT_HEADER, or none (unset: loopback if the issuer is on "
+                        "loopback, else nobody)"),
+    "TLS_CLIENT_CA_BUNDLE": ("", str, "PEM file of the CAs that issue tls_client_auth "
+                             "certificates (directory / eIDAS QTSP CAs)"),
     "JWKS_FETCH_ALLOW_HOSTS": ("", str, "Comma-separated host or host:port whose jwks_uri may be "
                                "on a loopback or private address (test set-ups only)"),
 }
@@ -32,6 +38,8 @@ def _settings(app) -> None:
         if name not in app.config:
             raw = os.environ.get(name)
             app.config[name] = parser(raw) if raw not in (None, "") else default
+    app.config["TRUSTED_PROXIES"] = proxies.parse_trusted_proxies(
+        app.config["TRUSTED_PROXIES"], app.config["ISSUER"])
     if not 0 < int(app.config["ACCESS_TOKEN_LIFETIME"]) <= MAX_ACCESS_TOKEN_LIFETIME:
         raise ValueError("ACCESS_TOKEN_LIFETIME must be between 1 and 600 seconds")
 
@@ -50,7 +58,10 @@ def init_app(app, api) -> None:
         client_cache_seconds=float(app.config["CLIENT_CACHE_SECONDS"]),
         session_factory=app.extensions["session_factory"],
         jwks_fetcher=JwksFetcher(allow_hosts=parse_allow_hosts(app.config["JWKS_FETCH_ALLOW_HOSTS"])),
+        client_ca_store=mtls.load_ca_bundle(app.config["TLS_CLIENT_CA_BUNDLE"]),
     )
+    proxies.guard_certificate_header(app, proxies.TrustedProxies(app.config["TRUSTED_PROXIES"]),
+                                     app.config["CLIENT_CERT_HEADER"])
     revocation.register(app.extensions["engine"], app.extensions["auth"].revocations)
     app.extensions.setdefault("auth.authorization_handlers", [])
     openapi.register_security_schemes(api)

@@ -1,5 +1,5 @@
-"""Client authentication at /token, /par, /introspect and /revoke: private_key_jwt or
-tls_client_auth. No client secrets, no `none`.
+"""Client authentication at /token, /par, /introspect and /revoke: private_key_jwt,
+tls_client_auth or self_signed_tls_client_auth (auth.mtls). No client secrets, no `none`.
 
 private_key_jwt uses authlib's RFC 7523 `JWTBearerClientAssertion`, tightened: the header `alg`
 must be PS256 or ES256 (authlib's decode would take any registered alg), `exp` at most five
@@ -103,7 +103,8 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
 
     def authenticate_client(self, client):
         if client.token_endpoint_auth_method != self.CLIENT_AUTH_METHOD:
-            raise InvalidClientError(description="the client is registered for tls_client_auth")
+            raise InvalidClientError(description="the client is registered for "
+                                                 f"{client.token_endpoint_auth_method}")
         return client
 
 
@@ -118,7 +119,7 @@ def _pick(keyset, kid, alg):
 
 
 def authenticate(session, form, *, cert_header: str | None, issuer: str, redis_client,
-                 jwks_fetcher: JwksFetcher | None = None):
+                 jwks_fetcher: JwksFetcher | None = None, ca_store=None):
     """The authenticated client, or an `invalid_client` OAuthError."""
     if form.get("client_secret"):
         raise invalid_client("client secrets are not supported: use private_key_jwt or mTLS")
@@ -139,24 +140,46 @@ def authenticate(session, form, *, cert_header: str | None, issuer: str, redis_c
         if form.get("client_id") not in (None, client.client_id):
             raise invalid_client("client_id does not match the client_assertion")
         return client
-    return _tls_client_auth(session, form, cert_header)
+    return _tls_client_auth(session, form, cert_header, ca_store, jwks_fetcher)
 
 
-def _tls_client_auth(session, form, cert_header):
+def _tls_client_auth(session, form, cert_header, ca_store, jwks_fetcher):
     try:
-        cert = mtls.certificate_from_header(cert_header)
+        chain = mtls.chain_from_header(cert_header)
     except mtls.CertificateError as exc:
         raise invalid_client(str(exc)) from exc
-    if cert is None:
+    if not chain:
         raise invalid_client("authenticate with private_key_jwt or a TLS client certificate")
     client = registry.get_client(session, form.get("client_id"))
     if client is None:
         raise invalid_client("unknown client_id")
-    if client.token_endpoint_auth_method != "tls_client_auth":
-        raise invalid_client("the client is registered for private_key_jwt")
-    if not mtls.matches_client(cert, subject=client.tls_client_auth_subject_dn,
-                               cert_thumbprint=client.tls_client_cert_thumbprint):
-        raise invalid_client("the TLS client certificate does not match the client")
+    method = client.token_endpoint_auth_method
+    if method == "self_signed_tls_client_auth":
+        try:
+            jwks = registry.client_jwks(client, jwks_fetcher)
+        except (JwksFetchError, registry.RegistrationError) as exc:
+            raise invalid_client(f"the client's keys cannot be loaded: {exc}") from exc
+        if not mtls.in_jwks_x5c(chain[0], jwks):
+            raise invalid_client("the TLS client certificate is not in the x5c of the "
+                                 "client's registered keys")
+        return client
+    if method != "tls_client_auth":
+        raise invalid_client(f"the client is registered for {method}")
+    if client.tls_client_cert_thumbprint:  # pinned by the operator: this certificate only
+        if mtls.thumbprint(chain[0]) != client.tls_client_cert_thumbprint:
+            raise invalid_client("the TLS client certificate is not the one registered")
+        return client
+    if ca_store is None:
+        raise invalid_client("tls_client_auth by subject DN needs the server's "
+                             "TLS_CLIENT_CA_BUNDLE; the operator has not configured one")
+    try:
+        mtls.verify_chain(chain, ca_store)
+    except mtls.CertificateError as exc:
+        raise invalid_client(str(exc)) from exc
+    if not mtls.matches_client(chain[0], subject=client.tls_client_auth_subject_dn,
+                               cert_thumbprint=None):
+        raise invalid_client("the TLS client certificate's subject DN is not the registered "
+                             "tls_client_auth_subject_dn")
     return client
 
 

@@ -15,6 +15,7 @@ from auth.scopes import SCOPE_DESCRIPTIONS
 def authorization_server_metadata(server) -> dict:
     url = server.url
     algs = list(ALGORITHMS)
+    methods = ["private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth"]
     return {
         "issuer": server.issuer,
         "authorization_endpoint": url("/authorize"),
@@ -30,11 +31,11 @@ def authorization_server_metadata(server) -> dict:
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "code_challenge_methods_supported": ["S256"],
-        "token_endpoint_auth_methods_supported": ["private_key_jwt", "tls_client_auth"],
+        "token_endpoint_auth_methods_supported": methods,
         "token_endpoint_auth_signing_alg_values_supported": algs,
-        "introspection_endpoint_auth_methods_supported": ["private_key_jwt", "tls_client_auth"],
+        "introspection_endpoint_auth_methods_supported": methods,
         "introspection_endpoint_auth_signing_alg_values_supported": algs,
-        "revocation_endpoint_auth_methods_supported": ["private_key_jwt", "tls_client_auth"],
+        "revocation_endpoint_auth_methods_supported": methods,
         "revocation_endpoint_auth_signing_alg_values_supported": algs,
         "dpop_signing_alg_values_supported": algs,
         "tls_client_certificate_bound_access_tokens": True,

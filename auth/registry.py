@@ -23,7 +23,7 @@ from auth.models import RegistrationToken, TppClient
 from auth.scopes import allowed_scopes, parse_scope, validate_roles
 from core.db import utcnow
 
-AUTH_METHODS = ("private_key_jwt", "tls_client_auth")
+AUTH_METHODS = ("private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth")
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 
 
@@ -95,6 +95,13 @@ def register_client(session: Session, *, name: str, roles, jwks: dict | None = N
         raise _metadata_error("private_key_jwt needs jwks or jwks_uri")
     if auth_method == "tls_client_auth" and not (tls_subject or tls_thumbprint):
         raise _metadata_error("tls_client_auth needs tls_client_auth_subject_dn")
+    if auth_method == "self_signed_tls_client_auth":
+        if not (jwks or jwks_uri):
+            raise _metadata_error("self_signed_tls_client_auth needs jwks or jwks_uri holding "
+                                  "the certificate in x5c (RFC 8705 §2.2)")
+        if jwks is not None and not any(key.get("x5c") for key in jwks["keys"]):
+            raise _metadata_error("self_signed_tls_client_auth: no key of jwks has an x5c "
+                                  "certificate (RFC 8705 §2.2)")
     client = TppClient(
         client_id=secrets.token_urlsafe(18), name=name.strip(), roles=list(roles), jwks=jwks,
         jwks_uri=jwks_uri, redirect_uris=redirect_uris, tls_client_auth_subject_dn=tls_subject,
@@ -162,12 +169,18 @@ def _default_fetcher() -> JwksFetcher:
     return JwksFetcher()
 
 
+def client_jwks(client: TppClient, fetcher: JwksFetcher | None = None) -> dict:
+    """The client's JWK Set as registered; a jwks_uri is fetched (see auth.jwks_fetch) and
+    cached."""
+    if client.jwks is None and client.jwks_uri:
+        return (fetcher or _default_fetcher()).keys(client.jwks_uri, validate_jwks)
+    return client.jwks or {"keys": []}
+
+
 def client_keyset(client: TppClient, fetcher: JwksFetcher | None = None) -> jwk.KeySet:
-    """The client's public keys; a jwks_uri is fetched (see auth.jwks_fetch) and cached."""
-    data = client.jwks
-    if data is None and client.jwks_uri:
-        data = (fetcher or _default_fetcher()).keys(client.jwks_uri, validate_jwks)
-    return jwk.KeySet([import_public_jwk(key) for key in (data or {}).get("keys", [])])
+    """The client's public keys."""
+    return jwk.KeySet([import_public_jwk(key)
+                       for key in client_jwks(client, fetcher).get("keys", [])])
 
 
 def _hash(token: str) -> str:

@@ -60,6 +60,8 @@ class AuthServer:
     client_cache_seconds: float = 30.0
     session_factory: object = None
     jwks_fetcher: JwksFetcher | None = None
+    # CAs of tls_client_auth certificates (TLS_CLIENT_CA_BUNDLE); None: DN matching is off
+    client_ca_store: object = None
     _clients: TtlCache[ClientView | None] = field(init=False, repr=False)
     _revocations: revocation.Markers | None = field(default=None, repr=False)
 
@@ -99,7 +101,8 @@ class AuthServer:
         # FAPI 2.0 SP final §5.3.2.1: the issuer identifier alone, whatever the endpoint.
         return client_auth.authenticate(
             session, form, cert_header=headers.get(self.cert_header), issuer=self.issuer,
-            redis_client=self.redis, jwks_fetcher=self.jwks_fetcher)
+            redis_client=self.redis, jwks_fetcher=self.jwks_fetcher,
+            ca_store=self.client_ca_store)
 
     def binding(self, headers, method: str, path: str, *, required: bool = True
                 ) -> Binding | None:
