@@ -57,7 +57,8 @@ def init_app(app, api) -> None:
         refresh_token_lifetime=int(app.config["REFRESH_TOKEN_LIFETIME"]),
         client_cache_seconds=float(app.config["CLIENT_CACHE_SECONDS"]),
         session_factory=app.extensions["session_factory"],
-        jwks_fetcher=JwksFetcher(allow_hosts=parse_allow_hosts(app.config["JWKS_FETCH_ALLOW_HOSTS"])),
+        jwks_fetcher=JwksFetcher(
+            allow_hosts=parse_allow_hosts(app.config["JWKS_FETCH_ALLOW_HOSTS"])),
         client_ca_store=mtls.load_ca_bundle(app.config["TLS_CLIENT_CA_BUNDLE"]),
     )
     proxies.guard_certificate_header(app, proxies.TrustedProxies(app.config["TRUSTED_PROXIES"]),
