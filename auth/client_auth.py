@@ -1,5 +1,5 @@
-"""Client authentication at /token, /par, /introspect and /revoke: private_key_jwt or
-tls_client_auth. No client secrets, no `none`.
+"""Client authentication at /token, /par, /introspect and /revoke: private_key_jwt,
+tls_client_auth or self_signed_tls_client_auth (auth.mtls). No client secrets, no `none`.
 
 private_key_jwt uses authlib's RFC 7523 `JWTBearerClientAssertion`, tightened: the header `alg`
 must be PS256 or ES256 (authlib's decode would take any registered alg), `exp` at most five
@@ -19,6 +19,7 @@ from joserfc.errors import JoseError
 from auth import mtls, registry
 from auth.errors import OAuthError, invalid_client, unavailable
 from auth.jose import ALGORITHMS, MalformedJwt, key_fits_alg, peek, verify
+from auth.jwks_fetch import JwksFetcher, JwksFetchError
 from auth.replay import ReplayCacheUnavailable, first_use
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -29,20 +30,26 @@ MAX_FUTURE_SKEW = 10
 class PrivateKeyJwt(JWTBearerClientAssertion):
     CLIENT_AUTH_METHOD = "private_key_jwt"
 
-    def __init__(self, *, audiences: list[str], redis_client, now: float | None = None) -> None:
+    def __init__(self, *, issuer: str, redis_client, now: float | None = None,
+                 jwks_fetcher: JwksFetcher | None = None) -> None:
         super().__init__(validate_jti=True, leeway=0)
-        self.audiences = audiences
+        self.issuer = issuer
+        self.jwks_fetcher = jwks_fetcher
         self.redis = redis_client
         self.now = time.time() if now is None else now
 
     def get_audiences(self):
-        return self.audiences
+        return [self.issuer]
 
     def resolve_client_public_key(self, client):
         try:
-            return registry.client_keyset(client)
-        except Exception as exc:  # noqa: BLE001 - unreachable jwks_uri or bad keys
-            raise InvalidClientError(description="the client's keys cannot be loaded") from exc
+            return registry.client_keyset(client, self.jwks_fetcher)
+        except JwksFetchError as exc:
+            raise InvalidClientError(description=f"the client's keys cannot be loaded: {exc}"
+                                     ) from exc
+        except (registry.RegistrationError, MalformedJwt) as exc:
+            raise InvalidClientError(description=f"the client's jwks_uri holds no usable keys: "
+                                                 f"{exc}") from exc
 
     def process_assertion_claims(self, assertion, resolve_key):
         try:
@@ -65,10 +72,13 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
         return claims
 
     def verify_claims(self, claims):
-        aud = claims.get("aud")
-        auds = aud if isinstance(aud, list) else [aud]
-        if not any(a in self.audiences for a in auds):
-            raise InvalidClientError(description="client_assertion aud must be the issuer")
+        # FAPI 2.0 SP final §5.3.2.1: `aud` is the issuer identifier as a single string; an
+        # array (even one naming this issuer) or an endpoint URL is refused, so an assertion
+        # made for another server, or for several, cannot be replayed here.
+        if not isinstance(claims.get("aud"), str) or claims["aud"] != self.issuer:
+            raise InvalidClientError(
+                description=f"client_assertion aud must be the issuer {self.issuer!r} "
+                            "as a single string")
         exp = claims.get("exp")
         if not _is_number(exp) or exp <= self.now:
             raise InvalidClientError(description="client_assertion has expired")
@@ -93,7 +103,8 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
 
     def authenticate_client(self, client):
         if client.token_endpoint_auth_method != self.CLIENT_AUTH_METHOD:
-            raise InvalidClientError(description="the client is registered for tls_client_auth")
+            raise InvalidClientError(description="the client is registered for "
+                                                 f"{client.token_endpoint_auth_method}")
         return client
 
 
@@ -107,15 +118,16 @@ def _pick(keyset, kid, alg):
     return fitting[0] if fitting else None
 
 
-def authenticate(session, form, *, cert_header: str | None, audiences: list[str],
-                 redis_client):
+def authenticate(session, form, *, cert_header: str | None, issuer: str, redis_client,
+                 jwks_fetcher: JwksFetcher | None = None, ca_store=None):
     """The authenticated client, or an `invalid_client` OAuthError."""
     if form.get("client_secret"):
         raise invalid_client("client secrets are not supported: use private_key_jwt or mTLS")
     if form.get("client_assertion_type") or form.get("client_assertion"):
         if form.get("client_assertion_type") != ASSERTION_TYPE:
             raise invalid_client("client_assertion_type must be jwt-bearer")
-        method = PrivateKeyJwt(audiences=audiences, redis_client=redis_client)
+        method = PrivateKeyJwt(issuer=issuer, redis_client=redis_client,
+                               jwks_fetcher=jwks_fetcher)
         request = SimpleNamespace(form=form, client=None)
         try:
             client = method(lambda cid: registry.get_client(session, cid), request)
@@ -128,24 +140,46 @@ def authenticate(session, form, *, cert_header: str | None, audiences: list[str]
         if form.get("client_id") not in (None, client.client_id):
             raise invalid_client("client_id does not match the client_assertion")
         return client
-    return _tls_client_auth(session, form, cert_header)
+    return _tls_client_auth(session, form, cert_header, ca_store, jwks_fetcher)
 
 
-def _tls_client_auth(session, form, cert_header):
+def _tls_client_auth(session, form, cert_header, ca_store, jwks_fetcher):
     try:
-        cert = mtls.certificate_from_header(cert_header)
+        chain = mtls.chain_from_header(cert_header)
     except mtls.CertificateError as exc:
         raise invalid_client(str(exc)) from exc
-    if cert is None:
+    if not chain:
         raise invalid_client("authenticate with private_key_jwt or a TLS client certificate")
     client = registry.get_client(session, form.get("client_id"))
     if client is None:
         raise invalid_client("unknown client_id")
-    if client.token_endpoint_auth_method != "tls_client_auth":
-        raise invalid_client("the client is registered for private_key_jwt")
-    if not mtls.matches_client(cert, subject=client.tls_client_auth_subject_dn,
-                               cert_thumbprint=client.tls_client_cert_thumbprint):
-        raise invalid_client("the TLS client certificate does not match the client")
+    method = client.token_endpoint_auth_method
+    if method == "self_signed_tls_client_auth":
+        try:
+            jwks = registry.client_jwks(client, jwks_fetcher)
+        except (JwksFetchError, registry.RegistrationError) as exc:
+            raise invalid_client(f"the client's keys cannot be loaded: {exc}") from exc
+        if not mtls.in_jwks_x5c(chain[0], jwks):
+            raise invalid_client("the TLS client certificate is not in the x5c of the "
+                                 "client's registered keys")
+        return client
+    if method != "tls_client_auth":
+        raise invalid_client(f"the client is registered for {method}")
+    if client.tls_client_cert_thumbprint:  # pinned by the operator: this certificate only
+        if mtls.thumbprint(chain[0]) != client.tls_client_cert_thumbprint:
+            raise invalid_client("the TLS client certificate is not the one registered")
+        return client
+    if ca_store is None:
+        raise invalid_client("tls_client_auth by subject DN needs the server's "
+                             "TLS_CLIENT_CA_BUNDLE; the operator has not configured one")
+    try:
+        mtls.verify_chain(chain, ca_store)
+    except mtls.CertificateError as exc:
+        raise invalid_client(str(exc)) from exc
+    if not mtls.matches_client(chain[0], subject=client.tls_client_auth_subject_dn,
+                               cert_thumbprint=None):
+        raise invalid_client("the TLS client certificate's subject DN is not the registered "
+                             "tls_client_auth_subject_dn")
     return client
 
 

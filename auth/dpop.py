@@ -8,9 +8,10 @@ thumbprint is the `jkt` a token is bound to.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, urlsplit
 
 from joserfc.errors import JoseError
 
@@ -43,19 +44,70 @@ class DpopProof:
     iat: int
 
 
-# Characters a path keeps as they are; everything else is percent-encoded (RFC 3986 §3.3).
-PATH_SAFE = "/:@!$&'()*+,;=-._~"
+# RFC 3986 §2.3 unreserved characters: their percent-encoding is equivalent to the character.
+UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+# Characters a path may carry literally (pchar and "/", RFC 3986 §3.3); anything else, such as
+# a space or a non-ASCII letter a client library left raw, is UTF-8 percent-encoded first.
+PATH_LITERAL = UNRESERVED | frozenset("!$&'()*+,;=:@/")
+_PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
 
 
 def canonical_path(path: str) -> str:
-    """One spelling per path: a client signs the URL as sent (`/x/a%20b`), the server sees it
-    decoded (`/x/a b`); both become the same string, so ids needing escapes still verify."""
-    return quote(unquote(path), safe=PATH_SAFE)
+    """The RFC 3986 §6.2.2 normal form of a path: percent-encodings of unreserved characters
+    decoded, every other one kept with upper-case hex (an encoded "/" or "(" is data, not a
+    delimiter, so `/tpp%2Fclient` stays distinct from `/tpp/client`), dot segments removed
+    (§5.2.4)."""
+    out = []
+    i = 0
+    while i < len(path):
+        match = _PERCENT.match(path, i)
+        if match:
+            char = chr(int(match.group(1), 16))
+            out.append(char if char in UNRESERVED else "%" + match.group(1).upper())
+            i = match.end()
+            continue
+        char = path[i]
+        out.append(char if char in PATH_LITERAL else quote(char, safe=""))
+        i += 1
+    return _remove_dot_segments("".join(out)) or "/"
+
+
+def _remove_dot_segments(path: str) -> str:
+    segments = path.split("/")
+    kept: list[str] = []
+    for index, segment in enumerate(segments):
+        last = index == len(segments) - 1
+        if segment == ".":
+            if last:
+                kept.append("")
+        elif segment == "..":
+            if len(kept) > 1:
+                kept.pop()
+            if last:
+                kept.append("")
+        else:
+            kept.append(segment)
+    return "/".join(kept)
+
+
+def request_path(raw_uri: str | None, script_name: str, routed_path: str) -> str:
+    """The path as the client sent it, below the mount point (the issuer names that): the
+    server's request-target (gunicorn and Werkzeug put it in RAW_URI / REQUEST_URI) without the
+    query; `routed_path` re-encoded only when the server gave no raw target. Routing sees paths
+    decoded, so comparing `htu` with the routed path would take `%2F` for `/`."""
+    if not raw_uri:
+        return quote(routed_path, safe="/")
+    path = raw_uri.split("?", 1)[0].split("#", 1)[0]
+    if "://" in path:  # absolute-form request-target (RFC 9112 §3.2.2)
+        path = urlsplit(path).path
+    if script_name and path.startswith(script_name):
+        path = path[len(script_name):]
+    return path
 
 
 def normalize_url(url: str) -> str:
-    """Scheme and host lower-cased, default port dropped, path percent-encoding normalised, no
-    query or fragment (RFC 9449 §4.3, RFC 3986 §6.2.2)."""
+    """Scheme and host lower-cased, default port dropped, the path in its RFC 3986 §6.2.2 normal
+    form, no query or fragment (RFC 9449 §4.3)."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -65,7 +117,7 @@ def normalize_url(url: str) -> str:
     host = (parts.hostname or "").lower()
     if port and not ((scheme == "https" and port == 443) or (scheme == "http" and port == 80)):
         host = f"{host}:{port}"
-    return f"{scheme}://{host}{canonical_path(parts.path) or '/'}"
+    return f"{scheme}://{host}{canonical_path(parts.path)}"
 
 
 def replay_key(jkt: str, jti: str) -> str:

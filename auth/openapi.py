@@ -19,8 +19,10 @@ CLIENT_AUTH = {
     "client_assertion_type": {"type": "string",
                               "const": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
     "client_assertion": {"type": "string",
-                         "description": "private_key_jwt: PS256/ES256 JWT, aud = issuer"},
-    "client_id": {"type": "string", "description": "Required with tls_client_auth"},
+                         "description": "private_key_jwt: PS256/ES256 JWT, aud = the issuer "
+                                        "as a single string"},
+    "client_id": {"type": "string", "description": "Required with tls_client_auth and "
+                                               "self_signed_tls_client_auth"},
 }
 DPOP_HEADER = {"name": "DPoP", "in": "header", "required": False, "schema": {"type": "string"},
                "description": "DPoP proof (RFC 9449); omit when using mTLS-bound tokens"}
@@ -85,7 +87,8 @@ DOCS = {
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "description": "RFC 7591 client metadata: client_name, "
             "redirect_uris (https), jwks or jwks_uri, token_endpoint_auth_method "
-            "(private_key_jwt | tls_client_auth), tls_client_auth_subject_dn"}}}},
+            "(private_key_jwt | tls_client_auth | self_signed_tls_client_auth), "
+            "tls_client_auth_subject_dn"}}}},
         "responses": {"201": _json("Registered client metadata with client_id"),
                       "400": OAUTH_ERROR, "401": OAUTH_ERROR},
         "security": [{"initialAccessToken": []}],
@@ -106,7 +109,8 @@ def register_security_schemes(api) -> None:
             "FAPI 2.0: access tokens are sender-constrained. Send `Authorization: DPoP <token>` "
             "with a `DPoP` proof header (RFC 9449; `htm`, `htu`, `iat`, `jti`, `ath`), or "
             "`Authorization: Bearer <token>` over mutual TLS with the certificate the token is "
-            "bound to (RFC 8705). Clients authenticate with private_key_jwt or tls_client_auth; "
+            "bound to (RFC 8705). Clients authenticate with private_key_jwt, tls_client_auth or "
+            "self_signed_tls_client_auth; "
             "the authorization code flow starts with a pushed authorisation request at /par."),
         "flows": {
             "clientCredentials": {"tokenUrl": "/token", "scopes": SCOPE_DESCRIPTIONS},

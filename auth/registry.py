@@ -8,24 +8,23 @@ for unsupported algorithms, methods or keys that do not parse.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 from urllib.parse import urlsplit
 
-import httpx
 from joserfc import jwk
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auth.jose import ALGORITHMS, MalformedJwt, import_public_jwk, key_fits_alg
+from auth.jwks_fetch import JwksFetcher, refused_address
 from auth.models import RegistrationToken, TppClient
 from auth.scopes import allowed_scopes, parse_scope, validate_roles
 from core.db import utcnow
-from core.ttlcache import TtlCache
 
-AUTH_METHODS = ("private_key_jwt", "tls_client_auth")
+AUTH_METHODS = ("private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth")
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
-JWKS_CACHE_SECONDS = 300
 
 
 class RegistrationError(Exception):
@@ -85,8 +84,8 @@ def register_client(session: Session, *, name: str, roles, jwks: dict | None = N
         raise _metadata_error("give jwks or jwks_uri, not both")
     if jwks is not None:
         jwks = validate_jwks(jwks)
-    if jwks_uri is not None and urlsplit(jwks_uri).scheme not in ("https", "http"):
-        raise _metadata_error("jwks_uri must be a URL")
+    if jwks_uri is not None:
+        _check_jwks_uri(jwks_uri)
     auth_method = auth_method or ("tls_client_auth" if not (jwks or jwks_uri) else
                                   "private_key_jwt")
     if auth_method not in AUTH_METHODS:
@@ -96,6 +95,13 @@ def register_client(session: Session, *, name: str, roles, jwks: dict | None = N
         raise _metadata_error("private_key_jwt needs jwks or jwks_uri")
     if auth_method == "tls_client_auth" and not (tls_subject or tls_thumbprint):
         raise _metadata_error("tls_client_auth needs tls_client_auth_subject_dn")
+    if auth_method == "self_signed_tls_client_auth":
+        if not (jwks or jwks_uri):
+            raise _metadata_error("self_signed_tls_client_auth needs jwks or jwks_uri holding "
+                                  "the certificate in x5c (RFC 8705 §2.2)")
+        if jwks is not None and not any(key.get("x5c") for key in jwks["keys"]):
+            raise _metadata_error("self_signed_tls_client_auth: no key of jwks has an x5c "
+                                  "certificate (RFC 8705 §2.2)")
     client = TppClient(
         client_id=secrets.token_urlsafe(18), name=name.strip(), roles=list(roles), jwks=jwks,
         jwks_uri=jwks_uri, redirect_uris=redirect_uris, tls_client_auth_subject_dn=tls_subject,
@@ -135,21 +141,46 @@ def client_metadata(client: TppClient) -> dict:
     return data
 
 
-_jwks = TtlCache(JWKS_CACHE_SECONDS)
+def _check_jwks_uri(uri) -> None:
+    """What registration can check; the address is checked again at each fetch, after DNS."""
+    try:
+        parts = urlsplit(uri) if isinstance(uri, str) else None
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme != "https" or not parts.hostname:
+        raise _metadata_error("jwks_uri must be an https URL")
+    if parts.username or parts.password:
+        raise _metadata_error("jwks_uri must not carry credentials")
 
 
-def client_keyset(client: TppClient) -> jwk.KeySet:
-    """The client's public keys; a jwks_uri is fetched and cached for five minutes."""
-    data = client.jwks
-    if data is None and client.jwks_uri:
-        data = _jwks.get(client.jwks_uri, lambda: _fetch_jwks(client.jwks_uri))
-    return jwk.KeySet([import_public_jwk(key) for key in (data or {}).get("keys", [])])
+def _refuse_internal_jwks_uri(uri: str) -> None:
+    """A TPP registering itself may not name an internal address outright."""
+    host = urlsplit(uri).hostname or ""
+    try:
+        why = refused_address(host)
+    except ValueError:
+        return  # a name: the fetch checks what it resolves to
+    if why:
+        raise _metadata_error(f"jwks_uri host {host} is {why}")
 
 
-def _fetch_jwks(uri: str) -> dict:
-    response = httpx.get(uri, timeout=3.0, follow_redirects=False)
-    response.raise_for_status()
-    return validate_jwks(response.json())
+@functools.cache
+def _default_fetcher() -> JwksFetcher:
+    return JwksFetcher()
+
+
+def client_jwks(client: TppClient, fetcher: JwksFetcher | None = None) -> dict:
+    """The client's JWK Set as registered; a jwks_uri is fetched (see auth.jwks_fetch) and
+    cached."""
+    if client.jwks is None and client.jwks_uri:
+        return (fetcher or _default_fetcher()).keys(client.jwks_uri, validate_jwks)
+    return client.jwks or {"keys": []}
+
+
+def client_keyset(client: TppClient, fetcher: JwksFetcher | None = None) -> jwk.KeySet:
+    """The client's public keys."""
+    return jwk.KeySet([import_public_jwk(key)
+                       for key in client_jwks(client, fetcher).get("keys", [])])
 
 
 def _hash(token: str) -> str:
@@ -188,9 +219,9 @@ def register_dynamic(session: Session, initial: RegistrationToken, metadata) -> 
     if metadata.get("response_types", ["code"]) != ["code"]:
         raise _metadata_error("response_types must be [\"code\"]")
     jwks_uri = metadata.get("jwks_uri")
-    if jwks_uri is not None and (not isinstance(jwks_uri, str) or
-                                 urlsplit(jwks_uri).scheme != "https"):
-        raise _metadata_error("jwks_uri must be an https URL")
+    if jwks_uri is not None:
+        _check_jwks_uri(jwks_uri)
+        _refuse_internal_jwks_uri(jwks_uri)
     scope = metadata.get("scope")
     if scope is not None and not parse_scope(scope) <= allowed_scopes(initial.roles):
         raise _metadata_error("scope asks for more than the registration token's roles grant")

@@ -202,7 +202,7 @@ def _check_binding(server, scheme: str, token: str, cnf: dict) -> str | None:
             raise _invalid(scheme, "send exactly one DPoP proof", "invalid_dpop_proof")
         try:
             proof = dpop.verify_proof(proofs[0], method=request.method,
-                                      url=server.issuer + dpop.canonical_path(request.path),
+                                      url=server.issuer + _sent_path(),
                                       redis_client=None, access_token=token)
         except dpop.DpopError as exc:
             raise _invalid(scheme, str(exc), "invalid_dpop_proof") from exc
@@ -255,3 +255,9 @@ def current_access() -> AccessContext:
     if access is None:
         raise RuntimeError("current_access() outside a view decorated with require_token")
     return access
+
+
+def _sent_path() -> str:
+    environ = request.environ
+    return dpop.request_path(environ.get("RAW_URI") or environ.get("REQUEST_URI"),
+                             environ.get("SCRIPT_NAME", ""), request.path)

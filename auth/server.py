@@ -23,6 +23,7 @@ from auth.errors import (
     invalid_scope,
     unavailable,
 )
+from auth.jwks_fetch import JwksFetcher
 from auth.keys import SigningKeys
 from auth.par import RequestStore
 from auth.replay import ReplayCacheUnavailable
@@ -55,10 +56,12 @@ class AuthServer:
     code_lifetime: int = 60
     par_lifetime: int = 90
     session_lifetime: int = 900
-    strict_audience: bool = False
     # how long a worker reuses a client's name and roles on resource checks
     client_cache_seconds: float = 30.0
     session_factory: object = None
+    jwks_fetcher: JwksFetcher | None = None
+    # CAs of tls_client_auth certificates (TLS_CLIENT_CA_BUNDLE); None: DN matching is off
+    client_ca_store: object = None
     _clients: TtlCache[ClientView | None] = field(init=False, repr=False)
     _revocations: revocation.Markers | None = field(default=None, repr=False)
 
@@ -95,13 +98,11 @@ class AuthServer:
         return self.issuer + path
 
     def authenticate_client(self, session: Session, form, headers, path: str):
-        # The issuer is the audience FAPI 2.0 requires; the endpoint URL is accepted as RFC 7523
-        # suggests (set FAPI_STRICT_AUDIENCE to accept the issuer alone).
-        audiences = [self.issuer] if self.strict_audience else [
-            self.issuer, self.url(path)]
+        # FAPI 2.0 SP final §5.3.2.1: the issuer identifier alone, whatever the endpoint.
         return client_auth.authenticate(
-            session, form, cert_header=headers.get(self.cert_header), audiences=audiences,
-            redis_client=self.redis)
+            session, form, cert_header=headers.get(self.cert_header), issuer=self.issuer,
+            redis_client=self.redis, jwks_fetcher=self.jwks_fetcher,
+            ca_store=self.client_ca_store)
 
     def binding(self, headers, method: str, path: str, *, required: bool = True
                 ) -> Binding | None:
@@ -165,29 +166,46 @@ def _client_credentials(server, session, client, form, binding) -> dict:
 
 
 def _authorization_code(server, session, client, form, binding) -> dict:
-    code, replayed_grant = server.codes.redeem(form.get("code"))
+    value = form.get("code")
+    code, replayed_grant = server.codes.look(value)
     if code is None:
-        if replayed_grant:
-            tokens.revoke_grant(session, replayed_grant)
-            session.commit()
-            raise invalid_grant("the authorization code was already used; its tokens are revoked")
-        raise invalid_grant("the authorization code is unknown or expired")
-    if code.client_id != client.client_id:
-        raise invalid_grant("the authorization code was issued to another client")
-    if form.get("redirect_uri") != code.redirect_uri:
-        raise invalid_grant("redirect_uri does not match the authorization request")
-    verifier = form.get("code_verifier")
-    if not verifier or not 43 <= len(verifier) <= 128:
-        raise invalid_grant("code_verifier is required")
-    if not secrets.compare_digest(create_s256_code_challenge(verifier), code.code_challenge):
-        raise invalid_grant("code_verifier does not match the code_challenge")
-    if code.dpop_jkt and binding.jkt != code.dpop_jkt:
-        raise invalid_grant("the DPoP key differs from the one bound at PAR (dpop_jkt)")
+        _refuse_unusable_code(session, replayed_grant)
+    problem = _code_mismatch(code, client, form, binding)
+    if problem is not None:
+        burnt = server.codes.fail(value)
+        raise invalid_grant(problem + ("; the authorization code is now burnt" if burnt else ""))
+    code, replayed_grant = server.codes.consume(value)
+    if code is None:
+        _refuse_unusable_code(session, replayed_grant)
     grant = Grant(client_id=client.client_id, scope=code.scope, grant_id=code.grant_id,
                   psu_id=code.psu_id, consent_id=code.consent_id)
     refresh = tokens.issue_refresh_token(session, grant=grant, binding=binding,
                                          lifetime=server.refresh_token_lifetime)
     return _answer(server, session, grant, binding, refresh)
+
+
+def _refuse_unusable_code(session, replayed_grant: str | None):
+    if replayed_grant:
+        tokens.revoke_grant(session, replayed_grant)
+        session.commit()
+        raise invalid_grant("the authorization code was already used; its tokens are revoked")
+    raise invalid_grant("the authorization code is unknown or expired")
+
+
+def _code_mismatch(code, client, form, binding) -> str | None:
+    """Why this redemption may not have the code, or None."""
+    if code.client_id != client.client_id:
+        return "the authorization code was issued to another client"
+    if form.get("redirect_uri") != code.redirect_uri:
+        return "redirect_uri does not match the authorization request"
+    verifier = form.get("code_verifier")
+    if not isinstance(verifier, str) or not 43 <= len(verifier) <= 128:
+        return "code_verifier is required"
+    if not secrets.compare_digest(create_s256_code_challenge(verifier), code.code_challenge):
+        return "code_verifier does not match the code_challenge"
+    if code.dpop_jkt and binding.jkt != code.dpop_jkt:
+        return "the DPoP key differs from the one bound at PAR (dpop_jkt)"
+    return None
 
 
 def _refresh(server, session, client, form, binding) -> dict:

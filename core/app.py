@@ -9,7 +9,7 @@ from typing import Any
 import flask_swagger_ui
 from flask import Blueprint, Flask
 
-from core import cli, health, home, problems
+from core import cli, health, home, pagesecurity, problems
 from core.config import load_settings
 from core.db import make_engine, make_session_factory
 from core.kv import make_redis
@@ -66,6 +66,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.json.sort_keys = False
     init_request_hooks(app)
+    pagesecurity.init_app(app)
     init_limiter(app, settings["REDIS_URL"])
     api = FapiApi(app)
     app.extensions["api"] = api

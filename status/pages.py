@@ -8,7 +8,8 @@ from core.web import DB_UNAVAILABLE, database_unavailable, db_session
 from status import pagemodel
 from status.domain import iso
 
-blp = Blueprint("status_pages", __name__, template_folder="templates")
+blp = Blueprint("status_pages", __name__, template_folder="templates", static_folder="static",
+                static_url_path="/assets/status")
 PUBLIC_CACHE = "public, max-age=15"
 
 

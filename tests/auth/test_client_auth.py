@@ -30,18 +30,27 @@ def assert_oauth_error(resp, status, error):
     assert resp.headers["Cache-Control"] == "no-store"
 
 
-@pytest.mark.parametrize("aud", [ISSUER, ISSUER + "/token", [ISSUER]])
-def test_accepted_audiences(make_tpp, aud):
+def test_issuer_is_the_audience(make_tpp):
     tpp = make_tpp()
-    assert token_with(tpp, tpp.assertion(aud=aud)).status_code == 200
-
-
-def test_strict_audience_setting(app, make_tpp):
-    app.extensions["auth"].strict_audience = True
-    tpp = make_tpp()
-    assert_oauth_error(token_with(tpp, tpp.assertion(aud=ISSUER + "/token")), 401,
-                       "invalid_client")
     assert token_with(tpp, tpp.assertion(aud=ISSUER)).status_code == 200
+
+
+# FAPI 2.0 SP final §5.3.2.1: only the issuer, as a single string.
+@pytest.mark.parametrize("aud", [
+    ISSUER + "/token", ISSUER + "/", [ISSUER], [ISSUER, "https://other.example"],
+    ["https://other.example", ISSUER], "HTTP://LOCALHOST", {"aud": ISSUER}, 1,
+])
+def test_only_the_issuer_string_is_accepted(make_tpp, aud):
+    tpp = make_tpp()
+    resp = token_with(tpp, tpp.assertion(aud=aud))
+    assert_oauth_error(resp, 401, "invalid_client")
+    assert "single string" in resp.get_json()["error_description"]
+
+
+def test_par_refuses_the_par_url_as_audience(make_tpp):
+    tpp = make_tpp()
+    resp, _, _ = tpp.par("accounts", {"client_assertion": tpp.assertion(aud=ISSUER + "/par")})
+    assert_oauth_error(resp, 401, "invalid_client")
 
 
 def test_alg_none(make_tpp):

@@ -99,3 +99,23 @@ def test_psu_rejects(make_tpp, make_psu):
     query = parse_qs(urlsplit(resp.location).query)
     assert query["error"] == ["access_denied"] and query["state"] == [state]
     assert query["iss"] == [ISSUER]
+
+
+def test_metadata_advertises_only_what_is_served(client, app):
+    meta = client.get("/.well-known/oauth-authorization-server").get_json()
+    assert not [name for name in meta if name.startswith(("id_token", "userinfo"))]
+    for name in ("subject_types_supported", "claims_supported", "userinfo_endpoint",
+                 "end_session_endpoint"):
+        assert name not in meta
+    assert "openid" not in meta["scopes_supported"]
+    for name, value in meta.items():
+        if name.endswith("_endpoint") or name == "jwks_uri":
+            path = value.removeprefix(meta["issuer"])
+            assert app.url_map.bind("localhost").test(path, method="POST") or \
+                app.url_map.bind("localhost").test(path, method="GET"), name
+
+
+def test_openid_scope_is_refused(make_tpp):
+    resp, _, _ = make_tpp().par("openid accounts")
+    assert resp.status_code == 400
+    assert resp.get_json()["error"] == "invalid_scope"

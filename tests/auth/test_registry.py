@@ -134,24 +134,22 @@ def test_cli_tls_client(app):
     assert result.exit_code == 0, result.output
 
 
-def test_jwks_uri_client(app, make_tpp, monkeypatch):
-    """A client registered with jwks_uri: the keys are fetched (and cached)."""
-    import httpx
-
+def test_jwks_uri_client(app):
+    """A client registered with jwks_uri: its keys are fetched through the guarded fetcher
+    (tests/auth/test_jwks_fetch.py) and cached."""
     from auth import registry
 
     key = new_key()
     public = {"keys": [{**key.as_dict(private=False), "kid": "u1"}]}
     calls = []
 
-    def fake_get(url, **kwargs):
-        calls.append(url)
-        return httpx.Response(200, json=public, request=httpx.Request("GET", url))
+    class Fetcher:
+        def keys(self, uri, validate):
+            calls.append(uri)
+            return validate(public)
 
-    monkeypatch.setattr(registry.httpx, "get", fake_get)
     with app.extensions["session_factory"]() as session, session.begin():
         client = registry.register_client(session, name="Uri", roles=["AISP"],
                                           jwks_uri="https://uri.example/jwks")
-        keyset = registry.client_keyset(client)
-        registry.client_keyset(client)
+        keyset = registry.client_keyset(client, Fetcher())
     assert calls == ["https://uri.example/jwks"] and keyset.keys[0].kid == "u1"

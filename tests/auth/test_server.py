@@ -38,6 +38,51 @@ def test_wrong_pkce_verifier(make_tpp, alice):
            "invalid_grant")
 
 
+def _wrong(verifier: str) -> str:
+    return verifier[:-1] + ("A" if verifier[-1] != "A" else "B")
+
+
+def test_wrong_verifier_does_not_burn_the_code(make_tpp, alice, protected):
+    """RFC 9700 §4.5: a redemption that cannot prove it holds the verifier consumes nothing,
+    so the legitimate client still gets its tokens, and they stay valid."""
+    tpp = make_tpp()
+    code, verifier = tpp.authorize_code("alice", PSU_PASSWORD, "accounts")
+    _error(tpp.exchange_code(code, _wrong(verifier)), "invalid_grant")
+    resp = tpp.exchange_code(code, verifier)
+    assert resp.status_code == 200, resp.get_json()
+    assert tpp.request("GET", protected, token=resp.get_json()["access_token"]).status_code == 200
+
+
+def test_another_clients_attempt_does_not_burn_the_code(make_tpp, alice):
+    tpp, other = make_tpp(), make_tpp(name="Other")
+    code, verifier = tpp.authorize_code("alice", PSU_PASSWORD, "accounts")
+    other.redirect_uri = tpp.redirect_uri
+    body = _error(other.exchange_code(code, verifier), "invalid_grant")
+    assert "another client" in body["error_description"]
+    assert tpp.exchange_code(code, verifier).status_code == 200
+
+
+def test_three_failed_attempts_burn_the_code(make_tpp, alice):
+    tpp = make_tpp()
+    code, verifier = tpp.authorize_code("alice", PSU_PASSWORD, "accounts")
+    for _ in range(2):
+        _error(tpp.exchange_code(code, _wrong(verifier)), "invalid_grant")
+    body = _error(tpp.exchange_code(code, _wrong(verifier)), "invalid_grant")
+    assert "burnt" in body["error_description"]
+    body = _error(tpp.exchange_code(code, verifier), "invalid_grant")
+    assert "unknown or expired" in body["error_description"]
+
+
+def test_replay_after_failed_attempts_still_revokes(make_tpp, alice, protected):
+    tpp = make_tpp()
+    code, verifier = tpp.authorize_code("alice", PSU_PASSWORD, "accounts")
+    _error(tpp.exchange_code(code, _wrong(verifier)), "invalid_grant")
+    first = tpp.exchange_code(code, verifier).get_json()
+    body = _error(tpp.exchange_code(code, verifier), "invalid_grant")
+    assert "revoked" in body["error_description"]
+    assert tpp.request("GET", protected, token=first["access_token"]).status_code == 401
+
+
 def test_missing_pkce_verifier(make_tpp, alice):
     tpp = make_tpp()
     code, _ = tpp.authorize_code("alice", PSU_PASSWORD, "accounts")

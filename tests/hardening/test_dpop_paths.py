@@ -29,7 +29,21 @@ def test_proof_for_encoded_path_is_accepted(make_tpp, encoded):
 
 
 def test_normalisation_keeps_distinct_paths_distinct():
-    assert normalize_url("http://h/a%2Fb") == normalize_url("http://h/a/b")  # as routing does
-    assert normalize_url("http://h/a%28b") == normalize_url("http://h/a(b")
+    # RFC 3986 §6.2.2.2: an encoded reserved character is data, not its delimiter
+    assert normalize_url("http://h/a%2Fb") != normalize_url("http://h/a/b")
+    assert normalize_url("http://h/a%28b") != normalize_url("http://h/a(b")
     assert normalize_url("http://h/a%C3%B3") == normalize_url("http://h/aó")
     assert normalize_url("http://h/ab") != normalize_url("http://h/a%20b")
+
+
+def test_encoded_slash_proof_does_not_verify_for_the_decoded_path(make_tpp):
+    tpp = make_tpp(roles=("AISP",))
+    token = tpp.token("status")
+    answer = tpp.client.get("/tpp/client", headers={
+        "Authorization": f"DPoP {token}", "DPoP": tpp.dpop_proof("GET", "/tpp%2Fclient", token)})
+    assert answer.status_code == 401
+    assert 'error="invalid_dpop_proof"' in answer.headers["WWW-Authenticate"]
+    assert "htu" in answer.get_json()["detail"]
+    fine = tpp.client.get("/tpp/client", headers={
+        "Authorization": f"DPoP {token}", "DPoP": tpp.dpop_proof("GET", "/tpp/client", token)})
+    assert fine.status_code == 200, fine.get_json()
