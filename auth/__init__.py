@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from auth import dpop_nonce, nonce_web
 from auth.keys import SigningKeys
 from auth.server import AuthServer
 
@@ -23,6 +24,7 @@ SETTINGS = {
     "CLIENT_CACHE_SECONDS": (30.0, float, "How long a worker reuses a TPP's name and roles"),
     "DEMO_DIR": ("", str, "Where `demo load` writes demo client keys (default instance/demo)"),
 }
+SETTINGS.update(dpop_nonce.SETTINGS)
 MAX_ACCESS_TOKEN_LIFETIME = 600
 
 
@@ -51,6 +53,7 @@ def init_app(app, api) -> None:
         session_factory=app.extensions["session_factory"],
     )
     revocation.register(app.extensions["engine"], app.extensions["auth"].revocations)
+    nonce_web.init_app(app, app.extensions["auth"].keys)
     app.extensions.setdefault("auth.authorization_handlers", [])
     openapi.register_security_schemes(api)
     api.register_blueprint(views.blp)
