@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from auth import message_signing
 from auth.jose import ALGORITHMS
 from auth.scopes import SCOPE_DESCRIPTIONS
 
@@ -21,7 +22,6 @@ def authorization_server_metadata(server) -> dict:
         "jwks_uri": url("/jwks"),
         "scopes_supported": sorted(SCOPE_DESCRIPTIONS),
         "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["private_key_jwt", "tls_client_auth"],
@@ -38,4 +38,5 @@ def authorization_server_metadata(server) -> dict:
         "claims_supported": ["openbanking_intent_id"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": algs,
+        **message_signing.metadata(server),
     }
