@@ -42,7 +42,7 @@ def authorization_parameters(client, form, *, issuer: str, now: float | None = N
     """The parameters /par validates: the verified request object's claims when the form
     carries `request`, else the form itself (refused if the client must sign its requests)."""
     if "request" not in form:
-        if getattr(client, "require_signed_request_object", False):
+        if client.require_signed_request_object:
             raise invalid_request("this client must push a signed request object "
                                   "(the request parameter)")
         return form

@@ -22,7 +22,7 @@ def nonces() -> DpopNonces:
 
 
 def _check_token_endpoint():
-    if request.endpoint not in TOKEN_ENDPOINTS:
+    if request.endpoint not in TOKEN_ENDPOINTS:  # every other request: one set lookup
         return None
     issuer = nonces()
     proofs = request.headers.getlist("DPoP")
@@ -37,7 +37,8 @@ def _check_token_endpoint():
 
 
 def _send_nonce(response):
-    if "DPoP" not in request.headers or "DPoP-Nonce" in response.headers:
+    # Read the WSGI environ directly: this runs on every answer, the payee check's included.
+    if "HTTP_DPOP" not in request.environ or "DPoP-Nonce" in response.headers:
         return response
     issuer = nonces()
     if issuer.at_resources or (issuer.at_token_endpoint and request.endpoint in TOKEN_ENDPOINTS):
