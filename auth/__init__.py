@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from auth import mtls, proxies
+from auth import dpop_nonce, mtls, nonce_web, proxies
 from auth.jwks_fetch import JwksFetcher, parse_allow_hosts
 from auth.keys import SigningKeys
 from auth.server import AuthServer
@@ -31,6 +31,7 @@ SETTINGS = {
     "JWKS_FETCH_ALLOW_HOSTS": ("", str, "Comma-separated host or host:port whose jwks_uri may be "
                                "on a loopback or private address (test set-ups only)"),
 }
+SETTINGS.update(dpop_nonce.SETTINGS)
 MAX_ACCESS_TOKEN_LIFETIME = 600
 
 
@@ -66,6 +67,7 @@ def init_app(app, api) -> None:
     proxies.guard_certificate_header(app, proxies.TrustedProxies(app.config["TRUSTED_PROXIES"]),
                                      app.config["CLIENT_CERT_HEADER"])
     revocation.register(app.extensions["engine"], app.extensions["auth"].revocations)
+    nonce_web.init_app(app, app.extensions["auth"].keys)
     app.extensions.setdefault("auth.authorization_handlers", [])
     openapi.register_security_schemes(api)
     api.register_blueprint(views.blp)

@@ -33,7 +33,10 @@ def _roles(value: str) -> list[str]:
 @click.option("--tls-subject", help="TLS client certificate subject DN (tls_client_auth)")
 @click.option("--auth-method", type=click.Choice(registry.AUTH_METHODS), default=None,
               help="Token endpoint auth method (default: private_key_jwt when keys are given)")
-def register(name, roles, jwks_file, jwks_uri, redirect_uris, tls_subject, auth_method):
+@click.option("--require-signed-request-object", is_flag=True,
+              help="Accept only signed request objects (JAR) at /par from this client")
+def register(name, roles, jwks_file, jwks_uri, redirect_uris, tls_subject, auth_method,
+             require_signed_request_object):
     """Register a TPP and print its client id."""
     jwks = json.loads(Path(jwks_file).read_text()) if jwks_file else None
     with _session() as session, session.begin():
@@ -41,11 +44,25 @@ def register(name, roles, jwks_file, jwks_uri, redirect_uris, tls_subject, auth_
             client = registry.register_client(
                 session, name=name, roles=_roles(roles), jwks=jwks, jwks_uri=jwks_uri,
                 redirect_uris=list(redirect_uris), tls_subject=tls_subject,
-                auth_method=auth_method)
+                auth_method=auth_method,
+                require_signed_request_object=require_signed_request_object)
         except registry.RegistrationError as exc:
             raise click.ClickException(f"{exc.error}: {exc.description}") from exc
         client_id = client.client_id
     click.echo(client_id)
+
+
+@tpp_cli.command("require-signed-requests")
+@click.argument("client_id")
+@click.option("--off", is_flag=True, help="Accept plain pushed parameters again")
+def require_signed_requests(client_id, off):
+    """Require (or, with --off, stop requiring) signed request objects at /par."""
+    with _session() as session, session.begin():
+        try:
+            registry.set_require_signed_request_object(session, client_id, not off)
+        except registry.RegistrationError as exc:
+            raise click.ClickException(f"{exc.error}: {exc.description}") from exc
+    click.echo(f"{client_id}: signed request objects {'optional' if off else 'required'}")
 
 
 @tpp_cli.command("list")

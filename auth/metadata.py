@@ -8,6 +8,7 @@ for naming a UK Open Banking consent (`openbanking_intent_id`).
 
 from __future__ import annotations
 
+from auth import message_signing
 from auth.jose import ALGORITHMS
 from auth.scopes import SCOPE_DESCRIPTIONS
 
@@ -28,7 +29,6 @@ def authorization_server_metadata(server) -> dict:
         "jwks_uri": url("/jwks"),
         "scopes_supported": sorted(SCOPE_DESCRIPTIONS),
         "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": methods,
@@ -42,4 +42,5 @@ def authorization_server_metadata(server) -> dict:
         "authorization_response_iss_parameter_supported": True,
         "authorization_details_types_supported": ["account_access_consent"],
         "claims_parameter_supported": True,
+        **message_signing.metadata(server),
     }

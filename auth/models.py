@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime, utcnow
@@ -25,6 +25,9 @@ class TppClient(Base):
     tls_client_cert_thumbprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
     token_endpoint_auth_method: Mapped[str] = mapped_column(String(40))
     registered_by: Mapped[str] = mapped_column(String(20), default="operator")
+    # FAPI 2.0 Message Signing: /par accepts only a signed request object from this client.
+    require_signed_request_object: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

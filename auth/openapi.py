@@ -54,7 +54,13 @@ DOCS = {
                        '{"openbanking_intent_id": {"value": "<ConsentId>"}}} names the consent'},
             "authorization_details": {"type": "string", "description": "JSON (RFC 9396); an "
                                       "entry with consent_id names the consent"},
-        }, ["response_type", "redirect_uri", "scope", "code_challenge", "code_challenge_method"]),
+            "response_mode": {"type": "string", "enum": ["query", "jwt", "query.jwt"],
+                              "description": "jwt / query.jwt: the redirect carries one signed "
+                              "`response` JWT (JARM)"},
+            "request": {"type": "string", "description": "A signed request object (RFC 9101, "
+                        "PS256/ES256, aud = issuer, exp - nbf <= 60 min) holding every "
+                        "parameter above; the other form parameters are then ignored"},
+        }, []),
         "parameters": [DPOP_HEADER],
         "responses": {"201": _json("request_uri and expires_in"), "400": OAUTH_ERROR,
                       "401": OAUTH_ERROR},
@@ -74,7 +80,12 @@ DOCS = {
     },
     "introspect": {
         "requestBody": _form({"token": {"type": "string"}}, ["token"]),
-        "responses": {"200": _json("RFC 7662 introspection answer"), "400": OAUTH_ERROR,
+        "responses": {"200": {
+            "description": "RFC 7662 introspection answer; with Accept: "
+                           "application/token-introspection+jwt a signed JWT (RFC 9701)",
+            "content": {"application/json": {"schema": {"type": "object"}},
+                        "application/token-introspection+jwt": {"schema": {"type": "string"}}},
+        }, "400": OAUTH_ERROR,
                       "401": OAUTH_ERROR},
     },
     "revoke": {

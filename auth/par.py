@@ -56,9 +56,6 @@ def validate(client, form) -> PushedRequest:
             raise invalid_request(f"parameter {name} is repeated")
     if "request_uri" in form:
         raise invalid_request("request_uri must not be pushed")
-    if "request" in form:
-        raise OAuthError("request_not_supported", "request objects are not supported; push "
-                         "the parameters directly")
     if form.get("client_id") not in (None, client.client_id):
         raise invalid_request("client_id does not match the authenticated client")
     if form.get("response_type") != "code":

@@ -71,7 +71,8 @@ def validate_jwks(jwks) -> dict:
 def register_client(session: Session, *, name: str, roles, jwks: dict | None = None,
                     jwks_uri: str | None = None, redirect_uris=(), tls_subject: str | None = None,
                     tls_thumbprint: str | None = None, auth_method: str | None = None,
-                    registered_by: str = "operator") -> TppClient:
+                    registered_by: str = "operator",
+                    require_signed_request_object: bool = False) -> TppClient:
     """Validate and store a client; the caller's transaction commits it."""
     if not isinstance(name, str) or not name.strip():
         raise _metadata_error("client_name is required")
@@ -107,8 +108,26 @@ def register_client(session: Session, *, name: str, roles, jwks: dict | None = N
         jwks_uri=jwks_uri, redirect_uris=redirect_uris, tls_client_auth_subject_dn=tls_subject,
         tls_client_cert_thumbprint=tls_thumbprint, token_endpoint_auth_method=auth_method,
         registered_by=registered_by, created_at=utcnow(),
+        require_signed_request_object=_flag(require_signed_request_object,
+                                            "require_signed_request_object"),
     )
     session.add(client)
+    return client
+
+
+def _flag(value, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise _metadata_error(f"{name} must be true or false")
+    return value
+
+
+def set_require_signed_request_object(session: Session, client_id: str, value: bool
+                                      ) -> TppClient:
+    """Operator switch: /par then accepts only signed request objects from the client."""
+    client = get_client(session, client_id)
+    if client is None:
+        raise RegistrationError("invalid_client_id", f"no client {client_id!r}")
+    client.require_signed_request_object = _flag(value, "require_signed_request_object")
     return client
 
 
@@ -133,6 +152,7 @@ def client_metadata(client: TppClient) -> dict:
         "response_types": ["code"],
         "scope": " ".join(sorted(allowed_scopes(client.roles))),
         "roles": client.roles,
+        "require_signed_request_object": bool(client.require_signed_request_object),
     }
     for field, value in (("jwks", client.jwks), ("jwks_uri", client.jwks_uri),
                          ("tls_client_auth_subject_dn", client.tls_client_auth_subject_dn)):
@@ -210,9 +230,10 @@ def register_dynamic(session: Session, initial: RegistrationToken, metadata) -> 
     """RFC 7591 §3.1: the metadata a TPP posts; roles come from the operator's token."""
     if not isinstance(metadata, dict):
         raise _metadata_error("the body must be a JSON object of client metadata")
-    alg = metadata.get("token_endpoint_auth_signing_alg")
-    if alg is not None and alg not in ALGORITHMS:
-        raise _metadata_error("token_endpoint_auth_signing_alg must be PS256 or ES256")
+    for name in ("token_endpoint_auth_signing_alg", "request_object_signing_alg"):
+        alg = metadata.get(name)
+        if alg is not None and alg not in ALGORITHMS:
+            raise _metadata_error(f"{name} must be PS256 or ES256")
     grants = metadata.get("grant_types", ["authorization_code"])
     if not isinstance(grants, list) or set(grants) - set(GRANT_TYPES):
         raise _metadata_error(f"grant_types must be some of {', '.join(GRANT_TYPES)}")
@@ -232,6 +253,7 @@ def register_dynamic(session: Session, initial: RegistrationToken, metadata) -> 
         tls_subject=metadata.get("tls_client_auth_subject_dn"),
         auth_method=metadata.get("token_endpoint_auth_method", "private_key_jwt"),
         registered_by="dcr",
+        require_signed_request_object=metadata.get("require_signed_request_object", False),
     )
     initial.used_at = utcnow()
     initial.client_id = client.client_id

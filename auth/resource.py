@@ -28,6 +28,7 @@ import redis
 from flask import current_app, g, request
 
 from auth import dpop, mtls, registry, revocation, tokens
+from auth.dpop_nonce import NonceRequired
 from auth.jose import ALGORITHMS
 from auth.scopes import parse_scope
 from core.errors import Problem, ServiceUnavailable
@@ -208,6 +209,7 @@ def _check_binding(server, scheme: str, token: str, cnf: dict) -> str | None:
             raise _invalid(scheme, str(exc), "invalid_dpop_proof") from exc
         if proof.jkt != cnf["jkt"]:
             raise _invalid(scheme, "the DPoP proof is signed by another key than the token's")
+        _require_nonce(proofs[0])
         return dpop.replay_key(proof.jkt, proof.jti)
     if "x5t#S256" in cnf:
         if scheme != "Bearer":
@@ -220,6 +222,19 @@ def _check_binding(server, scheme: str, token: str, cnf: dict) -> str | None:
             raise _invalid(scheme, "the TLS client certificate is not the token's")
         return None
     raise _invalid(scheme, "the access token is not sender-constrained")
+
+
+def _require_nonce(proof: str) -> None:
+    """RFC 9449 §9, when DPOP_NONCE=all: 401 `use_dpop_nonce` carrying a fresh `DPoP-Nonce`."""
+    nonces = current_app.extensions["auth.dpop_nonces"]
+    if not nonces.at_resources:
+        return
+    try:
+        nonces.check(proof)
+    except NonceRequired as exc:
+        headers = {**_challenge("DPoP", "use_dpop_nonce", exc.description),
+                   "DPoP-Nonce": exc.nonce}
+        raise InvalidToken(exc.description, headers=headers, error="use_dpop_nonce") from exc
 
 
 def require_token(scope: str, roles: tuple[str, ...] = (), psu: bool = False,

@@ -244,6 +244,11 @@ def _lookup(server, session, client, value):
 
 def introspect(server, session, form, headers) -> dict:
     client = server.authenticate_client(session, form, headers, "/introspect")
+    return introspection_body(server, session, client, form)
+
+
+def introspection_body(server, session, client, form) -> dict:
+    """RFC 7662 §2.2 for an authenticated `client`: active only for its own tokens."""
     if not form.get("token"):
         raise invalid_request("token is required")
     record = _lookup(server, session, client, form.get("token"))

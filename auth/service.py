@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from flask import current_app, redirect
 from sqlalchemy.orm import Session
 
-from auth import tokens
+from auth import jarm, tokens
 from auth.codes import CodeGrant
 
 
@@ -56,7 +56,11 @@ def _redirect(server, pending, approved: bool, consent_id: str | None) -> str:
         params["error_description"] = "The customer declined the authorisation."
     if pending.state is not None:
         params["state"] = pending.state
-    params["iss"] = server.issuer
+    if jarm.wanted(pending.params):
+        params = jarm.response_parameters(server.keys, issuer=server.issuer,
+                                          client_id=pending.client_id, params=params)
+    else:
+        params["iss"] = server.issuer
     separator = "&" if "?" in pending.redirect_uri else "?"
     return pending.redirect_uri + separator + urlencode(params)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 from flask_smorest import Blueprint
 
-from auth import registry
+from auth import introspection, jar, jarm, registry
 from auth import server as oauth
 from auth.errors import OAuthError
 from auth.jose import ALGORITHMS
@@ -71,7 +71,9 @@ def pushed_authorization_request():
 
     server, session = _server(), db_session()
     client = server.authenticate_client(session, request.form, request.headers, "/par")
-    pushed = par.validate(client, request.form)
+    form = jar.authorization_parameters(client, request.form, issuer=server.issuer)
+    jarm.validate_response_mode(form)
+    pushed = par.validate(client, form)
     binding = server.binding(request.headers, "POST", "/par", required=False)
     if binding is not None and binding.jkt:
         if pushed.dpop_jkt not in (None, binding.jkt):
@@ -94,8 +96,19 @@ def token():
 @blp.route("/introspect", methods=["POST"])
 @blp.doc(**form_doc("introspect"))
 def introspect():
-    """Token introspection (RFC 7662), for the client the token was issued to."""
-    return _no_store(oauth.introspect(_server(), db_session(), request.form, request.headers))
+    """Token introspection (RFC 7662), for the client the token was issued to; signed
+    (RFC 9701) for a caller that accepts `application/token-introspection+jwt`."""
+    server, session = _server(), db_session()
+    client = server.authenticate_client(session, request.form, request.headers, "/introspect")
+    body = oauth.introspection_body(server, session, client, request.form)
+    if not introspection.wants_jwt(request.headers.get("Accept")):
+        return _no_store(body)
+    response = current_app.response_class(
+        introspection.signed_response(server.keys, issuer=server.issuer,
+                                      audience=client.client_id, body=body),
+        mimetype=introspection.MEDIA_TYPE)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @blp.route("/revoke", methods=["POST"])

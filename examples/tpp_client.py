@@ -82,6 +82,7 @@ class Tpp:
         self.dpop_key = jwk.ECKey.generate_key("P-256")  # one key per session, bound to tokens
         self.out = out
         self.meta: dict = {}
+        self.nonce: str | None = None  # the server's latest DPoP-Nonce (RFC 9449 §8, §9)
 
     def discover(self) -> dict:
         resp = _ok(self.http.get("/.well-known/oauth-authorization-server"), "discovery")
@@ -98,15 +99,31 @@ class Tpp:
     def proof(self, method: str, url: str, access_token: str | None = None) -> str:
         claims = {"jti": secrets.token_urlsafe(16), "htm": method, "htu": url,
                   "iat": int(time.time())}
+        if self.nonce:
+            claims["nonce"] = self.nonce
         if access_token:
             digest = hashlib.sha256(access_token.encode()).digest()
             claims["ath"] = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
         header = {"typ": "dpop+jwt", "alg": "ES256", "jwk": self.dpop_key.as_dict(private=False)}
         return jwt.encode(header, claims, self.dpop_key, algorithms=["ES256"])
 
+    def nonce_challenge(self, resp: httpx.Response) -> bool:
+        """Keep the server's DPoP-Nonce; True when the answer asks for a retry with it."""
+        if resp.headers.get("DPoP-Nonce"):
+            self.nonce = resp.headers["DPoP-Nonce"]
+        if resp.status_code == 401:
+            return 'error="use_dpop_nonce"' in resp.headers.get("WWW-Authenticate", "")
+        return (resp.status_code == 400 and "DPoP-Nonce" in resp.headers
+                and resp.json().get("error") == "use_dpop_nonce")
+
     def post(self, endpoint: str, data: dict) -> httpx.Response:
         url = self.meta[endpoint]
-        return self.http.post(url, data=data, headers={"DPoP": self.proof("POST", url)})
+        resp = self.http.post(url, data=data, headers={"DPoP": self.proof("POST", url)})
+        if self.nonce_challenge(resp):  # retry once, with the nonce and a fresh assertion
+            if "client_assertion" in data:
+                data = {**data, **self.assertion()}
+            resp = self.http.post(url, data=data, headers={"DPoP": self.proof("POST", url)})
+        return resp
 
     def push(self, scope: str, extra: dict | None = None) -> tuple[str, str, str]:
         verifier, state = secrets.token_urlsafe(48), secrets.token_urlsafe(12)
@@ -152,9 +169,14 @@ class Tpp:
     def call(self, path: str, access_token: str, method: str = "GET", *, json=None,
              headers: dict | None = None) -> httpx.Response:
         url = self.meta["issuer"] + path
-        return self.http.request(method, url, json=json, headers={
-            "Authorization": f"DPoP {access_token}", "DPoP": self.proof(method, url, access_token),
-            **(headers or {})})
+
+        def send() -> httpx.Response:
+            return self.http.request(method, url, json=json, headers={
+                "Authorization": f"DPoP {access_token}",
+                "DPoP": self.proof(method, url, access_token), **(headers or {})})
+
+        resp = send()
+        return send() if self.nonce_challenge(resp) else resp
 
     def client_token(self, scope: str) -> str:
         """client_credentials: what creates and reads consents (no PSU involved)."""
