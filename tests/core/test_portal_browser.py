@@ -85,6 +85,7 @@ def test_try_it_out_returns_the_demo_answers_under_the_strict_csp(served, page):
     page.goto(f"{served}/docs")
     page.locator(".opblock").first.wait_for(timeout=30_000)
     page.get_by_text("Demo mode").wait_for(timeout=10_000)
+    assert page.locator(".btn.authorize").count() == 0  # it asks for a secret: FAPI refuses
 
     status, body = execute(page, "/cop/v1/name-verifications", "post")
     assert status == "200", body

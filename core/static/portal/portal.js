@@ -180,6 +180,11 @@
     config.url = root.dataset.specUrl;
     config.dom_id = "#swagger-ui-container";
     config.requestInterceptor = intercept;
+    // Swagger UI's own "Authorize" dialog asks for a client secret and sends no DPoP proof:
+    // neither works against FAPI 2.0, so it is not shown.
+    config.plugins = [function () {
+      return {wrapComponents: {authorizeBtn: function () { return function () { return null; }; }}};
+    }];
     window.ui = window.SwaggerUIBundle(config);
   }
 
