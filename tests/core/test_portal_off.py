@@ -17,5 +17,5 @@ def test_the_demo_sign_in_does_not_exist_without_demo_data(client):
     assert client.post("/docs/portal/token", data={"login": "budgeting"}).status_code == 404
 
 
-def test_with_demo_data_on_but_no_sandbox_banks_no_consent_is_made_up(app_settings, app):
+def test_no_demo_customer_consent_is_offered_without_demo_data(app):
     assert "portal.consent_authoriser" not in app.extensions
