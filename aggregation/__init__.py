@@ -30,6 +30,12 @@ def init_app(app, api) -> None:
             from aggregation.sandbox.loopback import LoopbackTransport
 
             registry.serve_in_process(LoopbackTransport(app, f"{app.config['ISSUER']}/sandbox/"))
+        if app.config.get("DEMO_DATA"):
+            from aggregation import demo
+            from auth.portal import register_demo_consent
+
+            register_demo_consent(app, demo.authoriser(
+                app, _setting(app, "SANDBOX_PSU_PASSWORD", "sandbox")))
     cli.init_app(app)
     _register_api(app, api)
 

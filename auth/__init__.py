@@ -48,7 +48,7 @@ def _settings(app) -> None:
 
 
 def init_app(app, api) -> None:
-    from auth import cli, openapi, psu_views, revocation, seed, views
+    from auth import cli, openapi, portal, psu_views, revocation, seed, views
 
     _settings(app)
     app.extensions["auth"] = AuthServer(
@@ -72,5 +72,8 @@ def init_app(app, api) -> None:
     openapi.register_security_schemes(api)
     api.register_blueprint(views.blp)
     app.register_blueprint(psu_views.blp)
+    if app.config["DEMO_DATA"]:
+        # the portal console's demo sign-in; absent wherever demo data is off
+        app.register_blueprint(portal.blp)
     cli.init_app(app)
     app.extensions["demo_seeders"].append(("auth", seed.seed_demo))

@@ -18,8 +18,7 @@ from auth.psu import SignInFailed, sign_in
 from auth.scopes import SCOPE_DESCRIPTIONS, parse_scope
 from auth.service import AuthorizationNotFound, cancel_redirect, finish_authorization
 
-blp = Blueprint("authorize", __name__, template_folder="templates", static_folder="static",
-                static_url_path="/assets/authorize")
+blp = Blueprint("authorize", __name__, template_folder="templates")
 
 
 def _server():

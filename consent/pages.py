@@ -13,8 +13,7 @@ from consent.permissions import plain_words
 from consent.representation import iso
 from core.web import db_session
 
-blp = Blueprint("consent_pages", __name__, template_folder="templates", static_folder="static",
-                static_url_path="/assets/consent")
+blp = Blueprint("consent_pages", __name__, template_folder="templates")
 PASS_COOKIE = "obh_consent_pass"
 
 

@@ -15,7 +15,7 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from auth.resource import current_access, require_token
-from cop import bulk, directory, schemas, service
+from cop import bulk, demo, directory, schemas, service
 from cop.errors import (
     ObError,
     client_refused,
@@ -108,7 +108,7 @@ def _answer(body: dict, status: int = 200, headers: dict | None = None):
 @uk.post("/name-verifications")
 @require_token(**CHECKS, limit=check_limit)
 @uk.doc(requestBody={"required": True, "content": {"application/json": {
-    "schema": schemas.OBNameVerificationRequest}}})
+    "schema": schemas.OBNameVerificationRequest, "example": demo.UK_EXAMPLE}}})
 @uk.response(200, schemas.OBNameVerificationResponse)
 @uk.alt_response(400, response="BAD_REQUEST", description="OB `Errors[]` name each field")
 @uk.alt_response(429, response="TOO_MANY_REQUESTS", description="Per-TPP limit; Retry-After")
@@ -211,11 +211,14 @@ def _bulk_answer(scheme: str, checks, shape):
 @eu.post("/payee-verifications")
 @require_token(**CHECKS, limit=check_limit)
 @eu.doc(requestBody={"required": True, "content": {"application/json": {
-    "schema": schemas.VopRequest}}}, parameters=[
+    "schema": schemas.VopRequest, "example": demo.EU_EXAMPLE}}}, parameters=[
         {"in": "header", "name": "X-Request-ID", "required": True,
-         "schema": {"type": "string", "format": "uuid"}},
+         "schema": {"type": "string", "format": "uuid"}, "example": demo.EXAMPLE_REQUEST_ID},
         {"in": "header", "name": "X-Request-Timestamp", "required": True,
-         "schema": {"type": "string", "format": "date-time"}}])
+         "schema": {"type": "string", "format": "date-time"},
+         "description": "Within COP_TIMESTAMP_SKEW_SECONDS of our clock; the portal's console "
+                        "sends the time of the call in place of the example",
+         "example": demo.EXAMPLE_TIMESTAMP}])
 @eu.response(200, schemas.VopResponse)
 @eu.alt_response(400, response="BAD_REQUEST",
                  description="EPC `code`: FORMAT_ERROR or TIMESTAMP_INVALID")

@@ -45,6 +45,19 @@ def iban(country: str, bban: str) -> str:
     return f"{country}{98 - int(number) % 97:02d}{bban}"
 
 
+# The OpenAPI document's example bodies: calls on the demo directory, so the portal's "Try it
+# out" gets a real answer (a close match that names the held name).
+UK_EXAMPLE = {"Data": {"SchemeName": "SortCodeAccountNumber", "AccountType": "Personal",
+                       "Identification": UK_ACCOUNTS[0][0] + UK_ACCOUNTS[0][1],
+                       "Name": "J Smith"}}
+EU_EXAMPLE = {"party": {"name": "Jurgen Muler"},
+              "partyAccount": {"iban": iban("DE", EU_ACCOUNTS[0][1] + EU_ACCOUNTS[0][2])},
+              "partyAgent": {"financialInstitutionId": {"bicfi": DE_BANK[1]}},
+              "requestingAgent": {"financialInstitutionId": {"bicfi": DEMO_REQUESTING_PSP}}}
+EXAMPLE_REQUEST_ID = "7d3c9a2e-5b1f-4e8a-9c6d-2f0b8e4a1c35"
+EXAMPLE_TIMESTAMP = "2026-12-01T09:30:00.000Z"
+
+
 def seed_directory(app, session) -> list[str]:
     """Seed the demo directory when it is empty; say what to try."""
     lines = _register_demo_requesting_psp(session)

@@ -87,7 +87,7 @@ def test_docs_console(client):
     assert_page_headers(page, psu_data=False)
 
 
-@pytest.mark.parametrize("path", ["/assets/authorize/authorize.css", "/assets/consent/consent.css",
+@pytest.mark.parametrize("path", ["/static/psu/psu.css", "/static/portal/portal.css",
                                   "/assets/status/status.css"])
 def test_stylesheets_are_served_from_this_origin(client, path):
     resp = client.get(path)
