@@ -63,6 +63,11 @@ def _body() -> dict:
     return body if isinstance(body, dict) else {}
 
 
+def _unknown_members(body: dict, allowed: set[str]) -> dict[str, list[str]]:
+    """The scheme schemas admit no other members: each one is named as an error."""
+    return {key: [bulk.UNKNOWN] for key in sorted(set(body) - allowed)}
+
+
 def _load_ob(schema, body: dict) -> dict:
     try:
         return schema.load(body)
@@ -116,9 +121,10 @@ def verify_name():
     """Confirm a payee's name for a UK sort code and account number."""
     body = _body()
     check, errors = bulk.uk_item(body.get("Data"))
-    if errors:
-        raise ObError("The request did not validate.", ob_field_errors(
-            {"Data": errors} if "Data" in body else {"Data": ["Missing data for required field."]}))
+    errors = {"Data": errors} if "Data" in body else {"Data": [bulk.REQUIRED]}
+    errors.update(_unknown_members(body, {"Data"}))
+    if check is None or len(errors) > 1:
+        raise ObError("The request did not validate.", ob_field_errors(errors))
     report = service.check_uk(db_session(), current_access().client_id, check, adapters(),
                               g.get("interaction_id"))
     item = service.uk_item(None, report)
@@ -138,10 +144,16 @@ def verify_name():
 @uk.alt_response(413, response="PAYLOAD_TOO_LARGE", description="More than COP_BULK_MAX items")
 def verify_names_in_bulk():
     """Confirm up to 10,000 payees in one answer; larger batches become a job to poll."""
-    checks, problems = bulk.uk_items((_body().get("Data") or {}).get("Items"))
-    if problems:
+    body = _body()
+    data = body.get("Data") if isinstance(body.get("Data"), dict) else {}
+    checks, problems = bulk.uk_items(data.get("Items"))
+    unknown = {**_unknown_members(body, {"Data"}),
+               **({"Data": _unknown_members(data, {"Items"})} if set(data) - {"Items"} else {})}
+    if problems or unknown:
         raise ObError("Some items did not validate.",
-                      ob_field_errors({"Data": {"Items": problems}}))
+                      ob_field_errors({**unknown, "Data": {**unknown.get("Data", {}),
+                                                           "Items": problems}}
+                                      if problems else unknown))
     return _bulk_answer("UK", checks, lambda reports: {
         "Data": {"VerificationReports": [service.uk_item(c.ref, r)
                                          for c, r in zip(checks, reports, strict=True)]},
@@ -259,9 +271,12 @@ def verify_payees_in_bulk():
     Errors carry the EPC `code` as for one payee, and `errors.requests` names the items.
     """
     _vop_headers()
-    checks, problems = bulk.eu_items(_body().get("requests"))
-    if problems:
-        raise format_error("Some items did not validate.", {"requests": problems})
+    body = _body()
+    checks, problems = bulk.eu_items(body.get("requests"))
+    unknown = _unknown_members(body, {"requests"})
+    if problems or unknown:
+        raise format_error("Some items did not validate.",
+                           {**unknown, **({"requests": problems} if problems else {})})
     _requesting_agents_are_the_caller(checks, batch=True)
     return _bulk_answer("EU", checks, lambda results: {"results": [
         service.eu_item(c.ref, r) for c, r in zip(checks, results, strict=True)]})
