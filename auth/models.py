@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime, utcnow
@@ -26,6 +26,9 @@ class TppClient(Base):
     token_endpoint_auth_method: Mapped[str] = mapped_column(String(40))
     registered_by: Mapped[str] = mapped_column(String(20), default="operator")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Its requests to APIs with OB message signing (CoP) must carry x-jws-signature.
+    message_signing_required: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                           server_default=false())
 
 
 class RegistrationToken(Base):

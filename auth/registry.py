@@ -135,6 +135,16 @@ def client_metadata(client: TppClient) -> dict:
     return data
 
 
+def set_message_signing(session: Session, client_id: str, required: bool) -> TppClient:
+    """Whether the client's requests to APIs with OB message signing (UK CoP) must carry a
+    detached JWS in `x-jws-signature`; when not required, a signature sent is still checked."""
+    client = get_client(session, client_id)
+    if client is None:
+        raise _metadata_error(f"no registered client {client_id!r}")
+    client.message_signing_required = required
+    return client
+
+
 _jwks = TtlCache(JWKS_CACHE_SECONDS)
 
 
