@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from marshmallow import ValidationError
 
 from cop import bulk, schemas
@@ -108,3 +112,32 @@ def test_item_errors_are_reported_by_position():
     checks, problems = bulk.uk_items([UK, _with(UK, Name=None), UK])
     assert len(checks) == 2
     assert problems == {1: {"Name": ["Missing data for required field."]}}
+
+
+member_names = st.text(min_size=1, max_size=20)
+
+
+@given(member_names, st.sampled_from(["", "party", "partyAccount", "partyAgent",
+                                      "partyAgent.financialInstitutionId"]))
+def test_any_member_the_epc_api_does_not_define_is_refused(name, where):
+    item = copy.deepcopy({**EU, "party": {"name": "Jean Dupont"}})
+    target = item
+    for part in filter(None, where.split(".")):
+        target = target[part]
+    if name in target:
+        return
+    target[name] = "x"
+    check, errors = bulk.eu_item(item)
+    assert check is None
+    for part in filter(None, where.split(".")):
+        errors = errors[part]
+    assert errors[name] == ["Unknown field."]
+
+
+@given(member_names)
+def test_any_member_the_cop_api_does_not_define_is_refused(name):
+    if name in bulk.UK_FIELDS:
+        return
+    check, errors = bulk.uk_item({**UK, name: "x"})
+    assert check is None
+    assert errors == {name: ["Unknown field."]}
