@@ -94,3 +94,22 @@ def test_signed_payee_check_through_obcurl(live_server, app, capsys):  # noqa: F
     assert code == 0, out
     assert '"Matched": true' in out
     assert "x-jws-signature: verified (PS256" in out
+
+
+def test_eu_check_by_lei_through_obcurl_as_documented(live_server, app, capsys):  # noqa: F811
+    """docs/payee-checks.md's VoP call by organisation id: the demo business's LEI."""
+    import datetime as dt
+    import uuid
+
+    _seed_directory(app)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.123Z")
+    code, out = _payments_app_calls(
+        live_server, capsys,
+        "-H", f"X-Request-ID: {uuid.uuid4()}", "-H", f"X-Request-Timestamp: {stamp}",
+        "POST", "/vop/v1/payee-verifications",
+        '{"party": {"identification": {"organisationId": {"lei": "529900HNOAA1KXQJUQ27"}}},'
+        ' "partyAccount": {"iban": "DE62370400440532013001"},'
+        ' "partyAgent": {"financialInstitutionId": {"bicfi": "BSPLDEFFXXX"}},'
+        ' "requestingAgent": {"financialInstitutionId": {"bicfi": "BNPAFRPPXXX"}}}')
+    assert code == 0, out
+    assert '"partyIdMatch": "MTCH"' in out
