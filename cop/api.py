@@ -8,17 +8,14 @@ Callers hold a client-credentials token bound by DPoP or mTLS: role COP (scope
 from __future__ import annotations
 
 import datetime as dt
-import time
 import uuid
-from urllib.parse import urlsplit
 
 from flask import current_app, g, jsonify, request, url_for
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
-from auth import service as auth_service
 from auth.resource import current_access, require_token
-from cop import bulk, directory, schemas, service, signing
+from cop import bulk, directory, schemas, service, signed_messages
 from cop.errors import (
     ObError,
     client_refused,
@@ -43,6 +40,7 @@ dirs = Blueprint("cop_directory", __name__, url_prefix="/cop/v1/directory",
                  description="Account-holder directory, maintained by participating banks")
 for _blueprint in (uk, eu, dirs):
     json_only(_blueprint)
+uk.after_request(signed_messages.sign_answer)
 
 
 def _config(name: str):
@@ -64,57 +62,6 @@ def adapters() -> service.CopAdapters:
 def _body() -> dict:
     body = request.get_json(silent=True)
     return body if isinstance(body, dict) else {}
-
-
-def _jws_identity() -> tuple[str, str]:
-    """The iss and tan of this service's signatures: settings, else the issuer URL and host."""
-    issuer = _config("ISSUER")
-    return (_config("COP_JWS_ISS") or issuer,
-            _config("COP_JWS_TAN") or urlsplit(issuer).hostname or issuer)
-
-
-def _signed_body() -> dict:
-    """The JSON body, once its `x-jws-signature` is verified against the caller's registered
-    keys: always when one is sent, and a missing one is refused when the client's
-    registration requires signing (`flask --app wsgi tpp message-signing`)."""
-    value = request.headers.get(signing.HEADER)
-    session, client_id = db_session(), current_access().client_id
-    try:
-        with session.begin():
-            if not (value or auth_service.message_signing_required(session, client_id)):
-                return _body()
-            keys = auth_service.message_signing_keys(session, client_id)
-    except auth_service.ClientKeysUnavailable as exc:
-        raise _signature_error(signing.INVALID, f"{exc}; the signature cannot be "
-                                                "checked") from None
-    own_tan = _jws_identity()[1]
-    anchors = {a.strip() for a in _config("COP_JWS_TRUST_ANCHORS").split(",") if a.strip()}
-    expect = signing.Expectations(client_id, frozenset(anchors | {own_tan}), time.time(),
-                                  int(_config("COP_JWS_MAX_AGE_SECONDS")))
-    try:
-        signing.verify(value, request.get_data(cache=True), keys, expect)
-    except signing.SignatureRefused as refused:
-        raise _signature_error(refused.code, refused.message) from None
-    return _body()
-
-
-def _signature_error(code: str, message: str) -> ObError:
-    return ObError("The request signature was not accepted.",
-                   [{"ErrorCode": code, "Message": message}])
-
-
-@uk.after_request
-def _sign_answer(response):
-    """Every CoP answer carries this service's detached JWS over its body, verifiable with
-    the key of the same `kid` at /jwks."""
-    if response.direct_passthrough or not response.is_sequence:
-        return response
-    key = auth_service.message_signing_key()
-    issuer, tan = _jws_identity()
-    response.headers[signing.HEADER] = signing.sign(
-        response.get_data(), key, kid=key.kid, issuer=issuer, trust_anchor=tan,
-        now=time.time())
-    return response
 
 
 def _unknown_members(body: dict, allowed: set[str]) -> dict[str, list[str]]:
@@ -164,25 +111,17 @@ def _answer(body: dict, status: int = 200, headers: dict | None = None):
 
 # --- UK -------------------------------------------------------------------------------------
 
-JWS_PARAMETER = {
-    "in": "header", "name": signing.HEADER, "required": False,
-    "description": "Detached JWS (header..signature) over the body, OB message-signing "
-                   "profile; required when the client's registration says so",
-    "schema": {"type": "string"}}
-JWS_RESPONSE_HEADER = {signing.HEADER: {
-    "description": "This service's detached JWS over the answer; key by kid at /jwks",
-    "schema": {"type": "string"}}}
-
 @uk.post("/name-verifications")
 @require_token(**CHECKS, limit=check_limit)
 @uk.doc(requestBody={"required": True, "content": {"application/json": {
-    "schema": schemas.OBNameVerificationRequest}}}, parameters=[JWS_PARAMETER])
-@uk.response(200, schemas.OBNameVerificationResponse, headers=JWS_RESPONSE_HEADER)
+    "schema": schemas.OBNameVerificationRequest}}}, parameters=[signed_messages.PARAMETER])
+@uk.response(200, schemas.OBNameVerificationResponse, headers=signed_messages.RESPONSE_HEADER)
 @uk.alt_response(400, response="BAD_REQUEST", description="OB `Errors[]` name each field")
 @uk.alt_response(429, response="TOO_MANY_REQUESTS", description="Per-TPP limit; Retry-After")
 def verify_name():
     """Confirm a payee's name for a UK sort code and account number."""
-    body = _signed_body()
+    signed_messages.verify_request()
+    body = _body()
     check, errors = bulk.uk_item(body.get("Data"))
     errors = {"Data": errors} if "Data" in body else {"Data": [bulk.REQUIRED]}
     errors.update(_unknown_members(body, {"Data"}))
@@ -199,15 +138,16 @@ def verify_name():
 @uk.post("/name-verifications/bulk")
 @require_token(**CHECKS, limit=bulk_limit)
 @uk.doc(requestBody={"required": True, "content": {"application/json": {
-    "schema": schemas.OBBulkRequest}}}, parameters=[JWS_PARAMETER])
-@uk.response(200, schemas.OBBulkResponse, headers=JWS_RESPONSE_HEADER)
+    "schema": schemas.OBBulkRequest}}}, parameters=[signed_messages.PARAMETER])
+@uk.response(200, schemas.OBBulkResponse, headers=signed_messages.RESPONSE_HEADER)
 @uk.alt_response(202, schema=schemas.BulkJobResponse,
                  description="More than COP_BULK_SYNC_MAX items: a job; poll Links.Self")
 @uk.alt_response(400, response="BAD_REQUEST", description="OB `Errors[]` per item and field")
 @uk.alt_response(413, response="PAYLOAD_TOO_LARGE", description="More than COP_BULK_MAX items")
 def verify_names_in_bulk():
     """Confirm up to 10,000 payees in one answer; larger batches become a job to poll."""
-    body = _signed_body()
+    signed_messages.verify_request()
+    body = _body()
     data = body.get("Data") if isinstance(body.get("Data"), dict) else {}
     checks, problems = bulk.uk_items(data.get("Items"))
     unknown = {**_unknown_members(body, {"Data"}),
