@@ -67,11 +67,27 @@ def require_signed_requests(client_id, off):
 
 @tpp_cli.command("list")
 def list_tpps():
-    """List registered TPPs: client id, roles, auth method, name."""
+    """List registered TPPs: client id, roles, auth method, message signing, name."""
     with _session() as session:
         for client in registry.list_clients(session):
+            signing = "jws-required" if client.message_signing_required else "jws-optional"
             click.echo(f"{client.client_id}\t{','.join(client.roles)}\t"
-                       f"{client.token_endpoint_auth_method}\t{client.name}")
+                       f"{client.token_endpoint_auth_method}\t{signing}\t{client.name}")
+
+
+@tpp_cli.command("message-signing")
+@click.argument("client_id")
+@click.option("--required/--optional", default=True, show_default=True,
+              help="Refuse this client's CoP requests without x-jws-signature, or only check "
+                   "the signature when one is sent")
+def message_signing(client_id, required):
+    """Require (or stop requiring) a signed x-jws-signature on a client's CoP requests."""
+    with _session() as session, session.begin():
+        try:
+            registry.set_message_signing(session, client_id, required)
+        except registry.RegistrationError as exc:
+            raise click.ClickException(f"{exc.description}: see `tpp list`") from exc
+    click.echo(f"{client_id}: x-jws-signature {'required' if required else 'optional'}")
 
 
 @tpp_cli.command("issue-registration-token")

@@ -38,7 +38,8 @@ def invalid_request_object(description: str) -> OAuthError:
     return OAuthError("invalid_request_object", description)
 
 
-def authorization_parameters(client, form, *, issuer: str, now: float | None = None):
+def authorization_parameters(client, form, *, issuer: str, now: float | None = None,
+                             jwks_fetcher=None):
     """The parameters /par validates: the verified request object's claims when the form
     carries `request`, else the form itself (refused if the client must sign its requests)."""
     if "request" not in form:
@@ -50,11 +51,13 @@ def authorization_parameters(client, form, *, issuer: str, now: float | None = N
         raise invalid_request("parameter request is repeated")
     if "request_uri" in form:
         raise invalid_request("request_uri must not be pushed")
-    claims = verify_request_object(client, form.get("request"), issuer=issuer, now=now)
+    claims = verify_request_object(client, form.get("request"), issuer=issuer, now=now,
+                                   jwks_fetcher=jwks_fetcher)
     return to_parameters(claims)
 
 
-def verify_request_object(client, value, *, issuer: str, now: float | None = None) -> dict:
+def verify_request_object(client, value, *, issuer: str, now: float | None = None,
+                          jwks_fetcher=None) -> dict:
     if isinstance(value, str) and value.count(".") == 4:
         raise invalid_request_object("encrypted request objects are not supported; sign it")
     try:
@@ -66,7 +69,7 @@ def verify_request_object(client, value, *, issuer: str, now: float | None = Non
         raise invalid_request_object("request object alg must be PS256 or ES256")
     if header.get("typ", REQUEST_OBJECT_TYPE) != REQUEST_OBJECT_TYPE:
         raise invalid_request_object(f"request object typ must be {REQUEST_OBJECT_TYPE}")
-    key = _client_key(client, header.get("kid"), alg)
+    key = _client_key(client, header.get("kid"), alg, jwks_fetcher)
     try:
         claims = verify(value, key, alg)
     except (JoseError, ValueError) as exc:
@@ -76,9 +79,9 @@ def verify_request_object(client, value, *, issuer: str, now: float | None = Non
     return claims
 
 
-def _client_key(client, kid, alg):
+def _client_key(client, kid, alg, jwks_fetcher=None):
     try:
-        keyset = registry.client_keyset(client)
+        keyset = registry.client_keyset(client, jwks_fetcher)
     except Exception as exc:  # noqa: BLE001 - an unreachable jwks_uri or unreadable keys
         raise invalid_request_object("the client's registered keys cannot be loaded") from exc
     for key in keyset.keys:

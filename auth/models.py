@@ -29,6 +29,9 @@ class TppClient(Base):
     require_signed_request_object: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Its requests to APIs with OB message signing (CoP) must carry x-jws-signature.
+    message_signing_required: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                           server_default=false())
 
 
 class RegistrationToken(Base):

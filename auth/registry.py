@@ -173,6 +173,16 @@ def _check_jwks_uri(uri) -> None:
         raise _metadata_error("jwks_uri must not carry credentials")
 
 
+def set_message_signing(session: Session, client_id: str, required: bool) -> TppClient:
+    """Whether the client's requests to APIs with OB message signing (UK CoP) must carry a
+    detached JWS in `x-jws-signature`; when not required, a signature sent is still checked."""
+    client = get_client(session, client_id)
+    if client is None:
+        raise _metadata_error(f"no registered client {client_id!r}")
+    client.message_signing_required = required
+    return client
+
+
 def _refuse_internal_jwks_uri(uri: str) -> None:
     """A TPP registering itself may not name an internal address outright."""
     host = urlsplit(uri).hostname or ""

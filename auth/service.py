@@ -10,11 +10,15 @@ import hmac
 import secrets
 from urllib.parse import urlencode
 
+import httpx
 from flask import current_app, redirect
+from joserfc import jwk
 from sqlalchemy.orm import Session
 
-from auth import jarm, tokens
+from auth import jarm, registry, tokens
 from auth.codes import CodeGrant
+from auth.jose import alg_for_key
+from auth.jwks_fetch import JwksFetchError
 
 
 class AuthorizationNotFound(Exception):
@@ -77,3 +81,39 @@ def revoke_consent_tokens(session: Session, consent_id: str, now: dt.datetime | 
                           ) -> int:
     """Revoke every token issued under `consent_id` in the caller's transaction."""
     return tokens.revoke_consent(session, consent_id)
+
+
+class ClientKeysUnavailable(Exception):
+    """The client is unknown, or its registered keys (jwks_uri) cannot be read right now."""
+
+
+def _client(session: Session, client_id: str):
+    client = registry.get_client(session, client_id)
+    if client is None:
+        raise ClientKeysUnavailable(f"no registered client {client_id!r}")
+    return client
+
+
+def message_signing_required(session: Session, client_id: str) -> bool:
+    """Whether the client's registration requires it to sign its messages."""
+    return bool(_client(session, client_id).message_signing_required)
+
+
+def message_signing_keys(session: Session, client_id: str) -> jwk.KeySet:
+    """The public keys the client registered: inline JWKS, or its jwks_uri through the
+    registry's cache."""
+    try:
+        return registry.client_keyset(_client(session, client_id),
+                                      current_app.extensions["auth"].jwks_fetcher)
+    except (JwksFetchError, httpx.HTTPError, ValueError, registry.RegistrationError) as exc:
+        raise ClientKeysUnavailable("your registered jwks_uri could not be read") from exc
+
+
+def message_signing_key():
+    """The key this service signs messages with: a PS256 key of the JWKS served at /jwks (the
+    OB message-signing algorithm), else the token-signing key."""
+    keys = current_app.extensions["auth"].keys
+    for key in keys.keys.values():
+        if alg_for_key(key) == "PS256":
+            return key
+    return keys.signing_key

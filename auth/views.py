@@ -71,7 +71,8 @@ def pushed_authorization_request():
 
     server, session = _server(), db_session()
     client = server.authenticate_client(session, request.form, request.headers, "/par")
-    form = jar.authorization_parameters(client, request.form, issuer=server.issuer)
+    form = jar.authorization_parameters(client, request.form, issuer=server.issuer,
+                                        jwks_fetcher=server.jwks_fetcher)
     jarm.validate_response_mode(form)
     pushed = par.validate(client, form)
     binding = server.binding(request.headers, "POST", "/par", required=False)

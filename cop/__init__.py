@@ -20,6 +20,13 @@ DEFAULTS = {
     "COP_JOBS_INLINE": False,  # run bulk jobs in the request (tests) instead of a thread
     # a bulk job whose worker gave no sign of life for this long is run again when polled
     "COP_BULK_JOB_LEASE_SECONDS": 60,
+    # UK CoP message signing (x-jws-signature): the iss and tan of our answers' signatures
+    # (empty: the ISSUER URL and its host name), the tan values accepted on requests besides
+    # our own, and how old a request's signature may be
+    "COP_JWS_ISS": "",
+    "COP_JWS_TAN": "",
+    "COP_JWS_TRUST_ANCHORS": "openbanking.org.uk",
+    "COP_JWS_MAX_AGE_SECONDS": 300,
 }
 
 

@@ -15,7 +15,7 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from auth.resource import current_access, require_token
-from cop import bulk, demo, directory, schemas, service
+from cop import bulk, demo, directory, schemas, service, signed_messages
 from cop.errors import (
     ObError,
     client_refused,
@@ -40,6 +40,7 @@ dirs = Blueprint("cop_directory", __name__, url_prefix="/cop/v1/directory",
                  description="Account-holder directory, maintained by participating banks")
 for _blueprint in (uk, eu, dirs):
     json_only(_blueprint)
+uk.after_request(signed_messages.sign_answer)
 
 
 def _config(name: str):
@@ -61,6 +62,11 @@ def adapters() -> service.CopAdapters:
 def _body() -> dict:
     body = request.get_json(silent=True)
     return body if isinstance(body, dict) else {}
+
+
+def _unknown_members(body: dict, allowed: set[str]) -> dict[str, list[str]]:
+    """The scheme schemas admit no other members: each one is named as an error."""
+    return {key: [bulk.UNKNOWN] for key in sorted(set(body) - allowed)}
 
 
 def _load_ob(schema, body: dict) -> dict:
@@ -108,17 +114,20 @@ def _answer(body: dict, status: int = 200, headers: dict | None = None):
 @uk.post("/name-verifications")
 @require_token(**CHECKS, limit=check_limit)
 @uk.doc(requestBody={"required": True, "content": {"application/json": {
-    "schema": schemas.OBNameVerificationRequest, "example": demo.UK_EXAMPLE}}})
-@uk.response(200, schemas.OBNameVerificationResponse)
+    "schema": schemas.OBNameVerificationRequest, "example": demo.UK_EXAMPLE}}},
+        parameters=[signed_messages.PARAMETER])
+@uk.response(200, schemas.OBNameVerificationResponse, headers=signed_messages.RESPONSE_HEADER)
 @uk.alt_response(400, response="BAD_REQUEST", description="OB `Errors[]` name each field")
 @uk.alt_response(429, response="TOO_MANY_REQUESTS", description="Per-TPP limit; Retry-After")
 def verify_name():
     """Confirm a payee's name for a UK sort code and account number."""
+    signed_messages.verify_request()
     body = _body()
     check, errors = bulk.uk_item(body.get("Data"))
-    if errors:
-        raise ObError("The request did not validate.", ob_field_errors(
-            {"Data": errors} if "Data" in body else {"Data": ["Missing data for required field."]}))
+    errors = {"Data": errors} if "Data" in body else {"Data": [bulk.REQUIRED]}
+    errors.update(_unknown_members(body, {"Data"}))
+    if check is None or len(errors) > 1:
+        raise ObError("The request did not validate.", ob_field_errors(errors))
     report = service.check_uk(db_session(), current_access().client_id, check, adapters(),
                               g.get("interaction_id"))
     item = service.uk_item(None, report)
@@ -130,18 +139,25 @@ def verify_name():
 @uk.post("/name-verifications/bulk")
 @require_token(**CHECKS, limit=bulk_limit)
 @uk.doc(requestBody={"required": True, "content": {"application/json": {
-    "schema": schemas.OBBulkRequest}}})
-@uk.response(200, schemas.OBBulkResponse)
+    "schema": schemas.OBBulkRequest}}}, parameters=[signed_messages.PARAMETER])
+@uk.response(200, schemas.OBBulkResponse, headers=signed_messages.RESPONSE_HEADER)
 @uk.alt_response(202, schema=schemas.BulkJobResponse,
                  description="More than COP_BULK_SYNC_MAX items: a job; poll Links.Self")
 @uk.alt_response(400, response="BAD_REQUEST", description="OB `Errors[]` per item and field")
 @uk.alt_response(413, response="PAYLOAD_TOO_LARGE", description="More than COP_BULK_MAX items")
 def verify_names_in_bulk():
     """Confirm up to 10,000 payees in one answer; larger batches become a job to poll."""
-    checks, problems = bulk.uk_items((_body().get("Data") or {}).get("Items"))
-    if problems:
+    signed_messages.verify_request()
+    body = _body()
+    data = body.get("Data") if isinstance(body.get("Data"), dict) else {}
+    checks, problems = bulk.uk_items(data.get("Items"))
+    unknown = {**_unknown_members(body, {"Data"}),
+               **({"Data": _unknown_members(data, {"Items"})} if set(data) - {"Items"} else {})}
+    if problems or unknown:
         raise ObError("Some items did not validate.",
-                      ob_field_errors({"Data": {"Items": problems}}))
+                      ob_field_errors({**unknown, "Data": {**unknown.get("Data", {}),
+                                                           "Items": problems}}
+                                      if problems else unknown))
     return _bulk_answer("UK", checks, lambda reports: {
         "Data": {"VerificationReports": [service.uk_item(c.ref, r)
                                          for c, r in zip(checks, reports, strict=True)]},
@@ -262,9 +278,12 @@ def verify_payees_in_bulk():
     Errors carry the EPC `code` as for one payee, and `errors.requests` names the items.
     """
     _vop_headers()
-    checks, problems = bulk.eu_items(_body().get("requests"))
-    if problems:
-        raise format_error("Some items did not validate.", {"requests": problems})
+    body = _body()
+    checks, problems = bulk.eu_items(body.get("requests"))
+    unknown = _unknown_members(body, {"requests"})
+    if problems or unknown:
+        raise format_error("Some items did not validate.",
+                           {**unknown, **({"requests": problems} if problems else {})})
     _requesting_agents_are_the_caller(checks, batch=True)
     return _bulk_answer("EU", checks, lambda results: {"results": [
         service.eu_item(c.ref, r) for c, r in zip(checks, results, strict=True)]})

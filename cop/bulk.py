@@ -12,12 +12,13 @@ import re
 from typing import Any
 
 from cop.identifiers import compact_iban, iban_problem, is_valid_bic
-from cop.schemas import ACCOUNT_TYPES, ORG_ID_SCHEMES, SCHEME_NAMES
+from cop.organisations import parse_organisation_id
+from cop.schemas import ACCOUNT_TYPES, SCHEME_NAMES
 from cop.service import EuCheck, UkCheck
 
 _SCAN = re.compile(r"^[0-9]{14}$")
-_LEI = re.compile(r"^[A-Z0-9]{18}[0-9]{2}$")
 REQUIRED = "Missing data for required field."
+UNKNOWN = "Unknown field."
 
 
 def _text(item: dict, key: str, errors: dict, *, required: bool, max_len: int,
@@ -36,8 +37,9 @@ def _text(item: dict, key: str, errors: dict, *, required: bool, max_len: int,
     return value
 
 
-def uk_item(item: Any) -> tuple[UkCheck | None, dict]:
-    """One UK item (the `Data` of a single check, or a bulk item) to a check, or its errors."""
+def uk_item(item: Any, *, bulk: bool = False) -> tuple[UkCheck | None, dict]:
+    """One UK item (the `Data` of a single check, or with `bulk` a batch item carrying `Id`)
+    to a check, or its errors; a member the scheme does not define is an error too."""
     errors: dict[str, list[str]] = {}
     if not isinstance(item, dict):
         return None, {"_schema": ["Invalid input type."]}
@@ -52,16 +54,16 @@ def uk_item(item: Any) -> tuple[UkCheck | None, dict]:
         errors["Identification"] = ["String does not match expected pattern."]
     name = _text(item, "Name", errors, required=True, max_len=140)
     secondary = _text(item, "SecondaryIdentification", errors, required=False, max_len=18)
-    ref = _text(item, "Id", errors, required=False, max_len=40, min_len=0)
-    for key in set(item) - UK_FIELDS:
-        errors[key] = ["Unknown field."]
+    ref = _text(item, "Id", errors, required=False, max_len=40, min_len=0) if bulk else None
+    _unknown(item, UK_BULK_FIELDS if bulk else UK_FIELDS, errors)
     if errors:
         return None, errors
     return UkCheck(ident[:6], ident[6:], kind.lower(), name, secondary, ref), {}
 
 
 UK_FIELDS = frozenset({"SchemeName", "AccountType", "Identification", "Name",
-                       "SecondaryIdentification", "Id"})
+                       "SecondaryIdentification"})
+UK_BULK_FIELDS = UK_FIELDS | {"Id"}
 
 
 def uk_items(raw: Any) -> tuple[list[UkCheck], dict[int, dict]]:
@@ -71,7 +73,7 @@ def uk_items(raw: Any) -> tuple[list[UkCheck], dict[int, dict]]:
     checks: list[UkCheck] = []
     problems: dict[int, dict] = {}
     for index, item in enumerate(raw):
-        check, errors = uk_item(item)
+        check, errors = uk_item(item, bulk=True)
         if errors:
             problems[index] = errors
         else:
@@ -79,61 +81,79 @@ def uk_items(raw: Any) -> tuple[list[UkCheck], dict[int, dict]]:
     return checks, problems
 
 
+def _unknown(data: dict, allowed: frozenset[str], errors: dict) -> None:
+    """Members the scheme does not define are refused, as its strict schema does."""
+    for key in sorted(set(data) - allowed):
+        errors[key] = [UNKNOWN]
+
+
 def _agent(item: dict, key: str, errors: dict) -> None:
     agent = item.get(key)
-    bic = ((agent or {}).get("financialInstitutionId") or {}).get("bicfi") if isinstance(
-        agent, dict) else None
     if agent is None:
         errors[key] = [REQUIRED]
-    elif not isinstance(bic, str) or not is_valid_bic(bic):
-        errors[key] = {"financialInstitutionId": {"bicfi": ["not a BIC"]}}
+        return
+    institution = agent.get("financialInstitutionId") if isinstance(agent, dict) else None
+    bic = institution.get("bicfi") if isinstance(institution, dict) else None
+    agent_errors: dict[str, Any] = {}
+    if isinstance(agent, dict):
+        _unknown(agent, AGENT_FIELDS, agent_errors)
+    if isinstance(institution, dict):
+        institution_errors: dict[str, Any] = {}
+        _unknown(institution, INSTITUTION_FIELDS, institution_errors)
+        if institution_errors:
+            agent_errors["financialInstitutionId"] = institution_errors
+    if not isinstance(bic, str) or not is_valid_bic(bic):
+        agent_errors.setdefault("financialInstitutionId", {})["bicfi"] = ["not a BIC"]
+    if agent_errors:
+        errors[key] = agent_errors
 
 
-def _org_ids(org: Any, errors: dict) -> dict[str, str]:
-    if not isinstance(org, dict):
-        errors["organisationId"] = ["Invalid input type."]
-        return {}
+def _party(party: Any, errors: dict) -> tuple[str | None, dict[str, str]]:
+    """`party`: a `name`, an `identification.organisationId`, or both."""
+    if not isinstance(party, dict):
+        errors["party"] = [REQUIRED]
+        return None, {}
+    party_errors: dict[str, Any] = {}
+    _unknown(party, PARTY_FIELDS, party_errors)
+    name = _text(party, "name", party_errors, required=False, max_len=140)
     ids: dict[str, str] = {}
-    if org.get("lei") is not None:
-        if not isinstance(org["lei"], str) or not _LEI.match(org["lei"]):
-            errors["organisationId"] = {"lei": ["String does not match expected pattern."]}
+    identification = party.get("identification")
+    if identification is not None:
+        if not isinstance(identification, dict) or "organisationId" not in identification:
+            party_errors["identification"] = {"organisationId": [REQUIRED]}
         else:
-            ids["LEI"] = org["lei"]
-    if isinstance(org.get("anyBIC"), str) and is_valid_bic(org["anyBIC"]):
-        ids["BIC"] = org["anyBIC"]
-    for other in org.get("others") or ():
-        if (not isinstance(other, dict) or other.get("schemeNameCode") not in ORG_ID_SCHEMES
-                or not isinstance(other.get("identification"), str)):
-            errors["organisationId"] = {"others": ["identification and schemeNameCode"]}
-            continue
-        ids[other["schemeNameCode"]] = other["identification"]
-    return ids
+            id_errors: dict[str, Any] = {}
+            _unknown(identification, IDENTIFICATION_FIELDS, id_errors)
+            ids, org_errors = parse_organisation_id(identification["organisationId"])
+            if org_errors:
+                id_errors["organisationId"] = org_errors
+            if id_errors:
+                party_errors["identification"] = id_errors
+    if not name and not ids and not party_errors:
+        party_errors["name"] = ["give the payee's name, an organisation id, or both"]
+    if party_errors:
+        errors["party"] = party_errors
+    return name, ids
 
 
-def eu_item(item: Any) -> tuple[EuCheck | None, dict]:
-    """One EU request body (or bulk item) to a check, or its errors."""
+def eu_item(item: Any, *, bulk: bool = False) -> tuple[EuCheck | None, dict]:
+    """One EU request body (or, with `bulk`, a batch item carrying `id`) to a check, or its
+    errors; a member the EPC API does not define is an error too."""
     errors: dict[str, Any] = {}
     if not isinstance(item, dict):
         return None, {"_schema": ["Invalid input type."]}
-    party = item.get("party")
-    name, ids = None, {}
-    if not isinstance(party, dict):
-        errors["party"] = [REQUIRED]
-    else:
-        party_errors: dict[str, Any] = {}
-        name = _text(party, "name", party_errors, required=False, max_len=140)
-        if party.get("organisationId") is not None:
-            ids = _org_ids(party["organisationId"], party_errors)
-        if not name and not ids and not party_errors:
-            party_errors["name"] = ["give the payee's name, an organisation id, or both"]
-        if party_errors:
-            errors["party"] = party_errors
+    _unknown(item, EU_BULK_FIELDS if bulk else EU_FIELDS, errors)
+    name, ids = _party(item.get("party"), errors)
     account = item.get("partyAccount")
     iban = account.get("iban") if isinstance(account, dict) else None
     if not isinstance(iban, str):
         errors["partyAccount"] = {"iban": [REQUIRED]}
     elif problem := iban_problem(iban):
         errors["partyAccount"] = {"iban": [problem]}
+    if isinstance(account, dict):
+        _unknown(account, ACCOUNT_FIELDS, errors.setdefault("partyAccount", {}))
+        if not errors["partyAccount"]:
+            del errors["partyAccount"]
     _agent(item, "partyAgent", errors)
     _agent(item, "requestingAgent", errors)
     remittance = item.get("unstructuredRemittanceInformation")
@@ -142,12 +162,22 @@ def eu_item(item: Any) -> tuple[EuCheck | None, dict]:
         and all(isinstance(r, str) and len(r) <= 140 for r in remittance)
     ):
         errors["unstructuredRemittanceInformation"] = ["at most one text of 140 characters"]
-    ref = _text(item, "id", errors, required=False, max_len=40, min_len=0)
+    ref = _text(item, "id", errors, required=False, max_len=40, min_len=0) if bulk else None
     if errors:
         return None, errors
     agent = item["partyAgent"]["financialInstitutionId"]["bicfi"]
     requesting = item["requestingAgent"]["financialInstitutionId"]["bicfi"]
     return EuCheck(compact_iban(iban), name, ids, ref, agent, requesting), {}
+
+
+EU_FIELDS = frozenset({"party", "partyAccount", "partyAgent", "requestingAgent",
+                       "unstructuredRemittanceInformation"})
+EU_BULK_FIELDS = EU_FIELDS | {"id"}
+PARTY_FIELDS = frozenset({"name", "identification"})
+IDENTIFICATION_FIELDS = frozenset({"organisationId"})
+ACCOUNT_FIELDS = frozenset({"iban"})
+AGENT_FIELDS = frozenset({"financialInstitutionId"})
+INSTITUTION_FIELDS = frozenset({"bicfi"})
 
 
 def eu_items(raw: Any) -> tuple[list[EuCheck], dict[int, dict]]:
@@ -157,7 +187,7 @@ def eu_items(raw: Any) -> tuple[list[EuCheck], dict[int, dict]]:
     checks: list[EuCheck] = []
     problems: dict[int, dict] = {}
     for index, item in enumerate(raw):
-        check, errors = eu_item(item)
+        check, errors = eu_item(item, bulk=True)
         if errors:
             problems[index] = errors
         else:

@@ -28,13 +28,16 @@ UK_ACCOUNTS = [
     ("040004", "33445566", "personal", ["Margaret Thornton"], [],
      {"secondary_reference": "ROLL123456"}),
 ]
-# (country, bank code, account, type, holders, trading names)
+# (country, bank code, account, type, holders, trading names, organisation ids); the LEIs
+# are made up, with valid ISO 17442 check digits
 EU_ACCOUNTS = [
-    ("DE", "37040044", "0532013000", "personal", ["Jürgen Müller"], []),
-    ("DE", "37040044", "0532013001", "business", ["Bäckerei Schulz GmbH"], ["Schulz Backstube"]),
-    ("DE", "37040044", "0532013002", "personal", ["Ольга Иванова"], []),
-    ("ES", "21000418", "450200051332", "personal", ["Ana María García López"], []),
-    ("ES", "21000418", "450200051333", "business", ["Construcciones García S.L."], []),
+    ("DE", "37040044", "0532013000", "personal", ["Jürgen Müller"], [], {}),
+    ("DE", "37040044", "0532013001", "business", ["Bäckerei Schulz GmbH"], ["Schulz Backstube"],
+     {"LEI": "529900HNOAA1KXQJUQ27", "TXID": "DE123456789", "PRTRY/HRB": "HRB 98765"}),
+    ("DE", "37040044", "0532013002", "personal", ["Ольга Иванова"], [], {}),
+    ("ES", "21000418", "450200051332", "personal", ["Ana María García López"], [], {}),
+    ("ES", "21000418", "450200051333", "business", ["Construcciones García S.L."], [],
+     {"LEI": "959800L8KJ5YX4NQ1209", "TXID": "ESB12345678"}),
 ]
 
 
@@ -73,15 +76,17 @@ def seed_directory(app, session) -> list[str]:
     for sort_code, number, kind, holders, trading, flags in UK_ACCOUNTS:
         rows.append({"sort_code": sort_code, "account_number": number, "holder_type": kind,
                      "holder_names": holders, "trading_names": trading, **flags})
-    for country, bank, account, kind, holders, trading in EU_ACCOUNTS:
+    for country, bank, account, kind, holders, trading, ids in EU_ACCOUNTS:
         bic = DE_BANK[1] if country == "DE" else ES_BANK[1]
         rows.append({"iban": iban(country, bank + account), "bic": bic,
-                     "holder_type": kind, "holder_names": holders, "trading_names": trading})
+                     "holder_type": kind, "holder_names": holders, "trading_names": trading,
+                     "organisation_ids": ids})
     for bic in (UK_BANK[1], DE_BANK[1], ES_BANK[1]):
         mine = [(i, directory.parse_account(r)) for i, r in enumerate(rows)
                 if r.get("bic", UK_BANK[1]) == bic]
         directory.upsert_accounts(session, None, mine, bank_bic=bic)
     example_iban = iban("DE", EU_ACCOUNTS[0][1] + EU_ACCOUNTS[0][2])
+    business_iban = iban("DE", EU_ACCOUNTS[1][1] + EU_ACCOUNTS[1][2])
     return [
         *lines,
         f"{len(rows)} directory accounts at 3 banks (owner client: {owner or 'none'})",
@@ -89,6 +94,8 @@ def seed_directory(app, session) -> list[str]:
         "'J Smith' (close), 'Andrew Smith' (no match)",
         f"EU VoP: IBAN {example_iban}, try party.name 'Juergen Mueller' (MTCH) or "
         "'Jurgen Muler' (CMTC)",
+        f"EU VoP by organisation id: IBAN {business_iban}, party.identification."
+        f"organisationId.lei {EU_ACCOUNTS[1][6]['LEI']} (partyIdMatch MTCH)",
     ]
 
 

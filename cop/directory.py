@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cop import organisations
 from cop.errors import AccountNotFound, NotBankOwner
 from cop.identifiers import (
     compact_iban,
@@ -145,6 +146,10 @@ def parse_account(raw: Mapping[str, Any]) -> AccountInput:
         ids = dict(p.split(":", 1) for p in ids.split("|") if ":" in p)
     if not isinstance(ids, dict):
         raise RowError("organisation_ids must map a scheme (LEI, …) to an identifier")
+    ids = {organisations.stored_key(str(k)): str(v).strip() for k, v in ids.items()}
+    for scheme, value in ids.items():
+        if problem := organisations.stored_problem(scheme, value):
+            raise RowError(f"organisation_ids {scheme}: {problem}")
     secondary = str(raw.get("secondary_reference") or "").strip() or None
     if secondary and len(secondary) > 18:
         raise RowError("secondary_reference is at most 18 characters")
@@ -156,7 +161,7 @@ def parse_account(raw: Mapping[str, Any]) -> AccountInput:
         holder_type=holder_type,
         holder_names=_names(raw.get("holder_names"), "holder_names", True),
         trading_names=_names(raw.get("trading_names"), "trading_names", False),
-        organisation_ids={str(k).upper(): str(v) for k, v in ids.items()},
+        organisation_ids=ids,
         secondary_reference=secondary,
         opted_out=_flag(raw.get("opted_out"), "opted_out", False),
         closed=_flag(raw.get("closed"), "closed", False),

@@ -12,6 +12,7 @@ from typing import Any
 from core.errors import Problem
 
 EPC_ERROR_TYPE = "https://www.europeanpaymentscouncil.eu/vop/errors/"
+UNKNOWN_FIELD = "Unknown field."
 
 
 class VopError(Problem):
@@ -60,8 +61,9 @@ def ob_field_errors(messages: dict, prefix: str = "") -> list[dict[str, str]]:
             out.extend(ob_field_errors(value, path))
         else:
             text = "; ".join(str(v) for v in value) if isinstance(value, list) else str(value)
-            code = "UK.OBIE.Field.Missing" if "required" in text.lower() else (
-                "UK.OBIE.Field.Invalid")
+            code = ("UK.OBIE.Field.Unexpected" if text == UNKNOWN_FIELD
+                    else "UK.OBIE.Field.Missing" if "required" in text.lower()
+                    else "UK.OBIE.Field.Invalid")
             out.append({"ErrorCode": code, "Message": text, "Path": path})
     return out
 

@@ -14,12 +14,12 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from cop.identifiers import iban_problem, is_valid_bic
+from cop.organisations import SCHEME_CODES, code_format_problem, lei_problem
 
 SCHEME_NAMES = ("SortCodeAccountNumber", "UK.OBIE.SortCodeAccountNumber")
 ACCOUNT_TYPES = ("Personal", "Business")
 OUTCOME_CODES = ("MTCH", "CMTC", "NMTC", "NOAP")
-ORG_ID_SCHEMES = ("BANK", "CBID", "CHID", "CINC", "COID", "CUST", "DUNS", "EMPL", "GS1G",
-                  "SREN", "SRET", "TXID", "BDID", "BOID")
+ID_MATCH_CODES = ("MTCH", "NMTC", "NOAP")
 NAME = validate.Length(min=1, max=140)
 
 
@@ -132,24 +132,61 @@ class VopAgent(Schema):
     financialInstitutionId = fields.Nested(VopFinancialInstitutionId, required=True)
 
 
-class VopOtherOrganisationId(Schema):
+class VopSchemeName(Schema):
+    code = fields.String(validate=validate.OneOf(tuple(SCHEME_CODES)), metadata={
+        "description": "ISO 20022 ExternalOrganisationIdentification1Code"})
+    proprietary = fields.String(validate=validate.Length(min=1, max=35))
+
+    @validates_schema
+    def _one_of(self, data, **kwargs):
+        if len(data) != 1:
+            raise ValidationError("give exactly one of code or proprietary")
+
+
+class VopGenericOrganisationId(Schema):
     identification = fields.String(required=True, validate=validate.Length(min=1, max=256))
-    schemeNameCode = fields.String(required=True, validate=validate.OneOf(ORG_ID_SCHEMES))
+    schemeName = fields.Nested(VopSchemeName, required=True)
+    issuer = fields.String(validate=validate.Length(min=1, max=35))
+
+    @validates_schema
+    def _code_format(self, data, **kwargs):
+        code = (data.get("schemeName") or {}).get("code")
+        if code and (problem := code_format_problem(code, data.get("identification", ""))):
+            raise ValidationError(problem, "identification")
+
+
+def _lei(value: str) -> None:
+    if problem := lei_problem(value):
+        raise ValidationError(problem)
 
 
 class VopOrganisationId(Schema):
-    lei = fields.String(validate=validate.Regexp(r"^[A-Z0-9]{18}[0-9]{2}$"))
-    anyBIC = fields.String(validate=_bic)
-    others = fields.List(fields.Nested(VopOtherOrganisationId))
+    lei = fields.String(validate=_lei, metadata={
+        "description": "ISO 17442 LEI; its MOD 97-10 check digits are verified",
+        "pattern": "^[A-Z0-9]{18}[0-9]{2}$"})
+    anyBIC = fields.String(validate=_bic, metadata={
+        "pattern": "^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$"})
+    others = fields.List(fields.Nested(VopGenericOrganisationId), validate=validate.Length(min=1))
+
+    @validates_schema
+    def _some_identifier(self, data, **kwargs):
+        if not data:
+            raise ValidationError("give lei, anyBIC or others")
+
+
+class VopPartyIdentification(Schema):
+    organisationId = fields.Nested(VopOrganisationId, required=True)
 
 
 class VopParty(Schema):
     name = fields.String(validate=NAME)
-    organisationId = fields.Nested(VopOrganisationId)
+    identification = fields.Nested(VopPartyIdentification, metadata={
+        "description": "A legal person's identifiers, instead of or beside its name; "
+                       "answered with partyIdMatch"})
 
     @validates_schema
     def _named_or_identified(self, data, **kwargs):
-        if not data.get("name") and not data.get("organisationId"):
+        if not data.get("name") and not data.get("identification"):
             raise ValidationError("give the payee's name, an organisation id, or both", "name")
 
 
@@ -168,7 +205,8 @@ class VopRequest(Schema):
 
 class VopResponse(Schema):
     partyNameMatch = fields.String(validate=validate.OneOf(OUTCOME_CODES))
-    partyIdMatch = fields.String(validate=validate.OneOf(OUTCOME_CODES))
+    partyIdMatch = fields.String(validate=validate.OneOf(ID_MATCH_CODES),
+                                 metadata={"description": "No close match for identifiers"})
     matchedName = fields.String(metadata={"description": "Present if and only if CMTC"})
 
 

@@ -33,6 +33,7 @@ from cop.identifiers import compact_iban
 from cop.matching import DEFAULT_CONFIG, Decision, Holder, MatchConfig, decide
 from cop.models import BulkJob
 from cop.normalise import normalise
+from cop.organisations import comparable
 from core.db import utcnow
 
 
@@ -157,13 +158,15 @@ def check_uk_bulk(session: Session, client_id: str, checks: Sequence[UkCheck],
 # --- EU Verification of Payee -------------------------------------------------------------
 
 def _id_match(wanted: dict[str, str], held: dict[str, str] | None) -> EuCode | None:
+    """MTCH when every identifier the directory can compare is the holder's, NMTC when one
+    differs, NOAP when the directory holds none of the schemes asked about."""
     if not wanted:
         return None
-    held = {k.upper(): "".join(v.split()).upper() for k, v in (held or {}).items()}
-    comparable = [k for k in wanted if k.upper() in held]
-    if not comparable:
+    held = {k.upper(): comparable(k.upper(), v) for k, v in (held or {}).items()}
+    comparable_keys = [k for k in wanted if k in held]
+    if not comparable_keys:
         return EuCode.NOAP
-    same = all("".join(wanted[k].split()).upper() == held[k.upper()] for k in comparable)
+    same = all(comparable(k, wanted[k]) == held[k] for k in comparable_keys)
     return EuCode.MTCH if same else EuCode.NMTC
 
 

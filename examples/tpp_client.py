@@ -167,11 +167,11 @@ class Tpp:
         return _ok(resp, "code exchange").json()
 
     def call(self, path: str, access_token: str, method: str = "GET", *, json=None,
-             headers: dict | None = None) -> httpx.Response:
+             content: bytes | None = None, headers: dict | None = None) -> httpx.Response:
         url = self.meta["issuer"] + path
 
         def send() -> httpx.Response:
-            return self.http.request(method, url, json=json, headers={
+            return self.http.request(method, url, json=json, content=content, headers={
                 "Authorization": f"DPoP {access_token}",
                 "DPoP": self.proof(method, url, access_token), **(headers or {})})
 

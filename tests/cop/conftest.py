@@ -51,7 +51,8 @@ def seeded(app, session, bank_owner):
         account(iban=DE_IBAN, holder_type="personal", holder_names=["Jürgen Müller"]),
         account(iban=DE_BUSINESS_IBAN, holder_type="business",
                 holder_names=["Bäckerei Schulz GmbH"],
-                organisation_ids={"LEI": "529900T8BM49AURSDO55"}),
+                organisation_ids={"LEI": "529900T8BM49AURSDO55", "TXID": "DE123456789",
+                                  "PRTRY/HRB": "HRB 12345"}),
     ]
     directory.upsert_accounts(session, None, list(enumerate(uk)), bank_bic=UK_BIC)
     directory.upsert_accounts(session, None, list(enumerate(eu)), bank_bic=EU_BIC)

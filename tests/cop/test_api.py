@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from .conftest import DE_IBAN, EU_BIC
+from .conftest import DE_BUSINESS_IBAN, DE_IBAN, EU_BIC
 
 UK_PATH = "/cop/v1/name-verifications"
 EU_PATH = "/vop/v1/payee-verifications"
@@ -190,6 +190,89 @@ def test_eu_errors_carry_epc_codes(tpp, body, headers, code):
     assert problem["code"] == code
     assert problem["type"] and problem["status"] == 400
     assert "X-Response-Timestamp" in resp.headers
+
+
+def org_party(**organisation_id):
+    return {"identification": {"organisationId": organisation_id}}
+
+
+def txid(value, issuer=None):
+    other = {"identification": value, "schemeName": {"code": "TXID"}}
+    return {**other, "issuer": issuer} if issuer else other
+
+
+@pytest.mark.parametrize(
+    ("party", "answer"),
+    [
+        (org_party(lei="529900T8BM49AURSDO55"), {"partyIdMatch": "MTCH"}),
+        (org_party(lei="5493001KJTIIGC8Y1R12"), {"partyIdMatch": "NMTC"}),
+        (org_party(others=[txid("DE 123 456 789", "DE")]), {"partyIdMatch": "MTCH"}),
+        (org_party(others=[txid("DE999999999")]), {"partyIdMatch": "NMTC"}),
+        (org_party(others=[{"identification": "HRB12345",
+                            "schemeName": {"proprietary": "hrb"}}]), {"partyIdMatch": "MTCH"}),
+        (org_party(anyBIC="COBADEFFXXX"), {"partyIdMatch": "NOAP"}),
+        ({"name": "Baeckerei Schulz GmbH", **org_party(lei="529900T8BM49AURSDO55")},
+         {"partyNameMatch": "MTCH", "partyIdMatch": "MTCH"}),
+    ],
+)
+def test_eu_organisation_ids(tpp, party, answer):
+    body = {**eu_body(iban=DE_BUSINESS_IBAN), "party": party}
+    resp = tpp.request("POST", EU_PATH, json=body, headers=vop_headers(), scope=SCOPE)
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json() == answer
+
+
+def test_eu_organisation_id_of_an_unknown_account_is_noap(tpp):
+    body = eu_body(name=None, iban="DE02120300000000202051",
+                   **org_party(lei="529900T8BM49AURSDO55"))
+    resp = tpp.request("POST", EU_PATH, json=body, headers=vop_headers(), scope=SCOPE)
+    assert resp.get_json() == {"partyIdMatch": "NOAP"}
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        (eu_body(name=None, organisationId={"lei": "529900T8BM49AURSDO55"}), "party"),
+        (eu_body(**org_party(lei="529900T8BM49AURSDO56")), "party"),
+        ({**eu_body(), "purpose": "SALA"}, "purpose"),
+        ({**eu_body(), "id": "x"}, "id"),
+        ({**eu_body(), "partyAccount": {"iban": DE_IBAN, "currency": "EUR"}}, "partyAccount"),
+    ],
+)
+def test_eu_unknown_or_malformed_members_are_format_errors(tpp, body, where):
+    resp = tpp.request("POST", EU_PATH, json=body, headers=vop_headers(), scope=SCOPE)
+    assert resp.status_code == 400
+    problem = resp.get_json()
+    assert problem["code"] == "FORMAT_ERROR"
+    assert where in problem["errors"]
+
+
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [
+        ({**uk_body(), "Risk": {}}, "Risk"),
+        (uk_body(Nickname="Jo"), "Data.Nickname"),
+        (uk_body(Id="batch-only"), "Data.Id"),
+    ],
+)
+def test_uk_unknown_members_are_unexpected_fields(tpp, body, path):
+    resp = tpp.request("POST", UK_PATH, json=body, scope=SCOPE)
+    assert resp.status_code == 400
+    errors = resp.get_json()["Errors"]
+    assert {"ErrorCode": "UK.OBIE.Field.Unexpected", "Message": "Unknown field.",
+            "Path": path} in errors
+
+
+def test_bulk_envelopes_admit_no_other_members(tpp):
+    items = [{"Id": "a", **uk_body()["Data"]}]
+    resp = tpp.request("POST", f"{UK_PATH}/bulk", json={"Data": {"Items": items, "X": 1}},
+                       scope=SCOPE)
+    assert resp.status_code == 400
+    assert resp.get_json()["Errors"][0]["Path"] == "Data.X"
+    resp = tpp.request("POST", f"{EU_PATH}/bulk", json={"requests": [eu_body()], "meta": {}},
+                       headers=vop_headers(), scope=SCOPE)
+    assert resp.status_code == 400
+    assert resp.get_json()["errors"] == {"meta": ["Unknown field."]}
 
 
 # --- bulk -----------------------------------------------------------------------------------

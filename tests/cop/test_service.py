@@ -79,7 +79,7 @@ def test_secondary_reference_given_matches(seeded, adapters):
         (DE_IBAN, "Hans Schmidt", {}, EuCode.NMTC, None, None),
         (DE_BUSINESS_IBAN, None, {"LEI": "529900T8BM49AURSDO55"}, None, EuCode.MTCH, None),
         (DE_BUSINESS_IBAN, None, {"LEI": "5493001KJTIIGC8Y1R12"}, None, EuCode.NMTC, None),
-        (DE_BUSINESS_IBAN, "Baeckerei Schulz GmbH", {"TXID": "DE1"}, EuCode.MTCH, EuCode.NOAP,
+        (DE_BUSINESS_IBAN, "Baeckerei Schulz GmbH", {"DUNS": "123456789"}, EuCode.MTCH, EuCode.NOAP,
          None),
         ("DE02120300000000202051", "Anyone", {}, EuCode.NOAP, None, None),
     ],

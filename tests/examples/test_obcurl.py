@@ -70,3 +70,46 @@ def test_eu_payee_check_through_obcurl_as_documented(live_server, app, capsys): 
     assert code == 0, out
     assert "\nHTTP 200 OK\n" in "\n" + out
     assert '"partyNameMatch": "CMTC"' in out
+
+
+def test_signed_payee_check_through_obcurl(live_server, app, capsys):  # noqa: F811
+    """`--sign`: the request carries x-jws-signature, accepted even when the client's
+    registration requires signing, and the answer's signature verifies against /jwks."""
+    import json
+
+    from auth import registry
+
+    _seed_directory(app)
+    client_id = json.loads((live_server[1] / "clients.json").read_text())["payments"][
+        "client_id"]
+    with app.extensions["session_factory"]() as session, session.begin():
+        registry.set_message_signing(session, client_id, True)
+    body = ('{"Data": {"SchemeName": "SortCodeAccountNumber", "AccountType": "Personal",'
+            ' "Identification": "04000412345678", "Name": "John Smith"}}')
+    code, out = _payments_app_calls(live_server, capsys, "POST", "/cop/v1/name-verifications",
+                                    body)
+    assert code == 1 and "UK.OBIE.Signature.Missing" in out
+    code, out = _payments_app_calls(live_server, capsys, "--sign", "POST",
+                                    "/cop/v1/name-verifications", body)
+    assert code == 0, out
+    assert '"Matched": true' in out
+    assert "x-jws-signature: verified (PS256" in out
+
+
+def test_eu_check_by_lei_through_obcurl_as_documented(live_server, app, capsys):  # noqa: F811
+    """docs/payee-checks.md's VoP call by organisation id: the demo business's LEI."""
+    import datetime as dt
+    import uuid
+
+    _seed_directory(app)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.123Z")
+    code, out = _payments_app_calls(
+        live_server, capsys,
+        "-H", f"X-Request-ID: {uuid.uuid4()}", "-H", f"X-Request-Timestamp: {stamp}",
+        "POST", "/vop/v1/payee-verifications",
+        '{"party": {"identification": {"organisationId": {"lei": "529900HNOAA1KXQJUQ27"}}},'
+        ' "partyAccount": {"iban": "DE62370400440532013001"},'
+        ' "partyAgent": {"financialInstitutionId": {"bicfi": "BSPLDEFFXXX"}},'
+        ' "requestingAgent": {"financialInstitutionId": {"bicfi": "BNPAFRPPXXX"}}}')
+    assert code == 0, out
+    assert '"partyIdMatch": "MTCH"' in out
