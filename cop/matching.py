@@ -55,6 +55,9 @@ class Holder:
     names: tuple[str, ...]
     holder_type: str = PERSONAL
     trading_names: tuple[str, ...] = ()
+    # The account's country (the IBAN's first two letters), or None: a hint for reading the
+    # order of a name's parts, never the only signal (see `cop/name_order.py`).
+    country: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
