@@ -84,11 +84,11 @@ def _candidates(holder: Holder) -> tuple[_Candidate, ...]:
     for name in holder.names:
         parts = split_trading_as(name)
         for index, part in enumerate(parts):
-            parsed = parse_name(part, business)
+            parsed = parse_name(part, business, holder.country)
             sole_trader = index == 0 and len(parts) > 1 and parsed.legal_form is None
             out.append(_Candidate(parsed, not business or sole_trader, normalise(part)))
     for name in holder.trading_names:
-        out.append(_Candidate(parse_name(name, business), False, normalise(name)))
+        out.append(_Candidate(parse_name(name, business, holder.country), False, normalise(name)))
     return tuple(out)
 
 
@@ -155,7 +155,7 @@ def _decide_name(
     best: list[tuple[Verdict, str, str]] = []
     best_rank = -1
     for part in split_trading_as(entered):
-        parsed = parse_name(part, business)
+        parsed = parse_name(part, business, holder.country)
         for candidate in candidates:
             verdict = _compare(candidate, parsed, entered_type, cfg)
             rank = RANK[verdict.outcome]
