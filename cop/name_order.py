@@ -52,6 +52,8 @@ def family_first(tokens: tuple[Token, ...], country: str | None) -> tuple[Token,
     followed by a given name. The family name must be a listed Hungarian one, or the account
     must be in a family-first country — the country alone never reorders a name.
     """
+    if len(tokens) < 2:
+        return tokens
     first = tokens[0]
     listed = first.text in HUNGARIAN_FAMILY_NAMES or first.alt in HUNGARIAN_FAMILY_NAMES
     if not listed and country not in FAMILY_FIRST_COUNTRIES:
