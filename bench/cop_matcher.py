@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cop.matching import Holder, _candidates, decide  # noqa: E402
+from cop.matching import Holder, _candidates, _held_normals, decide  # noqa: E402
 from cop.normalise import fold, split_trading_as, tokenise  # noqa: E402
 from cop.rules import parse_name  # noqa: E402
 from cop.tokens import relate  # noqa: E402
@@ -33,7 +33,7 @@ sys.path.insert(1, str(ROOT / "bench"))
 _spec = importlib.util.spec_from_file_location("bench_cop", ROOT / "bench" / "cop.py")
 _bench_cop = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_bench_cop)
-CACHES = (fold, tokenise, split_trading_as, parse_name, relate, _candidates)
+CACHES = (fold, tokenise, split_trading_as, parse_name, relate, _candidates, _held_normals)
 
 RESULTS = ROOT / "bench" / "results" / "cop_matcher.json"
 

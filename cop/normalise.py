@@ -124,9 +124,11 @@ def fold(text: str) -> tuple[str, str]:
             text = _clean(text)
         return text, text
     text = unicodedata.normalize("NFKC", text).casefold()
-    expanded = _clean(_to_ascii(text.translate(_EXPANSIONS)))
-    plain = _clean(_to_ascii(text.translate(_CYRILLIC)))
-    return expanded, plain
+    expandable, alternative = text.translate(_EXPANSIONS), text.translate(_CYRILLIC)
+    expanded = _clean(_to_ascii(expandable))
+    if expandable == alternative:  # most accented names (é, ñ, ł): one spelling, one pass
+        return expanded, expanded
+    return expanded, _clean(_to_ascii(alternative))
 
 
 def _alternative(word: str) -> str:
