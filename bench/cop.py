@@ -84,7 +84,7 @@ def entered(i: int, rng: random.Random) -> tuple[str, str]:
 # -- phase 1: the matcher alone ---------------------------------------------------------------
 def bench_matcher() -> dict:
     from cop.evaluation import parse_case
-    from cop.matching import Holder, _candidates, decide
+    from cop.matching import Holder, _candidates, _held_normals, decide
     from cop.normalise import fold, split_trading_as, tokenise
     from cop.rules import parse_name
     from cop.tokens import relate
@@ -93,7 +93,8 @@ def bench_matcher() -> dict:
     for name in ("corpus.jsonl", "holdout.jsonl"):
         with open(ROOT / "tests" / "cop" / name, encoding="utf-8") as fh:
             cases += [parse_case(json.loads(line)) for line in fh if line.strip()]
-    for cache in (fold, tokenise, split_trading_as, parse_name, relate, _candidates):
+    for cache in (fold, tokenise, split_trading_as, parse_name, relate, _candidates,
+                  _held_normals):
         cache.cache_clear()
     rng = random.Random(7)
     pairs = []

@@ -211,6 +211,8 @@ def _summary_text(report) -> str:
     out.write(f"accuracy {report.accuracy:.2%} ({report.correct}/{report.total}); "
               f"MATCH for NO_MATCH: {report.match_for_no_match}; "
               f"CLOSE_MATCH for NO_MATCH: {report.close_rate_for_no_match:.2%}")
+    for category, figures in sorted(report.categories.items()):
+        out.write(f"\n  {category}: {figures['correct']}/{figures['total']}")
     return out.getvalue()
 
 

@@ -7,7 +7,9 @@ call this. Case format (one JSON object per line):
     entered_type (personal|business|null), expected (MATCH|CLOSE_MATCH|NO_MATCH)
 
 and optionally `holder_names` (a list: the holders of a joint account, used instead of
-splitting `holder_name`) and `trading_names` (a list of names the business trades under).
+splitting `holder_name`), `trading_names` (a list of names the business trades under),
+`country` (the account's country, the IBAN's first two letters: a hint for name order) and
+`category` (a label for reporting agreement per kind of case).
 A personal `holder_name` such as "John & Mary Smith" is read as two holders.
 """
 
@@ -36,6 +38,7 @@ class Case:
     entered_name: str
     entered_type: str | None
     expected: str
+    category: str | None = None
 
 
 def split_joint_name(name: str) -> tuple[str, ...]:
@@ -71,7 +74,15 @@ def parse_case(raw: Mapping[str, Any]) -> Case:
     else:
         holders = (holder_name,)
     trading = tuple(str(n) for n in raw.get("trading_names") or ())
-    return Case(case_id, Holder(holders, holder_type, trading), entered, entered_type, expected)
+    country = raw.get("country")
+    if country is not None and not (
+        isinstance(country, str) and len(country) == 2 and country.isalpha()
+    ):
+        raise CaseError(f"country must be two letters (the IBAN's country code), not {country!r}")
+    category = raw.get("category")
+    holder = Holder(holders, holder_type, trading, country.upper() if country else None)
+    return Case(case_id, holder, entered, entered_type, expected,
+                str(category) if category is not None else None)
 
 
 @dataclass(slots=True)
@@ -83,6 +94,7 @@ class Report:
     )
     rows: list[dict[str, Any]] = field(default_factory=list)
     wrong: list[dict[str, Any]] = field(default_factory=list)
+    categories: dict[str, dict[str, int]] = field(default_factory=dict)  # {"total", "correct"}
 
     @property
     def accuracy(self) -> float:
@@ -108,6 +120,7 @@ class Report:
             "match_for_no_match": self.match_for_no_match,
             "close_rate_for_no_match": round(self.close_rate_for_no_match, 4),
             "confusion": self.confusion,
+            "categories": self.categories,
         }
 
 
@@ -126,7 +139,12 @@ def evaluate(cases: Iterable[Case], config: MatchConfig = DEFAULT_CONFIG) -> Rep
         report.total += 1
         report.confusion[case.expected][decision.outcome.value] += 1
         report.rows.append(row)
-        if decision.outcome.value == case.expected:
+        right = decision.outcome.value == case.expected
+        if case.category is not None:
+            figures = report.categories.setdefault(case.category, {"total": 0, "correct": 0})
+            figures["total"] += 1
+            figures["correct"] += right
+        if right:
             report.correct += 1
         else:
             report.wrong.append({**row, "expected": case.expected, "scores": decision.scores})

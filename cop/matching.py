@@ -55,6 +55,9 @@ class Holder:
     names: tuple[str, ...]
     holder_type: str = PERSONAL
     trading_names: tuple[str, ...] = ()
+    # The account's country (the IBAN's first two letters), or None: a hint for reading the
+    # order of a name's parts, never the only signal (see `cop/name_order.py`).
+    country: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +74,14 @@ class Decision:
 class _Candidate(NamedTuple):
     parsed: Parsed
     personal: bool  # compare as a person's name (personal account, or a sole trader's name)
-    normal: str  # the held name normalised, for the exact-match test every check starts with
+
+
+@lru_cache(maxsize=16384)
+def _held_normals(holder: Holder) -> tuple[tuple[str, str], ...]:
+    """(normalised, as held) of every name of the account, for the exact test every check
+    starts with: most checks end there, without reading any name's parts."""
+    parts = [part for name in holder.names for part in split_trading_as(name)]
+    return tuple((normalise(name), name) for name in (*parts, *holder.trading_names))
 
 
 @lru_cache(maxsize=16384)
@@ -81,11 +91,11 @@ def _candidates(holder: Holder) -> tuple[_Candidate, ...]:
     for name in holder.names:
         parts = split_trading_as(name)
         for index, part in enumerate(parts):
-            parsed = parse_name(part, business)
+            parsed = parse_name(part, business, holder.country)
             sole_trader = index == 0 and len(parts) > 1 and parsed.legal_form is None
-            out.append(_Candidate(parsed, not business or sole_trader, normalise(part)))
+            out.append(_Candidate(parsed, not business or sole_trader))
     for name in holder.trading_names:
-        out.append(_Candidate(parse_name(name, business), False, normalise(name)))
+        out.append(_Candidate(parse_name(name, business, holder.country), False))
     return tuple(out)
 
 
@@ -144,15 +154,15 @@ def _decide_name(
     """The best verdict over every held name (holders, legal and trading names)."""
     business = holder.holder_type == BUSINESS
     typed = normalise(entered)
-    candidates = _candidates(holder)
     if typed:
-        for candidate in candidates:
-            if candidate.normal == typed:  # the common case, fast
-                return _EXACT, candidate.parsed.display, dict(_EXACT_SCORES)
+        for normal, display in _held_normals(holder):
+            if normal == typed:  # the common case, decided before any held name is parsed
+                return _EXACT, display, dict(_EXACT_SCORES)
+    candidates = _candidates(holder)
     best: list[tuple[Verdict, str, str]] = []
     best_rank = -1
     for part in split_trading_as(entered):
-        parsed = parse_name(part, business)
+        parsed = parse_name(part, business, holder.country)
         for candidate in candidates:
             verdict = _compare(candidate, parsed, entered_type, cfg)
             rank = RANK[verdict.outcome]

@@ -9,6 +9,10 @@ All entries are in the matcher's normalised form: lower case ASCII, no spaces or
 
 from __future__ import annotations
 
+from cop.data import given_names as _eu
+from cop.data import particles as _particles
+from cop.normalise import fold
+
 # Formal name -> the short forms and pet names people use for it in everyday payments.
 NICKNAMES: dict[str, tuple[str, ...]] = {
     # English
@@ -420,8 +424,53 @@ FAMILY_FIRST_SURNAMES: frozenset[str] = frozenset(
     "nguyen tran le pham hoang huynh phan vu vo dang bui do ho ngo duong ly dinh trinh".split()
 )
 
+
+
+def _keys(name: str) -> tuple[str, ...]:
+    """A name as written -> its matcher forms (expanded and plain letters), one word each."""
+    return tuple(dict.fromkeys("".join(form.split()) for form in fold(name)))
+
+
+def _merge_eu_tables() -> tuple[list[frozenset[str]], set[tuple[str, str]], list[str]]:
+    """Fold the EU tables of `cop/data/given_names.py` into the tables above."""
+    for line in _eu.SHORT_FORMS.strip().splitlines():
+        formal, shorts = (part.strip() for part in line.split("|"))
+        nicks = {key for short in shorts.split(";") for key in _keys(short.strip())}
+        for key in _keys(formal):
+            NICKNAMES[key] = tuple(sorted(set(NICKNAMES.get(key, ())) | (nicks - {key})))
+    variants = [
+        frozenset(key for name in line.split() for key in _keys(name))
+        for line in _eu.VARIANTS.strip().splitlines()
+    ]
+    gendered: set[tuple[str, str]] = set()
+    for pair in _eu.GENDERED.replace("\n", "|").split("|"):
+        if not pair.strip():
+            continue
+        one, other = pair.split()
+        for a in _keys(one):
+            for b in _keys(other):
+                gendered.update({(a, b), (b, a)})
+    common = [key for name in _eu.COMMON.split() for key in _keys(name)]
+    common += [name for pair in gendered for name in pair]
+    return variants, gendered, common
+
+
+_EU_VARIANTS, GENDERED_PAIRS, _EU_COMMON = _merge_eu_tables()
+VARIANT_GROUPS = VARIANT_GROUPS + tuple(_EU_VARIANTS)
+
+# Words that belong to a surname ("de la Fontaine", "El-Khoury", "Abdel Aziz", "van der
+# Berg"), and German noble titles, part of the surname since 1919 ("Freiherr von Stein"):
+# leaving one out changes the surname less than leaving out a name.
+PARTICLES: frozenset[str] = frozenset(
+    "abd abdul abdel".split() + [k for w in _particles.PARTICLES.split() for k in _keys(w)]
+)
+NOBLE_TITLES: frozenset[str] = frozenset(
+    key for word in _particles.NOBLE_TITLES.split() for key in _keys(word)
+)
+
 GIVEN_NAMES: frozenset[str] = frozenset(
     _COMMON.split()
+    + _EU_COMMON
     + list(NICKNAMES)
     + [nick for nicks in NICKNAMES.values() for nick in nicks]
     + [name for group in VARIANT_GROUPS for name in group]
@@ -442,6 +491,11 @@ def _formal_forms(name: str) -> set[str]:
     """The formal names `name` stands for: itself and, for a variant, its other spellings."""
     forms = set(_VARIANT_OF.get(name, ())) | {name}
     return forms
+
+
+def are_gendered(a: str, b: str) -> bool:
+    """Masculine and feminine forms of one name (Giovanni, Giovanna): two people."""
+    return (a, b) in GENDERED_PAIRS
 
 
 def are_variants(a: str, b: str) -> bool:

@@ -14,21 +14,29 @@ from typing import NamedTuple
 
 from anyascii import anyascii
 
-# German (and Turkish, Nordic) letters that have a customary two-letter spelling. The expanded
-# spelling is the primary form; the plain letter is kept as an alternative, so "Müller" equals
-# both "Mueller" and "Muller".
-_EXPANSIONS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ø": "oe"})
+from cop.data import particles as _letters
+
+# German (and Turkish, Nordic, Hungarian) letters that have a customary two-letter spelling. The
+# expanded spelling is the primary form; the plain letter is kept as an alternative, so
+# "Müller" equals both "Mueller" and "Muller", and "Åse" both "Aase" and "Ase".
+_EXPANSIONS = str.maketrans(_letters.LETTER_EXPANSIONS)
+# The alternative romanisation of Cyrillic letters, kept as the plain form (Hristo, Khristo).
+_CYRILLIC = str.maketrans(_letters.CYRILLIC_ALTERNATIVES)
+_DIGRAPHS = _letters.DIGRAPH_ALTERNATIVES
+_PARTICLES = frozenset(_letters.PARTICLES.split())
 
 # Greek digraphs that anyascii renders letter by letter ("ου" -> "oy"); the customary
 # romanisation reads them as one sound.
 _GREEK_DIGRAPHS = (("ου", "ou"), ("αυ", "av"), ("ευ", "ev"), ("γγ", "ng"))
 
+_GREEK = re.compile("[\u0370-\u03ff\u1f00-\u1fff]")
+_TRADING_HINT = re.compile("|".join(re.escape(hint) for hint in _letters.TRADING_HINTS))
 _APOSTROPHES = re.compile(r"['’‘`´ʼʻ]")
 _AMPERSAND = re.compile(r"[&+]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _TRADING_AS = re.compile(
-    r"\s(?:t\s*/\s*as?|t\s*\.\s*a\s*\.?|trading\s+as|tradingas)(?=\s|$)", re.IGNORECASE
+    r"[\s,]+(?:" + "|".join(_letters.TRADING_MARKERS) + r")(?=\s|$)", re.IGNORECASE
 )
 
 TITLES: frozenset[str] = frozenset(
@@ -73,7 +81,7 @@ def _strip_greek_accents(text: str) -> str:
 
     Other scripts keep theirs: Cyrillic "й" is a letter of its own, not an accented "и".
     """
-    if not any(_is_greek(ch) for ch in text):
+    if not _GREEK.search(text):
         return text
     out: list[str] = []
     for ch in unicodedata.normalize("NFD", text):
@@ -116,9 +124,19 @@ def fold(text: str) -> tuple[str, str]:
             text = _clean(text)
         return text, text
     text = unicodedata.normalize("NFKC", text).casefold()
-    expanded = _clean(_to_ascii(text.translate(_EXPANSIONS)))
-    plain = _clean(_to_ascii(text))
-    return expanded, plain
+    expandable, alternative = text.translate(_EXPANSIONS), text.translate(_CYRILLIC)
+    expanded = _clean(_to_ascii(expandable))
+    if expandable == alternative:  # most accented names (é, ñ, ł): one spelling, one pass
+        return expanded, expanded
+    return expanded, _clean(_to_ascii(alternative))
+
+
+def _alternative(word: str) -> str:
+    """The plain-letter form of a word with its digraphs in their other spelling (ij: y)."""
+    for digraph, other in _DIGRAPHS:
+        if digraph in word:
+            word = word.replace(digraph, other)
+    return word
 
 
 def normalise(text: str) -> str:
@@ -130,18 +148,21 @@ def normalise(text: str) -> str:
 def tokenise(text: str) -> tuple[Token, ...]:
     if text.isascii() and text.replace(" ", "").isalnum():
         # Most names: plain words, each folding to itself in lower case (see `fold`).
-        return tuple(Token(word, word) for word in text.lower().split())
+        return tuple(
+            Token(word, _alternative(word) if "ij" in word else word)
+            for word in text.lower().split()
+        )
     tokens: list[Token] = []
     for chunk in text.split():
         expanded, plain = fold(chunk)
         if " " not in expanded and " " not in plain and expanded and plain:  # one word
-            tokens.append(Token(expanded, plain))
+            tokens.append(Token(expanded, _alternative(plain)))
             continue
         words, alts = expanded.split(), plain.split()
         if len(words) != len(alts):  # an expansion never splits a word; be safe if it did
             alts = words
         for index, (word, alt) in enumerate(zip(words, alts, strict=True)):
-            tokens.append(Token(word, alt, joined=index < len(words) - 1))
+            tokens.append(Token(word, _alternative(alt), joined=index < len(words) - 1))
     return tuple(tokens)
 
 
@@ -150,8 +171,15 @@ def strip_titles(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
     start, end = 0, len(tokens)
     while start < end - 1 and (tokens[start].text in TITLES or tokens[start].text == "and"):
         start += 1
-    # "M. Dupont" is Monsieur Dupont only when a given name follows; otherwise M is an initial.
-    if end - start >= 3 and tokens[start].text == "m":
+    # "M. Dupont" is Monsieur Dupont only when a given name follows; otherwise M is an initial
+    # ("M. von Habsburg", "M.-C. Dubois").
+    if (
+        end - start >= 3
+        and tokens[start].text == "m"
+        and not tokens[start].joined
+        and len(tokens[start + 1].text) > 1
+        and tokens[start + 1].text not in _PARTICLES
+    ):
         start += 1
     while end - 1 > start and tokens[end - 1].text in SUFFIXES:
         end -= 1
@@ -161,7 +189,7 @@ def strip_titles(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
 @lru_cache(maxsize=16384)
 def split_trading_as(text: str) -> tuple[str, ...]:
     """"J Smith t/a Smith Plumbing" -> ("J Smith", "Smith Plumbing"); else (text,)."""
-    if text.isascii() and "/" not in text and "." not in text and "trading" not in text.lower():
-        return (text.strip() or text,)  # every spelling of "trading as" has one of these
+    if not _TRADING_HINT.search(text.lower()):
+        return (text.strip() or text,)  # every trading-name marker has one of these
     parts = [p.strip() for p in _TRADING_AS.split(text)]
     return tuple(p for p in parts if p) or (text,)

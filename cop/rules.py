@@ -12,8 +12,9 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import NamedTuple
 
-from cop.legal_forms import canonical_business_tokens, split_legal_form
-from cop.names import FAMILY_FIRST_SURNAMES, is_given_name
+from cop.legal_forms import canonical_business_tokens, legal_form_span
+from cop.name_order import family_first, uncomma
+from cop.names import FAMILY_FIRST_SURNAMES, NOBLE_TITLES, PARTICLES, is_given_name
 from cop.normalise import Token, strip_titles, tokenise
 from cop.tokens import (
     Relation,
@@ -65,13 +66,15 @@ class Parsed(NamedTuple):
 
 
 @lru_cache(maxsize=32768)
-def parse_name(display: str, business: bool) -> Parsed:
-    tokens = strip_titles(tokenise(display))
+def parse_name(display: str, business: bool, country: str | None = None) -> Parsed:
+    """Read a name once. `country` (the account's) is a hint for reading the name's order."""
+    tokens = strip_titles(tokenise(display if business else uncomma(display)))
+    if not business and len(tokens) > 1:
+        tokens = family_first(tokens, country)
     texts = tuple(t.text for t in tokens)
-    core, form = split_legal_form(texts, business)
+    start, stop, form = legal_form_span(texts, business)
     if form is not None:
-        keep = len(core)
-        tokens = tokens[:keep] if texts[:keep] == core else tokens[len(tokens) - keep :]
+        tokens = tokens[start:stop]
     business_words = words_of(_business_words(tokens)) if business else None
     return Parsed(display, tokens, form, words_of(tokens), business_words)
 
@@ -84,17 +87,13 @@ def joined_equal(a: Words, b: Words) -> bool:
     return a.text == b.text or a.alt == b.alt
 
 
-# Words that belong to a surname ("de la Fontaine", "El-Khoury", "Abdel Aziz"): leaving one out
-# changes the surname, unlike leaving out a middle name.
-PARTICLES = frozenset(
-    "al el de del della di da das dos du la le van von der den ter ten zu abd abdul abdel".split()
-)
 
 _CLOSE_RULE = {
     Relation.INITIAL: "initial",
     Relation.TYPO: "typo",
     Relation.NICKNAME: "nickname",
     Relation.VARIANT: "variant-spelling",
+    Relation.ABBREVIATION: "business-abbreviation",
 }
 
 
@@ -137,7 +136,7 @@ def compare_person(held_words: Words, entered_words: Words, cfg: MatchConfig) ->
     for j in free_h:
         if j > surname:
             continue
-        if held[j].text in PARTICLES and particles_apply:
+        if particles_apply and (held[j].text in PARTICLES or held[j].text in NOBLE_TITLES):
             close.append("surname-particle-omitted")
         elif held[j].joined and j + 1 == surname:
             close.append("part-of-double-surname")
@@ -215,7 +214,7 @@ def _compare_business_core(h: Words, e: Words, cfg: MatchConfig) -> Verdict:
             in_order = all(j == i for i, (j, _) in al.pairs.items())
             return Verdict(Outcome.MATCH if in_order else Outcome.CLOSE_MATCH,
                             "exact" if in_order else "reordered-business-name")
-        return Verdict(Outcome.CLOSE_MATCH, "typo")
+        return Verdict(Outcome.CLOSE_MATCH, _CLOSE_RULE[min(relations)])
     return Verdict(Outcome.NO_MATCH, "different-business-name")
 
 

@@ -108,7 +108,9 @@ def _reference(value: str | None) -> str:
 
 
 def _holder(account: lookups.AccountView) -> Holder:
-    return Holder(account.holder_names, account.holder_type, account.trading_names)
+    """The account's holders, with the IBAN's country as the matcher's hint for name order."""
+    country = account.iban[:2] if account.iban else None
+    return Holder(account.holder_names, account.holder_type, account.trading_names, country)
 
 
 # --- UK Confirmation of Payee -------------------------------------------------------------

@@ -14,7 +14,8 @@ from typing import NamedTuple
 
 from rapidfuzz.distance import OSA
 
-from cop.names import are_nicknames, are_variants, is_given_name
+from cop.legal_forms import is_abbreviation
+from cop.names import are_gendered, are_nicknames, are_variants, is_given_name
 from cop.normalise import Token
 
 
@@ -24,9 +25,10 @@ class Relation(IntEnum):
     NONE = 0
     INITIAL = 1
     TYPO = 2
-    NICKNAME = 3
-    VARIANT = 4
-    EXACT = 5
+    ABBREVIATION = 3  # business words only: "Gebr." for "Gebroeders"
+    NICKNAME = 4
+    VARIANT = 5
+    EXACT = 6
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -86,16 +88,22 @@ def relate(entered: Token, held: Token, typos: TypoPolicy, names: bool = True) -
             return Link(Relation.INITIAL)
         return Link(Relation.NONE)
     conflict = False
-    for x in _forms(entered):
-        for y in _forms(held):
-            if names and are_variants(x, y):
-                return Link(Relation.VARIANT)
-            if names and are_nicknames(x, y):
-                return Link(Relation.NICKNAME)
+    entered_forms, held_forms = _forms(entered), _forms(held)
+    if names:
+        for x in entered_forms:
+            for y in held_forms:
+                if are_gendered(x, y):
+                    return Link(Relation.NONE, True)  # Giovanni/Giovanna: never a slip
+                if are_variants(x, y):
+                    return Link(Relation.VARIANT)
+                if are_nicknames(x, y):
+                    return Link(Relation.NICKNAME)
+    elif any(is_abbreviation(x, y) for x in entered_forms for y in held_forms):
+        return Link(Relation.ABBREVIATION)
     if not names and _plural_pair(a, b):
         return Link(Relation.TYPO)
-    for x in _forms(entered):
-        for y in _forms(held):
+    for x in entered_forms:
+        for y in held_forms:
             distance = OSA.distance(x, y, score_cutoff=2)
             if distance > 2:
                 continue

@@ -82,3 +82,17 @@ def test_invalid_cases_are_rejected(bad):
 def test_missing_field_is_rejected():
     with pytest.raises(CaseError, match="entered_name"):
         parse_case({"id": "1", "holder_name": "A", "holder_type": "personal", "expected": "MATCH"})
+
+
+def test_country_and_category_fields():
+    parsed = case(country="hu", category="name-order")
+    assert parsed.holder.country == "HU"
+    assert parsed.category == "name-order"
+    report = evaluate([parsed, case(id="y", category="name-order", entered_name="Jo Bloggs")])
+    assert report.categories == {"name-order": {"total": 2, "correct": 1}}
+
+
+@pytest.mark.parametrize("country", ["HUN", "1A", 7])
+def test_invalid_country_is_rejected(country):
+    with pytest.raises(CaseError, match="country"):
+        case(country=country)

@@ -168,3 +168,33 @@ def test_a_different_first_name_is_never_a_match(first, last, other):
 def test_any_holder_of_a_joint_account_matches(first, second, last):
     holder = person(f"{first} {last}", f"{second} {last}")
     assert decide(f"{second} {last}", holder).outcome is M
+
+
+GENDERED_SAMPLE = [("Giovanni", "Giovanna"), ("Jan", "Jana"), ("Francesco", "Francesca"),
+                   ("Petr", "Petra"), ("Jean", "Jeanne"), ("Konstantinos", "Konstantina")]
+
+
+@pytest.mark.parametrize(("one", "other"), GENDERED_SAMPLE)
+def test_gendered_given_names_are_other_people_never_disclosed(one, other):
+    for held, typed in ((one, other), (other, one)):
+        decision = decide(f"{typed} Ferraro", Holder((f"{held} Ferraro",)), "personal")
+        assert (decision.outcome, decision.rule) == (Outcome.NO_MATCH, "another-real-name")
+        assert decision.matched_name is None
+
+
+@pytest.mark.parametrize(
+    ("held", "typed"),
+    [("Jacob de Boer", "Jaap de Boer"), ("Cornelis van Dam", "Kees van Dam"),
+     ("Francisco Romero", "Paco Romero"), ("Giuseppe Conti", "Beppe Conti"),
+     ("László Varga", "Laci Varga")],
+)
+def test_eu_short_forms_are_close_matches(held, typed):
+    decision = decide(typed, Holder((held,)), "personal")
+    assert (decision.outcome, decision.rule, decision.matched_name) == (
+        Outcome.CLOSE_MATCH, "nickname", held,
+    )
+
+
+def test_noble_title_omitted_is_a_particle_omitted():
+    decision = decide("Sophie von Arnim", Holder(("Sophie Gräfin von Arnim",)), "personal")
+    assert (decision.outcome, decision.rule) == (Outcome.CLOSE_MATCH, "surname-particle-omitted")

@@ -88,3 +88,34 @@ def test_case_and_whitespace_invariant(text):
     assert normalise(text.upper()) == normalise(text.lower())
     assert normalise(f"  {text}\t ") == normalise(text)
     assert normalise(" ".join(text.split())) == normalise(text)
+
+
+@pytest.mark.parametrize(
+    ("held", "typed"),
+    [
+        ("Åse", "Aase"), ("Åse", "Ase"), ("Dijkstra", "Dykstra"), ("IJssel", "Yssel"),
+        ("Đurić", "Djuric"), ("Đurić", "Duric"), ("Lőrincz", "Loerincz"), ("Lőrincz", "Lorincz"),
+        ("Христо", "Hristo"), ("Христо", "Khristo"), ("Щерев", "Shterev"), ("Петър", "Petar"),
+    ],
+)
+def test_letter_equivalences(held, typed):
+    (a,), (b,) = tokenise(held), tokenise(typed)
+    assert a.same(b)
+
+
+@pytest.mark.parametrize(
+    "marker",
+    ["t/a", "handelnd als", "h.o.d.n.", "handelend onder de naam", "exerçant sous le nom",
+     "agissant sous", "sous l'enseigne", "operante come", "que opera como", "a operar como",
+     "działający pod nazwą", "d/b/a"],
+)
+def test_trading_name_markers(marker):
+    assert split_trading_as(f"Anna Weber {marker} Weber Druck") == ("Anna Weber", "Weber Druck")
+    assert split_trading_as(f"Anna Weber, {marker.upper()} Weber Druck") == (
+        "Anna Weber", "Weber Druck",
+    )
+
+
+def test_monsieur_is_not_an_initial_before_a_particle_or_initial():
+    assert [t.text for t in strip_titles(tokenise("M. von Habsburg"))] == ["m", "von", "habsburg"]
+    assert [t.text for t in strip_titles(tokenise("M. Jean Dupont"))] == ["jean", "dupont"]
