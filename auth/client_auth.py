@@ -23,7 +23,9 @@ from auth.jwks_fetch import JwksFetcher, JwksFetchError
 from auth.replay import ReplayCacheUnavailable, first_use
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-MAX_ASSERTION_LIFETIME = 300
+# An hour: what common client libraries sign for by default (authlib's PrivateKeyJWT does), so
+# a standard client authenticates with no setting; `jti` is held single-use until `exp`.
+MAX_ASSERTION_LIFETIME = 3600
 MAX_FUTURE_SKEW = 10
 
 

@@ -100,7 +100,7 @@ def test_expired(make_tpp):
 
 def test_exp_too_far_ahead(make_tpp):
     tpp = make_tpp()
-    assert_oauth_error(token_with(tpp, tpp.assertion(exp=int(time.time()) + 3600)), 401,
+    assert_oauth_error(token_with(tpp, tpp.assertion(exp=int(time.time()) + 3600 + 60)), 401,
                        "invalid_client")
 
 

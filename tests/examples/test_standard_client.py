@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 import pytest
 import requests
 from authlib.integrations.requests_client import OAuth2Session
-from authlib.oauth2.rfc7523 import PrivateKeyJWT, private_key_jwt_sign
+from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwk, jwt
 
@@ -68,8 +68,11 @@ def served(tmp_path_factory):
         server.wait(timeout=30)
 
 
-def dpop_proof(key, method: str, url: str, access_token: str | None = None) -> str:
+def dpop_proof(key, method: str, url: str, access_token: str | None = None,
+               nonce: str | None = None) -> str:
     claims = {"jti": str(uuid.uuid4()), "htm": method, "htu": url, "iat": int(time.time())}
+    if nonce:
+        claims["nonce"] = nonce
     if access_token:
         claims["ath"] = base64.urlsafe_b64encode(
             hashlib.sha256(access_token.encode()).digest()).rstrip(b"=").decode()
@@ -77,13 +80,19 @@ def dpop_proof(key, method: str, url: str, access_token: str | None = None) -> s
     return jwt.encode(header, claims, key, algorithms=["ES256"])
 
 
-class ShortPrivateKeyJWT(PrivateKeyJWT):
-    """authlib's private_key_jwt with a one-minute assertion: its default lifetime (an hour)
-    is longer than the server accepts (docs/security.md), as FAPI asks for short ones."""
-
-    def sign(self, auth, token_endpoint):
-        return private_key_jwt_sign(auth.client_secret, client_id=auth.client_id,
-                                    token_endpoint=token_endpoint, alg=self.alg, expires_in=60)
+def dpop_post(oauth: OAuth2Session, url: str, data: dict, key) -> tuple:
+    """POST with authlib's private_key_jwt and a DPoP proof. A `use_dpop_nonce` challenge is
+    answered once with the server's `DPoP-Nonce`, as a DPoP client does (RFC 9449 §8)."""
+    nonce = None
+    while True:
+        resp = oauth.post(url, data=data, auth=oauth.client_auth("private_key_jwt"),
+                          withhold_token=True,
+                          headers={"DPoP": dpop_proof(key, "POST", url, nonce=nonce)})
+        if nonce is None and resp.status_code == 400 and \
+                resp.json().get("error") == "use_dpop_nonce":
+            nonce = resp.headers["DPoP-Nonce"]
+            continue
+        return resp, resp.headers.get("DPoP-Nonce", nonce)
 
 
 def session_for(meta: dict, client: dict) -> OAuth2Session:
@@ -92,7 +101,7 @@ def session_for(meta: dict, client: dict) -> OAuth2Session:
                             token_endpoint_auth_method="private_key_jwt",
                             redirect_uri=client["redirect_uri"])
     # FAPI 2.0: the client assertion's audience is the issuer
-    session.register_client_auth_method(ShortPrivateKeyJWT(meta["issuer"], alg="ES256"))
+    session.register_client_auth_method(PrivateKeyJWT(meta["issuer"], alg="ES256"))
     return session
 
 
@@ -117,13 +126,11 @@ def test_code_flow_with_par_private_key_jwt_and_dpop(served):
 
     # PAR (RFC 9126), authenticated with private_key_jwt by authlib's client auth
     par = meta["pushed_authorization_request_endpoint"]
-    pushed = oauth.post(par, data={
+    pushed, nonce = dpop_post(oauth, par, {
         "response_type": "code", "client_id": client["client_id"], "scope": "accounts status",
         "redirect_uri": client["redirect_uri"], "state": state,
         "code_challenge": create_s256_code_challenge(verifier),
-        "code_challenge_method": "S256"},
-        auth=oauth.client_auth("private_key_jwt"), withhold_token=True,
-        headers={"DPoP": dpop_proof(dpop_key, "POST", par)})
+        "code_challenge_method": "S256"}, dpop_key)
     assert pushed.status_code == 201, pushed.text
     request_uri = pushed.json()["request_uri"]
 
@@ -145,7 +152,8 @@ def test_code_flow_with_par_private_key_jwt_and_dpop(served):
     token_url = meta["token_endpoint"]
     token = oauth.fetch_token(token_url, authorization_response=callback, state=state,
                               code_verifier=verifier,
-                              headers={"DPoP": dpop_proof(dpop_key, "POST", token_url)})
+                              headers={"DPoP": dpop_proof(dpop_key, "POST", token_url,
+                                                          nonce=nonce)})
     assert token["token_type"] == "DPoP"
 
     url = f"{base}/tpp/client"
@@ -162,8 +170,10 @@ def test_client_credentials_and_a_protected_payee_check(served):
     oauth = session_for(meta, clients["payments"])
     dpop_key = jwk.ECKey.generate_key("P-256")
     token_url = meta["token_endpoint"]
-    token = oauth.fetch_token(token_url, grant_type="client_credentials", scope="payee-checks",
-                              headers={"DPoP": dpop_proof(dpop_key, "POST", token_url)})
+    issued, _ = dpop_post(oauth, token_url, {"grant_type": "client_credentials",
+                                             "scope": "payee-checks"}, dpop_key)
+    assert issued.status_code == 200, issued.text
+    token = issued.json()
     url = f"{base}/cop/v1/name-verifications"
     answer = requests.post(url, timeout=10, json={"Data": {
         "SchemeName": "SortCodeAccountNumber", "AccountType": "Personal",
