@@ -5,8 +5,9 @@ else a clickjacking overlay can make the PSU approve access they never meant to 
 status page and the /docs console get the same policy so that no page is the weak one:
 - `Content-Security-Policy`: scripts, styles and everything else from this origin only, no
   inline script or style, images also as `data:` URLs, `frame-ancestors 'none'` (framing
-  refused by current browsers), `base-uri 'none'`, `form-action 'self'` (a form cannot post a
-  password or approval elsewhere);
+  refused by current browsers), `base-uri 'none'`. No `form-action`: browsers apply it to the
+  redirects that follow a form post too, and the approval form must redirect the PSU on to
+  each bank's own sign-in page and back to the TPP's `redirect_uri`, on other origins;
 - `X-Frame-Options: DENY` for browsers that predate `frame-ancestors`;
 - `Referrer-Policy: no-referrer`: an authorisation page's URL carries a `request_uri`, a
   callback's a code; no page should leak them to the next site;
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    "frame-ancestors 'none'; base-uri 'none'"
 )
 PAGE_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,

@@ -100,7 +100,7 @@ def test_the_budgeting_token_reads_alices_balances_from_the_sandbox_banks(demo_l
     answer = browser.sign_in("budgeting")
     assert answer.status_code == 200, answer.get_json()
     token = answer.get_json()["access_token"]
-    balances = browser.call("GET", "/balances", token,
+    balances = browser.call("GET", "/open-banking/v4.0/aisp/balances", token,
                             headers={"x-fapi-customer-ip-address": "203.0.113.9"})
     assert balances.status_code == 200, balances.get_json()
     currencies = {item["Amount"]["Currency"] for item in balances.get_json()["Data"]["Balance"]}
@@ -108,7 +108,7 @@ def test_the_budgeting_token_reads_alices_balances_from_the_sandbox_banks(demo_l
     # a second sign-in reuses the consent alice authorised; a token of another key is refused
     again = Browser(browser.client).sign_in("budgeting").get_json()["access_token"]
     assert _peek(again)["consent_id"] == _peek(token)["consent_id"]
-    stolen = Browser(browser.client).call("GET", "/balances", token)
+    stolen = Browser(browser.client).call("GET", "/open-banking/v4.0/aisp/balances", token)
     assert stolen.status_code == 401
 
 
