@@ -15,6 +15,9 @@ blp = Blueprint("consent", __name__, url_prefix="/account-access-consents",
                 description="Account access consents (UK Open Banking v4.0 shapes)")
 json_only(blp)
 TPP = {"scope": "accounts", "roles": ("AISP",)}
+# The document's example: a valid request as it stands (no ExpirationDateTime: open-ended), so
+# the portal's "Try it out" creates a real AWAU consent.
+CONSENT_EXAMPLE = {"Data": {"Permissions": ["ReadAccountsDetail", "ReadBalances"]}, "Risk": {}}
 
 
 def adapters():
@@ -34,7 +37,7 @@ def answer(body: dict, status: int = 200):
 @blp.post("")
 @require_token(**TPP)
 @blp.doc(requestBody={"required": True, "content": {"application/json": {
-    "schema": OBReadConsent1}}}, parameters=[{
+    "schema": OBReadConsent1, "example": CONSENT_EXAMPLE}}}, parameters=[{
         "in": "header", "name": "x-idempotency-key", "schema": {"type": "string",
                                                                 "maxLength": 40},
         "description": "Same key and body: the same consent again; another body: 409"}])
