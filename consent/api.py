@@ -16,6 +16,9 @@ blp = Blueprint("consent", __name__, url_prefix="/open-banking/v4.0/aisp/account
 open_banking_api(blp)
 TPP = {"scope": "accounts", "roles": ("AISP",)}
 NOT_FOUND = "Unknown ConsentId, or another TPP's (OB `U011`); a bad FAPI header (`U006`)"
+# The document's example: a valid request as it stands (no ExpirationDateTime: open-ended), so
+# the portal's "Try it out" creates a real AWAU consent.
+CONSENT_EXAMPLE = {"Data": {"Permissions": ["ReadAccountsDetail", "ReadBalances"]}, "Risk": {}}
 
 
 def adapters():
@@ -35,7 +38,7 @@ def answer(body: dict, status: int = 200):
 @blp.post("")
 @require_token(**TPP)
 @blp.doc(requestBody={"required": True, "content": {"application/json": {
-    "schema": OBReadConsent1}}}, parameters=[{
+    "schema": OBReadConsent1, "example": CONSENT_EXAMPLE}}}, parameters=[{
         "in": "header", "name": "x-idempotency-key", "schema": {"type": "string",
                                                                 "maxLength": 40},
         "description": "Same key and body: the same consent again; another body: 409"},

@@ -12,6 +12,7 @@ import pytest
 from joserfc import jwk, jwt
 
 from auth.jose import peek, sha256_b64url
+from consent.api import CONSENT_EXAMPLE
 from consent.crypto import generate_key_spec
 from cop import demo
 from tests.fixtures.auth import ISSUER
@@ -110,6 +111,18 @@ def test_the_budgeting_token_reads_alices_balances_from_the_sandbox_banks(demo_l
     assert _peek(again)["consent_id"] == _peek(token)["consent_id"]
     stolen = Browser(browser.client).call("GET", "/open-banking/v4.0/aisp/balances", token)
     assert stolen.status_code == 401
+
+
+def test_the_consent_example_creates_a_consent_with_the_budgeting_token(demo_loaded, browser):
+    spec = browser.client.get("/openapi.json").get_json()
+    path = next(path for path, ops in spec["paths"].items()
+                if path.endswith("/account-access-consents") and "post" in ops)
+    body = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+    assert body["example"] == CONSENT_EXAMPLE
+    token = browser.sign_in("budgeting").get_json()["access_token"]
+    created = browser.call("POST", path, token, json=CONSENT_EXAMPLE)
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["Data"]["Status"] == "AWAU"
 
 
 def test_the_token_is_refused_without_a_valid_proof_for_the_token_endpoint(
