@@ -10,11 +10,11 @@ first name is recognised whatever the order. Pure functions on a name's words.
 from __future__ import annotations
 
 from cop.data import name_order as _data
-from cop.names import PARTICLES, _keys, is_given_name
+from cop.names import PARTICLES, is_given_name, name_keys
 from cop.normalise import SUFFIXES, TITLES, Token, fold
 
 HUNGARIAN_FAMILY_NAMES: frozenset[str] = frozenset(
-    key for name in _data.HUNGARIAN_FAMILY_NAMES.split() for key in _keys(name)
+    key for name in _data.HUNGARIAN_FAMILY_NAMES.split() for key in name_keys(name)
 )
 FAMILY_FIRST_COUNTRIES: frozenset[str] = frozenset(_data.FAMILY_FIRST_COUNTRIES.split())
 

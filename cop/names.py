@@ -426,7 +426,7 @@ FAMILY_FIRST_SURNAMES: frozenset[str] = frozenset(
 
 
 
-def _keys(name: str) -> tuple[str, ...]:
+def name_keys(name: str) -> tuple[str, ...]:
     """A name as written -> its matcher forms (expanded and plain letters), one word each."""
     return tuple(dict.fromkeys("".join(form.split()) for form in fold(name)))
 
@@ -435,11 +435,11 @@ def _merge_eu_tables() -> tuple[list[frozenset[str]], set[tuple[str, str]], list
     """Fold the EU tables of `cop/data/given_names.py` into the tables above."""
     for line in _eu.SHORT_FORMS.strip().splitlines():
         formal, shorts = (part.strip() for part in line.split("|"))
-        nicks = {key for short in shorts.split(";") for key in _keys(short.strip())}
-        for key in _keys(formal):
+        nicks = {key for short in shorts.split(";") for key in name_keys(short.strip())}
+        for key in name_keys(formal):
             NICKNAMES[key] = tuple(sorted(set(NICKNAMES.get(key, ())) | (nicks - {key})))
     variants = [
-        frozenset(key for name in line.split() for key in _keys(name))
+        frozenset(key for name in line.split() for key in name_keys(name))
         for line in _eu.VARIANTS.strip().splitlines()
     ]
     gendered: set[tuple[str, str]] = set()
@@ -447,10 +447,10 @@ def _merge_eu_tables() -> tuple[list[frozenset[str]], set[tuple[str, str]], list
         if not pair.strip():
             continue
         one, other = pair.split()
-        for a in _keys(one):
-            for b in _keys(other):
+        for a in name_keys(one):
+            for b in name_keys(other):
                 gendered.update({(a, b), (b, a)})
-    common = [key for name in _eu.COMMON.split() for key in _keys(name)]
+    common = [key for name in _eu.COMMON.split() for key in name_keys(name)]
     common += [name for pair in gendered for name in pair]
     return variants, gendered, common
 
@@ -462,10 +462,10 @@ VARIANT_GROUPS = VARIANT_GROUPS + tuple(_EU_VARIANTS)
 # Berg"), and German noble titles, part of the surname since 1919 ("Freiherr von Stein"):
 # leaving one out changes the surname less than leaving out a name.
 PARTICLES: frozenset[str] = frozenset(
-    "abd abdul abdel".split() + [k for w in _particles.PARTICLES.split() for k in _keys(w)]
+    "abd abdul abdel".split() + [k for w in _particles.PARTICLES.split() for k in name_keys(w)]
 )
 NOBLE_TITLES: frozenset[str] = frozenset(
-    key for word in _particles.NOBLE_TITLES.split() for key in _keys(word)
+    key for word in _particles.NOBLE_TITLES.split() for key in name_keys(word)
 )
 
 GIVEN_NAMES: frozenset[str] = frozenset(

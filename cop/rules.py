@@ -87,7 +87,6 @@ def joined_equal(a: Words, b: Words) -> bool:
     return a.text == b.text or a.alt == b.alt
 
 
-
 _CLOSE_RULE = {
     Relation.INITIAL: "initial",
     Relation.TYPO: "typo",
