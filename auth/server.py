@@ -41,6 +41,8 @@ class ClientView:
     client_id: str
     name: str
     roles: frozenset[str]
+    # must its requests to APIs with OB message signing (UK CoP) carry x-jws-signature
+    message_signing_required: bool = False
 
 
 @dataclass
@@ -83,8 +85,9 @@ class AuthServer:
     def _load_client_view(self, client_id: str) -> ClientView | None:
         with self.session_factory() as session:
             client = registry.get_client(session, client_id)
-            return None if client is None else ClientView(client.client_id, client.name,
-                                                          frozenset(client.roles))
+            return None if client is None else ClientView(
+                client.client_id, client.name, frozenset(client.roles),
+                bool(client.message_signing_required))
 
     @property
     def requests(self) -> RequestStore:

@@ -94,9 +94,12 @@ def _client(session: Session, client_id: str):
     return client
 
 
-def message_signing_required(session: Session, client_id: str) -> bool:
-    """Whether the client's registration requires it to sign its messages."""
-    return bool(_client(session, client_id).message_signing_required)
+def message_signing_required(client_id: str) -> bool:
+    """Whether the client's registration requires it to sign its messages: from the worker's
+    client cache that the access-token check has just filled, so an unsigned request costs no
+    database read (a change of the setting holds within `CLIENT_CACHE_SECONDS`)."""
+    view = current_app.extensions["auth"].client_view(client_id)
+    return bool(view and view.message_signing_required)
 
 
 def message_signing_keys(session: Session, client_id: str) -> jwk.KeySet:

@@ -51,11 +51,12 @@ def verify_request() -> None:
     `UK.OBIE.Signature.*` code; nothing to do for an unsigned request of a client that need
     not sign."""
     value = request.headers.get(signing.HEADER)
-    session, client_id = db_session(), current_access().client_id
+    client_id = current_access().client_id
+    if not (value or auth_service.message_signing_required(client_id)):
+        return
+    session = db_session()
     try:
         with session.begin():
-            if not (value or auth_service.message_signing_required(session, client_id)):
-                return
             keys = auth_service.message_signing_keys(session, client_id)
     except auth_service.ClientKeysUnavailable as exc:
         raise _refused(signing.INVALID, f"{exc}; the signature cannot be checked") from None
