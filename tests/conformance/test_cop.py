@@ -22,8 +22,6 @@ from .schemas import (
 
 PATH = "/cop/v1/name-verifications"
 SCOPE = "payee-checks"
-RENDERER = ("OBErrorResponse1 (Code, Message, Errors and nothing else) on every status comes "
-            "with the per-API-family error renderer (core/web.py)")
 
 
 def body(name="John Smith", identification="04000412345678", kind="Personal", **extra):
@@ -129,7 +127,6 @@ ERRORS = [(_field_missing, 400, "UK.OBIE.Field.Missing"),
           (_xml_wanted, 406, None)]
 
 
-@pytest.mark.xfail(strict=False, reason=RENDERER)
 @pytest.mark.parametrize(("call", "status", "code"), ERRORS,
                          ids=["400 missing", "400 unexpected", "400 signature", "405", "413",
                               "415", "406"])

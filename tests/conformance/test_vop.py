@@ -15,8 +15,6 @@ from .schemas import VOP_BULK_RESPONSE, VOP_ERROR, VOP_REQUEST, VOP_RESPONSE, pr
 
 PATH = "/vop/v1/payee-verifications"
 SCOPE = "payee-checks"
-RENDERER = ("EPC error shape on every status comes with the per-API-family error renderer "
-            "(core/web.py)")
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(Z|[+-]\d{2}:\d{2})$")
 
 
@@ -152,7 +150,6 @@ def _xml_wanted(tpp, sent):
                        scope=SCOPE)
 
 
-@pytest.mark.xfail(strict=False, reason=RENDERER)
 @pytest.mark.parametrize(("call", "status"), [(_wrong_method, 405), (_too_large, 413),
                                               (_not_json, 415), (_xml_wanted, 406)],
                          ids=["405", "413", "415", "406"])
