@@ -245,11 +245,6 @@ def _lookup(server, session, client, value):
     return record if record.client_id == client.client_id else None
 
 
-def introspect(server, session, form, headers) -> dict:
-    client = server.authenticate_client(session, form, headers, "/introspect")
-    return introspection_body(server, session, client, form)
-
-
 def introspection_body(server, session, client, form) -> dict:
     """RFC 7662 §2.2 for an authenticated `client`: active only for its own tokens."""
     if not form.get("token"):
