@@ -270,12 +270,13 @@ def tree_cpu_seconds(pid: int) -> float:
 
 
 def _requests(port: int, headers: list[dict]) -> list[bytes]:
-    """One `GET /balances` per consent, encoded once before the clock starts."""
+    """One `GET …/balances?include=aggregation` per consent (the per-bank status is read back),
+    encoded once before the clock starts."""
     out = []
     for sent in headers:
         head = "".join(f"{k}: {v}\r\n" for k, v in sent.items())
-        out.append(f"GET {AIS}/balances HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{head}\r\n"
-                   .encode())
+        out.append(f"GET {AIS}/balances?include=aggregation HTTP/1.1\r\n"
+                   f"Host: 127.0.0.1:{port}\r\n{head}\r\n".encode())
     return out
 
 
@@ -294,7 +295,7 @@ def _complete(buffer: bytes) -> tuple[int, int] | None:
     return int(buffer[9:12]), end + 4 + length
 
 
-BANK_STATUS = re.compile(rb'"Status":\s*"([a-z_]+)"')  # Meta.Banks[].Status (lower case)
+BANK_STATUS = re.compile(rb'"Status":\s*"([a-z_]+)"')  # Aggregation.Banks[].Status (lower case)
 
 
 def _statuses(status: int, body: bytes) -> str:
