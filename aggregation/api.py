@@ -202,7 +202,7 @@ def read(**kwargs) -> Aggregate:
                                  headers={"Retry-After": "5"}) from exc
 
 
-def ob_errors(view):
+def documents_ob_errors(view):
     """The error answers every OB read documents, as OBErrorResponse1."""
     view = blp.alt_response(400, schema=OBErrorResponse1, description=ERRORS[400])(view)
     view = blp.alt_response(403, schema=OBErrorResponse1, description=ERRORS[403])(view)
@@ -214,7 +214,7 @@ def ob_errors(view):
 @require_token(**PSU)
 @blp.doc(parameters=HEADERS)
 @blp.response(200, schemas.OBReadAccount6)
-@ob_errors
+@documents_ob_errors
 def list_accounts():
     """Every account the consent covers, at every bank, in one answer."""
     extras = wants_extras()
@@ -225,7 +225,7 @@ def list_accounts():
 @require_token(**PSU)
 @blp.doc(parameters=HEADERS)
 @blp.response(200, schemas.OBReadAccount6)
-@ob_errors
+@documents_ob_errors
 def get_account(AccountId: str):
     """One account, by our AccountId (an unknown one: 400 with `U011`)."""
     extras = wants_extras()
@@ -236,7 +236,7 @@ def get_account(AccountId: str):
 @require_token(**PSU)
 @blp.doc(parameters=HEADERS)
 @blp.response(200, schemas.OBReadBalance1)
-@ob_errors
+@documents_ob_errors
 def account_balances(AccountId: str):
     """One account's balances."""
     extras = wants_extras()
@@ -247,7 +247,7 @@ def account_balances(AccountId: str):
 @require_token(**PSU)
 @blp.doc(parameters=HEADERS)
 @blp.response(200, schemas.OBReadBalance1)
-@ob_errors
+@documents_ob_errors
 def all_balances():
     """Balances of every consented account at every bank in one answer. A bank that fails
     never fails the request; `include=aggregation` says, per bank, where its data came from

@@ -26,7 +26,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_rand
 
 
 class Status(StrEnum):
-    """Per-bank outcome of one aggregated read (the `Meta` extension's `Status`)."""
+    """Per-bank outcome of one aggregated read (`Aggregation.Banks[].Status`)."""
 
     OK = "ok"
     CACHED = "cached"

@@ -135,9 +135,9 @@ OB_STATUS_OF = {**{s.lower(): s for s in OB_ACCOUNT_STATUSES}, "blocked": "Disab
 
 
 def ob_account_type_code(code: str | None) -> str | None:
+    code = (code or "").strip().upper()
     if not code:
         return None
-    code = code.strip().upper()
     return code if code in OB_ACCOUNT_TYPE_CODES else "OTHR"
 
 

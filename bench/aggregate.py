@@ -299,7 +299,8 @@ def tree_cpu_seconds(pid: int) -> float:
 
 
 def _requests(port: int, headers: list[dict], path: str = BALANCES) -> list[bytes]:
-    """One `GET /balances` per consent, encoded once before the clock starts."""
+    """One request per consent (by default `GET …/balances?include=aggregation`: the per-bank
+    status is read back), encoded once before the clock starts."""
     out = []
     for sent in headers:
         head = "".join(f"{k}: {v}\r\n" for k, v in sent.items())
@@ -322,7 +323,7 @@ def _complete(buffer: bytes) -> tuple[int, int] | None:
     return int(buffer[9:12]), end + 4 + length
 
 
-BANK_STATUS = re.compile(rb'"Status":\s*"([a-z_]+)"')  # Meta.Banks[].Status (lower case)
+BANK_STATUS = re.compile(rb'"Status":\s*"([a-z_]+)"')  # Aggregation.Banks[].Status (lower case)
 
 
 def _statuses(status: int, body: bytes) -> str:

@@ -154,7 +154,7 @@ def ob_status(status: int) -> int:
 
 def _ob_body(info: ErrorInfo, *, namespaced: bool) -> dict[str, Any]:
     status = ob_status(info.status)
-    body: dict[str, Any] = {"Code": _clip(f"{status} {_phrase(status)}", 40)}
+    body: dict[str, Any] = {"Code": _clip(f"{status} {phrase(status)}", 40)}
     interaction = _interaction_id()
     if interaction:
         body["Id"] = interaction[:40]
@@ -163,7 +163,7 @@ def _ob_body(info: ErrorInfo, *, namespaced: bool) -> dict[str, Any]:
     return body
 
 
-def _phrase(status: int) -> str:
+def phrase(status: int) -> str:
     try:
         return http.HTTPStatus(status).phrase
     except ValueError:

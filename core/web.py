@@ -16,6 +16,7 @@ from typing import Any
 
 import marshmallow as ma
 import structlog
+from apispec import BasePlugin
 from flask import current_app, g, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
@@ -128,7 +129,7 @@ def render_problem(problem: Problem):
 
 
 def _title(slug: str, status: int) -> str:
-    return PROBLEM_TYPES[slug][1] if slug in PROBLEM_TYPES else dialects._phrase(status)
+    return PROBLEM_TYPES[slug][1] if slug in PROBLEM_TYPES else dialects.phrase(status)
 
 
 def render_http_exception(error: HTTPException):
@@ -162,10 +163,38 @@ def _retry_after_from_limiter(error: HTTPException) -> int:
         return 1
 
 
+class OBErrorResponses(BasePlugin):
+    """The OpenAPI side of the one error path: on an `/open-banking/` operation every error
+    response (401, 403, default … however a view or `require_token` declared it) is documented
+    as `OBErrorResponse1`, the body the renderer sends there, so a generated client parses it."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        if not path or dialects.dialect_for(path) != "ob":
+            return
+        for operation in (operations or {}).values():
+            responses = operation.get("responses", {}) if isinstance(operation, dict) else {}
+            for code, response in list(responses.items()):
+                if code != "default" and not str(code).startswith(("4", "5")):
+                    continue
+                if code == "default":
+                    description = "Any other error"
+                else:
+                    given = response.get("description") if isinstance(response, dict) else None
+                    description = given or dialects.phrase(int(code))
+                responses[code] = {"description": description, "content": {
+                    "application/json": {"schema": {
+                        "$ref": "#/components/schemas/OBErrorResponse1"}}}}
+
+
 class FapiApi(Api):
-    """flask-smorest Api whose errors are problem+json, headers kept."""
+    """flask-smorest Api whose errors are rendered by the one error path, headers kept."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def _init_spec(self, *, extra_plugins=None, **kwargs):
+        super()._init_spec(extra_plugins=[*(extra_plugins or ()), OBErrorResponses()],
+                           **kwargs)
+        self.spec.components.schema("OBErrorResponse1", schema=OBErrorResponse1)
 
     def handle_http_exception(self, error):
         return render_http_exception(error)

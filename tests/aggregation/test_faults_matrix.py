@@ -245,6 +245,22 @@ def test_three_sandbox_banks_over_http(agg_app, make_tpp, make_psu, sandbox):
     assert body["Data"]["Balance"]
 
 
+def test_sandbox_banks_answer_valid_ob_v4_documents(agg_app, make_tpp, make_psu, sandbox):
+    """Through the real OB and Berlin Group connectors: the v4 names, a Berlin Group account's
+    ISO cashAccountType (never its product name), and nothing the official schema refuses."""
+    from tests.conformance.ob_v4_schemas import violations
+
+    setup, banks = sandbox_consent(agg_app, make_tpp, make_psu, sandbox)
+    accounts = setup.get(ACCOUNTS).get_json()
+    of_bank = {a["AccountId"]: a["BankId"] for a in accounts.pop("Aggregation")["Accounts"]}
+    assert violations(accounts, "OBReadAccount6") == []
+    assert {of_bank[a["AccountId"]] for a in accounts["Data"]["Account"]} == set(banks)
+    assert all(a["AccountTypeCode"] in ("CACC", "SVGS", "CARD") and a["AccountCategory"]
+               for a in accounts["Data"]["Account"])
+    balances = setup.get(f"{AIS}/balances").get_json()
+    assert violations(balances, "OBReadBalance1") == []
+
+
 @pytest.mark.parametrize("position", ["first", "all"])
 @pytest.mark.parametrize("fault", list(SANDBOX_SWITCHES))
 def test_sandbox_fault_at_position(agg_app, make_tpp, make_psu, sandbox, fault, position):

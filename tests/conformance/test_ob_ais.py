@@ -241,3 +241,21 @@ def test_the_schemas_catch_what_the_official_file_refuses():
     assert violations({"Errors": [{"ErrorCode": "UK.OBIE.Resource.NotFound"}]},
                       "OBErrorResponse1")
     assert violations({"Errors": []}, "OBErrorResponse1")
+
+
+def test_the_openapi_document_describes_ob_errors_as_ob_error_response_1(client):
+    """A client generated from our document parses every OB error: each error response of
+    each OB operation is OBErrorResponse1, which admits no member beside the four."""
+    spec = client.get("/openapi.json").get_json()
+    error_schema = spec["components"]["schemas"]["OBErrorResponse1"]
+    assert error_schema["additionalProperties"] is False
+    assert set(error_schema["properties"]) == {"Id", "Code", "Message", "Errors"}
+    operations = [(path, method, op) for path, ops in spec["paths"].items()
+                  if path.startswith(AIS) for method, op in ops.items() if method != "parameters"]
+    assert len(operations) == 8
+    for path, method, operation in operations:
+        for code, response in operation["responses"].items():
+            if code == "default" or code.startswith(("4", "5")):
+                schema = response["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/OBErrorResponse1"}, (
+                    path, method, code)
