@@ -18,6 +18,13 @@ from .test_api import REQUESTING_BIC, SCOPE, UK_PATH, register_requesting_psp, u
 
 
 @pytest.fixture
+def app_settings():
+    # whether a client must sign is read from the worker's client cache; these tests change
+    # the registration between two calls
+    return {"CLIENT_CACHE_SECONDS": 0}
+
+
+@pytest.fixture
 def tpp(app, make_tpp, seeded):
     tpp = make_tpp(roles=("COP",), name="Signing TPP", alg="PS256")
     register_requesting_psp(app, REQUESTING_BIC, tpp.client_id)
