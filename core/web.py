@@ -99,11 +99,30 @@ class OBErrorResponse1(ma.Schema):
                             validate=ma.validate.Length(min=1))
 
 
+class CoPError1(OBError1):
+    ErrorCode = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=128),
+                                 metadata={"description": "Namespaced OB error code, as the "
+                                                          "CoP API uses them",
+                                           "example": "UK.OBIE.Field.Missing"})
+
+
+class CoPErrorResponse(OBErrorResponse1):
+    """UK Confirmation of Payee error: the OB error shape with the namespaced (v3.1) codes."""
+
+    Errors = ma.fields.List(ma.fields.Nested(CoPError1), required=True,
+                            validate=ma.validate.Length(min=1))
+
+
+# An HTTP date as the OB profile writes x-fapi-auth-date; the document states it too, so a
+# client generated from it sends what the check accepts.
+FAPI_AUTH_DATE_PATTERN = (r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|"
+                          r"Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} (GMT|UTC)$")
 OB_HEADERS = [
     {"in": "header", "name": "x-fapi-interaction-id", "schema": {"type": "string",
                                                                  "format": "uuid"},
      "description": "Correlation id (a UUID), echoed; one is made when absent"},
-    {"in": "header", "name": "x-fapi-auth-date", "schema": {"type": "string"},
+    {"in": "header", "name": "x-fapi-auth-date",
+     "schema": {"type": "string", "pattern": FAPI_AUTH_DATE_PATTERN},
      "description": "When the PSU last logged in with the TPP, e.g. "
                     "`Sun, 10 Sep 2017 19:43:31 GMT`"},
     {"in": "header", "name": "x-customer-user-agent", "schema": {"type": "string"},
@@ -164,12 +183,16 @@ def _retry_after_from_limiter(error: HTTPException) -> int:
 
 
 class OBErrorResponses(BasePlugin):
-    """The OpenAPI side of the one error path: on an `/open-banking/` operation every error
-    response (401, 403, default … however a view or `require_token` declared it) is documented
-    as `OBErrorResponse1`, the body the renderer sends there, so a generated client parses it."""
+    """The OpenAPI side of the one error path: on an `/open-banking/` or UK CoP operation every
+    error response (401, 403, default … however a view or `require_token` declared it) is
+    documented as `OBErrorResponse1` (CoP: `CoPErrorResponse`, namespaced codes) in
+    `application/json`, the body the renderer sends there, so a generated client parses it."""
+
+    SCHEMAS = {"ob": "OBErrorResponse1", "cop-uk": "CoPErrorResponse"}
 
     def operation_helper(self, path=None, operations=None, **kwargs):
-        if not path or dialects.dialect_for(path) != "ob":
+        schema = self.SCHEMAS.get(dialects.dialect_for(path)) if path else None
+        if schema is None:
             return
         for operation in (operations or {}).values():
             responses = operation.get("responses", {}) if isinstance(operation, dict) else {}
@@ -183,7 +206,7 @@ class OBErrorResponses(BasePlugin):
                     description = given or dialects.phrase(int(code))
                 responses[code] = {"description": description, "content": {
                     "application/json": {"schema": {
-                        "$ref": "#/components/schemas/OBErrorResponse1"}}}}
+                        "$ref": f"#/components/schemas/{schema}"}}}}
 
 
 class FapiApi(Api):
@@ -195,6 +218,7 @@ class FapiApi(Api):
         super()._init_spec(extra_plugins=[*(extra_plugins or ()), OBErrorResponses()],
                            **kwargs)
         self.spec.components.schema("OBErrorResponse1", schema=OBErrorResponse1)
+        self.spec.components.schema("CoPErrorResponse", schema=CoPErrorResponse)
 
     def handle_http_exception(self, error):
         return render_http_exception(error)
@@ -347,8 +371,7 @@ def json_only(blueprint) -> None:
 
 # FAPI headers a TPP sends to an Open Banking API (OB v4.0 profile): each checked, a bad one a
 # 400 naming the header, never silently replaced or counted.
-FAPI_AUTH_DATE = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|"
-                            r"Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} (GMT|UTC)$")
+FAPI_AUTH_DATE = re.compile(FAPI_AUTH_DATE_PATTERN)
 HEADER_INVALID = "U006"  # UK.OBIE.Header.Invalid
 
 
