@@ -1,7 +1,7 @@
 """PostgreSQL restarted under a stream of consent writes.
 
 Every write the API acknowledged (201) must be in the database afterwards; writes caught by the
-restart must fail cleanly (503 problem+json with Retry-After, never a half-written consent); and
+restart must fail cleanly (503 OBErrorResponse1 with Retry-After, never a half-written consent); and
 the same app — no restart of ours — answers again within 5 s of PostgreSQL being back.
 """
 
@@ -51,7 +51,8 @@ def test_acknowledged_writes_survive_a_restart(app, make_tpp, real_postgres):
     print(f"\nrecovered in {recovered_in:.2f}s; {len(acked)} acknowledged, "
           f"{len(failures)} refused during the restart")
     assert acked, "no write was acknowledged at all"
-    assert all(status == 503 and mimetype == "application/problem+json"
+    # consents are an OB API: its errors are OBErrorResponse1, application/json
+    assert all(status == 503 and mimetype == "application/json"
                for status, mimetype in failures), sorted(set(failures))
 
     engine = create_engine(real_postgres)

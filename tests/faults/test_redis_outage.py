@@ -54,7 +54,8 @@ def test_redis_outage_and_recovery(app, make_tpp, real_redis):
         refused = dpop.request("GET", f"{CONSENTS}/{dpop_consent}", scope="accounts")
         assert refused.status_code == 503, refused.get_json()
         assert refused.headers.get("Retry-After")
-        assert refused.mimetype == "application/problem+json"
+        assert refused.mimetype == "application/json"  # the OB dialect: OBErrorResponse1
+        assert refused.get_json()["Errors"]
 
         for _ in range(3):  # the limiter falls back to per-process memory: no 5xx
             answered = check()
