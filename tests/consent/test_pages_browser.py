@@ -28,8 +28,6 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 OUTPUT = PROJECT_ROOT / "test-output"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "frame-ancestors 'none'")
 WIDTHS = {"phone": (375, 812), "desktop": (1280, 900)}
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
@@ -80,12 +78,6 @@ def app_settings(port, tmp_path):
 
 @pytest.fixture
 def live(app, port):
-    @app.after_request
-    def strict_csp(response):
-        if response.mimetype == "text/html":
-            response.headers["Content-Security-Policy"] = CSP
-        return response
-
     with serving(app, port) as client:
         yield app, f"http://127.0.0.1:{port}", client
 

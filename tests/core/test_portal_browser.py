@@ -19,8 +19,6 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 OUTPUT = PROJECT_ROOT / "test-output"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "frame-ancestors 'none'")
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
 
@@ -33,16 +31,11 @@ def app_settings(tmp_path):
 
 @pytest.fixture
 def served(app):
-    """The demo loaded, the app served with CSP on every HTML answer; the base URL."""
+    """The demo loaded, the app served (its pages under the app's own strict CSP,
+    core/pagesecurity.py); the base URL."""
     for _, seeder in app.extensions["demo_seeders"]:
         with app.extensions["session_factory"]() as session:
             seeder(app, session)
-
-    @app.after_request
-    def strict_csp(response):
-        if response.mimetype == "text/html":
-            response.headers["Content-Security-Policy"] = CSP
-        return response
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
