@@ -38,7 +38,7 @@ Every error is `application/problem+json` (RFC 9457) with a stable `type`; every
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    settings = load_settings(overrides)
+    settings = load_settings(overrides, FEATURE_PACKAGES)
     configure_logging(settings["LOG_LEVEL"])
 
     app = Flask(__name__, instance_path=str(_instance_path()))

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import importlib
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,7 +33,7 @@ SECRET_SETTINGS = frozenset({"DATABASE_URL", "REDIS_URL", "TOKEN_ENCRYPTION_KEYS
                              "AUDIT_HASH_KEY"})
 
 
-def _bool(value: str) -> bool:
+def boolean(value: str) -> bool:
     value = value.strip().lower()
     if value in {"1", "true", "yes", "on"}:
         return True
@@ -40,33 +42,43 @@ def _bool(value: str) -> bool:
     raise ValueError("true or false (also 1/0, yes/no, on/off)")
 
 
-def _float(value: str) -> float:
+def number(value: str) -> float:
     try:
         return float(value)
     except ValueError:
         raise ValueError("a number, e.g. 2.0") from None
 
 
-def _int(value: str) -> int:
+def whole_number(value: str) -> int:
     try:
         return int(value)
     except ValueError:
         raise ValueError("a whole number") from None
 
 
-def _port(value: str) -> int:
-    port = _int(value) if isinstance(value, str) else int(value)
-    if not 0 < port < 65536:
+def port(value: str) -> int:
+    number_ = whole_number(value) if isinstance(value, str) else int(value)
+    if not 0 < number_ < 65536:
         raise ValueError("a TCP port between 1 and 65535")
-    return port
+    return number_
 
 
-def _url(*schemes: str):
+def url(*schemes: str):
     def parse(value: str) -> str:
         parts = urlsplit(value.strip())
         if parts.scheme not in schemes or not parts.netloc:
             raise ValueError(f"a URL starting with {' or '.join(s + '://' for s in schemes)}")
         return value.strip()
+    return parse
+
+
+def one_of(*allowed: str, fold=str.strip):
+    """A parser accepting one of `allowed` (after `fold`, e.g. str.upper)."""
+    def parse(value: str) -> str:
+        value = fold(value)
+        if value not in allowed:
+            raise ValueError(f"one of {', '.join(allowed)}")
+        return value
     return parse
 
 
@@ -86,7 +98,7 @@ def _redis_url(value: str) -> str:
 
 
 def _issuer(value: str) -> str:
-    value = _url("http", "https")(value).rstrip("/")
+    value = url("http", "https")(value).rstrip("/")
     parts = urlsplit(value)
     if parts.query or parts.fragment:
         raise ValueError("an http(s) URL without query or fragment, e.g. https://api.example.com")
@@ -94,12 +106,12 @@ def _issuer(value: str) -> str:
 
 
 def _bind(value: str) -> str:
-    host, sep, port = value.strip().rpartition(":")
+    host, sep, port_ = value.strip().rpartition(":")
     if value.startswith("unix:"):
         return value.strip()
     if not sep or not host:
         raise ValueError("host:port, e.g. 127.0.0.1:8000 or 0.0.0.0:8000")
-    _port(port)
+    port(port_)
     return value.strip()
 
 
@@ -123,7 +135,7 @@ def _token_keys(value: str) -> str:
     return value
 
 
-def parse_setting(name: str, raw: str, parser) -> Any:
+def parse_setting(name: str, raw: str, parser, secret: bool = False) -> Any:
     """Parse one raw value; a parser's ValueError becomes a SettingError naming the variable.
     A parser that raises with a message gives the expected form; others get a generic one."""
     try:
@@ -132,7 +144,7 @@ def parse_setting(name: str, raw: str, parser) -> Any:
         text = str(exc)
         expected = text if text and " " in text and "invalid literal" not in text else {
             int: "a whole number", float: "a number"}.get(parser, "a valid value")
-        shown = "" if name in SECRET_SETTINGS else f" ({raw!r})"
+        shown = "" if secret or name in SECRET_SETTINGS else f" ({raw!r})"
         raise SettingError(name, expected, f"is malformed{shown}") from None
 
 
@@ -163,9 +175,10 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         "Public base URL; the OAuth2 issuer identifier. Unset: http://<BIND>, where the "
         "server listens",
     ),
-    "PORT": (8000, _port, "Port the server listens on (make run, gunicorn.conf.py)"),
+    "PORT": (8000, port, "Port the server listens on (make run, gunicorn.conf.py)"),
     "BIND": ("", _bind, "host:port gunicorn listens on; unset: 127.0.0.1:$PORT"),
-    "LOG_LEVEL": ("INFO", lambda v: _choice(v.upper(), LOG_LEVELS),
+    "LOG_LEVEL": ("INFO", one_of("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL",
+                                   fold=lambda v: v.strip().upper()),
                   "Log level of the JSON logs on stdout"),
     "SIGNING_KEYS_DIR": (
         str(INSTANCE_DIR / "keys"),
@@ -183,34 +196,65 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         str,
         "Header where the TLS-terminating proxy forwards the client certificate (URL-encoded PEM)",
     ),
-    "AGGREGATION_DEADLINE_SECONDS": (2.0, _float, "Deadline for one fan-out across banks"),
-    "SANDBOX_BANKS_ENABLED": (True, _bool, "Serve the sandbox banks under /sandbox/<bank>/"),
-    "DEMO_DATA": (True, _bool, "Allow `flask demo load` to seed demo TPPs, PSUs and banks"),
-    "RATELIMIT_ENABLED": (True, _bool, "Per-TPP rate limits"),
+    "AGGREGATION_DEADLINE_SECONDS": (2.0, number, "Deadline for one fan-out across banks"),
+    "SANDBOX_BANKS_ENABLED": (True, boolean, "Serve the sandbox banks under /sandbox/<bank>/"),
+    "DEMO_DATA": (True, boolean, "Allow `flask demo load` to seed demo TPPs, PSUs and banks"),
+    "RATELIMIT_ENABLED": (True, boolean, "Per-TPP rate limits"),
 }
 
 
-def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Defaults, then environment variables, then explicit overrides (tests). Every value is
-    checked here, once, so a malformed one stops the start with a SettingError that names it."""
+def load_settings(overrides: dict[str, Any] | None = None,
+                  packages: Iterable[str] = ()) -> dict[str, Any]:
+    """The whole settings table, parsed once: core's rows and the rows each package in
+    `packages` contributes in its `settings` module (`SETTINGS`, the same form as core's, and
+    optionally `SECRETS` and `derive(settings)` for values computed from others or checked
+    together). Defaults, then environment variables, then explicit overrides (tests, already
+    typed). A malformed value stops the start with a SettingError that names it."""
+    table = dict(SETTINGS)
+    secrets = set(SECRET_SETTINGS)
+    modules = [importlib.import_module(f"{name}.settings") for name in packages]
+    for module in modules:
+        clash = table.keys() & module.SETTINGS.keys()
+        if clash:
+            raise RuntimeError(f"{module.__name__} redefines settings {sorted(clash)}")
+        table.update(module.SETTINGS)
+        secrets.update(getattr(module, "SECRETS", ()))
+    overrides = overrides or {}
     settings: dict[str, Any] = {}
-    for name, (default, parser, _) in SETTINGS.items():
+    for name, (default, parser, _) in table.items():
         raw = os.environ.get(name)
-        settings[name] = parse_setting(name, raw, parser) if raw not in (None, "") else default
-    settings.update(overrides or {})
+        if name in overrides:
+            settings[name] = overrides[name]
+        elif raw in (None, ""):
+            settings[name] = default
+        else:
+            settings[name] = parse_setting(name, raw, parser, secret=name in secrets)
+    settings.update(overrides)
     if not settings["BIND"]:
         settings["BIND"] = f"127.0.0.1:{settings['PORT']}"
     settings["ISSUER"] = str(settings["ISSUER"] or listen_url(settings["BIND"])).rstrip("/")
+    for module in modules:
+        derive = getattr(module, "derive", None)
+        if derive is not None:
+            derive(settings)
     return settings
+
+
+def settings_table(packages: Iterable[str] = ()) -> dict[str, tuple[Any, Any, str]]:
+    """Every row of the settings table (for the README's configuration table and its test)."""
+    table = dict(SETTINGS)
+    for name in packages:
+        table.update(importlib.import_module(f"{name}.settings").SETTINGS)
+    return table
 
 
 def listen_url(bind: str) -> str:
     """The URL a client on this machine uses to reach a server bound to `bind`: an unset
     ISSUER follows where the server listens, so discovery and tokens name the port in use."""
-    host, _, port = bind.rpartition(":")
+    host, _, port_ = bind.rpartition(":")
     if bind.startswith("unix:") or host in ("", "0.0.0.0", "::", "[::]", "*"):
         host = "127.0.0.1"
-    return f"http://{host}:{port or 8000}"
+    return f"http://{host}:{port_ or 8000}"
 
 
 def server_url(explicit: str | None = None) -> str:
@@ -218,14 +262,6 @@ def server_url(explicit: str | None = None) -> str:
     `--server` they were given, else the ISSUER this environment's settings give."""
     return (explicit or load_settings()["ISSUER"]).rstrip("/")
 
-
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-
-def _choice(value: str, allowed) -> str:
-    if value not in allowed:
-        raise ValueError(f"one of {', '.join(allowed)}")
-    return value
 
 
 def is_sqlite(url: str) -> bool:

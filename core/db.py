@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import DateTime, MetaData, create_engine, event, exc, make_url
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import exc as orm_exc
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
+
+from core.errors import Conflict
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -142,3 +147,91 @@ def database_problem(url: str) -> str | None:
     finally:
         engine.dispose()
     return None
+
+
+# --- the unit of work -----------------------------------------------------------------------
+#
+# Every change to the database is committed by exactly one `unit_of_work` block, opened by the
+# service that makes the change. Views and CLI commands never commit: they call a service.
+# A service called from inside another's unit of work joins it, so a request that changes two
+# things (a consent and its audit event, a token and its grant) commits both or neither.
+
+_DEPTH = "core.unit_of_work.depth"
+_DRIVER = "core.unit_of_work.driver_connection"
+
+
+@contextmanager
+def unit_of_work(session: Session, *, statements: str = "together") -> Iterator[Session]:
+    """Commit what the block does, or nothing if it raises.
+
+    Outermost: a transaction the session began only to read (SQLAlchemy begins one on the
+    first query, or when it refreshes an expired object) is ended first; pending changes made
+    outside any unit of work are a programming error, refused rather than committed by surprise.
+    Nested: the block joins the enclosing unit of work, which commits.
+
+    `statements="each"` is the payee check's fast path: on PostgreSQL each statement of the
+    block runs in its own implicit transaction on a pooled connection switched to autocommit,
+    reached through `driver_connection`. A check reads, then writes its audit rows in one
+    INSERT: nothing needs to be atomic across the two, and a BEGIN and a COMMIT would be two
+    round trips of four. Inside an enclosing unit of work, or on SQLite, the block is an
+    ordinary (joined) unit of work.
+    """
+    if statements not in ("together", "each"):
+        raise ValueError("statements is 'together' or 'each'")
+    depth = session.info.get(_DEPTH, 0)
+    if depth:
+        session.info[_DEPTH] = depth + 1
+        try:
+            yield session
+        finally:
+            session.info[_DEPTH] = depth
+        return
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("changes were made outside a unit of work; open one with "
+                               "core.db.unit_of_work before changing anything")
+        session.commit()
+    session.info[_DEPTH] = 1
+    try:
+        if statements == "each" and session.get_bind().dialect.name == "postgresql":
+            with _autocommit(session):
+                yield session
+        else:
+            with session.begin():
+                yield session
+    except orm_exc.StaleDataError as err:
+        raise Conflict("The record changed meanwhile; read it again and retry.") from err
+    finally:
+        session.info.pop(_DEPTH, None)
+
+
+@contextmanager
+def _autocommit(session: Session) -> Iterator[None]:
+    # Borrow the pooled connection directly and switch it to autocommit client-side (no round
+    # trip); a session transaction with the AUTOCOMMIT isolation level set and reset around it
+    # cost more CPU than the check's two statements. Anything read through the session itself
+    # runs in the session's own transaction, committed at the end.
+    pooled = session.get_bind().raw_connection()
+    driver = pooled.driver_connection
+    try:
+        driver.autocommit = True
+        session.info[_DRIVER] = driver
+        try:
+            yield
+        except BaseException:
+            session.rollback()
+            raise
+        session.commit()
+    finally:
+        session.info.pop(_DRIVER, None)
+        try:
+            driver.autocommit = False  # never back in the pool in autocommit
+        except Exception:  # noqa: BLE001 - a broken connection: the pool must not keep it
+            pooled.invalidate()
+        pooled.close()
+
+
+def driver_connection(session: Session):
+    """The DB-API connection statements of the current unit of work run on: the autocommit
+    connection of a `statements="each"` block, else the session's own."""
+    return session.info.get(_DRIVER) or session.connection().connection.driver_connection
