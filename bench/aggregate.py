@@ -60,7 +60,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.append(str(ROOT / "bench"))  # after ROOT: bench/cop.py must not hide cop/
 
 from ceiling import PATH as CEILING_PATH  # noqa: E402
-from ceiling import median_run, ratio  # noqa: E402
+from ceiling import median_run, ratio, write_results  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "aggregate.json"
 BANK_SECRET = "bench-bank-secret"
@@ -557,7 +557,7 @@ def main() -> int:
             engine.dispose()
     results["load_average_at_end"] = os.getloadavg()
     target = args.latency_ms + 60
-    results["targets"] = {
+    write_results(RESULTS, results, {
         "cached_ratio_to_ceiling": {r["banks"]: r["throughput"]["ratio_to_ceiling"]
                                     for r in results["runs"] if r["mode"] == "cached"},
         "p99_ms_max": target,
@@ -565,10 +565,7 @@ def main() -> int:
         "cached_rps_min": 800,
         "cached_rps_met": all(r["throughput"]["throughput_rps"] >= 800
                               for r in results["runs"] if r["mode"] == "cached"),
-    }
-    RESULTS.write_text(json.dumps(results, indent=2))
-    print(json.dumps(results["targets"]))
-    print(f"written {RESULTS.relative_to(ROOT)}")
+    })
     return 0
 
 

@@ -12,8 +12,10 @@ every phase three times and reports the median run, with the ratio beside it.
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections.abc import Callable
+from pathlib import Path
 
 from flask import Flask
 
@@ -51,3 +53,12 @@ def median_run(measure: Callable[..., dict], *args, key: str = "throughput_rps",
 
 def ratio(value: float, ceiling: float) -> float:
     return round(value / ceiling, 3) if ceiling else 0.0
+
+
+def write_results(path: Path, results: dict, targets: dict) -> None:
+    """Print the targets line and write every figure to `path` (under bench/results/)."""
+    results["targets"] = targets
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2))
+    print(json.dumps(targets))
+    print(f"written {path}")
