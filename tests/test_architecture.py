@@ -8,7 +8,6 @@ an import moved into a function still makes a dependency.
 from __future__ import annotations
 
 import ast
-from collections import defaultdict
 from pathlib import Path
 
 import pytest
