@@ -10,7 +10,7 @@ import flask_swagger_ui
 from flask import Blueprint, Flask
 
 from core import cli, health, home, pagesecurity, problems
-from core.config import load_settings
+from core.config import INSTANCE_DIR, load_settings
 from core.db import make_engine, make_session_factory
 from core.kv import make_redis
 from core.logging import configure_logging
@@ -90,7 +90,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _instance_path():
-    from core.config import INSTANCE_DIR
-
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     return INSTANCE_DIR
