@@ -10,6 +10,7 @@ import flask_swagger_ui
 from flask import Blueprint, Flask
 
 from core import cli, health, home, pagesecurity, problems
+from core.apidoc import FapiApi
 from core.config import INSTANCE_DIR, load_settings
 from core.db import make_engine, make_session_factory
 from core.kv import make_redis
@@ -17,7 +18,7 @@ from core.logging import configure_logging
 from core.metrics import Metrics
 from core.ratelimit import init_limiter
 from core.warm import core_warmers
-from core.web import FapiApi, init_request_hooks
+from core.web import init_request_hooks
 
 API_TITLE = "Open Banking Hub"
 API_VERSION = "1.0.0"
