@@ -23,9 +23,8 @@ def worker_mode(value: str) -> str:
 
 
 SETTINGS = {
-    "STATUS_BANK_IDS": ((), bank_ids, "Comma-separated bank ids accepted in notices until the "
-                        "bank registry (app.extensions['banks']) exists; empty = any bank-id "
-                        "slug"),
+    "STATUS_BANK_IDS": ((), bank_ids, "Comma-separated bank ids accepted in notices when no "
+                        "bank registry is loaded; empty = any bank-id slug"),
     "STATUS_PAGE_DAYS": (90, whole_number, "Days of availability bars on /status"),
     "STATUS_WORKER": ("auto", worker_mode, "In-process webhook/rollup worker thread: on, off, "
                       "or auto (on for the embedded default, off under tests)"),
