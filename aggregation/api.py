@@ -26,9 +26,10 @@ from aggregation.reader import ConnectorReader
 from aggregation.service import Aggregate, Aggregator, Caller
 from auth.resource import current_access, require_token
 from consent import access_log
+from core.apidoc import OB_HEADERS, OBErrorResponse1
 from core.config import parse_setting
 from core.errors import Forbidden, Problem, ServiceUnavailable
-from core.web import OB_HEADERS, OBErrorResponse1, db_session, open_banking_api
+from core.web import db_session, open_banking_api
 from status import service as status_service
 
 BASE_PATH = "/open-banking/v4.0/aisp"

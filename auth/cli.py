@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from auth import registry
+from core.db import unit_of_work
 
 tpp_cli = AppGroup("tpp", help="TPP clients of the authorisation server.")
 
@@ -39,7 +40,7 @@ def register(name, roles, jwks_file, jwks_uri, redirect_uris, tls_subject, auth_
              require_signed_request_object):
     """Register a TPP and print its client id."""
     jwks = json.loads(Path(jwks_file).read_text()) if jwks_file else None
-    with _session() as session, session.begin():
+    with _session() as session, unit_of_work(session):
         try:
             client = registry.register_client(
                 session, name=name, roles=_roles(roles), jwks=jwks, jwks_uri=jwks_uri,
@@ -57,7 +58,7 @@ def register(name, roles, jwks_file, jwks_uri, redirect_uris, tls_subject, auth_
 @click.option("--off", is_flag=True, help="Accept plain pushed parameters again")
 def require_signed_requests(client_id, off):
     """Require (or, with --off, stop requiring) signed request objects at /par."""
-    with _session() as session, session.begin():
+    with _session() as session, unit_of_work(session):
         try:
             registry.set_require_signed_request_object(session, client_id, not off)
         except registry.RegistrationError as exc:
@@ -82,7 +83,7 @@ def list_tpps():
                    "the signature when one is sent")
 def message_signing(client_id, required):
     """Require (or stop requiring) a signed x-jws-signature on a client's CoP requests."""
-    with _session() as session, session.begin():
+    with _session() as session, unit_of_work(session):
         try:
             registry.set_message_signing(session, client_id, required)
         except registry.RegistrationError as exc:
@@ -95,7 +96,7 @@ def message_signing(client_id, required):
 @click.option("--expires-in", default=86400, show_default=True, help="Seconds")
 def issue_registration_token(roles, expires_in):
     """Print a single-use initial access token for POST /register (RFC 7591)."""
-    with _session() as session, session.begin():
+    with _session() as session, unit_of_work(session):
         try:
             token = registry.issue_registration_token(session, _roles(roles), expires_in)
         except ValueError as exc:

@@ -30,22 +30,11 @@ from auth.jose import MalformedJwt, b64url, peek
 MODES = ("off", "token", "all")
 
 
-def _mode(value: str) -> str:
+def parse_mode(value: str) -> str:
     mode = value.strip().lower()
     if mode not in MODES:
         raise ValueError(f"DPOP_NONCE must be one of {', '.join(MODES)} (got {value!r})")
     return mode
-
-
-# Rows of the auth settings table (auth.SETTINGS): name -> (default, parser, description).
-SETTINGS = {
-    "DPOP_NONCE": ("token", _mode, "Where DPoP proofs must carry a server nonce (RFC 9449 §8, "
-                   "§9): off, token (/token and /par) or all (also resource endpoints)"),
-    "DPOP_NONCE_WINDOW": (300, int, "Seconds each DPoP nonce is issued for; the previous "
-                          "window's nonce stays accepted"),
-    "DPOP_NONCE_SECRET": ("", str, "HMAC key of the DPoP nonces; empty = derived from the "
-                          "signing keys (set it when hosts hold different signing keys)"),
-}
 
 
 class NonceRequired(Exception):
@@ -67,7 +56,7 @@ class DpopNonces:
     _cache: dict[int, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        self.mode = _mode(self.mode)
+        self.mode = parse_mode(self.mode)
         if not 10 <= int(self.window) <= 86400:
             raise ValueError("DPOP_NONCE_WINDOW must be between 10 and 86400 seconds")
         self.window = int(self.window)

@@ -114,7 +114,6 @@ def token():
     else:
         form.update(_code_for(server, session, client, login))
     body = oauth.token(server, session, form, request.headers)
-    session.commit()
     body.pop("refresh_token", None)
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"

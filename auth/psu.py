@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auth.models import PsuAccount
-from core.db import utcnow
+from core.db import unit_of_work, utcnow
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 MAX_FAILED_ATTEMPTS = 5
@@ -79,8 +79,9 @@ def get_psu(session: Session, psu_id: str) -> Psu | None:
 
 
 def sign_in(session: Session, username: str, password: str) -> Psu:
-    """Check the password and count failures, in one transaction."""
-    with session.begin():
+    """Check the password and count failures, in one unit of work (a failure is counted even
+    though the sign-in is refused: the refusal is raised once the count is committed)."""
+    with unit_of_work(session):
         account = session.scalars(
             select(PsuAccount).where(PsuAccount.username == (username or "")).with_for_update()
         ).one_or_none()

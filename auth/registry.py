@@ -21,7 +21,7 @@ from auth.jose import ALGORITHMS, MalformedJwt, import_public_jwk, key_fits_alg
 from auth.jwks_fetch import JwksFetcher, refused_address
 from auth.models import RegistrationToken, TppClient
 from auth.scopes import allowed_scopes, parse_scope, validate_roles
-from core.db import utcnow
+from core.db import unit_of_work, utcnow
 
 AUTH_METHODS = ("private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth")
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
@@ -237,7 +237,13 @@ def redeem_registration_token(session: Session, token: str | None) -> Registrati
 
 
 def register_dynamic(session: Session, initial: RegistrationToken, metadata) -> TppClient:
-    """RFC 7591 §3.1: the metadata a TPP posts; roles come from the operator's token."""
+    """RFC 7591 §3.1: the metadata a TPP posts; roles come from the operator's token, which
+    is spent in the same unit of work that stores the client."""
+    with unit_of_work(session):
+        return _register_dynamic(session, initial, metadata)
+
+
+def _register_dynamic(session: Session, initial: RegistrationToken, metadata) -> TppClient:
     if not isinstance(metadata, dict):
         raise _metadata_error("the body must be a JSON object of client metadata")
     for name in ("token_endpoint_auth_signing_alg", "request_object_signing_alg"):

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from auth import registry
 from auth.models import TppClient
 from auth.psu import seed_demo_psus
+from core.db import unit_of_work
 
 DEMO_REDIRECT = "https://{slug}.example/callback"
 DEMO_CLIENTS = (
@@ -45,7 +46,7 @@ def seed_demo(app, session) -> list[str]:
     directory = demo_dir(app)
     directory.mkdir(parents=True, exist_ok=True)
     lines, clients = [], {}
-    with session.begin():
+    with unit_of_work(session):
         for slug, name, roles in DEMO_CLIENTS:
             key = _key_for(directory, slug)
             existing = session.scalars(select(TppClient).where(TppClient.name == name)).first()

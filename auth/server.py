@@ -29,6 +29,7 @@ from auth.par import RequestStore
 from auth.replay import ReplayCacheUnavailable
 from auth.scopes import allowed_scopes, format_scope, parse_scope
 from auth.tokens import Binding, Grant
+from core.db import unit_of_work
 from core.ttlcache import TtlCache
 
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
@@ -133,18 +134,37 @@ class AuthServer:
         return None
 
 
+class _CodeReplayed(Exception):
+    """An authorization code was presented again after it was redeemed."""
+
+    def __init__(self, grant_id: str) -> None:
+        super().__init__(grant_id)
+        self.grant_id = grant_id
+
+
 def token(server: AuthServer, session: Session, form, headers) -> dict:
+    """The token endpoint: the tokens a grant issues commit in one unit of work.
+
+    A replayed authorization code is the one failure that must change something: RFC 6749
+    §4.1.2 has the server revoke the tokens already issued from the code, since whoever
+    replays it may hold them. The grant's unit of work is abandoned and the revocation
+    commits in one of its own, before the request is refused with invalid_grant."""
     grant_type = form.get("grant_type")
     if grant_type not in GRANT_TYPES:
         raise OAuthError("unsupported_grant_type", "grant_type must be one of "
                          + ", ".join(GRANT_TYPES))
     client = server.authenticate_client(session, form, headers, "/token")
     binding = server.binding(headers, "POST", "/token")
-    if grant_type == "client_credentials":
-        return _client_credentials(server, session, client, form, binding)
-    if grant_type == "authorization_code":
-        return _authorization_code(server, session, client, form, binding)
-    return _refresh(server, session, client, form, binding)
+    grant = {"client_credentials": _client_credentials, "authorization_code":
+             _authorization_code, "refresh_token": _refresh}[grant_type]
+    try:
+        with unit_of_work(session):
+            return grant(server, session, client, form, binding)
+    except _CodeReplayed as replay:
+        with unit_of_work(session):
+            tokens.revoke_grant(session, replay.grant_id)
+        raise invalid_grant("the authorization code was already used; its tokens are "
+                            "revoked") from None
 
 
 def _answer(server, session, grant: Grant, binding: Binding, refresh: str | None = None) -> dict:
@@ -172,14 +192,14 @@ def _authorization_code(server, session, client, form, binding) -> dict:
     value = form.get("code")
     code, replayed_grant = server.codes.look(value)
     if code is None:
-        _refuse_unusable_code(session, replayed_grant)
+        _refuse_unusable_code(replayed_grant)
     problem = _code_mismatch(code, client, form, binding)
     if problem is not None:
         burnt = server.codes.fail(value)
         raise invalid_grant(problem + ("; the authorization code is now burnt" if burnt else ""))
     code, replayed_grant = server.codes.consume(value)
     if code is None:
-        _refuse_unusable_code(session, replayed_grant)
+        _refuse_unusable_code(replayed_grant)
     grant = Grant(client_id=client.client_id, scope=code.scope, grant_id=code.grant_id,
                   psu_id=code.psu_id, consent_id=code.consent_id)
     refresh = tokens.issue_refresh_token(session, grant=grant, binding=binding,
@@ -187,11 +207,9 @@ def _authorization_code(server, session, client, form, binding) -> dict:
     return _answer(server, session, grant, binding, refresh)
 
 
-def _refuse_unusable_code(session, replayed_grant: str | None):
+def _refuse_unusable_code(replayed_grant: str | None):
     if replayed_grant:
-        tokens.revoke_grant(session, replayed_grant)
-        session.commit()
-        raise invalid_grant("the authorization code was already used; its tokens are revoked")
+        raise _CodeReplayed(replayed_grant)
     raise invalid_grant("the authorization code is unknown or expired")
 
 
@@ -271,6 +289,7 @@ def revoke(server, session, form, headers) -> None:
     client = server.authenticate_client(session, form, headers, "/revoke")
     if not form.get("token"):
         raise invalid_request("token is required")
-    record = _lookup(server, session, client, form.get("token"))
-    if record is not None:
-        tokens.revoke_record(session, record)
+    with unit_of_work(session):
+        record = _lookup(server, session, client, form.get("token"))
+        if record is not None:
+            tokens.revoke_record(session, record)

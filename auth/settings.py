@@ -3,4 +3,49 @@ name -> (default, parser, description), parsed once when the app is created."""
 
 from __future__ import annotations
 
-SETTINGS: dict = {}
+from typing import Any
+
+from auth.dpop_nonce import parse_mode
+from auth.jose import ALGORITHMS
+from auth.proxies import parse_trusted_proxies
+from core.config import SettingError, number, one_of, whole_number
+
+# Access tokens stay short-lived; a revoked token's Redis marker lives as long as the token
+# could (auth.revocation), so the ceiling also bounds what Redis keeps.
+MAX_ACCESS_TOKEN_LIFETIME = 600
+
+SETTINGS = {
+    "ACCESS_TOKEN_LIFETIME": (300, whole_number, "Access token lifetime in seconds (at most "
+                              "600)"),
+    "REFRESH_TOKEN_LIFETIME": (90 * 86400, whole_number, "Refresh token lifetime in seconds"),
+    "SIGNING_ALG": ("ES256", one_of(*ALGORITHMS), "Algorithm of the key that signs access "
+                    "tokens: ES256 or PS256"),
+    "DEMO_PSU_PASSWORD": ("open-banking-demo", str, "Password of the demo PSUs alice, bob, "
+                          "carol"),
+    "CLIENT_CACHE_SECONDS": (30.0, number, "How long a worker reuses a TPP's name and roles"),
+    "DEMO_DIR": ("", str, "Where `demo load` writes demo client keys (default instance/demo)"),
+    "TRUSTED_PROXIES": ("", str, "Addresses/CIDRs of the TLS-terminating proxies that may send "
+                        "CLIENT_CERT_HEADER, or none (unset: loopback if the issuer is on "
+                        "loopback, else nobody)"),
+    "TLS_CLIENT_CA_BUNDLE": ("", str, "PEM file of the CAs that issue tls_client_auth "
+                             "certificates (directory / eIDAS QTSP CAs)"),
+    "JWKS_FETCH_ALLOW_HOSTS": ("", str, "Comma-separated host or host:port whose jwks_uri may "
+                               "be on a loopback or private address (test set-ups only)"),
+    "DPOP_NONCE": ("token", parse_mode, "Where DPoP proofs must carry a server nonce (RFC 9449 "
+                   "§8, §9): off, token (/token and /par) or all (also resource endpoints)"),
+    "DPOP_NONCE_WINDOW": (300, whole_number, "Seconds each DPoP nonce is issued for; the "
+                          "previous window's nonce stays accepted"),
+    "DPOP_NONCE_SECRET": ("", str, "HMAC key of the DPoP nonces; empty = derived from the "
+                          "signing keys (set it when hosts hold different signing keys)"),
+}
+SECRETS = {"DPOP_NONCE_SECRET"}
+
+
+def derive(settings: dict[str, Any]) -> None:
+    """TRUSTED_PROXIES becomes networks (its default depends on ISSUER); the access token
+    lifetime is checked against its ceiling."""
+    settings["TRUSTED_PROXIES"] = parse_trusted_proxies(settings["TRUSTED_PROXIES"],
+                                                        settings["ISSUER"])
+    if not 0 < int(settings["ACCESS_TOKEN_LIFETIME"]) <= MAX_ACCESS_TOKEN_LIFETIME:
+        raise SettingError("ACCESS_TOKEN_LIFETIME", "a number of seconds from 1 to 600",
+                           "is out of range")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 from flask_smorest import Blueprint
 
-from auth import introspection, jar, jarm, registry
+from auth import introspection, jar, jarm, par, registry
 from auth import server as oauth
 from auth.errors import OAuthError
 from auth.jose import ALGORITHMS
@@ -67,8 +67,6 @@ def jwks():
 @blp.doc(**form_doc("par"))
 def pushed_authorization_request():
     """Push an authorisation request (RFC 9126); the answer's `request_uri` opens /authorize."""
-    from auth import par
-
     server, session = _server(), db_session()
     client = server.authenticate_client(session, request.form, request.headers, "/par")
     form = jar.authorization_parameters(client, request.form, issuer=server.issuer,
@@ -88,10 +86,7 @@ def pushed_authorization_request():
 @blp.doc(**form_doc("token"))
 def token():
     """Issue tokens: authorization_code (PKCE S256), refresh_token, client_credentials."""
-    session = db_session()
-    body = oauth.token(_server(), session, request.form, request.headers)
-    session.commit()
-    return _no_store(body)
+    return _no_store(oauth.token(_server(), db_session(), request.form, request.headers))
 
 
 @blp.route("/introspect", methods=["POST"])
@@ -116,9 +111,7 @@ def introspect():
 @blp.doc(**form_doc("revoke"))
 def revoke():
     """Token revocation (RFC 7009); effective on the next request in every worker."""
-    session = db_session()
-    oauth.revoke(_server(), session, request.form, request.headers)
-    session.commit()
+    oauth.revoke(_server(), db_session(), request.form, request.headers)
     return _no_store({})
 
 
@@ -138,7 +131,6 @@ def register():
         client = registry.register_dynamic(session, initial, body)
     except registry.RegistrationError as exc:
         raise OAuthError(exc.error, exc.description) from exc
-    session.commit()
     return _no_store(registry.client_metadata(client), 201)
 
 

@@ -9,7 +9,8 @@ from flask_smorest import Blueprint
 from consent import representation, service
 from consent.access import require_token, tpp, tpp_actor
 from consent.schemas import ConsentEventsResponse, OBReadConsent1, OBReadConsentResponse1
-from core.web import OB_HEADERS, OBErrorResponse1, db_session, open_banking_api
+from core.apidoc import OB_HEADERS, OBErrorResponse1
+from core.web import db_session, open_banking_api
 
 blp = Blueprint("consent", __name__, url_prefix="/open-banking/v4.0/aisp/account-access-consents",
                 description="Account access consents (UK Open Banking v4.0)")

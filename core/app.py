@@ -10,14 +10,15 @@ import flask_swagger_ui
 from flask import Blueprint, Flask
 
 from core import cli, health, home, pagesecurity, problems
-from core.config import load_settings
+from core.apidoc import FapiApi
+from core.config import INSTANCE_DIR, load_settings
 from core.db import make_engine, make_session_factory
 from core.kv import make_redis
 from core.logging import configure_logging
 from core.metrics import Metrics
 from core.ratelimit import init_limiter
 from core.warm import core_warmers
-from core.web import FapiApi, init_request_hooks
+from core.web import init_request_hooks
 
 API_TITLE = "Open Banking Hub"
 API_VERSION = "1.0.0"
@@ -90,7 +91,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _instance_path():
-    from core.config import INSTANCE_DIR
-
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     return INSTANCE_DIR

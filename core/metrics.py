@@ -40,6 +40,8 @@ class Metrics:
         self.latency.labels(endpoint, method).observe(seconds)
 
     def render(self) -> tuple[bytes, str]:
+        # prometheus_client's own switch: the library reads it from the environment in each
+        # worker to find its files, so the environment is where it lives, not our settings.
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)

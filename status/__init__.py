@@ -4,18 +4,18 @@ webhooks sent from a transactional outbox."""
 
 from __future__ import annotations
 
+from status import admin_api, cli, context, observer, pages, seed, webhooks_api
+from status import api as public_api
+from status.measure import Recorder
+from status.runtime import StatusRuntime, StatusSettings
+from status.worker import BackgroundWorker
+
 
 def init_app(app, api) -> None:
-    from status import admin_api, cli, context, observer, pages, seed, webhooks_api
-    from status import api as public_api
-    from status.measure import Recorder
-    from status.runtime import StatusRuntime, load_settings
-    from status.worker import BackgroundWorker
-
     runtime = StatusRuntime(
         session_factory=app.extensions["session_factory"],
         redis=app.extensions["redis"],
-        settings=load_settings(app.config),
+        settings=StatusSettings.from_config(app.config),
         base_url=app.config["ISSUER"],
         banks_provider=lambda: app.extensions.get("banks"),
     )

@@ -17,11 +17,12 @@ import time
 
 from sqlalchemy import select
 
+from core.db import unit_of_work
 from status import outbox
-from status.domain import iso
+from status.domain import NoticeStatus, iso
+from status.lifecycle import NoticeInput, add_notice, apply_status
 from status.models import Notice, NoticeTarget
 from status.runtime import StatusRuntime
-from status.tx import owned
 
 log = logging.getLogger("status.bankhealth")
 
@@ -125,14 +126,12 @@ def _bank(rt: StatusRuntime, bank_id: str) -> dict[str, str]:
 
 def declare_outage(rt: StatusRuntime, session, bank_id: str, at: dt.datetime) -> Notice | None:
     """The notice and both webhooks (`notice.started`, `bank.unavailable`) in one commit."""
-    from status import service
-
     s = rt.settings
     bank = _bank(rt, bank_id)
-    with owned(session):
+    with unit_of_work(session):
         if _open_outage(session, bank_id) is not None:
             return None
-        notice = service.add_notice(rt, session, service.NoticeInput(
+        notice = add_notice(rt, session, NoticeInput(
             kind="unplanned", severity="critical", banks=(bank_id,), starts_at=at,
             title=f"{bank['name']} is unavailable",
             body=(f"{s.outage_failures} consecutive requests to {bank['name']} failed within "
@@ -145,15 +144,13 @@ def declare_outage(rt: StatusRuntime, session, bank_id: str, at: dt.datetime) ->
 
 
 def end_outage(rt: StatusRuntime, session, bank_id: str, at: dt.datetime) -> Notice | None:
-    from status import service
-
-    with owned(session):
+    with unit_of_work(session):
         notice = _open_outage(session, bank_id)
         if notice is None:
             return None
         since = notice.starts_at
-        service.apply_status(rt, session, notice, service.NoticeStatus.COMPLETED, at, AUTHOR,
-                              "The bank answers again; service has recovered.", at)
+        apply_status(rt, session, notice, NoticeStatus.COMPLETED, at, AUTHOR,
+                     "The bank answers again; service has recovered.", at)
         outbox.emit(session, "bank.recovered", {
             "bank": _bank(rt, bank_id), "since": iso(since), "recovered_at": iso(at),
             "duration_seconds": round((at - since).total_seconds(), 3),

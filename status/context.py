@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from flask import current_app, has_app_context
+
 from status.runtime import StatusRuntime
 
 _last: StatusRuntime | None = None
@@ -15,8 +17,6 @@ def remember(runtime: StatusRuntime) -> None:
 
 
 def current_runtime() -> StatusRuntime:
-    from flask import current_app, has_app_context
-
     if has_app_context() and "status" in current_app.extensions:
         return current_app.extensions["status"]
     if _last is None:

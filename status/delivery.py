@@ -21,10 +21,10 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy import select, update
 
-from status import measure, signing, subscriptions
+from core.db import unit_of_work
+from status import measure, service, signing, subscriptions
 from status.models import Delivery, Subscription
 from status.runtime import StatusRuntime, StatusSettings
-from status.tx import owned
 
 log = logging.getLogger("status.delivery")
 BATCH = 50
@@ -60,13 +60,13 @@ def lease(settings: StatusSettings) -> dt.timedelta:
 
 
 def claim_due(rt: StatusRuntime, session, now: dt.datetime, limit: int = BATCH) -> list[Claimed]:
-    with owned(session):
+    with unit_of_work(session):
         ids = session.scalars(select(Delivery.id).where(
             Delivery.status == "pending", Delivery.next_attempt_at <= now)
             .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)).all()
     claimed = []
     for delivery_id in ids:
-        with owned(session):
+        with unit_of_work(session):
             won = session.execute(update(Delivery).where(
                 Delivery.id == delivery_id, Delivery.status == "pending",
                 Delivery.next_attempt_at <= now).values(
@@ -100,7 +100,7 @@ def send(item: Claimed, settings: StatusSettings, client: httpx.Client) -> Resul
 
 
 def record(rt: StatusRuntime, session, item: Claimed, result: Result, now: dt.datetime) -> str:
-    with owned(session):
+    with unit_of_work(session):
         delivery = session.get(Delivery, item.delivery_id, populate_existing=True)
         delivery.last_status_code = result.status_code
         delivery.last_error = result.error
@@ -132,8 +132,6 @@ def deliver_due(rt: StatusRuntime) -> dict[str, int]:
 
 def run_once(rt: StatusRuntime) -> dict[str, int]:
     """One worker pass: start due maintenance, roll up measurements, send webhooks."""
-    from status import service
-
     with rt.session_factory() as session:
         started = service.start_due(rt, session)
     if rt.recorder is not None:

@@ -25,8 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from core.db import unit_of_work
 from status.models import DailyFigures
-from status.tx import owned
 
 log = logging.getLogger("status.measure")
 
@@ -145,7 +145,7 @@ def rollup(redis, session: Session, now: dt.datetime) -> int:
         if is_failing_minute(n, f):
             acc["down"].append(start.hour * 60 + start.minute)
     if days:
-        with owned(session):
+        with unit_of_work(session):
             for (target, day), acc in days.items():
                 _add(session, target, day, acc)
     return moved

@@ -1,9 +1,8 @@
 """Availability of our own APIs, measured from the requests this service answers.
 
-A before/after-request pair on the app (no core change): the component comes from the path,
-a 5xx answer is a failure (4xx are the caller's), and the call goes to the recorder, which
-counts in memory and adds to Redis about once a second — no database write and no round trip
-on the hot path.
+A before/after-request pair on the app: the component comes from the path, a 5xx answer is a
+failure (4xx are the caller's), and the call goes to the recorder, which counts in memory and
+adds to Redis about once a second — no database write and no round trip on the hot path.
 """
 
 from __future__ import annotations

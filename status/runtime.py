@@ -1,44 +1,15 @@
 """What the status package needs at run time, built once per app in `init_app` and kept in
 `app.extensions["status"]`: the session factory, Redis, its settings, the bank registry and a
 clock. Services take it as an argument; nothing here imports Flask.
-
-Settings are read when the app is created: `app.config` (tests' overrides), then the
-environment, then the default below.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-from core.config import parse_setting
-
-# name -> (default, parser, description); the README's configuration table mirrors this.
-SETTINGS: dict[str, tuple[Any, Callable[[str], Any], str]] = {
-    "STATUS_BANK_IDS": ("", str, "Comma-separated bank ids accepted in notices until the bank "
-                        "registry (app.extensions['banks']) exists; empty = any bank-id slug"),
-    "STATUS_PAGE_DAYS": (90, int, "Days of availability bars on /status"),
-    "STATUS_WORKER": ("auto", str, "In-process webhook/rollup worker thread: on, off, or auto "
-                      "(on for the embedded default, off under tests)"),
-    "STATUS_WORKER_INTERVAL_SECONDS": (2.0, float, "Pause between worker passes"),
-    "STATUS_WEBHOOKS_ALLOW_HTTP_LOOPBACK": (False, lambda v: v.strip().lower() in
-                                            {"1", "true", "yes", "on"},
-                                            "Accept http://127.0.0.1 / localhost webhook URLs "
-                                            "(tests, local demos); production requires https"),
-    "STATUS_WEBHOOK_TIMEOUT_SECONDS": (5.0, float, "Timeout of one webhook POST"),
-    "STATUS_WEBHOOK_MAX_ATTEMPTS": (12, int, "Attempts before a delivery is marked failed"),
-    "STATUS_WEBHOOK_BACKOFF_SECONDS": (15.0, float, "First retry delay; doubles per attempt"),
-    "STATUS_WEBHOOK_MAX_BACKOFF_SECONDS": (3600.0, float, "Longest retry delay"),
-    "STATUS_OUTAGE_FAILURES": (5, int, "Consecutive failed bank calls that make an outage "
-                               "(RTS Art. 33)"),
-    "STATUS_OUTAGE_WINDOW_SECONDS": (30.0, float, "…within this many seconds (RTS Art. 33)"),
-    "STATUS_MEASURE_FLUSH_SECONDS": (1.0, float, "How often each process adds its request "
-                                     "counts to Redis (0: on every request)"),
-}
 
 
 @dataclass(frozen=True)
@@ -56,31 +27,22 @@ class StatusSettings:
     outage_window: float
     measure_flush_seconds: float = 1.0
 
-
-def load_settings(config: Mapping[str, Any]) -> StatusSettings:
-    values = {}
-    for name, (default, parser, _) in SETTINGS.items():
-        if name in config:
-            values[name] = config[name]
-        elif os.environ.get(name) not in (None, ""):
-            values[name] = parse_setting(name, os.environ[name], parser)
-        else:
-            values[name] = default
-    ids = values["STATUS_BANK_IDS"]
-    ids = tuple(b.strip() for b in ids.split(",") if b.strip()) if isinstance(ids, str) else ids
-    return StatusSettings(
-        bank_ids=tuple(ids), page_days=int(values["STATUS_PAGE_DAYS"]),
-        worker=str(values["STATUS_WORKER"]).lower(),
-        worker_interval=float(values["STATUS_WORKER_INTERVAL_SECONDS"]),
-        allow_http_loopback=bool(values["STATUS_WEBHOOKS_ALLOW_HTTP_LOOPBACK"]),
-        webhook_timeout=float(values["STATUS_WEBHOOK_TIMEOUT_SECONDS"]),
-        max_attempts=int(values["STATUS_WEBHOOK_MAX_ATTEMPTS"]),
-        backoff=float(values["STATUS_WEBHOOK_BACKOFF_SECONDS"]),
-        max_backoff=float(values["STATUS_WEBHOOK_MAX_BACKOFF_SECONDS"]),
-        outage_failures=int(values["STATUS_OUTAGE_FAILURES"]),
-        outage_window=float(values["STATUS_OUTAGE_WINDOW_SECONDS"]),
-        measure_flush_seconds=float(values["STATUS_MEASURE_FLUSH_SECONDS"]),
-    )
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> StatusSettings:
+        """From the app's settings, parsed at app creation (rows in `status.settings`)."""
+        return cls(
+            bank_ids=tuple(config["STATUS_BANK_IDS"]), page_days=config["STATUS_PAGE_DAYS"],
+            worker=config["STATUS_WORKER"],
+            worker_interval=config["STATUS_WORKER_INTERVAL_SECONDS"],
+            allow_http_loopback=config["STATUS_WEBHOOKS_ALLOW_HTTP_LOOPBACK"],
+            webhook_timeout=config["STATUS_WEBHOOK_TIMEOUT_SECONDS"],
+            max_attempts=config["STATUS_WEBHOOK_MAX_ATTEMPTS"],
+            backoff=config["STATUS_WEBHOOK_BACKOFF_SECONDS"],
+            max_backoff=config["STATUS_WEBHOOK_MAX_BACKOFF_SECONDS"],
+            outage_failures=config["STATUS_OUTAGE_FAILURES"],
+            outage_window=config["STATUS_OUTAGE_WINDOW_SECONDS"],
+            measure_flush_seconds=config["STATUS_MEASURE_FLUSH_SECONDS"],
+        )
 
 
 def system_clock() -> dt.datetime:

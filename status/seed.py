@@ -17,7 +17,6 @@ def seed(app, session) -> list[str]:
     rt = app.extensions["status"]
     if session.scalar(select(func.count()).select_from(Notice)):
         return ["notices exist; nothing seeded"]
-    session.rollback()
     now = rt.now().replace(second=0, microsecond=0)
     banks = list(rt.known_banks() or {})
     bank = banks[0] if banks else None

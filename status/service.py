@@ -5,92 +5,55 @@
   aggregation reports each bank call (a read's calls together), and
   an outage is declared (and ended) from these without an operator (see `bankhealth.py`).
 
-Each use case owns its transaction: the notice, its timeline entry and the webhook outbox rows
-commit together or not at all.
+Each use case opens the unit of work (`core.db.unit_of_work`): the notice, its timeline entry
+and the webhook outbox rows commit together or not at all. Writing a notice itself is
+`lifecycle`'s, shared with automatic outages.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from core.errors import NotFound
-from status import domain, outbox
+from core.db import unit_of_work
+from core.errors import Conflict, NotFound
+from status import bankhealth, domain, outbox
+from status.context import current_runtime
 from status.domain import Kind, NoticeStatus, Severity
 from status.errors import NoticeInvalid
+from status.lifecycle import NoticeInput, add_notice, apply_status, known_bank_ids
 from status.models import Notice, NoticeTarget, NoticeUpdate
 from status.representation import webhook_notice
 from status.runtime import StatusRuntime
-from status.tx import owned
 
 OPEN = (NoticeStatus.SCHEDULED.value, NoticeStatus.IN_PROGRESS.value)
-DEFAULT_MESSAGES = {
-    NoticeStatus.IN_PROGRESS: "Work has started.",
-    NoticeStatus.COMPLETED: "Completed; service is back to normal.",
-    NoticeStatus.CANCELLED: "Cancelled; no downtime will happen.",
-}
-STATUS_EVENTS = {
-    NoticeStatus.SCHEDULED: "notice.scheduled",
-    NoticeStatus.IN_PROGRESS: "notice.started",
-    NoticeStatus.COMPLETED: "notice.completed",
-    NoticeStatus.CANCELLED: "notice.cancelled",
-}
-# The first timeline entry; the notice's own text is in its body.
-FIRST_ENTRY = {
-    (Kind.PLANNED, "operator"): "Maintenance announced.",
-    (Kind.UNPLANNED, "operator"): "Incident reported; we are investigating.",
-    (Kind.PLANNED, "automatic"): "Maintenance announced.",
-    (Kind.UNPLANNED, "automatic"): "Detected automatically from failed requests.",
-}
 EDITABLE = ("title", "body", "severity", "starts_at", "ends_at", "components", "banks")
 
 
-@dataclass(frozen=True)
-class NoticeInput:
-    kind: str
-    title: str
-    severity: str
-    components: tuple[str, ...] = ()
-    banks: tuple[str, ...] = ()
-    body: str = ""
-    starts_at: dt.datetime | None = None
-    ends_at: dt.datetime | None = None
+@contextmanager
+def _changing_notice(session: Session) -> Iterator[None]:
+    """The unit of work of a change to an existing notice. Two operators editing it at once:
+    the second gets a 409 that says what happened to *the notice*, not to some record."""
+    try:
+        with unit_of_work(session):
+            yield
+    except Conflict as err:
+        if isinstance(err.__cause__, StaleDataError):
+            raise Conflict("The notice changed meanwhile; read it again and retry.") from err
+        raise
 
 
 def create_notice(rt: StatusRuntime, session: Session, data: NoticeInput, *, actor: str,
                   source: str = "operator", now: dt.datetime | None = None) -> Notice:
     """Planned work is `scheduled`; an incident is reported `in_progress` at once."""
-    with owned(session):
+    with unit_of_work(session):
         return add_notice(rt, session, data, actor=actor, source=source, now=now)
-
-
-def add_notice(rt: StatusRuntime, session: Session, data: NoticeInput, *, actor: str,
-               source: str = "operator", now: dt.datetime | None = None) -> Notice:
-    """`create_notice` inside the caller's transaction (automatic outages add more to it)."""
-    now = now or rt.now()
-    kind = Kind(data.kind)
-    domain.validate_text(data.title, data.body)
-    targets = domain.validate_targets(data.components, data.banks, _known(rt))
-    starts_at, ends_at = domain.validate_window(kind, data.starts_at, data.ends_at, now,
-                                                check_past=source == "operator")
-    status = domain.initial_status(kind)
-    notice = Notice(id=f"ntc_{uuid.uuid4().hex}", kind=kind.value, status=status.value,
-                    severity=Severity(data.severity).value, source=source,
-                    title=data.title.strip(), body=data.body or "", starts_at=starts_at,
-                    ends_at=ends_at, created_at=now, updated_at=now, created_by=actor,
-                    started_at=starts_at if status is NoticeStatus.IN_PROGRESS else None,
-                    targets=[NoticeTarget(kind=k, ref=r) for k, r in targets.keys()])
-    notice.updates.append(NoticeUpdate(at=now, status=status.value, author=actor,
-                                       body=FIRST_ENTRY[(kind, source)]))
-    session.add(notice)
-    session.flush()
-    outbox.emit(session, STATUS_EVENTS[status], webhook_notice(notice, rt.base_url), now)
-    return notice
 
 
 def get_notice(session: Session, notice_id: str) -> Notice:
@@ -105,7 +68,7 @@ def edit_notice(rt: StatusRuntime, session: Session, notice_id: str, changes: di
     """Correct a notice that is not closed. The window moves only before work starts; once
     started, only the end (an estimate) may move."""
     now = rt.now()
-    with owned(session):
+    with _changing_notice(session):
         notice = get_notice(session, notice_id)
         domain.ensure_open(notice.id, notice.status)
         changes = {k: v for k, v in changes.items() if k in EDITABLE}
@@ -114,8 +77,9 @@ def edit_notice(rt: StatusRuntime, session: Session, notice_id: str, changes: di
             raise NoticeInvalid("starts_at cannot change once work has started.", "starts_at")
         domain.validate_text(changes.get("title"), changes.get("body"), partial=True)
         if "components" in changes or "banks" in changes:
-            targets = domain.validate_targets(changes.get("components", notice.components),
-                                              changes.get("banks", notice.banks), _known(rt))
+            targets = domain.validate_targets(
+                changes.get("components", notice.components), changes.get("banks", notice.banks),
+                known_bank_ids(rt))
             notice.targets = [NoticeTarget(kind=k, ref=r) for k, r in targets.keys()]
         if "starts_at" in changes or "ends_at" in changes:
             notice.starts_at, notice.ends_at = domain.validate_window(
@@ -140,7 +104,7 @@ def add_update(rt: StatusRuntime, session: Session, notice_id: str, body: str, *
     domain.validate_text(None, body, partial=True)
     if not body or not body.strip():
         raise NoticeInvalid("An update needs a body.", "body")
-    with owned(session):
+    with _changing_notice(session):
         notice = get_notice(session, notice_id)
         domain.ensure_open(notice.id, notice.status)
         if severity is not None:
@@ -159,35 +123,18 @@ def change_status(rt: StatusRuntime, session: Session, notice_id: str, target: s
     """start → in_progress, complete → completed, cancel → cancelled; anything else is a 409
     naming the statuses reachable from here."""
     now = rt.now()
-    with owned(session):
+    with _changing_notice(session):
         notice = get_notice(session, notice_id)
         new = domain.transition(notice.status, target)
         apply_status(rt, session, notice, new, at or now, actor, message, now)
     return notice
 
 
-def apply_status(rt, session, notice: Notice, new: NoticeStatus, at: dt.datetime,
-                 actor: str, message: str | None, now: dt.datetime) -> None:
-    """The status change, its timeline entry and its webhook, in the caller's transaction."""
-    notice.status = new.value
-    if new is NoticeStatus.IN_PROGRESS:
-        notice.started_at = at
-    elif new is NoticeStatus.COMPLETED:
-        notice.completed_at = max(at, notice.started_at or at)
-    else:
-        notice.cancelled_at = at
-    notice.updates.append(NoticeUpdate(at=at, status=new.value, author=actor,
-                                       body=(message or "").strip() or DEFAULT_MESSAGES[new]))
-    notice.updated_at = now
-    session.flush()
-    outbox.emit(session, STATUS_EVENTS[new], webhook_notice(notice, rt.base_url), now)
-
-
 def start_due(rt: StatusRuntime, session: Session) -> list[str]:
     """Start planned work whose window has opened (the worker calls this every pass), so the
     page, summary and webhooks say 'in progress' even if no operator clicked 'start'."""
     now = rt.now()
-    with owned(session):
+    with _changing_notice(session):
         due = session.scalars(select(Notice).where(
             Notice.status == NoticeStatus.SCHEDULED.value, Notice.kind == Kind.PLANNED.value,
             Notice.starts_at <= now).with_for_update(skip_locked=True)).all()
@@ -240,9 +187,6 @@ def bank_under_planned_downtime(session: Session, bank_id: str, at: dt.datetime)
 def record_bank_call(bank_id: str, ok: bool, latency_ms: float, at: dt.datetime | None = None,
                      *, runtime: StatusRuntime | None = None) -> None:
     """One connector call's outcome. Never raises: measuring must not break a balance read."""
-    from status import bankhealth
-    from status.context import current_runtime
-
     bankhealth.record_call(runtime or current_runtime(), bank_id, ok, latency_ms, at)
 
 
@@ -250,20 +194,12 @@ def record_bank_calls(calls: list[tuple[str, bool, float]], at: dt.datetime | No
                       *, runtime: StatusRuntime | None = None) -> None:
     """The outcomes of one read's bank calls `(bank_id, ok, latency_ms)`, in one round trip.
     Never raises."""
-    from status import bankhealth
-    from status.context import current_runtime
-
     bankhealth.record_calls(runtime or current_runtime(), list(calls), at)
 
 
 def active(notice: Notice) -> domain.ActiveNotice:
     return domain.ActiveNotice(Kind(notice.kind), NoticeStatus(notice.status),
                                Severity(notice.severity), notice.starts_at, notice.ends_at)
-
-
-def _known(rt: StatusRuntime) -> list[str] | None:
-    banks = rt.known_banks()
-    return None if banks is None else list(banks)
 
 
 def check_filter(rt: StatusRuntime, component: str | None, bank: str | None) -> None:

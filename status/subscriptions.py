@@ -16,13 +16,13 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from core.db import unit_of_work
 from core.errors import NotFound
 from status import signing
 from status.errors import UnknownEventType, WebhookUrlInvalid
 from status.models import Delivery, Subscription
 from status.outbox import EVENT_TYPES
 from status.runtime import StatusRuntime
-from status.tx import owned
 
 MAX_URL = 2000
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
@@ -90,7 +90,7 @@ def create(rt: StatusRuntime, session: Session, *, client_id: str, client_name: 
     url = check_url(url, rt.settings.allow_http_loopback)
     events = check_events(events)
     secret = signing.new_secret()
-    with owned(session):
+    with unit_of_work(session):
         sub = Subscription(id=f"whs_{uuid.uuid4().hex}", client_id=client_id,
                            client_name=client_name, url=url, events=events, secret=secret,
                            active=True, created_at=rt.now())
@@ -113,7 +113,7 @@ def get(session: Session, client_id: str, subscription_id: str) -> Subscription:
 
 def delete(session: Session, client_id: str, subscription_id: str) -> None:
     """Deactivate (deliveries stay listed for the record) and stop what is still pending."""
-    with owned(session):
+    with unit_of_work(session):
         sub = get(session, client_id, subscription_id)
         sub.active = False
         session.execute(update(Delivery).where(Delivery.subscription_id == sub.id,

@@ -43,7 +43,7 @@ class BackgroundWorker:
         mode = self.runtime.settings.worker
         if mode == "auto":
             return is_embedded(self.runtime.redis) and not testing
-        return mode in ("on", "1", "true", "yes")
+        return mode == "on"
 
     def ensure_started(self) -> None:
         """Idempotent and cheap: called before every request."""

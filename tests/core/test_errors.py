@@ -9,9 +9,10 @@ import pytest
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from core.dialects import PROBLEM_JSON
 from core.errors import Problem
 from core.ratelimit import limiter
-from core.web import PROBLEM_JSON, json_only
+from core.web import json_only
 
 
 class ThingSchema(ma.Schema):

@@ -19,7 +19,7 @@ T0 = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def app_settings():
-    return {"STATUS_BANK_IDS": BANKS, "STATUS_WEBHOOKS_ALLOW_HTTP_LOOPBACK": True,
+    return {"STATUS_BANK_IDS": tuple(BANKS.split(",")), "STATUS_WEBHOOKS_ALLOW_HTTP_LOOPBACK": True,
             "STATUS_WEBHOOK_BACKOFF_SECONDS": 0.0, "STATUS_WEBHOOK_MAX_ATTEMPTS": 5,
             "STATUS_WEBHOOK_TIMEOUT_SECONDS": 2.0}
 

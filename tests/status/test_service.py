@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from core.errors import NotFound
+from core.errors import Conflict, NotFound
 from status import service
 from status import worker as worker_module
 from status.errors import (
@@ -93,6 +93,18 @@ def test_closed_notice_refuses_edits_and_updates(rt, session, clock):
     with pytest.raises(IllegalTransition):
         service.change_status(rt, session, notice.id, "in_progress", actor="op")
     assert events(session) == ["notice.scheduled", "notice.cancelled"]
+
+
+def test_concurrent_edits_the_second_is_told_the_notice_changed(rt, session):
+    notice = service.create_notice(rt, session, planned(), actor="op")
+    with rt.session_factory() as other:
+        seen = service.get_notice(other, notice.id)  # read before the first edit lands
+        assert seen.version == notice.version
+        service.edit_notice(rt, session, notice.id, {"title": "First"}, actor="op")
+        with pytest.raises(Conflict, match="The notice changed meanwhile"):
+            service.edit_notice(rt, other, notice.id, {"title": "Second"}, actor="op")
+    session.expire_all()
+    assert service.get_notice(session, notice.id).title == "First"
 
 
 def test_edit_window_rules(rt, session, clock):
