@@ -66,21 +66,6 @@ UK_FIELDS = frozenset({"SchemeName", "AccountType", "Identification", "Name",
 UK_BULK_FIELDS = UK_FIELDS | {"Id"}
 
 
-def uk_items(raw: Any) -> tuple[list[UkCheck], dict[int, dict]]:
-    """UK bulk items to checks, or the errors of every bad item by position."""
-    if not isinstance(raw, list):
-        return [], {-1: {"Items": ["Not a valid list."]}}
-    checks: list[UkCheck] = []
-    problems: dict[int, dict] = {}
-    for index, item in enumerate(raw):
-        check, errors = uk_item(item, bulk=True)
-        if errors:
-            problems[index] = errors
-        else:
-            checks.append(check)
-    return checks, problems
-
-
 def _unknown(data: dict, allowed: frozenset[str], errors: dict) -> None:
     """Members the scheme does not define are refused, as its strict schema does."""
     for key in sorted(set(data) - allowed):
@@ -180,14 +165,20 @@ AGENT_FIELDS = frozenset({"financialInstitutionId"})
 INSTITUTION_FIELDS = frozenset({"bicfi"})
 
 
-def eu_items(raw: Any) -> tuple[list[EuCheck], dict[int, dict]]:
-    """EU bulk items to checks, or the errors of every bad item by position."""
+# Each scheme's item parser and the member that lists a batch's items.
+_BATCHES = {"UK": (uk_item, "Items"), "EU": (eu_item, "requests")}
+
+
+def batch_items(raw: Any, scheme: str) -> tuple[list, dict[int, dict]]:
+    """A batch's items (UK `Data.Items`, EU `requests`) to checks, or the errors of every bad
+    item by position."""
+    parse, member = _BATCHES[scheme]
     if not isinstance(raw, list):
-        return [], {-1: {"requests": ["Not a valid list."]}}
-    checks: list[EuCheck] = []
+        return [], {-1: {member: ["Not a valid list."]}}
+    checks = []
     problems: dict[int, dict] = {}
     for index, item in enumerate(raw):
-        check, errors = eu_item(item, bulk=True)
+        check, errors = parse(item, bulk=True)
         if errors:
             problems[index] = errors
         else:

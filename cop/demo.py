@@ -4,7 +4,9 @@ closed, switched, secondary reference)."""
 
 from __future__ import annotations
 
-from cop import directory, participants
+from auth import registry
+from cop import directory, participants, records
+from core.db import unit_of_work
 
 UK_BANK = ("Demo Participant Bank", "DEMOGB2LXXX", [("040004", "040099")])
 DE_BANK = ("Beispielbank", "BSPLDEFFXXX", [])
@@ -82,7 +84,7 @@ def seed_directory(app, session) -> list[str]:
                      "holder_type": kind, "holder_names": holders, "trading_names": trading,
                      "organisation_ids": ids})
     for bic in (UK_BANK[1], DE_BANK[1], ES_BANK[1]):
-        mine = [(i, directory.parse_account(r)) for i, r in enumerate(rows)
+        mine = [(i, records.parse_account(r)) for i, r in enumerate(rows)
                 if r.get("bic", UK_BANK[1]) == bic]
         directory.upsert_accounts(session, None, mine, bank_bic=bic)
     example_iban = iban("DE", EU_ACCOUNTS[0][1] + EU_ACCOUNTS[0][2])
@@ -115,11 +117,7 @@ def _demo_owner(session) -> str | None:
 
 
 def _demo_client_with(session, role: str) -> str | None:
-    try:
-        from auth import registry
-    except ImportError:
-        return None
-    with session.begin():
+    with unit_of_work(session):
         for client in registry.list_clients(session):
             if role in (client.roles or []):
                 return client.client_id
