@@ -11,19 +11,8 @@ from flask import g, request
 from flask_smorest import Blueprint
 
 from auth.resource import current_access, require_token
-from cop import bulk, demo, jobs, schemas, service, signed_messages
+from cop import bulk, demo, jobs, schemas, service, signed_messages, web
 from cop.errors import ObError, ob_field_errors
-from cop.web import (
-    CHECKS,
-    adapters,
-    answer,
-    batch_answer,
-    body,
-    bulk_limit,
-    check_limit,
-    start_job,
-    unknown_members,
-)
 from core.logging import get_logger
 from core.web import db_session, json_only
 
@@ -36,7 +25,7 @@ uk.after_request(signed_messages.sign_answer)
 
 
 @uk.post("/name-verifications")
-@require_token(**CHECKS, limit=check_limit)
+@require_token(**web.CHECKS, limit=web.check_limit)
 @uk.doc(requestBody={"required": True, "content": {"application/json": {
     "schema": schemas.OBNameVerificationRequest, "example": demo.UK_EXAMPLE}}},
         parameters=[signed_messages.PARAMETER])
@@ -46,22 +35,22 @@ uk.after_request(signed_messages.sign_answer)
 def verify_name():
     """Confirm a payee's name for a UK sort code and account number."""
     signed_messages.verify_request()
-    sent = body()
+    sent = web.body()
     check, errors = bulk.uk_item(sent.get("Data"))
     errors = {"Data": errors} if "Data" in sent else {"Data": [bulk.REQUIRED]}
-    errors.update(unknown_members(sent, {"Data"}))
+    errors.update(web.unknown_members(sent, {"Data"}))
     if check is None or len(errors) > 1:
         raise ObError("The request did not validate.", ob_field_errors(errors))
     report = service.check_payee(db_session(), current_access().client_id, service.UK, check,
-                                 adapters(), g.get("interaction_id"))
+                                 web.adapters(), g.get("interaction_id"))
     item = service.uk_item(None, report)
     item.pop("Id")
-    return answer({"Data": {"VerificationReport": item},
-                   "Links": {"Self": request.base_url}, "Meta": {}})
+    return web.answer({"Data": {"VerificationReport": item},
+                       "Links": {"Self": request.base_url}, "Meta": {}})
 
 
 @uk.post("/name-verifications/bulk")
-@require_token(**CHECKS, limit=bulk_limit)
+@require_token(**web.CHECKS, limit=web.bulk_limit)
 @uk.doc(requestBody={"required": True, "content": {"application/json": {
     "schema": schemas.OBBulkRequest}}}, parameters=[signed_messages.PARAMETER])
 @uk.response(200, schemas.OBBulkResponse, headers=signed_messages.RESPONSE_HEADER)
@@ -72,24 +61,25 @@ def verify_name():
 def verify_names_in_bulk():
     """Confirm up to 10,000 payees in one answer; larger batches become a job to poll."""
     signed_messages.verify_request()
-    sent = body()
+    sent = web.body()
     data = sent.get("Data") if isinstance(sent.get("Data"), dict) else {}
     checks, problems = bulk.batch_items(data.get("Items"), "UK")
-    unknown = {**unknown_members(sent, {"Data"}),
-               **({"Data": unknown_members(data, {"Items"})} if set(data) - {"Items"} else {})}
+    unknown = web.unknown_members(sent, {"Data"})
+    if set(data) - {"Items"}:
+        unknown["Data"] = web.unknown_members(data, {"Items"})
     if problems or unknown:
         raise ObError("Some items did not validate.",
                       ob_field_errors({**unknown, "Data": {**unknown.get("Data", {}),
                                                            "Items": problems}}
                                       if problems else unknown))
-    return batch_answer(service.UK, checks, lambda reports: {
+    return web.batch_answer(service.UK, checks, lambda reports: {
         "Data": {"VerificationReports": [service.uk_item(c.ref, r)
                                          for c, r in zip(checks, reports, strict=True)]},
         "Links": {"Self": request.base_url}, "Meta": {"TotalItems": len(checks)}})
 
 
 @uk.get("/bulk-jobs/<job_id>")
-@require_token(**CHECKS)
+@require_token(**web.CHECKS)
 @uk.response(200, schemas.BulkJobResponse)
 @uk.alt_response(404, response="NOT_FOUND", description="No such job for this client")
 def bulk_job(job_id: str):
@@ -102,11 +92,10 @@ def bulk_job(job_id: str):
     job = jobs.get_job(session, client_id, job_id)
     if jobs.job_orphaned(job):
         log.warning("bulk_job_resumed", job_id=job.id, status=job.status)
-        start_job(job.id)
+        web.start_job(job.id)
         job = jobs.get_job(session, client_id, job_id)
     data = {"JobId": job.id, "Status": job.status, "TotalItems": job.total,
-            "CreationDateTime": job.created_at.isoformat(),
-            "CompletionDateTime": job.finished_at.isoformat() if job.finished_at else None}
+            "CreationDateTime": job.created_at, "CompletionDateTime": job.finished_at}
     if job.status == "done":
         data["VerificationReports"] = job.results
-    return answer({"Data": data, "Links": {"Self": request.base_url}})
+    return {"Data": data, "Links": {"Self": request.base_url}}

@@ -11,9 +11,9 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from auth.resource import current_access, require_token
-from cop import directory, schemas
+from cop import directory, directory_schemas
 from cop.errors import ObError, ob_field_errors
-from cop.web import DIRECTORY, answer, body
+from cop.web import DIRECTORY, body
 from core.web import db_session, json_only
 
 dirs = Blueprint("cop_directory", __name__, url_prefix="/cop/v1/directory",
@@ -31,18 +31,17 @@ def _load_ob(schema, sent: dict) -> dict:
 @dirs.post("/accounts")
 @require_token(**DIRECTORY)
 @dirs.doc(requestBody={"required": True, "content": {"application/json": {
-    "schema": schemas.DirectoryUpsertRequest}}})
-@dirs.response(200, schemas.DirectoryUpsertResponse)
+    "schema": directory_schemas.DirectoryUpsertRequest}}})
+@dirs.response(200, directory_schemas.DirectoryUpsertResponse)
 @dirs.alt_response(400, response="BAD_REQUEST", description="OB `Errors[]` name each field")
 @dirs.alt_response(403, response="FORBIDDEN", description="This client maintains no bank")
 def upsert_accounts():
     """Create or update accounts of the caller's banks; refused rows are listed with why."""
-    accounts = _load_ob(schemas.DirectoryUpsertRequest(), body())["Data"]["Accounts"]
+    accounts = _load_ob(directory_schemas.DirectoryUpsertRequest(), body())["Data"]["Accounts"]
     summary = directory.upsert_from_api(db_session(), current_access().client_id,
-                                        [schemas.directory_row(a) for a in accounts])
-    return answer({"Data": {"Created": summary.created, "Updated": summary.updated,
-                            "Rejected": [{"Index": i, "Reason": r}
-                                         for i, r in summary.rejected]}})
+                                        [directory_schemas.directory_row(a) for a in accounts])
+    return {"Data": {"Created": summary.created, "Updated": summary.updated,
+                     "Rejected": [{"Index": i, "Reason": r} for i, r in summary.rejected]}}
 
 
 @dirs.delete("/accounts/<identification>")

@@ -16,20 +16,9 @@ from flask import current_app, g, request
 from flask_smorest import Blueprint
 
 from auth.resource import current_access, require_token
-from cop import bulk, demo, schemas, service
+from cop import bulk, demo, schemas, service, web
 from cop.errors import client_refused, format_error, timestamp_invalid
 from cop.participants import REFUSAL_DETAIL
-from cop.web import (
-    CHECKS,
-    adapters,
-    answer,
-    batch_answer,
-    body,
-    bulk_limit,
-    check_limit,
-    settings,
-    unknown_members,
-)
 from core.web import db_session, json_only
 
 eu = Blueprint("vop", __name__, url_prefix="/vop/v1",
@@ -47,7 +36,7 @@ def _vop_headers() -> str:
     g.vop_request_id = request_id
     problem = schemas.request_timestamp_problem(
         request.headers.get("X-Request-Timestamp"), dt.datetime.now(dt.UTC),
-        settings().timestamp_skew)
+        web.settings().timestamp_skew)
     if problem:
         raise timestamp_invalid(problem)
     return request_id
@@ -64,7 +53,7 @@ def _vop_response_headers(response):
 
 
 @eu.post("/payee-verifications")
-@require_token(**CHECKS, limit=check_limit)
+@require_token(**web.CHECKS, limit=web.check_limit)
 @eu.doc(requestBody={"required": True, "content": {"application/json": {
     "schema": schemas.VopRequest, "example": demo.EU_EXAMPLE}}}, parameters=[
         {"in": "header", "name": "X-Request-ID", "required": True,
@@ -89,19 +78,19 @@ def verify_payee():
     `CLIENT_INCONSISTENT` (it is registered to another client) (403).
     """
     request_id = _vop_headers()
-    check, errors = bulk.eu_item(body())
+    check, errors = bulk.eu_item(web.body())
     if errors:
         raise format_error("The request did not validate.", errors)
     _requesting_agents_are_the_caller([check], batch=False)
     result = service.check_payee(db_session(), current_access().client_id, service.EU, check,
-                                 adapters(), request_id)
+                                 web.adapters(), request_id)
     item = service.eu_item(None, result)
     item.pop("id")
-    return answer(item)
+    return web.answer(item)
 
 
 @eu.post("/payee-verifications/bulk")
-@require_token(**CHECKS, limit=bulk_limit)
+@require_token(**web.CHECKS, limit=web.bulk_limit)
 @eu.doc(requestBody={"required": True, "content": {"application/json": {
     "schema": schemas.VopBulkRequest}}})
 @eu.response(200, schemas.VopBulkResponse)
@@ -117,14 +106,14 @@ def verify_payees_in_bulk():
     Errors carry the EPC `code` as for one payee, and `errors.requests` names the items.
     """
     _vop_headers()
-    sent = body()
+    sent = web.body()
     checks, problems = bulk.batch_items(sent.get("requests"), "EU")
-    unknown = unknown_members(sent, {"requests"})
+    unknown = web.unknown_members(sent, {"requests"})
     if problems or unknown:
         raise format_error("Some items did not validate.",
                            {**unknown, **({"requests": problems} if problems else {})})
     _requesting_agents_are_the_caller(checks, batch=True)
-    return batch_answer(service.EU, checks, lambda results: {"results": [
+    return web.batch_answer(service.EU, checks, lambda results: {"results": [
         service.eu_item(c.ref, r) for c, r in zip(checks, results, strict=True)]})
 
 
