@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from cop.errors import UNKNOWN_FIELD
 from cop.identifiers import compact_iban, iban_problem, is_valid_bic
 from cop.organisations import parse_organisation_id
 from cop.schemas import ACCOUNT_TYPES, SCHEME_NAMES
@@ -18,7 +19,7 @@ from cop.service import EuCheck, UkCheck
 
 _SCAN = re.compile(r"^[0-9]{14}$")
 REQUIRED = "Missing data for required field."
-UNKNOWN = "Unknown field."
+UNKNOWN = UNKNOWN_FIELD  # the text ob_field_errors codes as UK.OBIE.Field.Unexpected
 
 
 def _text(item: dict, key: str, errors: dict, *, required: bool, max_len: int,

@@ -68,7 +68,6 @@ def import_accounts(file: Path, bic: str, fmt: str | None) -> None:
         if directory.bank_by_bic(session, bic) is None:
             raise click.ClickException(f"no participating bank with BIC {bic}; "
                                        "add it with `flask cop bank add`")
-        session.rollback()
         with click.progressbar(length=file.stat().st_size, label="importing",
                                file=sys.stderr) as bar:
             directory.upsert_accounts(session, None, _rows(handle, fmt, bar, summary),
@@ -136,7 +135,6 @@ def add_participant(bic: str, client_id: str, replace: bool) -> None:
     with factory() as session:
         client = registry.get_client(session, client_id)
         roles = set(client.roles or []) if client is not None else set()
-        session.rollback()
         if client is None:
             raise click.ClickException(f"no TPP client {client_id!r} (see `tpp list`)")
         if "COP" not in roles:

@@ -66,9 +66,7 @@ EXAMPLE_TIMESTAMP = "2026-12-01T09:30:00.000Z"
 def seed_directory(app, session) -> list[str]:
     """Seed the demo directory when it is empty; say what to try."""
     lines = _register_demo_requesting_psp(session)
-    empty = directory.directory_is_empty(session)
-    session.rollback()
-    if not empty:
+    if not directory.directory_is_empty(session):
         return [*lines, "payee directory already has banks; left as it is"]
     owner = _demo_owner(session)
     for name, bic, ranges in (UK_BANK, DE_BANK, ES_BANK):
