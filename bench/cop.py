@@ -201,10 +201,11 @@ def bench_bulk_service(app, accounts: int) -> dict:
     for run in range(3):
         items = batch(10_000, run, accounts)
         started, cpu = time.perf_counter(), time.process_time()
-        checks, problems = bulk.uk_items(items)
+        checks, problems = bulk.batch_items(items, "UK")
         assert not problems
         with app.extensions["session_factory"]() as session:
-            reports = service.check_uk_bulk(session, "bench", checks, app.extensions["cop"])
+            reports = service.check_payees(session, "bench", service.UK, checks,
+                                           app.extensions["cop"])
         timings.append(time.perf_counter() - started)
         cpu_times.append(time.process_time() - cpu)
         assert len(reports) == len(items)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from cop.errors import UNKNOWN_FIELD
 from cop.identifiers import compact_iban, iban_problem, is_valid_bic
 from cop.organisations import parse_organisation_id
 from cop.schemas import ACCOUNT_TYPES, SCHEME_NAMES
@@ -18,7 +19,7 @@ from cop.service import EuCheck, UkCheck
 
 _SCAN = re.compile(r"^[0-9]{14}$")
 REQUIRED = "Missing data for required field."
-UNKNOWN = "Unknown field."
+UNKNOWN = UNKNOWN_FIELD  # the text ob_field_errors codes as UK.OBIE.Field.Unexpected
 
 
 def _text(item: dict, key: str, errors: dict, *, required: bool, max_len: int,
@@ -64,21 +65,6 @@ def uk_item(item: Any, *, bulk: bool = False) -> tuple[UkCheck | None, dict]:
 UK_FIELDS = frozenset({"SchemeName", "AccountType", "Identification", "Name",
                        "SecondaryIdentification"})
 UK_BULK_FIELDS = UK_FIELDS | {"Id"}
-
-
-def uk_items(raw: Any) -> tuple[list[UkCheck], dict[int, dict]]:
-    """UK bulk items to checks, or the errors of every bad item by position."""
-    if not isinstance(raw, list):
-        return [], {-1: {"Items": ["Not a valid list."]}}
-    checks: list[UkCheck] = []
-    problems: dict[int, dict] = {}
-    for index, item in enumerate(raw):
-        check, errors = uk_item(item, bulk=True)
-        if errors:
-            problems[index] = errors
-        else:
-            checks.append(check)
-    return checks, problems
 
 
 def _unknown(data: dict, allowed: frozenset[str], errors: dict) -> None:
@@ -180,14 +166,20 @@ AGENT_FIELDS = frozenset({"financialInstitutionId"})
 INSTITUTION_FIELDS = frozenset({"bicfi"})
 
 
-def eu_items(raw: Any) -> tuple[list[EuCheck], dict[int, dict]]:
-    """EU bulk items to checks, or the errors of every bad item by position."""
+# Each scheme's item parser and the member that lists a batch's items.
+_BATCHES = {"UK": (uk_item, "Items"), "EU": (eu_item, "requests")}
+
+
+def batch_items(raw: Any, scheme: str) -> tuple[list, dict[int, dict]]:
+    """A batch's items (UK `Data.Items`, EU `requests`) to checks, or the errors of every bad
+    item by position."""
+    parse, member = _BATCHES[scheme]
     if not isinstance(raw, list):
-        return [], {-1: {"requests": ["Not a valid list."]}}
-    checks: list[EuCheck] = []
+        return [], {-1: {member: ["Not a valid list."]}}
+    checks = []
     problems: dict[int, dict] = {}
     for index, item in enumerate(raw):
-        check, errors = eu_item(item, bulk=True)
+        check, errors = parse(item, bulk=True)
         if errors:
             problems[index] = errors
         else:

@@ -18,7 +18,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from cop import directory, participants
+from auth import registry
+from cop import directory, participants, records
 from cop.evaluation import OUTCOMES, CaseError, evaluate, parse_case
 
 cop_cli = AppGroup("cop", help="Payee checks: directory import, banks, requesting PSPs, "
@@ -31,7 +32,7 @@ def _rows(handle, fmt: str, bar, summary: directory.UpsertSummary):
         header = handle.readline()
         bar.update(len(header.encode("utf-8")))
         columns = [c.strip() for c in next(csv.reader([header.lstrip("\ufeff")]), [])]
-        problem = directory.csv_header_problem(columns)
+        problem = records.csv_header_problem(columns)
         if problem:
             raise click.ClickException(problem)
     for number, line in enumerate(handle, start=2 if fmt == "csv" else 1):
@@ -44,11 +45,11 @@ def _rows(handle, fmt: str, bar, summary: directory.UpsertSummary):
             else:
                 raw = json.loads(line)
                 if not isinstance(raw, dict):
-                    raise directory.RowError("a line must be one JSON object")
-            yield number, directory.parse_account(raw)
+                    raise records.RowError("a line must be one JSON object")
+            yield number, records.parse_account(raw)
         except json.JSONDecodeError:
             summary.rejected.append((number, "not valid JSON"))
-        except (directory.RowError, csv.Error) as exc:
+        except (records.RowError, csv.Error) as exc:
             summary.rejected.append((number, str(exc)))
 
 
@@ -67,7 +68,6 @@ def import_accounts(file: Path, bic: str, fmt: str | None) -> None:
         if directory.bank_by_bic(session, bic) is None:
             raise click.ClickException(f"no participating bank with BIC {bic}; "
                                        "add it with `flask cop bank add`")
-        session.rollback()
         with click.progressbar(length=file.stat().st_size, label="importing",
                                file=sys.stderr) as bar:
             directory.upsert_accounts(session, None, _rows(handle, fmt, bar, summary),
@@ -86,7 +86,7 @@ def import_accounts(file: Path, bic: str, fmt: str | None) -> None:
 def _sniff(file: Path) -> str:
     with open(file, encoding="utf-8", errors="replace") as handle:
         first = next((line for line in handle if line.strip()), "")
-    fmt = directory.sniff_format(first)
+    fmt = records.sniff_format(first)
     if fmt is None and first:
         raise click.ClickException(
             f"cannot tell the format of {file.name}: its first line is neither a JSON object "
@@ -115,7 +115,7 @@ def add_bank(name: str, bic: str, owner: str | None, ranges: str) -> None:
         try:
             bank = directory.register_bank(session, name=name, bic=bic, owner_client_id=owner,
                                            sort_code_ranges=pairs)
-        except directory.RowError as exc:
+        except records.RowError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"bank {bank.bic} ({bank.name}) registered")
 
@@ -131,13 +131,10 @@ def participant_cli() -> None:
 @click.option("--replace", is_flag=True, help="move the BIC from the client that holds it")
 def add_participant(bic: str, client_id: str, replace: bool) -> None:
     """Let CLIENT_ID send BIC as requestingAgent (a BIC8 stands for its BIC11 `…XXX`)."""
-    from auth import registry
-
     factory = current_app.extensions["session_factory"]
     with factory() as session:
         client = registry.get_client(session, client_id)
         roles = set(client.roles or []) if client is not None else set()
-        session.rollback()
         if client is None:
             raise click.ClickException(f"no TPP client {client_id!r} (see `tpp list`)")
         if "COP" not in roles:

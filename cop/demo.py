@@ -4,7 +4,9 @@ closed, switched, secondary reference)."""
 
 from __future__ import annotations
 
-from cop import directory, participants
+from auth import registry
+from cop import directory, participants, records
+from core.db import unit_of_work
 
 UK_BANK = ("Demo Participant Bank", "DEMOGB2LXXX", [("040004", "040099")])
 DE_BANK = ("Beispielbank", "BSPLDEFFXXX", [])
@@ -64,9 +66,7 @@ EXAMPLE_TIMESTAMP = "2026-12-01T09:30:00.000Z"
 def seed_directory(app, session) -> list[str]:
     """Seed the demo directory when it is empty; say what to try."""
     lines = _register_demo_requesting_psp(session)
-    empty = directory.directory_is_empty(session)
-    session.rollback()
-    if not empty:
+    if not directory.directory_is_empty(session):
         return [*lines, "payee directory already has banks; left as it is"]
     owner = _demo_owner(session)
     for name, bic, ranges in (UK_BANK, DE_BANK, ES_BANK):
@@ -82,7 +82,7 @@ def seed_directory(app, session) -> list[str]:
                      "holder_type": kind, "holder_names": holders, "trading_names": trading,
                      "organisation_ids": ids})
     for bic in (UK_BANK[1], DE_BANK[1], ES_BANK[1]):
-        mine = [(i, directory.parse_account(r)) for i, r in enumerate(rows)
+        mine = [(i, records.parse_account(r)) for i, r in enumerate(rows)
                 if r.get("bic", UK_BANK[1]) == bic]
         directory.upsert_accounts(session, None, mine, bank_bic=bic)
     example_iban = iban("DE", EU_ACCOUNTS[0][1] + EU_ACCOUNTS[0][2])
@@ -115,11 +115,7 @@ def _demo_owner(session) -> str | None:
 
 
 def _demo_client_with(session, role: str) -> str | None:
-    try:
-        from auth import registry
-    except ImportError:
-        return None
-    with session.begin():
+    with unit_of_work(session):
         for client in registry.list_clients(session):
             if role in (client.roles or []):
                 return client.client_id

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.errors import Problem
+from core.errors import Forbidden, NotFound, Problem
 
 EPC_ERROR_TYPE = "https://www.europeanpaymentscouncil.eu/vop/errors/"
 UNKNOWN_FIELD = "Unknown field."
@@ -80,17 +80,13 @@ class DisclosureLimited(Problem):
         )
 
 
-class NotBankOwner(Problem):
-    slug = "forbidden"
+class NotBankOwner(Forbidden):
+    """The client maintains no bank of the directory, or not the one it named."""
 
 
-class AccountNotFound(Problem):
-    slug = "not-found"
+class AccountNotFound(NotFound):
+    """No such account at a bank the client maintains."""
 
 
-class JobNotFound(Problem):
-    slug = "not-found"
-
-
-class DirectoryConflict(Problem):
-    slug = "conflict"
+class JobNotFound(NotFound):
+    """No such bulk job for the client polling it."""

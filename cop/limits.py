@@ -17,11 +17,13 @@ from core.ratelimit import in_process_limiter, limiter
 
 
 def disclosure_gate(app):
+    """The gate for `app`, from its COP_DISCLOSURE_LIMIT and RATELIMIT_ENABLED."""
     item = parse(app.config["COP_DISCLOSURE_LIMIT"])
+    enabled = app.config["RATELIMIT_ENABLED"]
 
     def gate(client_id: str, count: int) -> int | None:
         """None when `count` more disclosures are allowed, else seconds to wait."""
-        if not app.config.get("RATELIMIT_ENABLED", True):
+        if not enabled:
             return None
         try:
             return _wait(limiter.limiter, item, client_id, count)

@@ -11,8 +11,7 @@ when present.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +19,7 @@ from sqlalchemy import Text, cast, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from cop.models import CheckAudit, DirectoryAccount, ParticipatingBank, SortCodeRange
+from core.db import driver_connection
 
 CHUNK = 1000
 _TABLE = DirectoryAccount.__table__
@@ -102,47 +102,6 @@ def _view(row: Sequence[Any]) -> AccountView:
     )
 
 
-_DIRECT = "cop.autocommit_connection"
-
-
-@contextmanager
-def one_statement_each(session: Session) -> Iterator[None]:
-    """Run a check's statements each in its own implicit transaction (PostgreSQL autocommit).
-
-    A check reads, then writes its audit rows in one INSERT: nothing to keep atomic across the
-    two, so a BEGIN and a COMMIT would be two round trips of four for nothing. Elsewhere (and
-    inside a transaction the caller already opened) the statements share one transaction.
-
-    On PostgreSQL the check borrows a pooled connection directly and switches it to autocommit
-    for the block (client-side, no round trip), and back before it returns to the pool: a
-    session transaction with the AUTOCOMMIT isolation level set and reset around it cost more
-    CPU than both statements. Anything the block reads through the session itself runs in the
-    session's own transaction, committed at the end as before.
-    """
-    if session.in_transaction() or not _postgres(session):
-        with session.begin_nested() if session.in_transaction() else session.begin():
-            yield
-        return
-    pooled = session.get_bind().raw_connection()
-    driver = pooled.driver_connection
-    try:
-        driver.autocommit = True
-        session.info[_DIRECT] = driver
-        try:
-            yield
-        except BaseException:
-            session.rollback()
-            raise
-        session.commit()
-    finally:
-        session.info.pop(_DIRECT, None)
-        try:
-            driver.autocommit = False  # never back in the pool in autocommit
-        except Exception:  # noqa: BLE001 - a broken connection: the pool must not keep it
-            pooled.invalidate()
-        pooled.close()
-
-
 def _postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
@@ -160,9 +119,9 @@ def _pg(session: Session, statement: str, params: dict[str, Any], rows: bool = T
     layer (compiled-cache lookup, result proxy, type processors) cost as much CPU as psycopg
     itself for them; their SQL is fixed text with typed array parameters, prepared once per
     connection, so the driver is called directly. Everything else goes through SQLAlchemy.
+    In the check's `statements="each"` unit of work that connection is in autocommit.
     """
-    driver = session.info.get(_DIRECT) or session.connection().connection.driver_connection
-    with driver.cursor() as cursor:
+    with driver_connection(session).cursor() as cursor:
         cursor.execute(statement, params, prepare=True)
         return cursor.fetchall() if rows else []
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from cop.identifiers import is_valid_bic
 from cop.models import RequestingPsp
+from core.db import unit_of_work
 from core.ttlcache import TtlCache
 
 CLIENT_INVALID = "CLIENT_INVALID"
@@ -40,7 +41,7 @@ def register(session: Session, bic: str, client_id: str, *, replace: bool = Fals
     bic = bic11(bic)
     if not client_id:
         raise ParticipantError("a client_id is required")
-    with session.begin():
+    with unit_of_work(session):
         row = session.get(RequestingPsp, bic)
         if row is None:
             session.add(RequestingPsp(bic=bic, client_id=client_id))
@@ -52,7 +53,7 @@ def register(session: Session, bic: str, client_id: str, *, replace: bool = Fals
 
 
 def remove(session: Session, bic: str) -> bool:
-    with session.begin():
+    with unit_of_work(session):
         row = session.get(RequestingPsp, bic11(bic))
         if row is None:
             return False
@@ -61,7 +62,7 @@ def remove(session: Session, bic: str) -> bool:
 
 
 def listing(session: Session) -> list[tuple[str, str]]:
-    with session.begin():
+    with unit_of_work(session):
         return [(r.bic, r.client_id) for r in
                 session.scalars(select(RequestingPsp).order_by(RequestingPsp.bic))]
 

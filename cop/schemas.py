@@ -23,12 +23,12 @@ ID_MATCH_CODES = ("MTCH", "NMTC", "NOAP")
 NAME = validate.Length(min=1, max=140)
 
 
-def _iban(value: str) -> None:
+def valid_iban(value: str) -> None:
     if problem := iban_problem(value):
         raise ValidationError(problem)
 
 
-def _bic(value: str) -> None:
+def valid_bic(value: str) -> None:
     if not is_valid_bic(value):
         raise ValidationError("not a BIC (8 or 11 characters: bank, country, location, branch)")
 
@@ -125,7 +125,7 @@ class BulkJobResponse(Schema):
 # --- EU Verification of Payee ---------------------------------------------------------------
 
 class VopFinancialInstitutionId(Schema):
-    bicfi = fields.String(required=True, validate=_bic)
+    bicfi = fields.String(required=True, validate=valid_bic)
 
 
 class VopAgent(Schema):
@@ -164,7 +164,7 @@ class VopOrganisationId(Schema):
     lei = fields.String(validate=_lei, metadata={
         "description": "ISO 17442 LEI; its MOD 97-10 check digits are verified",
         "pattern": "^[A-Z0-9]{18}[0-9]{2}$"})
-    anyBIC = fields.String(validate=_bic, metadata={
+    anyBIC = fields.String(validate=valid_bic, metadata={
         "pattern": "^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$"})
     others = fields.List(fields.Nested(VopGenericOrganisationId), validate=validate.Length(min=1))
 
@@ -191,7 +191,7 @@ class VopParty(Schema):
 
 
 class VopPartyAccount(Schema):
-    iban = fields.String(required=True, validate=_iban)
+    iban = fields.String(required=True, validate=valid_iban)
 
 
 class VopRequest(Schema):
@@ -246,65 +246,3 @@ def request_timestamp_problem(value: str | None, now: dt.datetime,
     if abs(now - sent) > max_skew:
         return "X-Request-Timestamp is too far from the current time"
     return None
-
-
-# --- directory maintenance (role ASPSP) ----------------------------------------------------
-
-class DirectoryAccountSchema(Schema):
-    SortCode = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"))
-    AccountNumber = fields.String(validate=validate.Regexp(r"^[0-9]{8}$"))
-    IBAN = fields.String(validate=_iban)
-    BIC = fields.String(validate=_bic)
-    SecondaryReference = fields.String(validate=validate.Length(min=1, max=18))
-    AccountType = fields.String(required=True, validate=validate.OneOf(ACCOUNT_TYPES))
-    HolderNames = fields.List(fields.String(validate=NAME), required=True,
-                              validate=validate.Length(min=1, max=10))
-    TradingNames = fields.List(fields.String(validate=NAME), validate=validate.Length(max=10))
-    OrganisationIds = fields.Dict(keys=fields.String(), values=fields.String())
-    OptedOut = fields.Boolean()
-    Closed = fields.Boolean()
-    Switched = fields.Boolean()
-    SupportsChecks = fields.Boolean()
-
-
-class CopDirectoryUpsertData(Schema):
-    Accounts = fields.List(fields.Nested(DirectoryAccountSchema), required=True,
-                           validate=validate.Length(min=1, max=10_000))
-
-
-class DirectoryUpsertRequest(Schema):
-    Data = fields.Nested(CopDirectoryUpsertData, required=True)
-
-
-class CopRejectedAccount(Schema):
-    Index = fields.Integer(metadata={"description": "Position in Data.Accounts, from 0"})
-    Reason = fields.String()
-
-
-class CopDirectoryUpsertResult(Schema):
-    Created = fields.Integer()
-    Updated = fields.Integer()
-    Rejected = fields.List(fields.Nested(CopRejectedAccount))
-
-
-class DirectoryUpsertResponse(Schema):
-    Data = fields.Nested(CopDirectoryUpsertResult, required=True)
-
-
-def directory_row(account: dict) -> dict:
-    """An API account record in the import file's snake_case form."""
-    return {
-        "sort_code": account.get("SortCode"),
-        "account_number": account.get("AccountNumber"),
-        "iban": account.get("IBAN"),
-        "bic": account.get("BIC"),
-        "secondary_reference": account.get("SecondaryReference"),
-        "holder_type": account["AccountType"].lower(),
-        "holder_names": account["HolderNames"],
-        "trading_names": account.get("TradingNames") or [],
-        "organisation_ids": account.get("OrganisationIds") or {},
-        "opted_out": account.get("OptedOut", False),
-        "closed": account.get("Closed", False),
-        "switched": account.get("Switched", False),
-        "supports_checks": account.get("SupportsChecks", True),
-    }

@@ -1,20 +1,19 @@
 """Payee checks, single and bulk, for both schemes: look the account up, decide, audit.
 
-Plain Python: no Flask. Each use case owns its transaction, so an audit row is written if and
-only if an answer is given. Names and account numbers never leave this module except in the
-answer itself; the audit gets keyed hashes.
+Plain Python: no Flask. One path answers both schemes; a `Scheme` (UK or EU) supplies what
+differs: how accounts are found and answers coded, and how the audit names the account. Each
+check owns its unit of work, so an audit row is written if and only if an answer is given.
+Names and account numbers never leave this module except in the answer itself; the audit gets
+keyed hashes. Large batches become bulk jobs (`cop/jobs.py`), checked through here.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hmac
-import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, or_, update
 from sqlalchemy.orm import Session
 
 from cop import lookups
@@ -28,13 +27,12 @@ from cop.codes import (
     uk_report,
     uk_status_report,
 )
-from cop.errors import DisclosureLimited, JobNotFound
+from cop.errors import DisclosureLimited
 from cop.identifiers import compact_iban
 from cop.matching import DEFAULT_CONFIG, Decision, Holder, MatchConfig, decide
-from cop.models import BulkJob
 from cop.normalise import normalise
 from cop.organisations import comparable
-from core.db import utcnow
+from core.db import unit_of_work, utcnow
 
 
 @dataclass(frozen=True)
@@ -85,7 +83,7 @@ class _Answer:
     discloses: bool
 
 
-# --- hashing ------------------------------------------------------------------------------
+# --- shared by both schemes ------------------------------------------------------------
 
 def keyed_hash(key: bytes, value: str) -> str:
     return hmac.digest(key, value.encode("utf-8"), "sha256").hex()
@@ -141,20 +139,22 @@ def _uk_answers(session: Session, checks: Sequence[UkCheck], cfg: MatchConfig) -
     return answers
 
 
-def check_uk(session: Session, client_id: str, check: UkCheck, adapters: CopAdapters,
-             request_id: str | None = None) -> UkReport:
-    """One UK CoP name verification."""
-    return check_uk_bulk(session, client_id, [check], adapters, request_id)[0]
+def _uk_account_key(check: UkCheck) -> str:
+    return f"UK:{check.sort_code}{check.account_number}"
 
 
-def check_uk_bulk(session: Session, client_id: str, checks: Sequence[UkCheck],
-                  adapters: CopAdapters, request_id: str | None = None) -> list[UkReport]:
-    with lookups.one_statement_each(session):
-        answers = _uk_answers(session, checks, adapters.matcher)
-        _gate(adapters, client_id, answers)
-        keys = [f"UK:{c.sort_code}{c.account_number}" for c in checks]
-        _audit(session, adapters, client_id, "UK", request_id, checks, keys, answers)
-    return [a.report for a in answers]
+def _uk_reason(report: UkReport) -> str | None:
+    return report.reason_code.value if report.reason_code else None
+
+
+def uk_item(ref: str | None, report: UkReport) -> dict[str, Any]:
+    """One UK result as a batch answers it (`Id` first) and a finished job stores it."""
+    item: dict[str, Any] = {"Id": ref, "Matched": report.matched}
+    if report.reason_code:
+        item["ReasonCode"] = report.reason_code.value
+    if report.name:
+        item["Name"] = report.name
+    return item
 
 
 # --- EU Verification of Payee -------------------------------------------------------------
@@ -199,20 +199,65 @@ def _eu_answers(session: Session, checks: Sequence[EuCheck], cfg: MatchConfig) -
     return answers
 
 
-def check_eu(session: Session, client_id: str, check: EuCheck, adapters: CopAdapters,
-             request_id: str | None = None) -> EuResult:
-    """One EU VoP payee verification."""
-    return check_eu_bulk(session, client_id, [check], adapters, request_id)[0]
+def _eu_account_key(check: EuCheck) -> str:
+    return f"EU:{compact_iban(check.iban)}"
 
 
-def check_eu_bulk(session: Session, client_id: str, checks: Sequence[EuCheck],
-                  adapters: CopAdapters, request_id: str | None = None) -> list[EuResult]:
-    with lookups.one_statement_each(session):
-        answers = _eu_answers(session, checks, adapters.matcher)
+def _eu_reason(result: EuResult) -> str | None:
+    code = result.party_name_match or result.party_id_match
+    return code.value if code else None
+
+
+def eu_item(ref: str | None, result: EuResult) -> dict[str, Any]:
+    """One EU result as a batch answers it (`id` first) and a finished job stores it."""
+    item: dict[str, Any] = {"id": ref}
+    if result.party_name_match:
+        item["partyNameMatch"] = result.party_name_match.value
+    if result.party_id_match:
+        item["partyIdMatch"] = result.party_id_match.value
+    if result.matched_name:
+        item["matchedName"] = result.matched_name
+    return item
+
+
+# --- the check, for either scheme ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Scheme:
+    """What differs between UK CoP and EU VoP on the check path; the path itself is one."""
+
+    name: str  # "UK" | "EU": the audit's and the bulk job's `scheme`
+    check_type: type  # UkCheck | EuCheck: how a stored job item is read back
+    answers: Callable[[Session, Sequence[Any], MatchConfig], list[_Answer]]
+    account_key: Callable[[Any], str]  # the account as the audit hashes it
+    reason: Callable[[Any], str | None]  # the answer's code as the audit stores it
+    item: Callable[[str | None, Any], dict[str, Any]]  # one result of a batch or job
+
+
+UK = Scheme("UK", UkCheck, _uk_answers, _uk_account_key, _uk_reason, uk_item)
+EU = Scheme("EU", EuCheck, _eu_answers, _eu_account_key, _eu_reason, eu_item)
+SCHEMES = {scheme.name: scheme for scheme in (UK, EU)}
+
+
+def check_payees(session: Session, client_id: str, scheme: Scheme, checks: Sequence[Any],
+                 adapters: CopAdapters, request_id: str | None = None) -> list[Any]:
+    """Answer each check (UkReport or EuResult, in order) and audit every answer.
+
+    Statement by statement on PostgreSQL (`statements="each"`): the lookup and the audit
+    INSERT need no atomicity between them, and BEGIN/COMMIT would double the round trips of a
+    single check. A refusal by the disclosure gate comes before the INSERT: nothing written.
+    """
+    with unit_of_work(session, statements="each"):
+        answers = scheme.answers(session, checks, adapters.matcher)
         _gate(adapters, client_id, answers)
-        keys = [f"EU:{compact_iban(c.iban)}" for c in checks]
-        _audit(session, adapters, client_id, "EU", request_id, checks, keys, answers)
+        _audit(session, adapters, client_id, scheme, request_id, checks, answers)
     return [a.report for a in answers]
+
+
+def check_payee(session: Session, client_id: str, scheme: Scheme, check: Any,
+                adapters: CopAdapters, request_id: str | None = None) -> Any:
+    """One check: a batch of one."""
+    return check_payees(session, client_id, scheme, [check], adapters, request_id)[0]
 
 
 # --- abuse limits and audit ---------------------------------------------------------------
@@ -225,140 +270,20 @@ def _gate(adapters: CopAdapters, client_id: str, answers: Sequence[_Answer]) -> 
             raise DisclosureLimited(wait)
 
 
-def _audit(session, adapters, client_id, scheme, request_id, checks, keys, answers) -> None:
+def _audit(session: Session, adapters: CopAdapters, client_id: str, scheme: Scheme,
+           request_id: str | None, checks: Sequence[Any], answers: Sequence[_Answer]) -> None:
     key = adapters.audit_key
     rows = []
-    for check, account_key, answer in zip(checks, keys, answers, strict=True):
+    for check, answer in zip(checks, answers, strict=True):
         name = check.name
         rows.append({
-            "account_hash": keyed_hash(key, account_key),
+            "account_hash": keyed_hash(key, scheme.account_key(check)),
             "name_hash": keyed_hash(key, normalise(name)) if name else None,
             "outcome": answer.decision.outcome.value if answer.decision else answer.status.value,
-            "reason_code": _reason(answer.report),
+            "reason_code": scheme.reason(answer.report),
             "rule": answer.decision.rule if answer.decision else None,
             "name_disclosed": answer.discloses,
         })
-    common = {"client_id": client_id, "scheme": scheme, "request_id": request_id,
+    common = {"client_id": client_id, "scheme": scheme.name, "request_id": request_id,
               "created_at": utcnow()}
     lookups.insert_audit(session, common, rows)
-
-
-def _reason(report) -> str | None:
-    if isinstance(report, UkReport):
-        return report.reason_code.value if report.reason_code else None
-    code = report.party_name_match or report.party_id_match
-    return code.value if code else None
-
-
-# --- bulk jobs ----------------------------------------------------------------------------
-
-def submit_job(session: Session, client_id: str, scheme: str,
-               checks: Sequence[UkCheck] | Sequence[EuCheck], lease_seconds: float) -> BulkJob:
-    """Store a large batch to be checked in the background; answered by `get_job`. The
-    submitting worker answers for it for `lease_seconds`: if it has not started the job by
-    then, anyone may (`job_orphaned`, `run_job`)."""
-    with session.begin():
-        job = BulkJob(id=str(uuid.uuid4()), client_id=client_id, scheme=scheme,
-                      status="pending", total=len(checks), items=[asdict(c) for c in checks],
-                      lease_expires_at=utcnow() + dt.timedelta(seconds=lease_seconds))
-        session.add(job)
-    return job
-
-
-def job_orphaned(job: BulkJob, now: dt.datetime | None = None) -> bool:
-    """A job not finished whose lease ran out: the worker that had it restarted or died."""
-    if job.status not in ("pending", "running"):
-        return False
-    return job.lease_expires_at is None or job.lease_expires_at <= (now or utcnow())
-
-
-def run_job(session_factory: Callable[[], Session], job_id: str, adapters: CopAdapters,
-            chunk: int = 10_000) -> None:
-    """Claim a stored batch, check it chunk by chunk (renewing the lease after each), then
-    store the results and drop the submitted names. Returns at once when the job is finished
-    or another run holds a live lease; stops when another run took the lease over."""
-    holder, lease = str(uuid.uuid4()), adapters.job_lease_seconds
-    with session_factory() as session:
-        if not _claim(session, job_id, holder, lease):
-            return
-        with session.begin():
-            job = session.get(BulkJob, job_id, populate_existing=True)
-            items, scheme, client_id = job.items or [], job.scheme, job.client_id
-        results: list[dict[str, Any]] = []
-        try:
-            for start in range(0, len(items), chunk):
-                part = items[start : start + chunk]
-                if scheme == "UK":
-                    checks = [UkCheck(**item) for item in part]
-                    reports = check_uk_bulk(session, client_id, checks, adapters, job_id)
-                    results += [uk_item(c.ref, r) for c, r in zip(checks, reports, strict=True)]
-                else:
-                    eu_checks = [EuCheck(**item) for item in part]
-                    found = check_eu_bulk(session, client_id, eu_checks, adapters, job_id)
-                    results += [eu_item(c.ref, r) for c, r in zip(eu_checks, found, strict=True)]
-                if not _held(session, job_id, holder, {
-                        "lease_expires_at": utcnow() + dt.timedelta(seconds=lease)}):
-                    return  # taken over after this run missed its lease: the other run answers
-        except Exception as exc:  # noqa: BLE001 - recorded on the job for the caller
-            _held(session, job_id, holder, _finished("failed", None, type(exc).__name__))
-            raise
-        _held(session, job_id, holder, _finished("done", results, None))
-
-
-def _claim(session: Session, job_id: str, holder: str, lease_seconds: float) -> bool:
-    """Take the job in one conditional UPDATE: two workers racing for it cannot both win."""
-    now = utcnow()
-    claimable = or_(BulkJob.status == "pending",
-                    and_(BulkJob.status == "running",
-                         or_(BulkJob.lease_expires_at.is_(None), BulkJob.lease_expires_at <= now)))
-    with session.begin():
-        claimed = session.execute(
-            update(BulkJob).where(BulkJob.id == job_id, claimable).values(
-                status="running", lease_holder=holder,
-                lease_expires_at=now + dt.timedelta(seconds=lease_seconds)),
-            execution_options={"synchronize_session": False}).rowcount
-    return claimed == 1
-
-
-def _held(session: Session, job_id: str, holder: str, values: dict[str, Any]) -> bool:
-    """Write `values` to the job if this run still holds it; False when another run does."""
-    session.rollback()
-    with session.begin():
-        return session.execute(
-            update(BulkJob).where(BulkJob.id == job_id, BulkJob.lease_holder == holder,
-                                  BulkJob.status == "running").values(**values),
-            execution_options={"synchronize_session": False}).rowcount == 1
-
-
-def _finished(status: str, results, error: str | None) -> dict[str, Any]:
-    return {"status": status, "results": results, "error": error, "items": None,
-            "finished_at": utcnow(), "lease_expires_at": None}
-
-
-def get_job(session: Session, client_id: str, job_id: str) -> BulkJob:
-    with session.begin():
-        job = session.get(BulkJob, job_id, populate_existing=True)
-        if job is None or job.client_id != client_id:
-            raise JobNotFound("No such bulk job for this client.")
-    return job
-
-
-def uk_item(ref: str | None, report: UkReport) -> dict[str, Any]:
-    """One bulk result in the UK shape (also what a finished job stores)."""
-    item: dict[str, Any] = {"Id": ref, "Matched": report.matched}
-    if report.reason_code:
-        item["ReasonCode"] = report.reason_code.value
-    if report.name:
-        item["Name"] = report.name
-    return item
-
-
-def eu_item(ref: str | None, result: EuResult) -> dict[str, Any]:
-    item: dict[str, Any] = {"id": ref}
-    if result.party_name_match:
-        item["partyNameMatch"] = result.party_name_match.value
-    if result.party_id_match:
-        item["partyIdMatch"] = result.party_id_match.value
-    if result.matched_name:
-        item["matchedName"] = result.matched_name
-    return item

@@ -9,14 +9,14 @@ with a key of the service's JWKS (`/jwks`), errors included.
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
 
-from flask import current_app, request
+from flask import request
 
 from auth import service as auth_service
 from auth.resource import current_access
 from cop import signing
 from cop.errors import ObError
+from cop.web import settings
 from core.web import db_session
 
 PARAMETER = {
@@ -27,18 +27,6 @@ PARAMETER = {
 RESPONSE_HEADER = {signing.HEADER: {
     "description": "This service's detached JWS over the answer; key by kid at /jwks",
     "schema": {"type": "string"}}}
-
-
-def _config(name: str):
-    return current_app.config[name]
-
-
-def identity() -> tuple[str, str]:
-    """The iss and tan of this service's signatures: settings, else the issuer URL and the
-    host that serves /jwks."""
-    issuer = _config("ISSUER")
-    return (_config("COP_JWS_ISS") or issuer,
-            _config("COP_JWS_TAN") or urlsplit(issuer).hostname or issuer)
 
 
 def _refused(code: str, message: str) -> ObError:
@@ -54,15 +42,13 @@ def verify_request() -> None:
     client_id = current_access().client_id
     if not (value or auth_service.message_signing_required(client_id)):
         return
-    session = db_session()
     try:
-        with session.begin():
-            keys = auth_service.message_signing_keys(session, client_id)
+        keys = auth_service.message_signing_keys(db_session(), client_id)
     except auth_service.ClientKeysUnavailable as exc:
         raise _refused(signing.INVALID, f"{exc}; the signature cannot be checked") from None
-    anchors = {a.strip() for a in _config("COP_JWS_TRUST_ANCHORS").split(",") if a.strip()}
-    expect = signing.Expectations(client_id, frozenset(anchors | {identity()[1]}), time.time(),
-                                  int(_config("COP_JWS_MAX_AGE_SECONDS")))
+    ours = settings()
+    expect = signing.Expectations(client_id, ours.jws_trust_anchors, time.time(),
+                                  ours.jws_max_age_seconds)
     try:
         signing.verify(value, request.get_data(cache=True), keys, expect)
     except signing.SignatureRefused as refused:
@@ -75,8 +61,8 @@ def sign_answer(response):
     if response.direct_passthrough or not response.is_sequence:
         return response
     key = auth_service.message_signing_key()
-    issuer, tan = identity()
+    ours = settings()
     response.headers[signing.HEADER] = signing.sign(
-        response.get_data(), key, kid=key.kid, issuer=issuer, trust_anchor=tan,
-        now=time.time())
+        response.get_data(), key, kid=key.kid, issuer=ours.jws_issuer,
+        trust_anchor=ours.jws_trust_anchor, now=time.time())
     return response

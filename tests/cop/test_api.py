@@ -110,8 +110,8 @@ def test_uk_needs_the_cop_role(make_tpp, seeded):
     assert resp.status_code == 403
 
 
-def test_uk_rate_limited_with_retry_after(app, tpp):
-    app.config["COP_RATE_LIMIT"] = "2/minute"
+@pytest.mark.parametrize("app_settings", [{"COP_RATE_LIMIT": "2/minute"}])
+def test_uk_rate_limited_with_retry_after(tpp):
     codes = [tpp.request("POST", UK_PATH, json=uk_body(), scope=SCOPE).status_code
              for _ in range(3)]
     assert codes == [200, 200, 429]
@@ -119,8 +119,8 @@ def test_uk_rate_limited_with_retry_after(app, tpp):
     assert resp.status_code == 429 and int(resp.headers["Retry-After"]) >= 1
 
 
-def test_uk_answers_carry_the_limit_headers(app, tpp):
-    app.config["COP_RATE_LIMIT"] = "5/minute"
+@pytest.mark.parametrize("app_settings", [{"COP_RATE_LIMIT": "5/minute"}])
+def test_uk_answers_carry_the_limit_headers(tpp):
     first = tpp.request("POST", UK_PATH, json=uk_body(), scope=SCOPE)
     second = tpp.request("POST", UK_PATH, json=uk_body(), scope=SCOPE)
     assert first.headers["X-RateLimit-Limit"] == "5"
@@ -129,12 +129,8 @@ def test_uk_answers_carry_the_limit_headers(app, tpp):
     assert "Retry-After" not in first.headers
 
 
-def test_disclosure_limit_is_tighter(app, make_tpp, seeded):
-    from cop.limits import disclosure_gate
-
-    app.config["COP_DISCLOSURE_LIMIT"] = "1/hour"
-    app.extensions["cop"] = type(app.extensions["cop"])(
-        audit_key=b"k", disclosure_gate=disclosure_gate(app))
+@pytest.mark.parametrize("app_settings", [{"COP_DISCLOSURE_LIMIT": "1/hour"}])
+def test_disclosure_limit_is_tighter(make_tpp, seeded):
     tpp = make_tpp(roles=("COP",), name="Harvester")
     first = tpp.request("POST", UK_PATH, json=uk_body("J Smith"), scope=SCOPE)
     second = tpp.request("POST", UK_PATH, json=uk_body("J Smith"), scope=SCOPE)
@@ -298,8 +294,8 @@ def test_uk_bulk_item_errors_name_the_item(tpp):
     assert resp.get_json()["Errors"][0]["Path"] == "Data.Items.1.AccountType"
 
 
-def test_large_batch_becomes_a_job(app, tpp):
-    app.config["COP_BULK_SYNC_MAX"] = 2
+@pytest.mark.parametrize("app_settings", [{"COP_BULK_SYNC_MAX": 2}])
+def test_large_batch_becomes_a_job(tpp):
     items = [{"Id": str(i), **uk_body()["Data"]} for i in range(3)]
     resp = tpp.request("POST", f"{UK_PATH}/bulk", json={"Data": {"Items": items}}, scope=SCOPE)
     assert resp.status_code == 202, resp.get_json()
@@ -310,6 +306,7 @@ def test_large_batch_becomes_a_job(app, tpp):
     assert [r["Matched"] for r in job["VerificationReports"]] == [True, True, True]
 
 
+@pytest.mark.parametrize("app_settings", [{"COP_BULK_SYNC_MAX": 2}])
 def test_a_job_whose_worker_died_is_resumed_when_polled(app, tpp):
     """The worker that took the batch died before running it: a poll within the lease shows
     it pending, a poll after the lease runs it."""
@@ -317,7 +314,6 @@ def test_a_job_whose_worker_died_is_resumed_when_polled(app, tpp):
 
     from cop.models import BulkJob
 
-    app.config["COP_BULK_SYNC_MAX"] = 2
     adapters = app.extensions["cop"]
     app.extensions["cop"] = dataclasses.replace(adapters, run_in_background=lambda work: None)
     items = [{"Id": str(i), **uk_body()["Data"]} for i in range(3)]
@@ -333,8 +329,8 @@ def test_a_job_whose_worker_died_is_resumed_when_polled(app, tpp):
     assert [r["Id"] for r in job["VerificationReports"]] == ["0", "1", "2"]
 
 
-def test_too_large_batch_is_refused(app, tpp):
-    app.config["COP_BULK_MAX"] = 2
+@pytest.mark.parametrize("app_settings", [{"COP_BULK_MAX": 2}])
+def test_too_large_batch_is_refused(tpp):
     items = [uk_body()["Data"]] * 3
     resp = tpp.request("POST", f"{UK_PATH}/bulk", json={"Data": {"Items": items}}, scope=SCOPE)
     assert resp.status_code == 413

@@ -109,7 +109,7 @@ def test_eu_validator_agrees_with_schema(item):
 
 
 def test_item_errors_are_reported_by_position():
-    checks, problems = bulk.uk_items([UK, _with(UK, Name=None), UK])
+    checks, problems = bulk.batch_items([UK, _with(UK, Name=None), UK], "UK")
     assert len(checks) == 2
     assert problems == {1: {"Name": ["Missing data for required field."]}}
 

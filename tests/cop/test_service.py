@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from cop import service
 from cop.codes import EuCode, UkReason
-from cop.errors import DisclosureLimited, JobNotFound
-from cop.models import BulkJob, CheckAudit
-from cop.service import CopAdapters, EuCheck, UkCheck, keyed_hash
+from cop.errors import DisclosureLimited
+from cop.models import CheckAudit
+from cop.service import EU, UK, CopAdapters, EuCheck, UkCheck, keyed_hash
 
 from .conftest import DE_BUSINESS_IBAN, DE_IBAN
 
@@ -54,20 +54,20 @@ def uk(number, name, kind="personal", sort_code="040004", secondary=None, ref=No
     ],
 )
 def test_uk_outcomes(seeded, adapters, number, name, kind, matched, reason, disclosed):
-    report = service.check_uk(seeded, "tpp-1", uk(number, name, kind), adapters)
+    report = service.check_payee(seeded, "tpp-1", UK, uk(number, name, kind), adapters)
     assert (report.matched, report.reason_code, report.name) == (matched, reason, disclosed)
 
 
 def test_unknown_sort_code_is_scns(seeded, adapters):
-    report = service.check_uk(seeded, "tpp-1", uk("12345678", "John Smith", sort_code="990000"),
-                              adapters)
+    report = service.check_payee(seeded, "tpp-1", UK,
+                                 uk("12345678", "John Smith", sort_code="990000"), adapters)
     assert report.reason_code is UkReason.SCNS
 
 
 def test_secondary_reference_given_matches(seeded, adapters):
-    report = service.check_uk(seeded, "tpp-1",
-                              uk("78901234", "Margaret Thornton", secondary="roll 123456"),
-                              adapters)
+    report = service.check_payee(seeded, "tpp-1", UK,
+                                 uk("78901234", "Margaret Thornton", secondary="roll 123456"),
+                                 adapters)
     assert report.matched
 
 
@@ -85,13 +85,13 @@ def test_secondary_reference_given_matches(seeded, adapters):
     ],
 )
 def test_eu_outcomes(seeded, adapters, iban, name, ids, name_code, id_code, matched_name):
-    result = service.check_eu(seeded, "tpp-1", EuCheck(iban, name, ids), adapters)
+    result = service.check_payee(seeded, "tpp-1", EU, EuCheck(iban, name, ids), adapters)
     assert (result.party_name_match, result.party_id_match, result.matched_name) == (
         name_code, id_code, matched_name)
 
 
 def test_audit_keeps_hashes_not_names(seeded, adapters):
-    service.check_uk(seeded, "tpp-1", uk("12345678", "Jon Smith"), adapters, "req-1")
+    service.check_payee(seeded, "tpp-1", UK, uk("12345678", "Jon Smith"), adapters, "req-1")
     rows = seeded.scalars(select(CheckAudit)).all()
     seeded.rollback()
     assert len(rows) == 1
@@ -156,7 +156,7 @@ def test_a_check_opens_no_transaction_on_postgres(seeded, adapters, monkeypatch)
 
     before = audit_count(seeded)
     monkeypatch.setattr(psycopg.Cursor, "execute", seen)
-    assert service.check_uk(seeded, "tpp-1", uk("12345678", "John Smith"), adapters).matched
+    assert service.check_payee(seeded, "tpp-1", UK, uk("12345678", "John Smith"), adapters).matched
     monkeypatch.undo()
     assert len(autocommit) == 2 and all(autocommit)  # the lookup and the audit INSERT
     assert not seeded.in_transaction()
@@ -168,11 +168,11 @@ def test_a_check_opens_no_transaction_on_postgres(seeded, adapters, monkeypatch)
 def test_disclosure_gate_refuses_and_writes_nothing(seeded):
     adapters = CopAdapters(audit_key=KEY, disclosure_gate=lambda client, count: 42)
     with pytest.raises(DisclosureLimited) as raised:
-        service.check_uk(seeded, "tpp-1", uk("12345678", "Jon Smith"), adapters)
+        service.check_payee(seeded, "tpp-1", UK, uk("12345678", "Jon Smith"), adapters)
     assert raised.value.headers == {"Retry-After": "42"}
     assert audit_count(seeded) == 0
     # a plain match discloses nothing and passes the gate
-    assert service.check_uk(seeded, "tpp-1", uk("12345678", "John Smith"), adapters).matched
+    assert service.check_payee(seeded, "tpp-1", UK, uk("12345678", "John Smith"), adapters).matched
 
 
 def test_bulk_answers_in_order_and_counts_disclosures_once(seeded):
@@ -181,100 +181,11 @@ def test_bulk_answers_in_order_and_counts_disclosures_once(seeded):
                            disclosure_gate=lambda client, count: calls.append(count))
     checks = [uk("12345678", "John Smith", ref="a"), uk("99999999", "X Y", ref="b"),
               uk("12345678", "Jon Smith", ref="c"), uk("23456789", "Sean Murpy", ref="d")]
-    reports = service.check_uk_bulk(seeded, "tpp-1", checks, adapters)
+    reports = service.check_payees(seeded, "tpp-1", UK, checks, adapters)
     assert [r.reason_code for r in reports] == [None, UkReason.AC01, UkReason.MBAM,
                                                 UkReason.MBAM]
     assert calls == [2]
     assert audit_count(seeded) == 4
-
-
-def test_bulk_job_runs_and_forgets_the_names(app, seeded, adapters):
-    checks = [uk("12345678", "John Smith", ref="a"), uk("12345678", "Jon Smith", ref="b")]
-    job = service.submit_job(seeded, "tpp-1", "UK", checks, lease_seconds=60)
-    service.run_job(app.extensions["session_factory"], job.id, adapters, chunk=1)
-    done = service.get_job(seeded, "tpp-1", job.id)
-    assert done.status == "done" and done.items is None
-    assert done.results == [{"Id": "a", "Matched": True},
-                            {"Id": "b", "Matched": False, "ReasonCode": "MBAM",
-                             "Name": "John Andrew Smith"}]
-    with pytest.raises(JobNotFound):
-        service.get_job(seeded, "another-tpp", job.id)
-    assert seeded.get(BulkJob, job.id).finished_at is not None
-    seeded.rollback()
-
-
-JOB_CHECKS = [uk("12345678", "John Smith", ref="a"), uk("23456789", "Ciara Murphy", ref="b")]
-
-
-def _lease(session, job_id, status, holder, seconds_from_now):
-    """Put a job in the state a worker left it in: `status`, held by `holder` until then."""
-    import datetime as dt
-
-    with session.begin():
-        job = session.get(BulkJob, job_id)
-        job.status, job.lease_holder = status, holder
-        job.lease_expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds_from_now)
-
-
-def _job(session, job_id):
-    job = session.get(BulkJob, job_id, populate_existing=True)
-    state = (job.status, job.lease_holder, job.results)
-    session.rollback()
-    return state
-
-
-def test_a_job_held_by_a_live_run_is_left_to_it(app, seeded, adapters):
-    job = service.submit_job(seeded, "tpp-1", "UK", JOB_CHECKS, lease_seconds=60)
-    _lease(seeded, job.id, "running", "live-run", 60)
-    assert not service.job_orphaned(seeded.get(BulkJob, job.id))
-    seeded.rollback()
-    service.run_job(app.extensions["session_factory"], job.id, adapters)
-    assert _job(seeded, job.id) == ("running", "live-run", None)
-    assert audit_count(seeded) == 0
-
-
-@pytest.mark.parametrize("status", ["pending", "running"])
-def test_a_job_whose_worker_died_is_run_again(app, seeded, adapters, status):
-    job = service.submit_job(seeded, "tpp-1", "UK", JOB_CHECKS, lease_seconds=60)
-    _lease(seeded, job.id, status, "dead-run" if status == "running" else None, -1)
-    assert service.job_orphaned(seeded.get(BulkJob, job.id))
-    seeded.rollback()
-    service.run_job(app.extensions["session_factory"], job.id, adapters)
-    status, holder, results = _job(seeded, job.id)
-    assert status == "done" and holder != "dead-run"
-    assert results == [{"Id": "a", "Matched": True},
-                       {"Id": "b", "Matched": False, "ReasonCode": "ANNM"}]
-    service.run_job(app.extensions["session_factory"], job.id, adapters)  # finished: no-op
-    assert audit_count(seeded) == 2
-
-
-def test_only_one_of_two_racing_runs_claims_a_job(app, seeded):
-    job = service.submit_job(seeded, "tpp-1", "UK", JOB_CHECKS, lease_seconds=60)
-    factory = app.extensions["session_factory"]
-    with factory() as first, factory() as second:
-        assert service._claim(first, job.id, "run-1", 60)
-        assert not service._claim(second, job.id, "run-2", 60)
-    assert _job(seeded, job.id)[:2] == ("running", "run-1")
-
-
-def test_a_run_that_lost_its_lease_stops_and_writes_nothing(app, seeded, adapters,
-                                                              monkeypatch):
-    """The run after the first chunk finds another run holding the job (it missed its lease
-    and was taken over): it leaves the job to that run."""
-    job = service.submit_job(seeded, "tpp-1", "UK", JOB_CHECKS, lease_seconds=60)
-    factory, original, chunks = app.extensions["session_factory"], service.check_uk_bulk, []
-
-    def check_then_lose_the_lease(*args, **kwargs):
-        reports = original(*args, **kwargs)
-        chunks.append(len(reports))
-        with factory() as other:
-            _lease(other, job.id, "running", "takeover", 60)
-        return reports
-
-    monkeypatch.setattr(service, "check_uk_bulk", check_then_lose_the_lease)
-    service.run_job(factory, job.id, adapters, chunk=1)
-    assert chunks == [1]
-    assert _job(seeded, job.id) == ("running", "takeover", None)
 
 
 def _statements(engine, run):
@@ -312,8 +223,8 @@ def _statements(engine, run):
 
 def test_a_check_reads_the_directory_once(app, seeded, adapters):
     engine = app.extensions["engine"]
-    seen = _statements(engine, lambda: service.check_uk(
-        seeded, "tpp-1", uk("12345678", "John Smith"), adapters))
+    seen = _statements(engine, lambda: service.check_payee(
+        seeded, "tpp-1", UK, uk("12345678", "John Smith"), adapters))
     reads = [s for s in seen if s.startswith("select") and "cop_accounts" in s]
     assert len(reads) == 1
     assert not [s for s in seen if "cop_sort_code_ranges" in s]  # only read on a miss
@@ -322,7 +233,8 @@ def test_a_check_reads_the_directory_once(app, seeded, adapters):
 def test_a_batch_reads_the_directory_once_per_thousand(app, seeded, adapters):
     engine = app.extensions["engine"]
     checks = [uk(f"{n:08d}", "Any Name") for n in range(2500)]
-    seen = _statements(engine, lambda: service.check_uk_bulk(seeded, "tpp-1", checks, adapters))
+    seen = _statements(engine, lambda: service.check_payees(seeded, "tpp-1", UK, checks,
+                                                            adapters))
     reads = [s for s in seen if s.startswith("select") and "cop_accounts" in s]
     assert len(reads) == (1 if engine.dialect.name == "postgresql" else 3)
 
@@ -344,10 +256,10 @@ def test_postgres_lookup_uses_the_unique_index(app, seeded):
 
 
 def test_eu_account_at_another_bank_than_addressed_is_noap(seeded, adapters):
-    ours = service.check_eu(seeded, "tpp-1", EuCheck(DE_IBAN, "Juergen Mueller",
-                                                     party_agent="TESTDEFF"), adapters)
-    other = service.check_eu(seeded, "tpp-1", EuCheck(DE_IBAN, "Juergen Mueller",
-                                                      party_agent="COBADEFFXXX"), adapters)
+    ours = service.check_payee(seeded, "tpp-1", EU, EuCheck(
+        DE_IBAN, "Juergen Mueller", party_agent="TESTDEFF"), adapters)
+    other = service.check_payee(seeded, "tpp-1", EU, EuCheck(
+        DE_IBAN, "Juergen Mueller", party_agent="COBADEFFXXX"), adapters)
     assert (ours.party_name_match, other.party_name_match) == (EuCode.MTCH, EuCode.NOAP)
 
 
@@ -360,7 +272,7 @@ def test_a_refused_check_hands_its_connection_back_transactional(seeded, monkeyp
     adapters = CopAdapters(audit_key=KEY, disclosure_gate=lambda client, count: 42)
     for _ in range(engine.pool.size() + 1):  # more than the pool holds: every one is seen
         with pytest.raises(DisclosureLimited):
-            service.check_uk(seeded, "tpp-1", uk("12345678", "Jon Smith"), adapters)
+            service.check_payee(seeded, "tpp-1", UK, uk("12345678", "Jon Smith"), adapters)
     assert audit_count(seeded) == 0
     with engine.connect() as conn:
         assert conn.connection.dbapi_connection.autocommit is False
@@ -379,10 +291,11 @@ def test_a_miss_reads_sort_code_ranges_in_autocommit_too(seeded, adapters, monke
         return execute(cursor, *args, **kwargs)
 
     monkeypatch.setattr(psycopg.Cursor, "execute", seen)
-    assert service.check_uk(seeded, "tpp-1", uk("99999999", "John Smith"),
-                            adapters).reason_code == "AC01"
-    assert service.check_uk(seeded, "tpp-1", uk("12345678", "John Smith", sort_code="990000"),
-                            adapters).reason_code == "SCNS"
+    assert service.check_payee(seeded, "tpp-1", UK, uk("99999999", "John Smith"),
+                               adapters).reason_code == "AC01"
+    assert service.check_payee(seeded, "tpp-1", UK,
+                               uk("12345678", "John Smith", sort_code="990000"),
+                               adapters).reason_code == "SCNS"
     monkeypatch.undo()
     assert not seeded.in_transaction()
     if seeded.get_bind().dialect.name == "postgresql":
