@@ -28,7 +28,8 @@ def render(*, listen: str, server_name: str, cert: str, key: str, upstreams: lis
     # the service trusts the certificate header from TRUSTED_PROXIES only: binding the proxy's
     # side of the connection to one address makes that address the one to list there
     bind = f"            proxy_bind {proxy_bind};" if proxy_bind else ""
-    values = {"PREFIX": prefix.rstrip("/"), "USER": user, "LISTEN": listen, "SERVER_NAME": server_name,
+    values = {"PREFIX": prefix.rstrip("/"), "USER": user, "LISTEN": listen,
+              "SERVER_NAME": server_name,
               "SERVER_CERT": cert, "SERVER_KEY": key, "CERT_HEADER": cert_header,
               "UPSTREAM_SERVERS": servers, "PROXY_BIND": bind}
     text = TEMPLATE.read_text()
