@@ -1,222 +1,50 @@
-"""The production topology on loopback: nginx terminating real TLS (deploy/nginx.conf, rendered
-by deploy/render.py) in front of two gunicorn instances started as `make serve` starts them,
-sharing the run's test PostgreSQL and Redis.
+"""The topology suite's fixture: nginx and two instances (stack.py) on the run's test
+PostgreSQL and Redis.
 
 Opt-in (`RUN_TOPOLOGY_TESTS=1`; CI sets it on the PostgreSQL + Redis leg) because it starts
 real servers, and it needs nginx and a real PostgreSQL and Redis: two instances share state
-only through them. nginx reaches the instances from 127.0.0.2 (`proxy_bind`), the one address
-in their TRUSTED_PROXIES, so a client on 127.0.0.1 talking to an instance directly is an
-untrusted peer, as anyone reaching a host behind the proxy would be.
+only through them.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import os
-import pwd
 import shutil
-import signal
-import ssl
-import subprocess
-import sys
-import time
-from dataclasses import dataclass, field
-from pathlib import Path
 
-import httpx
 import pytest
 import redis
-from cryptography.hazmat.primitives.serialization import Encoding
-from joserfc import jwk
 from sqlalchemy import create_engine
 
-from deploy.render import render
 from tests import targets
 from tests.conftest import empty_tables
-from tests.consent.live import free_port
-from tests.topology.pki import TPP_SUBJECT, Issued, Pki, make_pki
+from tests.topology.stack import running
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-STEERING = ("ISSUER", "BIND", "PORT", "DATABASE_URL", "REDIS_URL", "TEST_DATABASE_URL",
-            "TEST_REDIS_URL", "DEMO_DIR", "SIGNING_KEYS_DIR", "TOKEN_ENCRYPTION_KEYS",
-            "TRUSTED_PROXIES", "TLS_CLIENT_CA_BUNDLE", "CLIENT_CERT_HEADER", "INSTANCE_DIR",
-            "WEB_CONCURRENCY", "GUNICORN_THREADS", "AUDIT_HASH_KEY")
-PROXY_ADDRESS = "127.0.0.2"
-REDIRECT = "https://tpp.example/callback"
 # the settings the tests lean on: a small payee-check limit to count across instances, small
 # batches becoming jobs, and a short lease so a job whose instance died is resumed quickly
 SETTINGS = {"COP_RATE_LIMIT": "10/hour", "COP_BULK_SYNC_MAX": "50",
-            "COP_BULK_JOB_LEASE_SECONDS": "2", "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "4",
-            "LOG_LEVEL": "WARNING"}
+            "COP_BULK_JOB_LEASE_SECONDS": "2"}
 
 
-def _wait(predicate, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} within {seconds} s")
-        time.sleep(0.1)
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-@dataclass
-class Instance:
-    """One gunicorn (master and workers in a session of their own, so SIGKILL takes them all)."""
-
-    name: str
-    port: int
-    env: dict
-    process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "wsgi:app", "-c", "gunicorn.conf.py"], cwd=ROOT,
-            env={**self.env, "BIND": f"127.0.0.1:{self.port}"}, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _wait(lambda: _answers(f"{self.url}/healthz"), 60, f"instance {self.name} did not start")
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, sig)
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def kill(self) -> None:
-        """SIGKILL the master and every worker at once: the host lost its power."""
-        self.stop(signal.SIGKILL)
-
-
-@dataclass
-class Topology:
-    issuer: str
-    pki: Pki
-    instances: list[Instance]
-    env: dict
-    demo: dict
-    mtls_client_id: str
-    self_signed_client_id: str
-    database_url: str
-    redis_url: str
-    nginx: subprocess.Popen | None = None
-    clients: list[httpx.Client] = field(default_factory=list)
-
-    def http(self, cert: Issued | None = None, base_url: str | None = None) -> httpx.Client:
-        """A client through the proxy (trusting the test CA), presenting `cert` if given."""
-        context = ssl.create_default_context(cafile=str(self.pki.ca.cert_file))
-        if cert is not None:
-            context.load_cert_chain(*cert.pair)
-        client = httpx.Client(base_url=base_url or self.issuer, verify=context, timeout=30)
-        self.clients.append(client)
-        return client
-
-    def flask(self, *args: str) -> str:
-        done = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT,
-                              env=self.env, capture_output=True, text=True, timeout=180)
-        assert done.returncode == 0, done.stderr
-        return done.stdout
-
-
-def _skip_unless_possible(database_url: str, redis_url: str) -> None:
-    if os.environ.get("RUN_TOPOLOGY_TESTS") != "1":
-        pytest.skip("starts nginx and two instances: set RUN_TOPOLOGY_TESTS=1 (CI does, on "
-                    "the PostgreSQL + Redis run)")
+def skip_unless_opted_in(variable: str = "RUN_TOPOLOGY_TESTS") -> None:
+    if os.environ.get(variable) != "1":
+        pytest.skip(f"starts nginx and two instances: set {variable}=1 (CI sets "
+                    "RUN_TOPOLOGY_TESTS on the PostgreSQL + Redis run)")
     if not shutil.which("nginx"):
         pytest.skip("needs nginx (apt-get install nginx-light)")
-    if not database_url.startswith("postgresql") or not redis_url:
-        pytest.skip("two instances share state through PostgreSQL and Redis: run with "
-                    "TEST_DATABASE_URL=postgresql+psycopg://… and TEST_REDIS_URL=redis://…")
-
-
-def _jwks_with(cert: Issued) -> dict:
-    key = jwk.ECKey.import_key(cert.cert.public_key()).as_dict(private=False)
-    der = cert.cert.public_bytes(Encoding.DER)
-    return {"keys": [{**key, "x5c": [base64.b64encode(der).decode()]}]}
-
-
-def _start_nginx(top: Topology, prefix: Path, port: int) -> subprocess.Popen:
-    conf = prefix / "nginx.conf"
-    conf.write_text(render(
-        listen=f"127.0.0.1:{port}", server_name="127.0.0.1", cert=str(top.pki.server.cert_file),
-        key=str(top.pki.server.key_file), upstreams=[f"127.0.0.1:{i.port}" for i in top.instances],
-        prefix=str(prefix), proxy_bind=PROXY_ADDRESS, user=_user()))
-    process = subprocess.Popen(["nginx", "-p", str(prefix), "-c", str(conf), "-e",
-                                str(prefix / "error.log"), "-g", "daemon off;"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    ca = ssl.create_default_context(cafile=str(top.pki.ca.cert_file))
-
-    def up() -> bool:
-        try:
-            return httpx.get(f"{top.issuer}/healthz", verify=ca, timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return process.poll() is not None and pytest.fail(
-                f"nginx exited: {(prefix / 'error.log').read_text()}")
-
-    _wait(up, 20, "nginx did not answer")
-    return process
-
-
-def _user() -> str:
-    return pwd.getpwuid(os.getuid()).pw_name
 
 
 @pytest.fixture(scope="package")
 def topology(database_url, redis_url, tmp_path_factory):
-    _skip_unless_possible(database_url, redis_url)
-    root = tmp_path_factory.mktemp("topology")
-    os.chmod(root, 0o755)
-    pki = make_pki(root / "pki")
-    port = free_port()
-    issuer = f"https://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if k not in STEERING}
-    env.update(SETTINGS, DATABASE_URL=database_url, REDIS_URL=redis_url, ISSUER=issuer,
-               INSTANCE_DIR=str(root / "instance"), TRUSTED_PROXIES=PROXY_ADDRESS,
-               TLS_CLIENT_CA_BUNDLE=str(pki.ca.cert_file))
+    skip_unless_opted_in()
+    if not database_url.startswith("postgresql") or not redis_url:
+        pytest.skip("two instances share state through PostgreSQL and Redis: run with "
+                    "TEST_DATABASE_URL=postgresql+psycopg://… and TEST_REDIS_URL=redis://…")
     targets.flush(redis.Redis.from_url(redis_url))
-    jwks_file = root / "self-signed.jwks.json"
-    jwks_file.write_text(json.dumps(_jwks_with(pki.self_signed)))
-    instances = [Instance("A", free_port(), env), Instance("B", free_port(), env)]
-    top = Topology(issuer, pki, instances, env, {}, "", "", database_url, redis_url)
     try:
-        top.flask("demo", "load")
-        top.demo = json.loads((root / "instance" / "demo" / "clients.json").read_text())
-        top.mtls_client_id = top.flask(
-            "tpp", "register", "--name", "Topology mTLS TPP", "--roles", "AISP,COP",
-            "--tls-subject", TPP_SUBJECT, "--auth-method", "tls_client_auth",
-            "--redirect-uri", REDIRECT).split()[-1]
-        top.self_signed_client_id = top.flask(
-            "tpp", "register", "--name", "Topology self-signed TPP", "--roles", "COP",
-            "--jwks", str(jwks_file), "--auth-method", "self_signed_tls_client_auth",
-            "--redirect-uri", REDIRECT).split()[-1]
-        for instance in instances:
-            instance.start()
-        nginx_prefix = root / "nginx"
-        nginx_prefix.mkdir()
-        top.nginx = _start_nginx(top, nginx_prefix, port)
-        yield top
+        with running(tmp_path_factory.mktemp("topology"), database_url, redis_url,
+                     SETTINGS) as top:
+            yield top
     finally:
-        for client in top.clients:
-            client.close()
-        if top.nginx is not None:
-            top.nginx.terminate()
-            top.nginx.wait(timeout=15)
-        for instance in instances:
-            instance.stop()
         engine = create_engine(database_url)
         empty_tables(engine)
         engine.dispose()

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 
 from auth.mtls import encode_for_header
 from tests.topology.clients import MtlsTpp, direct, dpop_tpp
-from tests.topology.conftest import REDIRECT
+from tests.topology.stack import REDIRECT
 
 AIS = "/open-banking/v4.0/aisp"
 PSU, PSU_PASSWORD = "alice", "open-banking-demo"
