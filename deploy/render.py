@@ -20,11 +20,15 @@ TEMPLATE = Path(__file__).with_name("nginx.conf")
 
 def render(*, listen: str, server_name: str, cert: str, key: str, upstreams: list[str],
            prefix: str, cert_header: str = "X-SSL-Client-Cert", proxy_bind: str = "",
-           max_fails: int = 3, fail_timeout: int = 5, user: str = "www-data") -> str:
+           max_fails: int = 3, fail_timeout: int = 5, user: str = "www-data",
+           drained: tuple[str, ...] = ()) -> str:
+    """The configuration; instances in `drained` are marked `down`: nginx, once reloaded,
+    sends them nothing new and lets its idle connections to them close, so they can be
+    stopped without a request in flight on a connection they are closing."""
     if not upstreams:
         raise ValueError("give at least one --upstream host:port")
-    servers = "\n".join(f"        server {u} max_fails={max_fails} fail_timeout={fail_timeout}s;"
-                        for u in upstreams)
+    servers = "\n".join(f"        server {u} max_fails={max_fails} fail_timeout={fail_timeout}s"
+                        f"{' down' if u in drained else ''};" for u in upstreams)
     # the service trusts the certificate header from TRUSTED_PROXIES only: binding the proxy's
     # side of the connection to one address makes that address the one to list there
     bind = f"            proxy_bind {proxy_bind};" if proxy_bind else ""
@@ -55,6 +59,8 @@ def main(argv=None) -> int:
                         help="source address towards the instances (then TRUSTED_PROXIES)")
     parser.add_argument("--user", default="www-data",
                         help="nginx's worker processes run as this user (when started as root)")
+    parser.add_argument("--drain", action="append", default=[],
+                        help="an --upstream to mark down before restarting it (repeatable)")
     parser.add_argument("--max-fails", type=int, default=3)
     parser.add_argument("--fail-timeout", type=int, default=5, help="seconds")
     args = parser.parse_args(argv)
@@ -63,7 +69,7 @@ def main(argv=None) -> int:
                       key=args.key, upstreams=args.upstream, prefix=args.prefix,
                       cert_header=args.cert_header, proxy_bind=args.proxy_bind,
                       max_fails=args.max_fails, fail_timeout=args.fail_timeout,
-                      user=args.user)
+                      user=args.user, drained=tuple(args.drain))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

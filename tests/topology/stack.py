@@ -72,10 +72,12 @@ class Instance:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "wsgi:app", "-c", "gunicorn.conf.py"], cwd=ROOT,
-            env={**self.env, "BIND": f"127.0.0.1:{self.port}"}, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        log = Path(self.env["INSTANCE_DIR"]).parent / f"instance-{self.name}.log"
+        with log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [str(BIN / "gunicorn"), "wsgi:app", "-c", "gunicorn.conf.py"], cwd=ROOT,
+                env={**self.env, "BIND": f"127.0.0.1:{self.port}"}, start_new_session=True,
+                stdout=out, stderr=out)
         wait_for(lambda: answers(f"{self.url}/healthz"), 60, f"instance {self.name} did not start")
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
@@ -106,7 +108,33 @@ class Topology:
     mtls_client_id: str = ""
     self_signed_client_id: str = ""
     nginx: subprocess.Popen | None = None
+    nginx_prefix: Path | None = None
+    port: int = 0
     clients: list[httpx.Client] = field(default_factory=list)
+
+    def write_nginx_conf(self, drained: tuple[str, ...] = ()) -> Path:
+        conf = self.nginx_prefix / "nginx.conf"
+        conf.write_text(render(
+            listen=f"127.0.0.1:{self.port}", server_name="127.0.0.1",
+            cert=str(self.pki.server.cert_file), key=str(self.pki.server.key_file),
+            upstreams=[f"127.0.0.1:{i.port}" for i in self.instances],
+            prefix=str(self.nginx_prefix), proxy_bind=PROXY_ADDRESS,
+            user=pwd.getpwuid(os.getuid()).pw_name, drained=drained))
+        return conf
+
+    def drain(self, *instances: Instance) -> None:
+        """Mark `instances` down in nginx and reload it (the old nginx workers finish their
+        requests and close their connections); then they can be stopped."""
+        self.write_nginx_conf(tuple(f"127.0.0.1:{i.port}" for i in instances))
+        self.nginx.send_signal(signal.SIGHUP)
+        time.sleep(1.0)  # the new workers take over; the old ones close as they finish
+
+    def restart(self, instance: Instance, sig: int = signal.SIGTERM) -> None:
+        """The rolling-restart step of docs/deploy.md: drain, stop gracefully, start, undrain."""
+        self.drain(instance)
+        instance.stop(sig)
+        instance.start()
+        self.drain()
 
     def http(self, cert: Issued | None = None) -> httpx.Client:
         """A client through the proxy (trusting the test CA), presenting `cert` if given."""
@@ -133,11 +161,8 @@ def _jwks_with(cert: Issued) -> dict:
 
 def _start_nginx(top: Topology, prefix: Path, port: int) -> subprocess.Popen:
     prefix.mkdir()
-    conf = prefix / "nginx.conf"
-    conf.write_text(render(
-        listen=f"127.0.0.1:{port}", server_name="127.0.0.1", cert=str(top.pki.server.cert_file),
-        key=str(top.pki.server.key_file), upstreams=[f"127.0.0.1:{i.port}" for i in top.instances],
-        prefix=str(prefix), proxy_bind=PROXY_ADDRESS, user=pwd.getpwuid(os.getuid()).pw_name))
+    top.nginx_prefix, top.port = prefix, port
+    conf = top.write_nginx_conf()
     process = subprocess.Popen(["nginx", "-p", str(prefix), "-c", str(conf), "-e",
                                 str(prefix / "error.log"), "-g", "daemon off;"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
