@@ -8,29 +8,18 @@ only through them.
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 import redis
 from sqlalchemy import create_engine
 
 from tests import targets
 from tests.conftest import empty_tables
-from tests.topology.stack import running
+from tests.topology.stack import running, skip_unless_opted_in
 
 # the settings the tests lean on: a small payee-check limit to count across instances, small
 # batches becoming jobs, and a short lease so a job whose instance died is resumed quickly
 SETTINGS = {"COP_RATE_LIMIT": "10/hour", "COP_BULK_SYNC_MAX": "50",
             "COP_BULK_JOB_LEASE_SECONDS": "2"}
-
-
-def skip_unless_opted_in(variable: str = "RUN_TOPOLOGY_TESTS") -> None:
-    if os.environ.get(variable) != "1":
-        pytest.skip(f"starts nginx and two instances: set {variable}=1 (CI sets "
-                    "RUN_TOPOLOGY_TESTS on the PostgreSQL + Redis run)")
-    if not shutil.which("nginx"):
-        pytest.skip("needs nginx (apt-get install nginx-light)")
 
 
 @pytest.fixture(scope="package")

@@ -35,6 +35,7 @@ class Load:
     top: object
     threads: int = 4
     per_second: float = 6.0  # per thread
+    mix: tuple[str, ...] = ("check", "consent", "read", "check", "status", "whoami")
     answers: list[Answer] = field(default_factory=list)
     consents: dict[str, float] = field(default_factory=dict)  # acknowledged id -> when
     checks_acknowledged: int = 0
@@ -59,7 +60,7 @@ class Load:
         accounts = aisp.client_token("accounts status")
         checks = cop.client_token("payee-checks")
         mine: list[str] = []
-        ops = itertools.cycle(["check", "consent", "read", "check", "status", "whoami"])
+        ops = itertools.cycle(self.mix)
         period, next_at = 1 / self.per_second, time.monotonic() + n * 0.03
         while not self._stop.is_set():
             time.sleep(max(0.0, next_at - time.monotonic()))

@@ -14,6 +14,7 @@ import base64
 import json
 import os
 import pwd
+import shutil
 import signal
 import ssl
 import subprocess
@@ -41,6 +42,14 @@ STEERING = ("ISSUER", "BIND", "PORT", "DATABASE_URL", "REDIS_URL", "TEST_DATABAS
 PROXY_ADDRESS = "127.0.0.2"
 REDIRECT = "https://tpp.example/callback"
 BASE_SETTINGS = {"WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "4", "LOG_LEVEL": "WARNING"}
+
+
+def skip_unless_opted_in(variable: str = "RUN_TOPOLOGY_TESTS",
+                         why: str = "CI sets it on the PostgreSQL + Redis run") -> None:
+    if os.environ.get(variable) != "1":
+        pytest.skip(f"starts nginx and two instances: set {variable}=1 ({why})")
+    if not shutil.which("nginx"):
+        pytest.skip("needs nginx (apt-get install nginx-light)")
 
 
 def wait_for(predicate, seconds: float, what: str) -> None:

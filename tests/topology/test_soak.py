@@ -17,6 +17,7 @@ between events, 12 s by default).
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from collections import Counter
@@ -26,20 +27,21 @@ from sqlalchemy import create_engine, text
 
 from core import cli
 from tests.consent.live import free_port
-from tests.topology.conftest import skip_unless_opted_in
 from tests.topology.load import Load
 from tests.topology.private import PrivatePostgres, PrivateRedis
-from tests.topology.stack import Instance, answers, running, wait_for
+from tests.topology.stack import Instance, answers, running, skip_unless_opted_in, wait_for
 
 SETTINGS = {"COP_RATE_LIMIT": "1000000/hour", "COP_DISCLOSURE_LIMIT": "1000000/hour",
             "ACCESS_TOKEN_LIFETIME": "600"}
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 PHASE = float(os.environ.get("SOAK_PHASE_SECONDS", "12"))
 RECOVERY_SECONDS = 5.0
 
 
 @pytest.fixture(scope="module")
 def soak(tmp_path_factory):
-    skip_unless_opted_in("RUN_SOAK_TESTS")
+    skip_unless_opted_in("RUN_SOAK_TESTS", "about three minutes, with its own PostgreSQL "
+                         "and Redis")
     postgres, redis_server = PrivatePostgres(), PrivateRedis()
     try:
         postgres.init()
@@ -128,7 +130,7 @@ def test_soak_with_rolling_restarts_and_a_restore_drill(soak, capsys):
                       f"({', '.join(sorted({str(x.status) for x in failed})) or '-'}); "
                       f"all answers 2xx again {recovery:.1f} s after it; then "
                       f"{rate:.1f} successful requests/s")
-        kinds = Counter((x.op, x.status, x.detail[:160]) for x in failed)
+        kinds = Counter((x.op, x.status, UUID.sub("…", x.detail)[:160]) for x in failed)
         report += [f"    {n} × {op} {status} {detail}" for (op, status, detail), n
                    in kinds.most_common(4)]
         slow += [report[-1 - min(4, len(kinds))]] if (
