@@ -4,6 +4,8 @@ that must be refused, and state that one instance writes and the other honours."
 
 from __future__ import annotations
 
+import socket
+import ssl
 import time
 import uuid
 
@@ -27,6 +29,29 @@ def test_the_proxy_speaks_tls_1_3_and_forwards_the_certificate_it_was_shown(topo
     answer = http.get("/healthz")
     assert answer.status_code == 200
     assert answer.extensions["network_stream"].get_extra_info("ssl_object").version() == "TLSv1.3"
+
+
+def _handshake(topology, version: ssl.TLSVersion, ciphers: str | None = None) -> str:
+    """The cipher suite negotiated with the proxy by a client offering only `version` (and on
+    TLS 1.2 only `ciphers`); raises ssl.SSLError when the proxy refuses them all."""
+    context = ssl.create_default_context(cafile=str(topology.pki.ca.cert_file))
+    context.minimum_version = context.maximum_version = version
+    if ciphers:
+        context.set_ciphers(ciphers)
+    port = int(topology.issuer.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        with context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+            return tls.cipher()[0]
+
+
+def test_tls_1_2_only_with_the_fapi_cipher_suites(topology):
+    assert _handshake(topology, ssl.TLSVersion.TLSv1_2) in (
+        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384")
+    for refused in ("ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-ECDSA-AES128-SHA256",
+                    "ECDHE-ECDSA-AES256-SHA"):
+        ssl.create_default_context().set_ciphers(refused)  # the client can offer it
+        with pytest.raises(ssl.SSLError):
+            _handshake(topology, ssl.TLSVersion.TLSv1_2, refused)
 
 
 def test_tls_client_auth_tpp_completes_the_code_flow(topology):
