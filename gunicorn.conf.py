@@ -26,6 +26,11 @@ threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 # gthread, spreading a burst of new connections over the workers (core/workers.py)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "core.workers.SpreadingThreadWorker")
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# On SIGTERM (or a HUP's replacement), a worker stops accepting, finishes the requests it has
+# (the slowest, a fan-out over banks, is bounded by its deadline of a few seconds) and its bulk
+# job's current chunk, then exits; after graceful_timeout the master kills what is left. Below
+# the proxy's read timeout (60 s, deploy/nginx.conf) so nginx never gives up on a request that
+# is still being finished.
 graceful_timeout = 20
 keepalive = 5
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
@@ -48,6 +53,17 @@ def post_worker_init(worker):
 
     warm(getattr(worker, "wsgi", None))
     gc.freeze()
+
+
+def worker_exit(server, worker):
+    """Hand back the bulk payee jobs this worker accepted but has not started: they stay
+    `pending` in the database with their submission lease, and the next poll after it ends,
+    on any instance, starts them (cop.api `bulk_job`). Without this the interpreter's exit
+    would wait to run every queued job, past graceful_timeout, and be killed half-way."""
+    app = getattr(worker, "wsgi", None)
+    executor = getattr(app, "extensions", {}).get("cop_executor")
+    if executor is not None:
+        executor.shutdown(wait=False, cancel_futures=True)
 
 
 def child_exit(server, worker):

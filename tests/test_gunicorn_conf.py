@@ -24,3 +24,13 @@ def test_post_worker_init_warms_the_app_then_freezes_what_it_holds():
         assert gc.get_freeze_count() >= len(long_lived)
     finally:
         gc.unfreeze()
+
+
+def test_worker_exit_hands_back_the_bulk_jobs_not_started():
+    settings = runpy.run_path(str(CONF))
+    calls = []
+    executor = SimpleNamespace(shutdown=lambda **kw: calls.append(kw))
+    settings["worker_exit"](None, SimpleNamespace(wsgi=SimpleNamespace(
+        extensions={"cop_executor": executor})))
+    assert calls == [{"wait": False, "cancel_futures": True}]
+    settings["worker_exit"](None, SimpleNamespace(wsgi=SimpleNamespace(extensions={})))
