@@ -11,6 +11,7 @@ import time
 import uuid
 from typing import Any
 
+import psycopg
 import structlog
 from flask import current_app, g, request
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -28,7 +29,10 @@ KEPT_HEADERS = ("allow", "www-authenticate", "retry-after", "dpop-nonce", "locat
 
 log = get_logger("core.web")
 
-DB_UNAVAILABLE = (OperationalError, InterfaceError)
+# The payee check's fast path talks to psycopg directly (core.db.driver_connection), so the
+# driver's own errors mean the same as SQLAlchemy's wrappers of them.
+DB_UNAVAILABLE = (OperationalError, InterfaceError, psycopg.OperationalError,
+                  psycopg.InterfaceError)
 
 def problem_response(body: dict[str, Any], status: int, headers: dict[str, str] | None = None):
     """Renders a problem given as an RFC 9457 body, in the dialect of the request's API."""
