@@ -8,6 +8,12 @@ import click
 import httpx
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from werkzeug.serving import run_simple
+
+from aggregation.registry import RegistryError
+from aggregation.sandbox import mount
+from aggregation.sandbox.bank import default_banks
+from aggregation.sandbox.trust import sandbox_banks_for
 
 banks_cli = AppGroup("banks", help="The bank registry: banks we reach and how.")
 sandbox_cli = AppGroup("sandbox", help="Sandbox banks: run one, list PSUs, set fault switches.")
@@ -25,8 +31,6 @@ def banks_list() -> None:
 @click.argument("bank_id")
 def banks_show(bank_id: str) -> None:
     """A bank's registry entry as JSON (credential references, never secrets)."""
-    from aggregation.registry import RegistryError
-
     try:
         bank = current_app.extensions["banks"].get(bank_id)
     except RegistryError as exc:
@@ -37,8 +41,6 @@ def banks_show(bank_id: str) -> None:
 @sandbox_cli.command("list")
 def sandbox_list() -> None:
     """The sandbox banks and the PSUs holding accounts there."""
-    from aggregation.sandbox.bank import default_banks
-
     for bank in default_banks():
         owners = sorted({a.owner for a in bank.accounts})
         click.echo(f"{bank.id:<12} {bank.standard:<17} {bank.name:<32} PSUs: {', '.join(owners)}")
@@ -51,11 +53,6 @@ def sandbox_list() -> None:
 def sandbox_run(bank_id: str, host: str, port: int) -> None:
     """Serve one sandbox bank alone at http://HOST:PORT/sandbox/BANK_ID/ (fresh state). Point
     the registry at it with SANDBOX_BANK_URLS=BANK_ID=http://HOST:PORT/sandbox/BANK_ID."""
-    from werkzeug.serving import run_simple
-
-    from aggregation.sandbox import mount
-    from aggregation.sandbox.trust import sandbox_banks_for
-
     registry = current_app.extensions["banks"]
     banks = [b for b in sandbox_banks_for(registry) if b.id == bank_id]
     if not banks:
@@ -77,7 +74,7 @@ def sandbox_faults(bank_id: str, switches: str | None, reset: bool, url: str | N
     `flask --app wsgi sandbox faults rheinfeld '{"latency_ms": 300}'`."""
     base = f"{(url or current_app.config['ISSUER']).rstrip('/')}/sandbox/{bank_id}/admin/faults"
     headers = {}
-    token = current_app.config.get("SANDBOX_ADMIN_TOKEN")
+    token = current_app.config["SANDBOX_ADMIN_TOKEN"]
     if token:
         headers["Authorization"] = f"Bearer {token}"
     try:

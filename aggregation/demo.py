@@ -80,10 +80,10 @@ def _authorise(app, client_id, client_name, psu_id, username, psu_password) -> s
         refusals = []
         with httpx.Client(transport=httpx.WSGITransport(app=app), timeout=10) as browser:
             for bank in bankflow.list_banks(adapters):
-                refusal = _connect(session, browser, ticket, secret, bank.bank_id, username,
+                refusal = _connect(session, browser, ticket, secret, bank.id, username,
                                    psu_password, adapters)
                 if refusal:
-                    refusals.append(f"{bank.bank_id}: {refusal}")
+                    refusals.append(f"{bank.id}: {refusal}")
         try:
             authorisation.decide(session, ticket, secret, approve=True, adapters=adapters)
         except authorisation.NoBankAuthorised as exc:

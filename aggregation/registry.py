@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,8 @@ from urllib.parse import urlsplit
 import httpx
 from joserfc.jwk import ECKey, RSAKey
 
-from aggregation.connectors import make_connector
 from aggregation.connectors.base import BankConnector
+from aggregation.connectors.berlin_group import BerlinGroupConnector
 from aggregation.connectors.client_auth import (
     SIGNING_ALGS,
     ClientAuth,
@@ -33,13 +34,16 @@ from aggregation.connectors.client_auth import (
     TlsClientAuth,
     load_signing_key,
 )
+from aggregation.connectors.ob_uk import ObUkConnector
 from aggregation.connectors.transport import make_http_client, mtls_context
+from core.banks import BankInfo
 from core.logging import get_logger
 
 log = get_logger(__name__)
 
 DEFAULT_FILE = Path(__file__).parent / "data" / "banks.json"
-STANDARDS = ("ob-uk-4.0", "berlin-group-1.3")
+CONNECTORS = {"ob-uk-4.0": ObUkConnector, "berlin-group-1.3": BerlinGroupConnector}
+STANDARDS = tuple(CONNECTORS)
 AUTH_METHODS = ("client_secret_basic", "private_key_jwt", "tls_client_auth")
 
 
@@ -154,6 +158,10 @@ class BankRegistry:
     def all(self) -> list[BankConfig]:
         return list(self._banks.values())
 
+    def banks(self) -> list[BankInfo]:
+        """The registry as a `core.banks.BankDirectory`: what consent and status see of it."""
+        return [BankInfo(b.id, b.name, b.standard) for b in self._banks.values()]
+
     def ids(self) -> list[str]:
         return list(self._banks)
 
@@ -170,7 +178,7 @@ class BankRegistry:
         with self._lock:
             if bank_id not in self._connectors:
                 bank = self.get(bank_id)
-                self._connectors[bank_id] = make_connector(
+                self._connectors[bank_id] = CONNECTORS[bank.standard](
                     bank, self._client_for(bank), self.client_auth(bank))
             return self._connectors[bank_id]
 
@@ -277,18 +285,12 @@ class BankRegistry:
 __all__ = ["BankConfig", "BankRegistry", "ClientCredentials", "RegistryError", "DEFAULT_FILE"]
 
 
-def load_registry(config: Any, instance_path: str | Path) -> BankRegistry:
-    """The registry a running app uses, from its configuration (or the environment):
-    `BANKS_FILE`, `SANDBOX_BASE_URL`, `SANDBOX_BANK_URLS` (`id=url,id=url`)."""
-
-    def setting(name: str) -> str:
-        return str(config.get(name) or os.environ.get(name) or "")
-
-    bank_urls = dict(item.split("=", 1) for item in setting("SANDBOX_BANK_URLS").split(",")
-                     if "=" in item)
-    registry = BankRegistry.load(setting("BANKS_FILE") or None, issuer=config["ISSUER"],
+def load_registry(settings: Mapping[str, Any], instance_path: str | Path) -> BankRegistry:
+    """The registry a running app uses, from its settings: `BANKS_FILE`, `SANDBOX_BASE_URL`,
+    `SANDBOX_BANK_URLS` (parsed to {bank id: URL})."""
+    registry = BankRegistry.load(settings["BANKS_FILE"] or None, issuer=settings["ISSUER"],
                                  base_dir=instance_path,
-                                 sandbox_base=setting("SANDBOX_BASE_URL") or None,
-                                 bank_urls={k.strip(): v.strip() for k, v in bank_urls.items()})
+                                 sandbox_base=settings["SANDBOX_BASE_URL"] or None,
+                                 bank_urls=settings["SANDBOX_BANK_URLS"])
     registry.ensure_sandbox_keys()
     return registry

@@ -44,6 +44,7 @@ from aggregation.reader import (  # noqa: F401 - re-exported: the adapter lived 
 )
 from aggregation.totals import BalanceLine, CurrencyTotal, balance_lines, totals
 from consent import service as consent_service
+from core.db import unit_of_work
 from core.errors import Problem
 from core.logging import get_logger
 
@@ -324,9 +325,7 @@ class Aggregator:
 
     def _ask_downtime(self, session: Session, bank_id: str, now: dt.datetime) -> bool:
         try:
-            if session.in_transaction():
-                return bool(self.planned_downtime(session, bank_id, now))
-            with session.begin():
+            with unit_of_work(session):
                 return bool(self.planned_downtime(session, bank_id, now))
         except Exception as exc:  # noqa: BLE001 - availability data must not fail a read
             log.warning("planned_downtime_unavailable", bank_id=bank_id,

@@ -250,10 +250,7 @@ def authorise_consents(settings: dict, bank_ids_by_n: dict[int, list[str]]):
     reg = registry(app.instance_path)
     app.extensions["consent"].gateway_factory = lambda bank_id: BenchGateway(
         reg.connector(bank_id))
-    from consent.bankflow import BankInfo
-
-    app.extensions["consent"].bank_directory = lambda: [BankInfo(b.id, b.name, b.standard)
-                                                        for b in reg.all()]
+    app.extensions["consent"].banks = reg
     tpp = fx.make_tpp._get_wrapped_function()(app)(roles=("AISP",), name="Budget Buddy",
                                                     binding="mtls")
     fx.make_psu._get_wrapped_function()(app)("alice")

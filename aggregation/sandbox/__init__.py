@@ -13,6 +13,7 @@ from flask import Blueprint, Flask
 from aggregation.sandbox import admin, bg_api, hooks, oauth, ob_api
 from aggregation.sandbox.bank import OB, SandboxBank, SandboxClient, default_banks
 from aggregation.sandbox.state import BankState
+from aggregation.sandbox.trust import sandbox_banks_for
 
 __all__ = ["SandboxBank", "SandboxClient", "default_banks", "make_bank_blueprint",
            "create_sandbox_app", "bank_state"]
@@ -56,8 +57,6 @@ def create_sandbox_app(banks: list[SandboxBank] | None = None) -> Flask:
     trusted) under `/sandbox/<bank>/`."""
     app = Flask(__name__)
     if banks is None:
-        from aggregation.sandbox.trust import sandbox_banks_for
-
         banks = sandbox_banks_for(None)
     mount(app, banks)
     return app

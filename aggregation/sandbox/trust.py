@@ -6,6 +6,7 @@ from __future__ import annotations
 from aggregation.connectors.client_auth import load_signing_key
 from aggregation.registry import BankRegistry, RegistryError
 from aggregation.sandbox.bank import SandboxBank, SandboxClient, default_banks
+from core.config import INSTANCE_DIR
 
 
 def sandbox_banks_for(registry: BankRegistry | None, *, psu_password: str = "sandbox",
@@ -35,8 +36,6 @@ def sandbox_banks_for(registry: BankRegistry | None, *, psu_password: str = "san
 
 
 def default_registry() -> BankRegistry:
-    from core.config import INSTANCE_DIR
-
     registry = BankRegistry.load(issuer="http://127.0.0.1", base_dir=INSTANCE_DIR)
     registry.ensure_sandbox_keys()
     return registry

@@ -189,12 +189,7 @@ def app_settings():
 
 @pytest.fixture
 def agg_app(app):
-    """The app with the aggregation blueprint (registered here until `aggregation.init_app`
-    registers it)."""
-    if "aggregation" not in app.blueprints:
-        from aggregation import api as aggregation_api
-
-        app.extensions["api"].register_blueprint(aggregation_api.blp)
+    """The app, its aggregation service's threads stopped afterwards."""
     yield app
     app.extensions["aggregation"].fanout.shutdown()
 

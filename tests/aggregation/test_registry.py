@@ -49,10 +49,12 @@ def test_keys_are_made_once_and_private(registry, tmp_path):
     assert registry.ensure_sandbox_keys() == [] and key.read_bytes() == before
 
 
-def test_sandboxes_elsewhere(tmp_path, monkeypatch):
-    monkeypatch.setenv("SANDBOX_BANK_URLS", "rheinfeld=http://127.0.0.1:9003/sandbox/rheinfeld")
-    registry = load_registry({"ISSUER": "http://a.example",
-                              "SANDBOX_BASE_URL": "http://127.0.0.1:9000"}, tmp_path)
+def test_sandboxes_elsewhere(tmp_path):
+    registry = load_registry({
+        "ISSUER": "http://a.example", "BANKS_FILE": "",
+        "SANDBOX_BASE_URL": "http://127.0.0.1:9000",
+        "SANDBOX_BANK_URLS": {"rheinfeld": "http://127.0.0.1:9003/sandbox/rheinfeld"}},
+        tmp_path)
     assert registry.get("northgate").token_url == \
         "http://127.0.0.1:9000/sandbox/northgate/oauth/token"
     assert registry.get("rheinfeld").auth_url == \

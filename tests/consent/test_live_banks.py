@@ -40,7 +40,7 @@ def port(request):
 
 @pytest.fixture
 def app_settings(port, tmp_path, request):
-    return live_settings(port, tmp_path, SANDBOX_LOOPBACK=str(request.node.loopback).lower())
+    return live_settings(port, tmp_path, SANDBOX_LOOPBACK=request.node.loopback)
 
 
 @pytest.fixture
