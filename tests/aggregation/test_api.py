@@ -141,7 +141,7 @@ def authorise(app, make_tpp, make_psu, bank_ids, permissions=("ReadAccountsDetai
                                                               "ReadBalances"),
               accounts=None, username="alice",
               expiration="2099-01-01T00:00:00Z") -> Setup:
-    from aggregation.service import ConnectorReader
+    from aggregation.reader import ConnectorReader
 
     accounts = accounts or {b: standard_accounts(b) for b in bank_ids}
     fake_banks.install(app.extensions["consent"], *[
