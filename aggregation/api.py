@@ -13,7 +13,7 @@ import redis
 from flask import current_app, g, jsonify, request
 from flask_smorest import Blueprint
 
-from aggregation import schemas
+from aggregation import ob_wire, schemas
 from aggregation.service import Aggregate, Aggregator, Caller
 from auth.resource import current_access, require_token
 from core.errors import Forbidden, Problem, ServiceUnavailable
@@ -79,7 +79,7 @@ def documents_ob_errors(view):
 def list_accounts():
     """Every account the consent covers, at every bank, in one answer."""
     extras = wants_extras()
-    return jsonify(accounts_document(read(balances=False), extras))
+    return jsonify(ob_wire.accounts_document(read(balances=False), **shaping(extras)))
 
 
 @blp.get("/accounts/<AccountId>")
@@ -90,7 +90,8 @@ def list_accounts():
 def get_account(AccountId: str):
     """One account, by our AccountId (an unknown one: 400 with `U011`)."""
     extras = wants_extras()
-    return jsonify(accounts_document(read(balances=False, account_id=AccountId), extras))
+    return jsonify(ob_wire.accounts_document(read(balances=False, account_id=AccountId),
+                                             **shaping(extras)))
 
 
 @blp.get("/accounts/<AccountId>/balances")
@@ -101,7 +102,8 @@ def get_account(AccountId: str):
 def account_balances(AccountId: str):
     """One account's balances."""
     extras = wants_extras()
-    return jsonify(balances_document(read(balances=True, account_id=AccountId), extras))
+    return jsonify(ob_wire.balances_document(read(balances=True, account_id=AccountId),
+                                             **shaping(extras)))
 
 
 @blp.get("/balances")
@@ -114,7 +116,7 @@ def all_balances():
     never fails the request; `include=aggregation` says, per bank, where its data came from
     and why, and sums the available balances per currency (credit lines apart)."""
     extras = wants_extras()
-    return jsonify(balances_document(read(balances=True), extras))
+    return jsonify(ob_wire.balances_document(read(balances=True), **shaping(extras)))
 
 
 def wants_extras() -> bool:
@@ -127,60 +129,8 @@ def wants_extras() -> bool:
     return True
 
 
-# -- OB documents: the one place the OB v4.0 account and balance shapes are written ---------
-ACCOUNT_MEMBERS = ("AccountId", "Status", "StatusUpdateDateTime", "Currency", "AccountCategory",
-                   "AccountTypeCode", "Description", "Nickname", "OpeningDate", "MaturityDate",
-                   "SwitchStatus", "Account", "StatementFrequencyAndFormat", "Servicer")
-
-
-def accounts_document(result: Aggregate, extras: bool = False) -> dict:
-    """OBReadAccount6: only its members, `Account[]` only with ReadAccountsDetail."""
-    accounts = []
-    for data in result.accounts:
-        account = {k: data[k] for k in ACCOUNT_MEMBERS if k in data}
-        if not result.detail:
-            account.pop("Account", None)
-        accounts.append(account)
-    document = {"Data": {"Account": accounts}, "Links": {"Self": _self()},
-                "Meta": {"TotalPages": 1}}
-    if extras:
-        document[AGGREGATION_MEMBER] = _aggregation(result, totals=False)
-    return document
-
-
-def balances_document(result: Aggregate, extras: bool = False) -> dict:
-    """OBReadBalance1, and with `include=aggregation` the `Aggregation` member."""
-    balances = [{"AccountId": data["AccountId"], **balance}
-                for data in result.accounts for balance in data.get("Balances") or ()]
-    document = {"Data": {"Balance": balances}, "Links": {"Self": _self()},
-                "Meta": {"TotalPages": 1}}
-    if extras:
-        document[AGGREGATION_MEMBER] = _aggregation(result, totals=True)
-    return document
-
-
-AGGREGATION_MEMBER = "Aggregation"
-
-
-def _self() -> str:
-    return current_app.config["ISSUER"] + request.path
-
-
-def _aggregation(result: Aggregate, *, totals: bool) -> dict:
-    banks = []
-    for report in result.banks:
-        retry = report.retry_after
-        banks.append({"BankId": report.bank_id, "Status": report.status.value,
-                      "Source": report.source,
-                      "FetchedAt": report.fetched_at.isoformat() if report.fetched_at else None,
-                      "ErrorType": report.error_type,
-                      "RetryAfter": int(retry + 0.999) if retry is not None else None})
-    extras: dict[str, Any] = {
-        "PsuPresent": bool(request.headers.get(CUSTOMER_IP)), "Banks": banks,
-        "Accounts": [{"AccountId": data["AccountId"], "BankId": data.get("BankId")}
-                     for data in result.accounts]}
-    if totals:
-        extras["Totals"] = [{"Currency": t.currency, "Available": str(t.available),
-                             "CreditLines": str(t.credit_lines), "AccountCount": t.accounts}
-                            for t in result.totals]
-    return extras
+def shaping(extras: bool) -> dict[str, Any]:
+    """What the OB documents need from the request: their Self link, and for the
+    `Aggregation` member whether the PSU is present."""
+    return {"self_url": current_app.config["ISSUER"] + request.path, "extras": extras,
+            "psu_present": bool(request.headers.get(CUSTOMER_IP))}

@@ -10,7 +10,7 @@ from typing import Any
 import redis
 
 from aggregation.bankstatus import HEALTH
-from aggregation.cache import Cached
+from aggregation.domain import AccountRecord
 from aggregation.fanout import Deadline, Outcome, Status
 from aggregation.model import BankReport
 from aggregation.reader import BankRead, BankReader
@@ -25,12 +25,11 @@ class BankCalls:
     consent adapters."""
 
     @staticmethod
-    def _settle(reports, bank_id, status, entries: list[Cached], error_type=None,
+    def _settle(reports, bank_id, status, entries: list[AccountRecord], error_type=None,
                 retry_after=None) -> None:
         report = reports[bank_id]
         report.status, report.error_type, report.retry_after = status, error_type, retry_after
-        report.accounts = [{**e.data, "AccountId": e.account_id} for e in entries]
-        report.served = entries
+        report.accounts = entries
         report.source = "cache" if entries else "none"
         report.fetched_at = min((e.fetched_at for e in entries), default=None)
 
@@ -59,24 +58,23 @@ class BankCalls:
         return outcomes
 
     def _store_live(self, session, cid, link, outcome: Outcome, report: BankReport,
-                    previous: list[Cached]) -> dict:
+                    previous: list[AccountRecord]) -> list[AccountRecord]:
         read: BankRead = outcome.value
         if read.tokens is not None:
             consent_service.update_bank_tokens(
                 session, cid, link.bank_id, access_token=read.tokens.access_token,
                 refresh_token=read.tokens.refresh_token, expires_at=read.tokens.expires_at,
                 adapters=self.consent_adapters)
-        known = {e.account_id: e.data for e in previous}
+        known = {e.account_id: e.account for e in previous}
         entries = {}
-        for account in read.accounts:
-            aid = self.account_id(cid, link.bank_id, account.bank_account_id)
-            details = account.account or {k: v for k, v in known.get(aid, {}).items()
-                                          if k != "Balances"}
-            entries[aid] = {**details, "Balances": account.balances, "BankId": link.bank_id}
+        for read_account in read.accounts:
+            aid = self.account_id(cid, link.bank_id, read_account.bank_account_id)
+            entries[aid] = AccountRecord(aid, link.bank_id,
+                                         read_account.account or known.get(aid),
+                                         read_account.balances, outcome.fetched_at)
         report.status, report.source, report.fetched_at = Status.OK, "live", outcome.fetched_at
-        report.accounts = [{**data, "AccountId": aid} for aid, data in sorted(entries.items())]
-        report.served = []
-        return entries
+        report.accounts = [entries[aid] for aid in sorted(entries)]
+        return report.accounts
 
     def _fail(self, session, cid, bank_id, outcome: Outcome, entries, reports) -> None:
         if outcome.status is Status.REAUTHENTICATION_REQUIRED:

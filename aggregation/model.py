@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from aggregation.cache import Cached
+from aggregation.domain import AccountRecord
 from aggregation.fanout import Status
 from aggregation.totals import CurrencyTotal
 from core.errors import Problem
@@ -44,8 +44,7 @@ class BankReport:
     fetched_at: dt.datetime | None = None
     error_type: str | None = None
     retry_after: float | None = None
-    accounts: list[dict[str, Any]] = field(default_factory=list)
-    served: list[Cached] = field(default_factory=list)  # the cache entries `accounts` came from
+    accounts: list[AccountRecord] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,7 @@ class ConsentView:
 
 @dataclass
 class Aggregate:
-    accounts: list[dict[str, Any]]
+    accounts: list[AccountRecord]
     banks: list[BankReport]
     totals: list[CurrencyTotal]
     detail: bool

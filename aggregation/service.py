@@ -29,8 +29,9 @@ from sqlalchemy.orm import Session
 
 from aggregation.bankstatus import StatusExchange
 from aggregation.breaker import Admission, BankBreakers, Verdict
-from aggregation.cache import Allowance, BalanceCache, Cached, ConsentSnapshots
+from aggregation.cache import Allowance, BalanceCache, ConsentSnapshots
 from aggregation.calls import BankCalls, quiet
+from aggregation.domain import AccountRecord
 from aggregation.fanout import FanOut, Status
 from aggregation.model import (
     NOT_FOUND,
@@ -42,8 +43,8 @@ from aggregation.model import (
     ob_problem,
     require,
 )
-from aggregation.reader import LISTED, BankReader
-from aggregation.totals import BalanceLine, balance_lines, totals
+from aggregation.reader import BankReader
+from aggregation.totals import totals
 from consent import service as consent_service
 from consent.ports import Adapters
 from core.logging import get_logger
@@ -115,12 +116,12 @@ class Aggregator(StatusExchange, BankCalls):
         to_call = self._triage(session, caller, links, cached, reports, balances, now)
         outcomes = self._call(session, caller, cid, to_call, cached, reports, balances)
         accounts = [a for r in reports.values() for a in r.accounts
-                    if account_id is None or a["AccountId"] == account_id]
+                    if account_id is None or a.account_id == account_id]
         self._audit(session, caller, cid, "balances" if balances else "accounts",
                     sorted(reports), now)
         self._report_calls(outcomes)  # last: its thread competes with this one for the GIL
         return Aggregate(accounts, [reports[b] for b in sorted(reports)],
-                         totals(_lines(reports.values(), account_id)) if balances else [],
+                         totals(a.balances or () for a in accounts) if balances else [],
                          detail="ReadAccountsDetail" in permissions)
 
     def _audit(self, session, caller: Caller, cid: str, resource: str, banks: list[str],
@@ -138,7 +139,7 @@ class Aggregator(StatusExchange, BankCalls):
             actor=actor, adapters=self.consent_adapters, psu_present=caller.psu_present)
 
     def _consent_and_cache(self, session: Session, caller: Caller, now: dt.datetime
-                           ) -> tuple[ConsentView, dict[str, list[Cached]]]:
+                           ) -> tuple[ConsentView, dict[str, list[AccountRecord]]]:
         """The consent and its banks' cache entries (bank -> entries; a bank without any has
         an empty list), read together in one round trip."""
         cid = caller.consent_id or ""
@@ -179,8 +180,8 @@ class Aggregator(StatusExchange, BankCalls):
         pending = []
         for link in links:
             entries = cached[link.bank_id]
-            usable = [e for e in entries if (e.data.get("Balances") is not None if balances
-                                             else e.data.get(LISTED))]
+            usable = [e for e in entries
+                      if (e.balances if balances else e.account) is not None]
             if link.reauthentication_required:
                 self._settle(reports, link.bank_id, Status.REAUTHENTICATION_REQUIRED, [],
                              "ReauthenticationRequired")
@@ -224,15 +225,3 @@ class Aggregator(StatusExchange, BankCalls):
             else:
                 to_call.append(link)
         return to_call
-
-
-def _lines(reports, account_id: str | None) -> list[tuple[str, list[BalanceLine]]]:
-    """Every served account's balance lines: parsed once per cache entry (entries are shared
-    by the reads that find them), freshly for what a bank just returned."""
-    lines = []
-    for report in reports:
-        if report.served:
-            lines += [(e.account_id, e.balance_lines) for e in report.served]
-        else:
-            lines += balance_lines(report.accounts)
-    return [line for line in lines if account_id is None or line[0] == account_id]
