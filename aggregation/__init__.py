@@ -1,5 +1,5 @@
-"""Aggregation: the bank registry, one connector per bank standard, the normalised balance model,
-and the sandbox banks; the fan-out across banks builds on them."""
+"""Aggregation: the bank registry, one connector per bank standard, the normalised balance model;
+the fan-out across banks builds on them."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from functools import partial
 import consent
 from aggregation import api as aggregation_api
 from aggregation import cli, demo, gateway, wiring
+from aggregation.connectors.loopback import LoopbackTransport
 from aggregation.registry import load_registry
-from aggregation.sandbox import mount
-from aggregation.sandbox.loopback import LoopbackTransport
-from aggregation.sandbox.trust import sandbox_banks_for
 from auth.portal import register_demo_consent
 from core.warm import add_warmer
 
@@ -19,17 +17,17 @@ from core.warm import add_warmer
 def init_app(app, api) -> None:
     """Load the bank registry into `app.extensions["banks"]` and hand it to consent (the banks
     a PSU connects, each through a `gateway.ConnectorGateway`); build the aggregation service
-    and its TPP API; mount the sandbox banks under `/sandbox/<bank>/` when
-    `SANDBOX_BANKS_ENABLED`; add the `banks` and `sandbox` commands. Sandbox endpoints are
-    plain Flask blueprints, so they stay out of the OpenAPI document."""
+    and its TPP API; add the `banks` commands. For the sandbox banks (the `sandbox` package,
+    initialised after this one) the registry publishes which of our clients they must trust,
+    as plain data (`app.extensions["sandbox_clients"]()`); when they are mounted in this
+    server, our calls to them skip the socket (`SANDBOX_LOOPBACK`)."""
     registry = load_registry(app.config, app.instance_path)
     app.extensions["banks"] = registry
+    app.extensions["sandbox_clients"] = registry.sandbox_clients
     add_warmer(app, registry.warm)
     consent.provide_banks(app, registry, partial(gateway.from_registry, registry))
     app.extensions["aggregation"] = wiring.build_aggregator(app, consent.adapters(app))
     if app.config["SANDBOX_BANKS_ENABLED"]:
-        mount(app, sandbox_banks_for(registry, psu_password=app.config["SANDBOX_PSU_PASSWORD"],
-                                     admin_token=app.config["SANDBOX_ADMIN_TOKEN"]))
         if app.config["SANDBOX_LOOPBACK"]:
             # our own calls to the mounted banks must not wait for a server thread
             registry.serve_in_process(LoopbackTransport(app, f"{app.config['ISSUER']}/sandbox/"))

@@ -38,11 +38,8 @@ SETTINGS: dict = {
     "SANDBOX_BASE_URL": ("", url("http", "https"), "Where the sandbox banks run when they are "
                          "another process; unset: mounted in this server"),
     "SANDBOX_BANK_URLS": ({}, bank_urls, "Per-bank sandbox URLs, bank=URL[,bank=URL]"),
-    "SANDBOX_PSU_PASSWORD": ("sandbox", str, "The seeded sandbox PSUs' password"),
-    "SANDBOX_ADMIN_TOKEN": ("", str, "Bearer token the sandbox banks' admin endpoints "
-                            "(fault switches) require; unset: none"),
     "SANDBOX_LOOPBACK": (True, boolean, "Our calls to the sandbox banks mounted in this server "
                          "skip the socket"),
 }
 
-SECRETS = {"AGGREGATION_ID_KEY", "SANDBOX_ADMIN_TOKEN", "SANDBOX_PSU_PASSWORD"}
+SECRETS = {"AGGREGATION_ID_KEY"}

@@ -73,8 +73,8 @@ PSU_IP = "203.0.113.9"
 # -- WSGI factories (gunicorn imports these) --------------------------------------------------
 def sandbox_app():
     """One OB v4.0 sandbox bank with added latency: `bench.aggregate:sandbox_app()`."""
-    from aggregation.sandbox import SandboxBank, SandboxClient, create_sandbox_app
-    from aggregation.sandbox.seed import SEED
+    from sandbox import SandboxBank, SandboxClient, create_sandbox_app
+    from sandbox.seed import SEED
 
     bank = SandboxBank("thamesmoor", "Bench Bank", "ob-uk-4.0", "GB", "TMBSGB21",
                        SEED["thamesmoor"],

@@ -188,7 +188,7 @@ class SandboxGateway:
 
     def finish(self, bank_consent_id, *, code, redirect_uri, flow_secrets):
         from aggregation.connectors.base import BankAccess
-        from aggregation.sandbox.psu import authorise as sign_in
+        from aggregation.psu_browser import authorise as sign_in
         from consent.bankflow import BankTokens
         from tests.aggregation.live import REDIRECT_URI
 

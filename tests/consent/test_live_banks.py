@@ -14,9 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from aggregation.sandbox.state import AUTHORISED, TERMINATED_BY_TPP
 from consent import service
 from consent.models import ConsentBank
+from sandbox.state import AUTHORISED, TERMINATED_BY_TPP
 from tests.consent.live import (
     PSU_PASSWORD,
     Browser,

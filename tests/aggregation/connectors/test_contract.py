@@ -22,7 +22,7 @@ from aggregation.connectors.errors import (
     TokenExpired,
 )
 from aggregation.domain import BalanceType, CreditDebit, Money
-from aggregation.sandbox.psu import authorise
+from aggregation.psu_browser import authorise
 from tests.aggregation import spec_schemas as spec
 from tests.aggregation.live import PSU_IP, REDIRECT_URI, moved_clock, take_through_consent
 
