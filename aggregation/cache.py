@@ -2,7 +2,8 @@
 the in-process fakeredis); no Flask.
 
 Cache: one Redis hash per consent (`agg:bals:<consent>`), one field per bank holding that bank's
-accounts (normalised data) and when they were fetched. A whole `GET /balances` then reads one
+accounts (the normalised domain objects, `AccountRecord`s, in a compact JSON of their own) and
+when they were fetched. A whole `GET /balances` then reads one
 key however many banks the consent spans (a pipeline of one command per bank cost more client
 CPU than everything else a cached read does); a bank's read replaces its field, so accounts the
 bank no longer returns disappear with it. An entry is *fresh* for `fresh_seconds` (served
@@ -19,19 +20,26 @@ so concurrent workers cannot overshoot). PSU-present reads are not counted.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import redis
 
-from aggregation.totals import BalanceLine, account_lines
+from aggregation.domain import (
+    Account,
+    AccountIdentifier,
+    AccountRecord,
+    Balance,
+    BalanceType,
+    CreditLine,
+    Money,
+)
 
-# The version names the shape of the cached account documents (OB v4.0 names), so an entry
-# written before a shape change is a miss, never served in the old shape.
-CACHE_PREFIX = "agg:bals:v4:"
+# The version names the shape of the cached records, so an entry written before a shape change
+# is a miss, never served in the old shape.
+CACHE_PREFIX = "agg:bals:v5:"
 ALLOWANCE_PREFIX = "agg:freq:"
 STAMP = "fetched_at"
 DECODED_ENTRIES = 1024  # bank entries a process keeps decoded (each a few KB)
@@ -56,24 +64,6 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-@dataclass(frozen=True)
-class Cached:
-    """One account's cached data and its age. Shared by every read that finds the same entry
-    (see `BalanceCache.decode`), so `data` is read-only: readers copy before changing it."""
-
-    account_id: str
-    data: dict[str, Any]
-    fetched_at: dt.datetime
-
-    def is_fresh(self, now: dt.datetime, fresh_seconds: float) -> bool:
-        return (now - self.fetched_at).total_seconds() < fresh_seconds
-
-    @functools.cached_property
-    def balance_lines(self) -> list[BalanceLine]:
-        """The account's balances as `totals` reads them, parsed once per entry."""
-        return account_lines(self.data)
-
-
 def consent_key(consent_id: str) -> str:
     return f"{CACHE_PREFIX}{consent_id}"
 
@@ -86,15 +76,15 @@ class BalanceCache:
         self.keep_seconds = int(keep_seconds)
         # raw bank entry -> its accounts, decoded: a consent read again before its banks are
         # read again costs no JSON parsing (each worker decodes an entry once per write)
-        self._decoded: dict[bytes | str, tuple[dt.datetime, list[Cached]] | None] = {}
+        self._decoded: dict[bytes | str, tuple[dt.datetime, list[AccountRecord]] | None] = {}
 
-    def read(self, consent_id: str, now: dt.datetime) -> dict[str, list[Cached]]:
+    def read(self, consent_id: str, now: dt.datetime) -> dict[str, list[AccountRecord]]:
         """bank -> that bank's cached accounts, sorted by account id (banks without any are
         absent). One command."""
         return self.decode(self.client.hgetall(consent_key(consent_id)), now)
 
     def decode(self, raw: Mapping[bytes | str, bytes | str], now: dt.datetime
-               ) -> dict[str, list[Cached]]:
+               ) -> dict[str, list[AccountRecord]]:
         """The banks of a raw hash (as `read` or a caller's own pipeline fetched it)."""
         oldest = now - dt.timedelta(seconds=self.keep_seconds)
         decoded = self._decoded
@@ -104,17 +94,12 @@ class BalanceCache:
             if known is False:
                 if len(decoded) >= DECODED_ENTRIES:
                     decoded.clear()
-                known = decoded[value] = _decode(value)
+                known = decoded[value] = _decode(_text(bank_id), value)
             if known is not None and known[1] and known[0] >= oldest:
                 found[_text(bank_id)] = known[1]
         return found
 
-    def read_account(self, consent_id: str, bank_id: str, account_id: str) -> Cached | None:
-        raw = self.client.hget(consent_key(consent_id), bank_id)
-        known = _decode(raw) if raw is not None else None
-        return next((e for e in known[1] if e.account_id == account_id), None) if known else None
-
-    def write(self, consent_id: str, banks: Mapping[str, Mapping[str, dict[str, Any]]],
+    def write(self, consent_id: str, banks: Mapping[str, Sequence[AccountRecord]],
               fetched_at: Mapping[str, dt.datetime]) -> None:
         """Store each bank's accounts as read at `fetched_at[bank]`, replacing what the bank
         had (accounts it no longer returned are dropped). One round trip."""
@@ -123,9 +108,10 @@ class BalanceCache:
         key = consent_key(consent_id)
         pipe = self.client.pipeline(transaction=True)
         pipe.hset(key, mapping={
-            bank_id: json.dumps({STAMP: fetched_at[bank_id].isoformat(), "accounts": accounts},
+            bank_id: json.dumps({STAMP: fetched_at[bank_id].isoformat(),
+                                 "accounts": {r.account_id: _record_json(r) for r in records}},
                                 separators=(",", ":"))
-            for bank_id, accounts in banks.items()})
+            for bank_id, records in banks.items()})
         pipe.expire(key, self.keep_seconds)
         pipe.execute()
 
@@ -135,16 +121,56 @@ class BalanceCache:
             self.client.hdel(consent_key(consent_id), *fields)
 
 
-def _decode(raw: bytes | str) -> tuple[dt.datetime, list[Cached]] | None:
+def _decode(bank_id: str, raw: bytes | str) -> tuple[dt.datetime, list[AccountRecord]] | None:
     """One bank's entry: when it was fetched and its accounts. None when it cannot be read (a
     miss, never an error)."""
     try:
         entry = json.loads(raw)
         stamp = dt.datetime.fromisoformat(entry[STAMP])
         accounts = sorted(entry["accounts"].items())
-        return stamp, [Cached(account_id, data, stamp) for account_id, data in accounts]
-    except (ValueError, KeyError, TypeError, AttributeError):
+        return stamp, [_record(account_id, bank_id, data, stamp)
+                       for account_id, data in accounts]
+    except (ValueError, KeyError, TypeError, AttributeError, ArithmeticError):
         return None
+
+
+def _money(money: Money | None) -> list[str] | None:
+    return [str(money.amount), money.currency] if money else None
+
+
+def _record_json(record: AccountRecord) -> dict[str, Any]:
+    account, balances = record.account, record.balances
+    return {
+        "account": None if account is None else [
+            account.account_id, account.currency,
+            [[i.scheme, i.identification] for i in account.identifiers], account.name,
+            account.product, account.type_code, account.category, account.status],
+        "balances": None if balances is None else [
+            [b.account_id, b.type.value, _money(b.amount),
+             b.as_of.isoformat() if b.as_of else None,
+             [[line.included, _money(line.amount), line.type] for line in b.credit_lines]]
+            for b in balances]}
+
+
+def _of(money: list[str] | None) -> Money | None:
+    return Money(Decimal(money[0]), money[1]) if money else None
+
+
+def _record(account_id: str, bank_id: str, data: dict[str, Any], stamp: dt.datetime
+            ) -> AccountRecord:
+    account = balances = None
+    if data["account"] is not None:
+        bank_account_id, currency, identifiers, *rest = data["account"]
+        account = Account(bank_account_id, currency,
+                          tuple(AccountIdentifier(*i) for i in identifiers), *rest)
+    if data["balances"] is not None:
+        balances = tuple(
+            Balance(bank_account_id, BalanceType(kind), _of(amount),
+                    dt.datetime.fromisoformat(as_of) if as_of else None,
+                    tuple(CreditLine(included, _of(line), line_type)
+                          for included, line, line_type in lines))
+            for bank_account_id, kind, amount, as_of, lines in data["balances"])
+    return AccountRecord(account_id, bank_id, account, balances, stamp)
 
 
 class Allowance:
@@ -196,7 +222,7 @@ class ConsentSnapshots:
             return None
 
     def get_with_cache(self, consent_id: str, cache: BalanceCache, now: dt.datetime
-                       ) -> tuple[dict[str, Any] | None, dict[str, list[Cached]]]:
+                       ) -> tuple[dict[str, Any] | None, dict[str, list[AccountRecord]]]:
         """The snapshot and the consent's cached banks, in one pipelined round trip."""
         if self.ms <= 0:
             return None, cache.read(consent_id, now)

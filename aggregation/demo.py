@@ -5,7 +5,7 @@ needs a consent the customer authorised at each bank, and the sandbox banks keep
 and tokens in this process's memory, so the consent is made here, in the serving process, when
 the console first asks: it is created as the Budgeting App would (ReadAccountsDetail,
 ReadBalances, one day), then alice signs in at each sandbox bank's own page and approves (the
-same form a browser posts; `aggregation.sandbox.psu`), and finally allows access on our consent
+same form a browser posts; `aggregation.psu_browser`), and finally allows access on our consent
 screen's terms. Everything goes through the consent service, so the audit trail records it as
 alice's authorisation. The consent is reused while it stays authorised.
 
@@ -20,8 +20,8 @@ import threading
 import httpx
 from flask import current_app, request, url_for
 
-from aggregation.sandbox.psu import SignInRefused
-from aggregation.sandbox.psu import authorise as sign_in_at_bank
+from aggregation.psu_browser import SignInRefused
+from aggregation.psu_browser import authorise as sign_in_at_bank
 from auth.portal import DemoConsentUnavailable
 from consent import authorisation, bankflow
 from consent import service as consent_service
@@ -80,10 +80,10 @@ def _authorise(app, client_id, client_name, psu_id, username, psu_password) -> s
         refusals = []
         with httpx.Client(transport=httpx.WSGITransport(app=app), timeout=10) as browser:
             for bank in bankflow.list_banks(adapters):
-                refusal = _connect(session, browser, ticket, secret, bank.bank_id, username,
+                refusal = _connect(session, browser, ticket, secret, bank.id, username,
                                    psu_password, adapters)
                 if refusal:
-                    refusals.append(f"{bank.bank_id}: {refusal}")
+                    refusals.append(f"{bank.id}: {refusal}")
         try:
             authorisation.decide(session, ticket, secret, approve=True, adapters=adapters)
         except authorisation.NoBankAuthorised as exc:

@@ -6,12 +6,14 @@
 - One balance-type vocabulary (`BalanceType`). The three vocabularies banks speak (OB v3.1 names,
   OB v4.0 ISO codes, Berlin Group camelCase) are mapped to it in `connectors/vocabulary.py`.
 - Credit lines are kept beside a balance, never folded into it: `Balance.own_funds` removes an
-  included credit line so an overdraft limit is not shown as the customer's money.
+  included credit line so an overdraft limit is not shown as the customer's money, and
+  `available_balance` picks the balance that stands for "available" (what totals add up).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -70,8 +72,6 @@ class Money:
     def __abs__(self) -> Money:
         return Money(abs(self.amount), self.currency)
 
-    def to_json(self) -> dict[str, str]:
-        return {"amount": str(self.amount), "currency": self.currency}
 
 
 class CreditDebit(StrEnum):
@@ -98,14 +98,20 @@ class BalanceType(StrEnum):
     NON_INVOICED = "non_invoiced"
 
 
-# Which balance answers "how much can I spend now", best first.
+# Which balance answers "how much can I spend now", best first; without any of these, a booked
+# balance stands in, in this order, and without one of those, a balance of any other type.
 AVAILABLE_PREFERENCE = (
     BalanceType.INTERIM_AVAILABLE,
     BalanceType.CLOSING_AVAILABLE,
     BalanceType.EXPECTED,
     BalanceType.FORWARD_AVAILABLE,
+)
+BOOKED_FALLBACK = (
     BalanceType.INTERIM_BOOKED,
     BalanceType.CLOSING_BOOKED,
+    BalanceType.OPENING_AVAILABLE,
+    BalanceType.OPENING_BOOKED,
+    BalanceType.PREVIOUSLY_CLOSED_BOOKED,
 )
 
 
@@ -117,10 +123,6 @@ class CreditLine:
     included: bool
     amount: Money | None = None
     type: str | None = None  # OB: Available, Credit, Emergency, Pre-Agreed, Temporary
-
-    def to_json(self) -> dict:
-        return {"included": self.included, "type": self.type,
-                "amount": self.amount.to_json() if self.amount else None}
 
 
 @dataclass(frozen=True)
@@ -144,36 +146,47 @@ class Balance:
         return any(line.included for line in self.credit_lines)
 
     @property
-    def own_funds(self) -> Money | None:
-        """The amount without any included credit line; None when the bank says a line is
-        included but not how large it is."""
-        total = self.amount
+    def own_funds(self) -> Money:
+        """The amount without the included credit lines it can be separated from: those of
+        known size in its own currency. (Berlin Group says only that a line is included, and
+        a line in another currency cannot be netted: the amount then stands as the bank
+        gives it.)"""
+        total = self.amount.amount
         for line in self.credit_lines:
-            if not line.included:
-                continue
-            if line.amount is None or line.amount.currency != total.currency:
-                return None
-            total = Money(total.amount - line.amount.amount, total.currency)
-        return total
-
-    def to_json(self) -> dict:
-        own = self.own_funds
-        return {
-            "account_id": self.account_id,
-            "type": self.type.value,
-            "amount": self.amount.to_json(),
-            "credit_debit": self.credit_debit.value,
-            "as_of": iso_utc(self.as_of) if self.as_of else None,
-            "credit_line_included": self.credit_line_included,
-            "own_funds": own.to_json() if own else None,
-            "credit_lines": [line.to_json() for line in self.credit_lines],
-        }
+            if line.included and line.amount is not None and \
+                    line.amount.currency == self.amount.currency:
+                total -= line.amount.amount
+        return Money(total, self.amount.currency)
 
 
-def preferred_available(balances: list[Balance] | tuple[Balance, ...]) -> Balance | None:
-    """The balance to show as 'available', by `AVAILABLE_PREFERENCE`."""
+def available_balance(balances: Sequence[Balance]) -> tuple[Balance | None, bool]:
+    """The balance that stands for 'available' on one account (by `AVAILABLE_PREFERENCE`,
+    then `BOOKED_FALLBACK`, then the last of any other type), and whether it is a fallback."""
     by_type = {b.type: b for b in balances}
-    return next((by_type[t] for t in AVAILABLE_PREFERENCE if t in by_type), None)
+    for kind in AVAILABLE_PREFERENCE:
+        if kind in by_type:
+            return by_type[kind], False
+    for kind in BOOKED_FALLBACK:
+        if kind in by_type:
+            return by_type[kind], True
+    others = [b for b in balances if b.type not in AVAILABLE_PREFERENCE + BOOKED_FALLBACK]
+    return (others[-1], True) if others else (None, False)
+
+
+@dataclass(frozen=True)
+class AccountRecord:
+    """One account of a consent as a read serves it: our AccountId, its bank, the bank's
+    account details (None when a balance read did not list them) and its balances (None when
+    they were not read), as fetched at `fetched_at`."""
+
+    account_id: str
+    bank_id: str
+    account: Account | None
+    balances: tuple[Balance, ...] | None
+    fetched_at: dt.datetime
+
+    def is_fresh(self, now: dt.datetime, fresh_seconds: float) -> bool:
+        return (now - self.fetched_at).total_seconds() < fresh_seconds
 
 
 @dataclass(frozen=True)
@@ -208,19 +221,6 @@ class Account:
     def __post_init__(self) -> None:
         if self.currency is not None and not is_currency(self.currency):
             raise InvalidMoney(f"not an ISO 4217 currency: {self.currency!r}")
-
-    def to_json(self) -> dict:
-        return {
-            "account_id": self.account_id,
-            "currency": self.currency,
-            "identifiers": [{"scheme": i.scheme, "identification": i.identification}
-                            for i in self.identifiers],
-            "name": self.name,
-            "product": self.product,
-            "type_code": self.type_code,
-            "category": self.category,
-            "status": self.status,
-        }
 
 
 def mask(value: str) -> str:

@@ -1,19 +1,17 @@
-"""The connector adapter: a `BankReader` over a `BankConnector`, and the OB v4.0 shapes of what
-it reads (`ob_account`, `ob_balance`). The aggregation service sees only `BankRead`s.
+"""The connector adapter: a `BankReader` over a `BankConnector`. The aggregation service sees
+only `BankRead`s of domain objects.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from aggregation.connectors.base import BankAccess, BankConnector
 from aggregation.connectors.errors import BankUnauthorised, ConsentGone, TokenExpired
-from aggregation.domain import Account, Balance, iso_utc
+from aggregation.domain import Account, Balance
 from aggregation.fanout import Deadline
-
-LISTED = "_listed"  # cached data holds the bank's account details (internal; never served)
 
 
 @dataclass(frozen=True)
@@ -25,15 +23,13 @@ class RefreshedTokens:
 
 @dataclass(frozen=True)
 class BankAccount:
-    """One account as a bank reader returns it: OB v4 shapes without `AccountId` (ours is
-    derived later). `balances` is None when they were not asked for."""
+    """One account as a bank reader returns it, under the bank's own id (ours is derived
+    later). `account` is None when the accounts were not listed (a balance read of known
+    accounts), `balances` when they were not asked for; every balance carries its time."""
 
     bank_account_id: str
-    account: dict[str, Any]
-    balances: list[dict[str, Any]] | None = None
-
-    def as_data(self) -> dict[str, Any]:
-        return {**self.account, "Balances": self.balances}
+    account: Account | None
+    balances: tuple[Balance, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,11 +68,14 @@ class ConnectorReader:
             accounts, balances = self._read(link, tokens.access_token, deadline, psu_ip,
                                             with_balances)
         now = self.clock()
+
+        def timed(found: list[Balance]) -> tuple[Balance, ...]:
+            return tuple(b if b.as_of else replace(b, as_of=now) for b in found)
+
         if accounts is None:  # not listed: balances only
-            return BankRead([BankAccount(a, {}, [ob_balance(b, now) for b in found])
+            return BankRead([BankAccount(a, None, timed(found))
                              for a, found in balances.items()], tokens)
-        return BankRead([BankAccount(a.account_id, {**ob_account(a), LISTED: True},
-                                     [ob_balance(b, now) for b in balances[a.account_id]]
+        return BankRead([BankAccount(a.account_id, a, timed(balances[a.account_id])
                                      if with_balances else None) for a in accounts], tokens)
 
     def _refresh(self, link) -> RefreshedTokens:
@@ -115,59 +114,3 @@ class ConnectorReader:
         last = read(wanted[-1]) if wanted else None
         return {a: futures[a].result(timeout=deadline.remaining()) if a in futures else last
                 for a in wanted}
-
-
-OB_BALANCE_TYPES = {"interim_available": "ITAV", "closing_available": "CLAV",
-                    "closing_booked": "CLBD", "expected": "XPCD", "forward_available": "FWAV",
-                    "information": "INFO", "interim_booked": "ITBD", "opening_available": "OPAV",
-                    "opening_booked": "OPBD", "previously_closed_booked": "PRCD"}
-
-
-# OB v4.0 AccountTypeCode (OBExternalAccountSubType1Code): the subset of ISO 20022
-# ExternalCashAccountType1Code the standard admits; any other ISO code is OTHR.
-OB_ACCOUNT_TYPE_CODES = frozenset({
-    "CACC", "CARD", "CASH", "CHAR", "CISH", "COMM", "CPAC", "LLSV", "LOAN", "MGLD", "MOMA",
-    "NREX", "ODFT", "ONDP", "OTHR", "SACC", "SLRY", "SVGS", "TAXE", "TRAN", "TRAS", "VACC",
-    "NFCA", "MORT", "WALT"})
-OB_ACCOUNT_STATUSES = ("Deleted", "Disabled", "Enabled", "Pending", "ProForma")
-# Berlin Group's `blocked` has no OB name; the account is there but unusable: Disabled.
-OB_STATUS_OF = {**{s.lower(): s for s in OB_ACCOUNT_STATUSES}, "blocked": "Disabled"}
-
-
-def ob_account_type_code(code: str | None) -> str | None:
-    code = (code or "").strip().upper()
-    if not code:
-        return None
-    return code if code in OB_ACCOUNT_TYPE_CODES else "OTHR"
-
-
-def ob_account(account: Account) -> dict[str, Any]:
-    """OBAccount6 with the v4.0 names: AccountCategory (Personal/Business) and AccountTypeCode
-    (the ISO cash account type), the Nickname cut to the standard's 70 characters."""
-    status = OB_STATUS_OF.get((account.status or "enabled").lower())
-    category = {"personal": "Personal", "business": "Business"}.get(account.category or "")
-    data: dict[str, Any] = {"Status": status,
-                            "Currency": account.currency,
-                            "AccountCategory": category,
-                            "AccountTypeCode": ob_account_type_code(account.type_code),
-                            "Nickname": (account.name or "")[:70] or None}
-    data["Account"] = [{"SchemeName": f"UK.OBIE.{i.scheme}", "Identification": i.identification}
-                       for i in account.identifiers]
-    return {k: v for k, v in data.items() if v is not None}
-
-
-def ob_balance(balance: Balance, fetched_at: dt.datetime) -> dict[str, Any]:
-    amount = balance.amount
-    data: dict[str, Any] = {
-        "CreditDebitIndicator": "Debit" if amount.amount < 0 else "Credit",
-        "Type": OB_BALANCE_TYPES.get(balance.type.value, "INFO"),
-        "DateTime": iso_utc(balance.as_of or fetched_at),
-        "Amount": {"Amount": str(abs(amount.amount)), "Currency": amount.currency},
-    }
-    if balance.credit_lines:
-        data["CreditLine"] = [
-            {"Included": line.included, **({"Type": line.type} if line.type else {}),
-             **({"Amount": {"Amount": str(line.amount.amount),
-                            "Currency": line.amount.currency}} if line.amount else {})}
-            for line in balance.credit_lines]
-    return data

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,103 +23,25 @@ from urllib.parse import urlsplit
 import httpx
 from joserfc.jwk import ECKey, RSAKey
 
-from aggregation.connectors import make_connector
+from aggregation.bankconfig import BankConfig, ClientCredentials, RegistryError, parse_bank
 from aggregation.connectors.base import BankConnector
+from aggregation.connectors.berlin_group import BerlinGroupConnector
 from aggregation.connectors.client_auth import (
-    SIGNING_ALGS,
     ClientAuth,
     PrivateKeyJwt,
     SecretBasic,
     TlsClientAuth,
     load_signing_key,
 )
+from aggregation.connectors.ob_uk import ObUkConnector
 from aggregation.connectors.transport import make_http_client, mtls_context
+from core.banks import BankInfo
 from core.logging import get_logger
 
 log = get_logger(__name__)
 
 DEFAULT_FILE = Path(__file__).parent / "data" / "banks.json"
-STANDARDS = ("ob-uk-4.0", "berlin-group-1.3")
-AUTH_METHODS = ("client_secret_basic", "private_key_jwt", "tls_client_auth")
-
-
-class RegistryError(ValueError):
-    """The registry file is wrong, or names a bank we do not know."""
-
-
-@dataclass(frozen=True)
-class ClientCredentials:
-    """Our client at one bank."""
-
-    client_id: str
-    auth_method: str = "client_secret_basic"
-    secret_ref: str | None = None  # client_secret_basic
-    signing_key_ref: str | None = None  # private_key_jwt: PEM private key
-    signing_alg: str = "ES256"
-    mtls_cert_ref: str | None = None  # file: PEM certificate chain
-    mtls_key_ref: str | None = None  # file: PEM private key
-
-
-@dataclass(frozen=True)
-class BankConfig:
-    id: str
-    name: str
-    standard: str
-    country: str
-    auth_url: str  # the PSU is sent here
-    token_url: str
-    api_url: str  # OB: …/open-banking/v4.0/aisp; Berlin Group: the host before /v1
-    client: ClientCredentials
-    bic: str | None = None
-    sort_codes: tuple[str, ...] = ()
-    mtls: bool = False  # the bank wants a client certificate on every call
-    sandbox: str | None = None  # the sandbox bank serving it, if any
-    scope: str = "accounts"
-    frequency_per_day: int = 4  # unattended reads a day agreed with the bank (RTS Art. 36(5))
-    connect_timeout: float = 2.0
-    read_timeout: float = 5.0
-
-    def summary(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "standard": self.standard,
-                "country": self.country, "bic": self.bic, "sort_codes": list(self.sort_codes),
-                "auth_url": self.auth_url, "token_url": self.token_url, "api_url": self.api_url,
-                "client_id": self.client.client_id, "auth_method": self.client.auth_method,
-                "mtls": self.mtls, "sandbox": self.sandbox,
-                "frequency_per_day": self.frequency_per_day,
-                "timeouts": {"connect": self.connect_timeout, "read": self.read_timeout}}
-
-
-def parse_bank(entry: dict[str, Any], issuer: str, sandbox_base: str | None = None,
-               bank_urls: dict[str, str] | None = None) -> BankConfig:
-    sandbox_id = entry.get("sandbox") or entry.get("id", "")
-    sandbox = (bank_urls or {}).get(sandbox_id) or \
-        f"{(sandbox_base or issuer).rstrip('/')}/sandbox/{sandbox_id}"
-    try:
-        entry = {k: _expand(v, issuer, sandbox.rstrip("/")) for k, v in entry.items()}
-        client = ClientCredentials(**entry.pop("client"))
-        entry["sort_codes"] = tuple(entry.get("sort_codes", ()))
-        known = {f.name for f in fields(BankConfig)}
-        unknown = set(entry) - known
-        if unknown:
-            raise RegistryError(f"unknown keys {sorted(unknown)}")
-        bank = BankConfig(client=client, **entry)
-    except (TypeError, KeyError) as exc:
-        raise RegistryError(f"bank entry {entry.get('id', '?')}: {exc}") from exc
-    if bank.standard not in STANDARDS:
-        raise RegistryError(f"{bank.id}: standard must be one of {STANDARDS}")
-    if client.auth_method not in AUTH_METHODS:
-        raise RegistryError(f"{bank.id}: auth_method must be one of {AUTH_METHODS}")
-    if client.auth_method == "private_key_jwt" and client.signing_alg not in SIGNING_ALGS:
-        raise RegistryError(f"{bank.id}: private_key_jwt signs with {SIGNING_ALGS}")
-    return bank
-
-
-def _expand(value: Any, issuer: str, sandbox: str) -> Any:
-    if isinstance(value, str):
-        return value.replace("{ISSUER}", issuer).replace("{SANDBOX}", sandbox)
-    if isinstance(value, dict):
-        return {k: _expand(v, issuer, sandbox) for k, v in value.items()}
-    return value
+CONNECTORS = {"ob-uk-4.0": ObUkConnector, "berlin-group-1.3": BerlinGroupConnector}
 
 
 class BankRegistry:
@@ -135,7 +57,7 @@ class BankRegistry:
         self._lock = threading.Lock()
         self._connectors: dict[str, BankConnector] = {}
         self._clients: dict[str, httpx.Client] = {}
-        self._in_process: Any = None  # sandbox.loopback.LoopbackTransport, when mounted here
+        self._in_process: Any = None  # connectors.loopback.LoopbackTransport, when mounted here
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, issuer: str, base_dir: str | Path = ".",
@@ -154,6 +76,10 @@ class BankRegistry:
     def all(self) -> list[BankConfig]:
         return list(self._banks.values())
 
+    def banks(self) -> list[BankInfo]:
+        """The registry as a `core.banks.BankDirectory`: what consent and status see of it."""
+        return [BankInfo(b.id, b.name, b.standard) for b in self._banks.values()]
+
     def ids(self) -> list[str]:
         return list(self._banks)
 
@@ -170,7 +96,7 @@ class BankRegistry:
         with self._lock:
             if bank_id not in self._connectors:
                 bank = self.get(bank_id)
-                self._connectors[bank_id] = make_connector(
+                self._connectors[bank_id] = CONNECTORS[bank.standard](
                     bank, self._client_for(bank), self.client_auth(bank))
             return self._connectors[bank_id]
 
@@ -238,9 +164,30 @@ class BankRegistry:
             made.append(path)
         return made
 
+    def sandbox_clients(self) -> dict[str, list[dict[str, Any]]]:
+        """What the sandbox banks must trust, as plain data: per sandbox bank, our client id
+        with its secret (client_secret_basic) or its public key (private_key_jwt)."""
+        trusted: dict[str, list[dict[str, Any]]] = {}
+        for bank in self.all():
+            if not bank.sandbox:
+                continue
+            creds = bank.client
+            if creds.auth_method == "private_key_jwt":
+                key = load_signing_key(self.resolve(creds.signing_key_ref, bank),
+                                       creds.signing_alg)
+                public = {**key.as_dict(private=False), "alg": creds.signing_alg, "use": "sig"}
+                client = {"client_id": creds.client_id, "jwks": [public]}
+            elif creds.auth_method == "client_secret_basic":
+                client = {"client_id": creds.client_id,
+                          "secret": self.resolve(creds.secret_ref, bank)}
+            else:
+                raise RegistryError(f"{bank.id}: the sandbox cannot check {creds.auth_method}")
+            trusted.setdefault(bank.sandbox, []).append(client)
+        return trusted
+
     def serve_in_process(self, transport: Any) -> None:
         """Send calls under `transport.prefix` (the sandbox banks mounted in this server) to
-        `transport` instead of over a socket; see sandbox/loopback.py. Call before use."""
+        `transport` instead of over a socket; see connectors/loopback.py. Call before use."""
         with self._lock:
             self._in_process = transport
 
@@ -274,21 +221,16 @@ class BankRegistry:
             self._connectors.clear()
 
 
-__all__ = ["BankConfig", "BankRegistry", "ClientCredentials", "RegistryError", "DEFAULT_FILE"]
+__all__ = ["BankConfig", "BankRegistry", "ClientCredentials", "RegistryError", "DEFAULT_FILE",
+           "parse_bank"]
 
 
-def load_registry(config: Any, instance_path: str | Path) -> BankRegistry:
-    """The registry a running app uses, from its configuration (or the environment):
-    `BANKS_FILE`, `SANDBOX_BASE_URL`, `SANDBOX_BANK_URLS` (`id=url,id=url`)."""
-
-    def setting(name: str) -> str:
-        return str(config.get(name) or os.environ.get(name) or "")
-
-    bank_urls = dict(item.split("=", 1) for item in setting("SANDBOX_BANK_URLS").split(",")
-                     if "=" in item)
-    registry = BankRegistry.load(setting("BANKS_FILE") or None, issuer=config["ISSUER"],
+def load_registry(settings: Mapping[str, Any], instance_path: str | Path) -> BankRegistry:
+    """The registry a running app uses, from its settings: `BANKS_FILE`, `SANDBOX_BASE_URL`,
+    `SANDBOX_BANK_URLS` (parsed to {bank id: URL})."""
+    registry = BankRegistry.load(settings["BANKS_FILE"] or None, issuer=settings["ISSUER"],
                                  base_dir=instance_path,
-                                 sandbox_base=setting("SANDBOX_BASE_URL") or None,
-                                 bank_urls={k.strip(): v.strip() for k, v in bank_urls.items()})
+                                 sandbox_base=settings["SANDBOX_BASE_URL"] or None,
+                                 bank_urls=settings["SANDBOX_BANK_URLS"])
     registry.ensure_sandbox_keys()
     return registry

@@ -8,8 +8,8 @@ from __future__ import annotations
 import marshmallow as ma
 
 from aggregation.fanout import Status
-from aggregation.reader import OB_ACCOUNT_STATUSES as ACCOUNT_STATUSES
-from aggregation.reader import OB_ACCOUNT_TYPE_CODES
+from aggregation.ob_wire import OB_ACCOUNT_STATUSES as ACCOUNT_STATUSES
+from aggregation.ob_wire import OB_ACCOUNT_TYPE_CODES
 
 BALANCE_TYPES = ("CLAV", "CLBD", "FWAV", "INFO", "ITAV", "ITBD", "OPAV", "OPBD", "PRCD", "XPCD")
 CREDIT_LINE_TYPES = ("Available", "Credit", "Emergency", "Pre-Agreed", "Temporary")

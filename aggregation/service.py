@@ -21,120 +21,47 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import redis
 from sqlalchemy.orm import Session
 
+from aggregation.bankstatus import StatusExchange
 from aggregation.breaker import Admission, BankBreakers, Verdict
-from aggregation.cache import Allowance, BalanceCache, Cached, ConsentSnapshots
-from aggregation.fanout import Deadline, FanOut, Outcome, Status
-from aggregation.reader import (  # noqa: F401 - re-exported: the adapter lived here
-    LISTED,
-    BankAccount,
-    BankRead,
-    BankReader,
-    ConnectorReader,
-    RefreshedTokens,
-    ob_account,
-    ob_balance,
+from aggregation.cache import Allowance, BalanceCache, ConsentSnapshots
+from aggregation.calls import BankCalls, quiet
+from aggregation.domain import AccountRecord
+from aggregation.fanout import FanOut, Status
+from aggregation.model import (
+    NOT_FOUND,
+    Aggregate,
+    BankReport,
+    Caller,
+    ConsentView,
+    LinkView,
+    ob_problem,
+    require,
 )
-from aggregation.totals import BalanceLine, CurrencyTotal, balance_lines, totals
+from aggregation.reader import BankReader
+from aggregation.totals import totals
 from consent import service as consent_service
-from core.errors import Problem
+from consent.ports import Adapters
 from core.logging import get_logger
 
 READ_BALANCES = "ReadBalances"
 ACCOUNT_PERMISSIONS = frozenset({"ReadAccountsBasic", "ReadAccountsDetail"})
-CONSENT_MISMATCH = "U008"  # UK.OBIE.Resource.ConsentMismatch
-NOT_FOUND = "U011"  # UK.OBIE.Resource.NotFound
-HEALTH = {Status.OK: True, Status.TIMEOUT: False, Status.ERROR: False}
-DOWNTIME_SECONDS = 10.0  # how long a planned-downtime answer is reused in this process
 
 log = get_logger("aggregation.service")
 
 
-def ob_problem(detail: str, code: str, path: str | None, **kwargs) -> Problem:
-    error = {"ErrorCode": code, "Message": detail, **({"Path": path} if path else {})}
-    return Problem(detail, Errors=[error], **kwargs)
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who reads, for which consent, and whether the PSU is present (RTS Art. 36(5)): a PSU
-    is present when the TPP forwards their IP in `x-fapi-customer-ip-address`."""
-
-    client_id: str
-    consent_id: str | None
-    psu_ip: str | None = None
-    interaction_id: str | None = None
-
-    @property
-    def psu_present(self) -> bool:
-        return bool(self.psu_ip)
-
-
-@dataclass
-class BankReport:
-    bank_id: str
-    status: Status
-    source: str = "none"  # live | cache | none
-    fetched_at: dt.datetime | None = None
-    error_type: str | None = None
-    retry_after: float | None = None
-    accounts: list[dict[str, Any]] = field(default_factory=list)
-    served: list[Cached] = field(default_factory=list)  # the cache entries `accounts` came from
-
-
-@dataclass(frozen=True)
-class LinkView:
-    """A bank link as a cached read sees it: no tokens (they are read when a bank is called)."""
-
-    bank_id: str
-    accounts: tuple[str, ...]
-    reauthentication_required: bool
-
-
-@dataclass(frozen=True)
-class ConsentView:
-    consent_id: str
-    client_id: str
-    permissions: frozenset[str]
-    expiration_at: dt.datetime | None
-    links: tuple[LinkView, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"client_id": self.client_id, "permissions": sorted(self.permissions),
-                "expiration_at": self.expiration_at.isoformat() if self.expiration_at else None,
-                "links": [[v.bank_id, list(v.accounts), v.reauthentication_required]
-                          for v in self.links]}
-
-    @classmethod
-    def from_json(cls, consent_id: str, data: dict[str, Any]) -> ConsentView:
-        expiry = data["expiration_at"]
-        return cls(consent_id, data["client_id"], frozenset(data["permissions"]),
-                   dt.datetime.fromisoformat(expiry) if expiry else None,
-                   tuple(LinkView(b, tuple(a), r) for b, a, r in data["links"]))
-
-
-@dataclass
-class Aggregate:
-    accounts: list[dict[str, Any]]
-    banks: list[BankReport]
-    totals: list[CurrencyTotal]
-    detail: bool
-
-
-class Aggregator:
+class Aggregator(StatusExchange, BankCalls):
     """The use case, with its adapters injected (Redis-backed parts, readers, clocks)."""
 
     def __init__(self, *, fanout: FanOut, breakers: BankBreakers, cache: BalanceCache,
                  allowance: Allowance, reader_for: Callable[[str], BankReader | None],
                  snapshots: ConsentSnapshots,
-                 consent_adapters: Any, id_key: bytes, deadline_seconds: float = 2.0,
+                 consent_adapters: Adapters, id_key: bytes, deadline_seconds: float = 2.0,
                  frequency_per_day: Callable[[str], int] = lambda _bank: 4,
                  planned_downtime: Callable[[Session, str, dt.datetime], bool] | None = None,
                  record_calls: Callable[[list[tuple[str, bool, float]]], None] | None = None,
@@ -175,9 +102,9 @@ class Aggregator:
         consent, cached = self._consent_and_cache(session, caller, now)
         permissions = consent.permissions
         if balances:
-            _require(READ_BALANCES in permissions, READ_BALANCES)
+            require(READ_BALANCES in permissions, READ_BALANCES)
         else:
-            _require(bool(permissions & ACCOUNT_PERMISSIONS), "ReadAccountsBasic")
+            require(bool(permissions & ACCOUNT_PERMISSIONS), "ReadAccountsBasic")
         cid, links = consent.consent_id, list(consent.links)
         if account_id is not None:
             links = [link for link in links if self._holds(cid, link, cached, account_id)]
@@ -189,12 +116,12 @@ class Aggregator:
         to_call = self._triage(session, caller, links, cached, reports, balances, now)
         outcomes = self._call(session, caller, cid, to_call, cached, reports, balances)
         accounts = [a for r in reports.values() for a in r.accounts
-                    if account_id is None or a["AccountId"] == account_id]
+                    if account_id is None or a.account_id == account_id]
         self._audit(session, caller, cid, "balances" if balances else "accounts",
                     sorted(reports), now)
         self._report_calls(outcomes)  # last: its thread competes with this one for the GIL
         return Aggregate(accounts, [reports[b] for b in sorted(reports)],
-                         totals(_lines(reports.values(), account_id)) if balances else [],
+                         totals(a.balances or () for a in accounts) if balances else [],
                          detail="ReadAccountsDetail" in permissions)
 
     def _audit(self, session, caller: Caller, cid: str, resource: str, banks: list[str],
@@ -212,15 +139,15 @@ class Aggregator:
             actor=actor, adapters=self.consent_adapters, psu_present=caller.psu_present)
 
     def _consent_and_cache(self, session: Session, caller: Caller, now: dt.datetime
-                           ) -> tuple[ConsentView, dict[str, list[Cached]]]:
+                           ) -> tuple[ConsentView, dict[str, list[AccountRecord]]]:
         """The consent and its banks' cache entries (bank -> entries; a bank without any has
         an empty list), read together in one round trip."""
         cid = caller.consent_id or ""
-        data, found = _quiet("snapshot", lambda: self.snapshots.get_with_cache(
+        data, found = quiet("snapshot", lambda: self.snapshots.get_with_cache(
             cid, self.cache, now), (None, None))
         consent = self._consent(session, caller, now, data)
         if found is None:  # the snapshot step failed: the cache may still answer
-            found = _quiet("cache", lambda: self.cache.read(cid, now), {})
+            found = quiet("cache", lambda: self.cache.read(cid, now), {})
         return consent, {link.bank_id: found.get(link.bank_id, []) for link in consent.links}
 
     def _consent(self, session: Session, caller: Caller, now: dt.datetime,
@@ -239,7 +166,7 @@ class Aggregator:
                            consent.expiration_at,
                            tuple(LinkView(link.bank_id, tuple(link.accounts),
                                           link.reauthentication_required) for link in links))
-        _quiet("snapshot", lambda: self.snapshots.put(cid, view.to_json()))
+        quiet("snapshot", lambda: self.snapshots.put(cid, view.to_json()))
         return view
 
     def _holds(self, cid, link, cached, account_id) -> bool:
@@ -253,8 +180,8 @@ class Aggregator:
         pending = []
         for link in links:
             entries = cached[link.bank_id]
-            usable = [e for e in entries if (e.data.get("Balances") is not None if balances
-                                             else e.data.get(LISTED))]
+            usable = [e for e in entries
+                      if (e.balances if balances else e.account) is not None]
             if link.reauthentication_required:
                 self._settle(reports, link.bank_id, Status.REAUTHENTICATION_REQUIRED, [],
                              "ReauthenticationRequired")
@@ -273,7 +200,7 @@ class Aggregator:
                        for a in link.accounts} | {e.account_id for e in usable}
                 limit = self.frequency_per_day(link.bank_id)
                 # without Redis the allowance cannot be counted: never overspend it
-                if _quiet("allowance", lambda ids=ids, limit=limit: self.allowance.consume(
+                if quiet("allowance", lambda ids=ids, limit=limit: self.allowance.consume(
                         caller.consent_id, ids, limit), False):
                     allowed.append((link, usable))
                 else:
@@ -283,7 +210,7 @@ class Aggregator:
             pending = allowed
         asks = {link.bank_id: (link.bank_id, f"{link.bank_id}:{caller.consent_id}")
                 for link, _ in pending}
-        verdicts = _quiet("breaker", lambda: self.breakers.admit(asks),
+        verdicts = quiet("breaker", lambda: self.breakers.admit(asks),
                           {bank_id: Verdict(Admission.CLOSED) for bank_id in asks})
         to_call = []
         for link, usable in pending:
@@ -298,166 +225,3 @@ class Aggregator:
             else:
                 to_call.append(link)
         return to_call
-
-    def _under_downtime(self, session: Session, bank_id: str, now: dt.datetime) -> bool:
-        """Asks the status package, in a transaction of its own (so a read it begins never
-        swallows the audit write that follows); if it cannot answer, the bank is called."""
-        if self.planned_downtime is None:
-            return False
-        remembered = self._downtime.get(bank_id)
-        if remembered is not None and remembered[0] > time.monotonic():
-            return remembered[1]
-        if remembered is not None and self.report_calls is not None and self.session_factory:
-            # Stale: answer with it and refresh off the request thread (a query per bank,
-            # serial before the fan-out, was a visible share of a cold read's latency).
-            self._downtime[bank_id] = (time.monotonic() + DOWNTIME_SECONDS, remembered[1])
-            self.report_calls(lambda: self._refresh_downtime(bank_id))
-            return remembered[1]
-        verdict = self._ask_downtime(session, bank_id, now)
-        self._downtime[bank_id] = (time.monotonic() + DOWNTIME_SECONDS, verdict)
-        return verdict
-
-    def _refresh_downtime(self, bank_id: str) -> None:
-        with self.session_factory() as session:
-            verdict = self._ask_downtime(session, bank_id, self.utcnow())
-        self._downtime[bank_id] = (time.monotonic() + DOWNTIME_SECONDS, verdict)
-
-    def _ask_downtime(self, session: Session, bank_id: str, now: dt.datetime) -> bool:
-        try:
-            if session.in_transaction():
-                return bool(self.planned_downtime(session, bank_id, now))
-            with session.begin():
-                return bool(self.planned_downtime(session, bank_id, now))
-        except Exception as exc:  # noqa: BLE001 - availability data must not fail a read
-            log.warning("planned_downtime_unavailable", bank_id=bank_id,
-                        error_type=type(exc).__name__)
-            return False
-
-    def _report_calls(self, outcomes: dict[str, Outcome]) -> None:
-        """Tell the status package each call's result: one Redis round trip for the read, in
-        production off the request thread (`report_calls`)."""
-        for bank_id, outcome in outcomes.items():
-            if outcome.attempts > 1:  # a bank that needed retries: worth seeing in the logs
-                log.info("bank_call_retried", bank_id=bank_id, attempts=outcome.attempts,
-                         status=str(outcome.status), error_type=outcome.error_type,
-                         latency_ms=outcome.latency_ms)
-        record = self.record_calls
-        reports = [(b, o.ok, o.latency_ms or 0.0) for b, o in outcomes.items()
-                   if o.status in HEALTH]
-        if record is None or not reports:
-            return
-
-        def report() -> None:
-            try:
-                record(reports)
-            except Exception as exc:  # noqa: BLE001 - measuring must not fail a read
-                log.warning("record_bank_calls_failed", banks=len(reports),
-                            error_type=type(exc).__name__)
-
-        if self.report_calls is None:
-            report()
-        else:
-            self.report_calls(report)
-
-    @staticmethod
-    def _settle(reports, bank_id, status, entries: list[Cached], error_type=None,
-                retry_after=None) -> None:
-        report = reports[bank_id]
-        report.status, report.error_type, report.retry_after = status, error_type, retry_after
-        report.accounts = [{**e.data, "AccountId": e.account_id} for e in entries]
-        report.served = entries
-        report.source = "cache" if entries else "none"
-        report.fetched_at = min((e.fetched_at for e in entries), default=None)
-
-    def _call(self, session, caller, cid, views, cached, reports, balances
-              ) -> dict[str, Outcome]:
-        if not views:
-            return {}
-        full = {link.bank_id: link for link in consent_service.bank_links(
-            session, cid, adapters=self.consent_adapters)}
-        links = [full[v.bank_id] for v in views if v.bank_id in full]
-        calls = {link.bank_id: _bind(self.reader_for(link.bank_id), link, caller.psu_ip,
-                                     balances) for link in links}
-        outcomes = self.fanout.run(calls, Deadline(self.deadline_seconds))
-        by_bank = {link.bank_id: link for link in links}
-        _quiet("breaker", lambda: self.breakers.record(
-            {b: HEALTH[o.status] for b, o in outcomes.items() if o.status in HEALTH}))
-        writes, stamps = {}, {}
-        for bank_id, outcome in outcomes.items():
-            if outcome.ok:
-                writes[bank_id] = self._store_live(session, cid, by_bank[bank_id], outcome,
-                                                   reports[bank_id], cached[bank_id])
-                stamps[bank_id] = outcome.fetched_at
-            else:
-                self._fail(session, cid, bank_id, outcome, cached[bank_id], reports)
-        _quiet("cache", lambda: self.cache.write(cid, writes, stamps))
-        return outcomes
-
-    def _store_live(self, session, cid, link, outcome: Outcome, report: BankReport,
-                    previous: list[Cached]) -> dict:
-        read: BankRead = outcome.value
-        if read.tokens is not None:
-            consent_service.update_bank_tokens(
-                session, cid, link.bank_id, access_token=read.tokens.access_token,
-                refresh_token=read.tokens.refresh_token, expires_at=read.tokens.expires_at,
-                adapters=self.consent_adapters)
-        known = {e.account_id: e.data for e in previous}
-        entries = {}
-        for account in read.accounts:
-            aid = self.account_id(cid, link.bank_id, account.bank_account_id)
-            details = account.account or {k: v for k, v in known.get(aid, {}).items()
-                                          if k != "Balances"}
-            entries[aid] = {**details, "Balances": account.balances, "BankId": link.bank_id}
-        report.status, report.source, report.fetched_at = Status.OK, "live", outcome.fetched_at
-        report.accounts = [{**data, "AccountId": aid} for aid, data in sorted(entries.items())]
-        report.served = []
-        return entries
-
-    def _fail(self, session, cid, bank_id, outcome: Outcome, entries, reports) -> None:
-        if outcome.status is Status.REAUTHENTICATION_REQUIRED:
-            consent_service.mark_bank_reauth_required(
-                session, cid, bank_id, reason=outcome.error_type or "consent gone at bank",
-                adapters=self.consent_adapters)
-            _quiet("cache", lambda: self.cache.forget(cid, [bank_id]))
-            _quiet("snapshot", lambda: self.snapshots.drop(cid))
-            entries = []
-        elif outcome.status is Status.RATE_LIMITED:
-            _quiet("breaker", lambda: self.breakers.defer(
-                f"{bank_id}:{cid}", outcome.retry_after or self.retry_after_default))
-        self._settle(reports, bank_id, outcome.status, entries, outcome.error_type,
-                     outcome.retry_after)
-
-
-def _quiet(step: str, call: Callable[[], Any], default: Any = None) -> Any:
-    """A Redis step that may fail: without Redis, caching, the breaker and the snapshots step
-    aside (the banks are called, the database answers) instead of failing the read."""
-    try:
-        return call()
-    except redis.RedisError as exc:
-        log.warning("kv_unavailable", step=step, error_type=type(exc).__name__)
-        return default
-
-
-def _lines(reports, account_id: str | None) -> list[tuple[str, list[BalanceLine]]]:
-    """Every served account's balance lines: parsed once per cache entry (entries are shared
-    by the reads that find them), freshly for what a bank just returned."""
-    lines = []
-    for report in reports:
-        if report.served:
-            lines += [(e.account_id, e.balance_lines) for e in report.served]
-        else:
-            lines += balance_lines(report.accounts)
-    return [line for line in lines if account_id is None or line[0] == account_id]
-
-
-def _bind(reader: BankReader, link, psu_ip: str | None, balances: bool):
-    def call(deadline: Deadline) -> BankRead:
-        return reader(link, deadline, psu_ip=psu_ip, with_balances=balances)
-
-    return call
-
-
-def _require(granted: bool, permission: str) -> None:
-    if not granted:
-        raise ob_problem(f"The consent does not grant {permission}.", CONSENT_MISMATCH,
-                         "Data.Permissions", slug="forbidden")

@@ -73,8 +73,8 @@ PSU_IP = "203.0.113.9"
 # -- WSGI factories (gunicorn imports these) --------------------------------------------------
 def sandbox_app():
     """One OB v4.0 sandbox bank with added latency: `bench.aggregate:sandbox_app()`."""
-    from aggregation.sandbox import SandboxBank, SandboxClient, create_sandbox_app
-    from aggregation.sandbox.seed import SEED
+    from sandbox import SandboxBank, SandboxClient, create_sandbox_app
+    from sandbox.seed import SEED
 
     bank = SandboxBank("thamesmoor", "Bench Bank", "ob-uk-4.0", "GB", "TMBSGB21",
                        SEED["thamesmoor"],
@@ -250,10 +250,7 @@ def authorise_consents(settings: dict, bank_ids_by_n: dict[int, list[str]]):
     reg = registry(app.instance_path)
     app.extensions["consent"].gateway_factory = lambda bank_id: BenchGateway(
         reg.connector(bank_id))
-    from consent.bankflow import BankInfo
-
-    app.extensions["consent"].bank_directory = lambda: [BankInfo(b.id, b.name, b.standard)
-                                                        for b in reg.all()]
+    app.extensions["consent"].banks = reg
     tpp = fx.make_tpp._get_wrapped_function()(app)(roles=("AISP",), name="Budget Buddy",
                                                     binding="mtls")
     fx.make_psu._get_wrapped_function()(app)("alice")

@@ -3,34 +3,39 @@ the PSU dashboard, expiry, and the hash-chained audit trail."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from auth.hooks import register_authorization_handler
+from auth.service import revoke_consent_tokens
+from consent import api as consent_api
+from consent import cli, pages
+from consent.bankflow import BankGateway
+from consent.crypto import load_cipher
+from consent.ports import Adapters
+from core.banks import BankDirectory
+
 
 def init_app(app, api) -> None:
-    from consent import api as consent_api
-    from consent import cli, pages
-    from consent.crypto import load_cipher
-    from consent.ports import Adapters
-
-    app.extensions["consent"] = Adapters(
-        cipher=load_cipher(app.config.get("TOKEN_ENCRYPTION_KEYS", ""), app.instance_path),
-        banks_provider=lambda: app.extensions.get("banks"),
-        revoke_tokens=_token_revoker(),
-    )
+    adapters(app)
     api.register_blueprint(consent_api.blp)
     app.register_blueprint(pages.blp)
     cli.init_app(app)
-    try:
-        from auth.hooks import register_authorization_handler
-    except ImportError:  # no authorisation server: the consent screen cannot be reached
-        return
     register_authorization_handler(app, pages.on_authorize)
 
 
-def _token_revoker():
-    """The authorisation server's revocation by consent, when it offers one."""
-    from consent.ports import no_token_store
+def adapters(app) -> Adapters:
+    """This app's consent adapters, made on first use: by `init_app`, or earlier by a package
+    initialised before this one that hands consent its banks or reads through its service."""
+    found = app.extensions.get("consent")
+    if found is None:
+        found = app.extensions["consent"] = Adapters(
+            cipher=load_cipher(app.config["TOKEN_ENCRYPTION_KEYS"], app.instance_path),
+            revoke_tokens=revoke_consent_tokens)
+    return found
 
-    try:
-        from auth.service import revoke_consent_tokens
-    except ImportError:
-        return no_token_store
-    return revoke_consent_tokens
+
+def provide_banks(app, directory: BankDirectory,
+                  gateways: Callable[[str], BankGateway]) -> None:
+    """The banks a PSU can connect, and the gateway that runs each one's consent flow."""
+    found = adapters(app)
+    found.banks, found.gateway_factory = directory, gateways

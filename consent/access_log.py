@@ -46,7 +46,8 @@ from sqlalchemy.orm import Session
 from consent import audit
 from consent.audit import Actor
 from consent.models import ConsentEvent
-from consent.service import locked
+from consent.records import locked
+from core.db import unit_of_work
 from core.logging import get_logger
 
 STREAM = "consent:access"
@@ -144,7 +145,7 @@ class AccessLog:
             by_consent[entry[1]["c"]].append(entry)
         orphans: list[tuple[str, dict[str, str]]] = []
         rows: list[dict[str, Any]] = []
-        with self.session_factory() as session, session.begin():
+        with self.session_factory() as session, unit_of_work(session):
             for consent_id in sorted(by_consent):
                 rows += self._chain(session, consent_id, by_consent[consent_id], orphans)
             if rows:  # one executemany for the batch
@@ -213,16 +214,15 @@ class AccessLog:
 
 
 def for_app(app: Any) -> AccessLog:
-    """The app's access log (one per app), built on first use."""
+    """The app's access log (one per app), built on first use. Without
+    CONSENT_ACCESS_FLUSH_SECONDS, tests flush explicitly (a thread writing behind a test's
+    back makes it flaky) and a server flushes every second."""
     found = app.extensions.get("consent.access_log")
     if found is None:
-        # Tests flush explicitly: a thread writing behind a test's back makes it flaky.
-        seconds = app.config.get("CONSENT_ACCESS_FLUSH_SECONDS")
+        seconds = app.config["CONSENT_ACCESS_FLUSH_SECONDS"]
         if seconds is None:
-            seconds = os.environ.get("CONSENT_ACCESS_FLUSH_SECONDS") or (
-                0.0 if app.testing else 1.0)
+            seconds = 0.0 if app.testing else 1.0
         found = app.extensions.setdefault("consent.access_log", AccessLog(
             app.extensions["redis"], app.extensions["session_factory"],
-            flush_seconds=float(seconds)))
+            flush_seconds=seconds))
     return found
-

@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consent import audit, bankflow, domain, revocation, service
+from consent import audit, bankflow, domain, records, revocation
 from consent.audit import Actor
 from consent.crypto import Sealed
 from consent.domain import ConsentStatus as S
 from consent.errors import ConsentNotFound, InvalidTransition
 from consent.models import Consent, ConsentAuthorisation, ConsentBank
 from consent.ports import Adapters
+from core.db import unit_of_work
 
 PASS_LIFETIME = dt.timedelta(minutes=30)
 
@@ -62,11 +63,11 @@ def begin(session: Session, *, consent_id: str, client_id: str, psu_id: str, req
     """Open a pass for this PSU; return (ticket, browser secret for the cookie)."""
     now = adapters.now()
     ticket, secret = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-    with session.begin():
-        consent = service.locked(session, consent_id)
+    with unit_of_work(session):
+        consent = records.locked(session, consent_id)
         if consent is None or consent.client_id != client_id:
             raise ConsentNotFound(consent_id)
-        service.expire_if_due(session, consent, now)
+        records.expire_if_due(session, consent, now)
         if consent.status != S.AWAU:
             raise InvalidTransition(consent.status, S.AUTH.value)
         hidden = json.dumps({"request_uri": request_uri, "interaction": interaction,
@@ -94,7 +95,7 @@ def _open_pass(session: Session, ticket: str, secret: str | None, adapters: Adap
 
 
 def screen(session: Session, ticket: str, secret: str | None, *, adapters: Adapters) -> Screen:
-    with session.begin():
+    with unit_of_work(session):
         record, _ = _open_pass(session, ticket, secret, adapters)
         consent = session.get(Consent, record.consent_id)
         links = {row.bank_id: row for row in session.scalars(
@@ -108,8 +109,8 @@ def start_bank(session: Session, ticket: str, secret: str | None, bank_id: str, 
     """Create the consent at `bank_id` and return the URL to send the PSU to. The bank call
     runs outside any transaction: a slow bank must not hold the consent row (nor, in the
     embedded default, SQLite's write lock while the bank is this same server)."""
-    known = {b.bank_id for b in bankflow.list_banks(adapters)}
-    with session.begin():
+    known = {b.id for b in bankflow.list_banks(adapters)}
+    with unit_of_work(session):
         record, _ = _open_pass(session, ticket, secret, adapters)
         consent = session.get(Consent, record.consent_id)
         terms = bankflow.ConsentTerms(tuple(consent.permissions), consent.expiration_at,
@@ -126,7 +127,7 @@ def start_bank(session: Session, ticket: str, secret: str | None, bank_id: str, 
         _record_bank(session, record.consent_id, bank_id, adapters, actor, failure=exc.kind)
         raise
     sealed = adapters.cipher.seal(json.dumps(started.flow_secrets),
-                                  service.token_context(record.consent_id, bank_id, "flow"))
+                                  records.token_context(record.consent_id, bank_id, "flow"))
     _record_bank(session, record.consent_id, bank_id, adapters, actor, pending=(
         started.bank_consent_id, state, f"{sealed.key_id}:{sealed.ciphertext}"))
     return started.redirect_url
@@ -134,8 +135,8 @@ def start_bank(session: Session, ticket: str, secret: str | None, bank_id: str, 
 
 def _record_bank(session, consent_id, bank_id, adapters, actor, *, pending=None, failure=None):
     now = adapters.now()
-    with session.begin():
-        consent = service.locked(session, consent_id)
+    with unit_of_work(session):
+        consent = records.locked(session, consent_id)
         row = session.scalars(select(ConsentBank).where(
             ConsentBank.consent_id == consent_id, ConsentBank.bank_id == bank_id)).one_or_none()
         if row is None:
@@ -157,7 +158,7 @@ def bank_callback(session: Session, bank_id: str, *, state: str, code: str | Non
                   error: str | None, redirect_uri: str, adapters: Adapters,
                   interaction_id: str | None = None) -> str:
     """The bank sent the PSU back: exchange the code, store tokens; return the ticket."""
-    with session.begin():
+    with unit_of_work(session):
         row = session.scalars(select(ConsentBank).where(
             ConsentBank.oauth_state == (state or "-"), ConsentBank.bank_id == bank_id,
             ConsentBank.status == "pending")).one_or_none()
@@ -171,7 +172,7 @@ def bank_callback(session: Session, bank_id: str, *, state: str, code: str | Non
             raise PassInvalid(state)
         key_id, _, ciphertext = (row.flow_secrets or ":").partition(":")
         flow = json.loads(adapters.cipher.open(
-            Sealed(key_id, ciphertext), service.token_context(row.consent_id, bank_id, "flow")))
+            Sealed(key_id, ciphertext), records.token_context(row.consent_id, bank_id, "flow")))
         consent_id, bank_consent_id, ticket = row.consent_id, row.bank_consent_id, record.id
         actor = Actor("psu", record.psu_id, interaction_id)
     try:
@@ -189,8 +190,8 @@ def bank_callback(session: Session, bank_id: str, *, state: str, code: str | Non
 
 def _finish_bank(session, consent_id, bank_id, adapters, actor, *, tokens=None, failure=None):
     now = adapters.now()
-    with session.begin():
-        consent = service.locked(session, consent_id)
+    with unit_of_work(session):
+        consent = records.locked(session, consent_id)
         row = session.scalars(select(ConsentBank).where(
             ConsentBank.consent_id == consent_id, ConsentBank.bank_id == bank_id)).one()
         row.oauth_state, row.flow_secrets, row.updated_at = None, None, now
@@ -199,7 +200,7 @@ def _finish_bank(session, consent_id, bank_id, adapters, actor, *, tokens=None, 
             audit.append(session, consent, actor, "bank.failed",
                          {"bank_id": bank_id, "stage": "callback", "kind": failure}, now=now)
             return
-        service.store_tokens(row, tokens.access_token, tokens.refresh_token, tokens.expires_at,
+        records.store_tokens(row, tokens.access_token, tokens.refresh_token, tokens.expires_at,
                              adapters)
         row.status, row.failure_reason = "authorised", None
         row.accounts, row.authorised_at = list(tokens.accounts), now
@@ -217,25 +218,25 @@ def decide(session: Session, ticket: str, secret: str | None, *, approve: bool,
     """Approve (AUTH) or reject (RJCT); return auth's continuation, the outcome, consent id.
     If the consent was revoked or expired meanwhile, the outcome is a refusal."""
     now = adapters.now()
-    with session.begin():
+    with unit_of_work(session):
         record, hidden = _open_pass(session, ticket, secret, adapters)
         if hidden.get("renew"):
             raise PassInvalid(ticket)
-        consent = service.locked(session, record.consent_id)
+        consent = records.locked(session, record.consent_id)
         actor = Actor("psu", record.psu_id, interaction_id)
         authorised = session.scalars(select(ConsentBank.bank_id).where(
             ConsentBank.consent_id == consent.id, ConsentBank.status == "authorised")).all()
         if approve and not authorised:
             raise NoBankAuthorised(ticket)
-        service.expire_if_due(session, consent, now)
+        records.expire_if_due(session, consent, now)
         approved = False
         try:
             if approve:
-                service.set_status(session, consent, S.AUTH, domain.AUTHORISED, actor,
+                records.set_status(session, consent, S.AUTH, domain.AUTHORISED, actor,
                                    "consent.authorised", now, banks=sorted(authorised))
                 consent.psu_id, consent.authorised_at, approved = record.psu_id, now, True
             else:
-                service.set_status(session, consent, S.RJCT, domain.REJECTED_BY_PSU, actor,
+                records.set_status(session, consent, S.RJCT, domain.REJECTED_BY_PSU, actor,
                                    "consent.rejected", now)
         except InvalidTransition:
             audit.append(session, consent, actor, "authorisation.refused",

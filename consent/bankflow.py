@@ -1,10 +1,10 @@
 """The consent package's view of a bank: what it needs from aggregation's connectors to run a
 bank's own consent + OAuth flow for a PSU and to delete a bank-side consent.
 
-`BankGateway` is that need, stated once. `registry_gateway` adapts aggregation's registry
-(`app.extensions["banks"]`) to it through `consent.gateway`; tests may inject their own.
-Everything a bank raises becomes one `BankFailure` naming the bank and the kind of failure,
-never a raw exception.
+`BankGateway` is that need, stated once. Aggregation implements it over its connectors and
+hands consent a gateway factory (`consent.provide_banks`); tests inject their own. Everything
+a bank raises becomes one `BankFailure` naming the bank and the kind of failure, never a raw
+exception.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from core.banks import BankInfo
+
 
 class BankFailure(Exception):
     def __init__(self, bank_id: str, kind: str, detail: str = "") -> None:
@@ -20,13 +22,6 @@ class BankFailure(Exception):
         self.bank_id = bank_id
         self.kind = kind
         self.detail = detail
-
-
-@dataclass(frozen=True)
-class BankInfo:
-    bank_id: str
-    name: str
-    standard: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,24 +62,17 @@ class BankGateway(Protocol):
     def delete(self, bank_consent_id: str, access_token: str | None) -> None: ...
 
 
-def list_banks(adapters) -> list[BankInfo]:
-    if adapters.bank_directory is not None:
-        return list(adapters.bank_directory())
-    registry = adapters.banks
-    if registry is None:
-        return []
-    return [BankInfo(getattr(b, "id", None) or getattr(b, "bank_id", ""),
-                     getattr(b, "name", ""), str(getattr(b, "standard", "")))
-            for b in _registry_banks(registry)]
+def list_banks(adapters: Any) -> list[BankInfo]:
+    return adapters.banks.banks()
 
 
-def gateway(adapters, bank_id: str) -> BankGateway:
-    if adapters.gateway_factory is not None:
-        return adapters.gateway_factory(bank_id)
-    registry = adapters.banks
-    if registry is None:
-        raise BankFailure(bank_id, "unavailable", "no bank registry")
-    return registry_gateway(registry, bank_id)
+def gateway(adapters: Any, bank_id: str) -> BankGateway:
+    return adapters.gateway_factory(bank_id)
+
+
+def no_gateway(bank_id: str) -> BankGateway:
+    """Until aggregation provides its banks: none can be reached."""
+    raise BankFailure(bank_id, "unavailable", "no bank registry")
 
 
 def delete_bank_consent(adapters, bank_id: str, bank_consent_id: str,
@@ -101,22 +89,3 @@ def guarded(bank_id: str, call):
         raise
     except Exception as exc:  # noqa: BLE001 - the connector's typed errors and anything else
         raise BankFailure(bank_id, getattr(exc, "kind", None) or type(exc).__name__) from exc
-
-
-def _registry_banks(registry: Any) -> list[Any]:
-    for name in ("all", "list", "banks"):
-        member = getattr(registry, name, None)
-        if callable(member):
-            return list(member())
-        if member is not None:
-            return list(member.values() if isinstance(member, dict) else member)
-    if isinstance(registry, dict):
-        return list(registry.values())
-    return []
-
-
-def registry_gateway(registry: Any, bank_id: str) -> BankGateway:
-    """Aggregation's connector for `bank_id`, seen as a `BankGateway`."""
-    from consent.gateway import from_registry
-
-    return from_registry(registry, bank_id)

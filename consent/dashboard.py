@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consent import authorisation, bankflow, domain, revocation, service
+from consent import authorisation, bankflow, domain, records, revocation
 from consent.audit import Actor
 from consent.domain import ConsentStatus as S
 from consent.errors import ConsentNotFound, InvalidTransition
 from consent.models import Consent, ConsentAuthorisation, ConsentBank
 from consent.permissions import plain_words
 from consent.ports import Adapters
+from core.db import unit_of_work
 
 
 @dataclass(frozen=True)
@@ -36,16 +37,16 @@ class ConsentLine:
 
 def active_consents(session: Session, psu_id: str, *, adapters: Adapters) -> list[ConsentLine]:
     now = adapters.now()
-    names = {b.bank_id: b.name for b in bankflow.list_banks(adapters)}
-    with session.begin():
+    names = {b.id: b.name for b in bankflow.list_banks(adapters)}
+    with unit_of_work(session):
         ids = session.scalars(select(Consent.id).where(
             Consent.psu_id == psu_id, Consent.status == S.AUTH.value)
             .order_by(Consent.created_at)).all()
     lines = []
     for consent_id in ids:
-        with session.begin():
-            consent = service.locked(session, consent_id)
-            if service.expire_if_due(session, consent, now):
+        with unit_of_work(session):
+            consent = records.locked(session, consent_id)
+            if records.expire_if_due(session, consent, now):
                 adapters.revoke_tokens(session, consent_id, now)
                 continue
             rows = session.scalars(select(ConsentBank).where(
@@ -73,8 +74,8 @@ def begin_renewal(session: Session, psu_id: str, consent_id: str, bank_id: str, 
     """Open a renewal pass for one bank of an AUTH consent; return (bank URL, browser secret)."""
     now = adapters.now()
     ticket, secret = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-    with session.begin():
-        consent = service.locked(session, consent_id)
+    with unit_of_work(session):
+        consent = records.locked(session, consent_id)
         if consent is None or consent.psu_id != psu_id:
             raise ConsentNotFound(consent_id)
         if consent.status != S.AUTH:
@@ -93,7 +94,7 @@ def begin_renewal(session: Session, psu_id: str, consent_id: str, bank_id: str, 
 
 def finish_renewal_if_any(session: Session, ticket: str, adapters: Adapters) -> bool:
     """After a bank callback: close a renewal pass (True) or leave a consent-screen pass."""
-    with session.begin():
+    with unit_of_work(session):
         record = session.get(ConsentAuthorisation, ticket)
         key_id, _, ciphertext = record.return_to.partition(":")
         hidden = json.loads(adapters.cipher.open(authorisation.Sealed(key_id, ciphertext),

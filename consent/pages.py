@@ -7,6 +7,8 @@ import hmac
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
+from auth.psu import SignInFailed, sign_in
+from auth.service import AuthorizationNotFound, finish_authorization
 from consent import authorisation, bankflow, dashboard, psu_session
 from consent.errors import ConsentNotFound, InvalidTransition
 from consent.permissions import plain_words
@@ -34,7 +36,7 @@ def _error(message: str, status: int = 400):
 
 
 def _bank_name(bank_id: str) -> str:
-    names = {b.bank_id: b.name for b in bankflow.list_banks(adapters())}
+    names = {b.id: b.name for b in bankflow.list_banks(adapters())}
     return names.get(bank_id) or bank_id
 
 
@@ -52,8 +54,6 @@ def on_authorize(context):
     """auth.hooks handler: a pushed request naming a consent gets our consent screen."""
     if context.consent_id is None:
         return None
-    from auth.service import finish_authorization
-
     try:
         ticket, secret = authorisation.begin(
             db_session(), consent_id=context.consent_id, client_id=context.client_id,
@@ -113,8 +113,6 @@ def bank_callback(bank_id: str):
 
 @blp.post("/consent/authorise/<ticket>/decision")
 def decide(ticket: str):
-    from auth.service import AuthorizationNotFound, finish_authorization
-
     try:
         continuation, approved, consent_id = authorisation.decide(
             db_session(), ticket, request.cookies.get(PASS_COOKIE),
@@ -163,8 +161,6 @@ def dashboard_page():
 
 @blp.post("/psu/sign-in")
 def dashboard_sign_in():
-    from auth.psu import SignInFailed, sign_in
-
     try:
         psu = sign_in(db_session(), request.form.get("username", ""),
                       request.form.get("password", ""))

@@ -1,6 +1,7 @@
-"""What the consent service needs from outside, injected by `init_app` (and by tests):
-a clock, the token cipher, the bank registry/connectors, and a way to revoke the access tokens
-the authorisation server issued under a consent."""
+"""What the consent service needs from outside, injected by `init_app` (and by tests): a clock,
+the token cipher, the banks (a `core.banks.BankDirectory` and a `BankGateway` per bank, handed
+over by aggregation), and a way to revoke the access tokens the authorisation server issued
+under a consent."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from consent.bankflow import BankGateway, no_gateway
 from consent.crypto import TokenCipher
+from core.banks import BankDirectory, BankList
 from core.db import utcnow
 
 # revoke_tokens(session, consent_id, now) -> number revoked; runs inside the caller's transaction
@@ -19,26 +22,19 @@ TokenRevoker = Callable[[Session, str, dt.datetime], int]
 
 
 def no_token_store(_session: Session, _consent_id: str, _now: dt.datetime) -> int:
-    """Used until the authorisation server offers revocation by consent: tokens then stop
-    working through `get_authorised_consent`, which every resource call makes."""
+    """For services built without the authorisation server (tests): tokens then stop working
+    through `get_authorised_consent`, which every resource call makes."""
     return 0
 
 
 @dataclass
 class Adapters:
     cipher: TokenCipher
-    # the bank registry (aggregation's app.extensions["banks"]), looked up when needed
-    banks_provider: Callable[[], Any] = lambda: None
     revoke_tokens: TokenRevoker = no_token_store
-    # overrides of the registry: {bank_id -> BankGateway} and the list of banks (tests, demos)
-    gateway_factory: Callable[[str], Any] | None = None
-    bank_directory: Callable[[], list[Any]] | None = None
+    banks: BankDirectory = field(default_factory=BankList)
+    gateway_factory: Callable[[str], BankGateway] = no_gateway
     clock: Callable[[], dt.datetime] = utcnow
     extra: dict[str, Any] = field(default_factory=dict)
 
     def now(self) -> dt.datetime:
         return self.clock()
-
-    @property
-    def banks(self) -> Any:
-        return self.banks_provider()

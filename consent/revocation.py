@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session
 
 from consent import audit, bankflow, domain
 from consent.audit import Actor
+from consent.crypto import DecryptionError
 from consent.domain import ConsentStatus as S
 from consent.errors import ConsentNotFound
 from consent.models import Consent, ConsentBank
 from consent.ports import Adapters
-from consent.service import expire_if_due, locked, set_status, token_context
+from consent.records import expire_if_due, locked, open_token, set_status
+from core.db import unit_of_work
 
 LIVE = (S.AWAU.value, S.AUTH.value)
 
@@ -28,7 +30,7 @@ def cancel(session: Session, consent_id: str, *, actor: Actor, adapters: Adapter
            reason: domain.StatusReason, action: str, client_id: str | None = None,
            psu_id: str | None = None) -> Consent:
     now = adapters.now()
-    with session.begin():
+    with unit_of_work(session):
         consent = locked(session, consent_id)
         if consent is None or (client_id is not None and consent.client_id != client_id) or (
                 psu_id is not None and consent.psu_id != psu_id):
@@ -50,7 +52,7 @@ def cancel(session: Session, consent_id: str, *, actor: Actor, adapters: Adapter
 def delete_bank_consents(session: Session, consent_id: str, *, actor: Actor,
                          adapters: Adapters) -> dict[str, str]:
     """Delete the consent at every bank still holding one; return {bank_id: outcome}."""
-    with session.begin():
+    with unit_of_work(session):
         rows = session.scalars(select(ConsentBank).where(
             ConsentBank.consent_id == consent_id,
             ConsentBank.status.in_(("authorised", "reauth_required", "pending")),
@@ -65,7 +67,7 @@ def delete_bank_consents(session: Session, consent_id: str, *, actor: Actor,
         except bankflow.BankFailure as exc:
             outcomes[bank_id] = f"failed: {exc.kind}"
     now = adapters.now()
-    with session.begin():
+    with unit_of_work(session):
         consent = locked(session, consent_id)
         for row in session.scalars(select(ConsentBank).where(
                 ConsentBank.consent_id == consent_id)):
@@ -81,13 +83,8 @@ def delete_bank_consents(session: Session, consent_id: str, *, actor: Actor,
 
 
 def _access_token(row: ConsentBank, adapters: Adapters) -> str | None:
-    if not row.access_token:
-        return None
-    from consent.crypto import DecryptionError, Sealed
-
     try:
-        return adapters.cipher.open(Sealed(row.token_key_id or "", row.access_token),
-                                    token_context(row.consent_id, row.bank_id, "access"))
+        return open_token(row, "access", row.access_token or None, adapters)
     except DecryptionError:
         return None
 
@@ -95,13 +92,13 @@ def _access_token(row: ConsentBank, adapters: Adapters) -> str | None:
 def sweep(session: Session, *, adapters: Adapters, now: dt.datetime | None = None) -> list[str]:
     """Expire every live consent past its ExpirationDateTime; return their ids."""
     now = now or adapters.now()
-    with session.begin():
+    with unit_of_work(session):
         due = list(session.scalars(select(Consent.id).where(
             Consent.status.in_(LIVE), Consent.expiration_at.is_not(None),
             Consent.expiration_at <= now)))
     expired = []
     for consent_id in due:
-        with session.begin():
+        with unit_of_work(session):
             consent = locked(session, consent_id)
             if consent is not None and expire_if_due(session, consent, now):
                 adapters.revoke_tokens(session, consent_id, now)

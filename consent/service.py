@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consent import audit, domain
+from consent import audit, domain, revocation
 from consent.audit import Actor
-from consent.crypto import Sealed
 from consent.domain import ConsentStatus as S
 from consent.errors import (
     ConsentExpired,
@@ -31,11 +30,12 @@ from consent.errors import (
 from consent.models import GENESIS_HASH, Consent, ConsentBank, ConsentEvent
 from consent.permissions import parse_consent_request
 from consent.ports import Adapters
+from consent.records import expire_if_due, locked, open_token, owned, store_tokens
 from consent.representation import consent_document
 from core import idempotency
+from core.db import unit_of_work
 
 CREATE_ENDPOINT = "POST /account-access-consents"
-SYSTEM_EXPIRY = Actor("system", "expiry")
 
 
 @dataclass(frozen=True)
@@ -48,43 +48,6 @@ def new_consent_id() -> str:
     return f"aac-{uuid.uuid4()}"
 
 
-def locked(session: Session, consent_id: str) -> Consent | None:
-    """The consent row, locked for this transaction and freshly read."""
-    return session.scalars(
-        select(Consent).where(Consent.id == consent_id)
-        .with_for_update().execution_options(populate_existing=True)
-    ).one_or_none()
-
-
-def owned(session: Session, consent_id: str, client_id: str) -> Consent:
-    consent = locked(session, consent_id)
-    if consent is None or consent.client_id != client_id:
-        raise ConsentNotFound(consent_id)
-    return consent
-
-
-def set_status(session: Session, consent: Consent, target: S, reason: domain.StatusReason,
-               actor: Actor, action: str, now: dt.datetime, **details) -> None:
-    """Move to `target` (or raise InvalidTransition) and write the event in this transaction."""
-    previous = consent.status
-    consent.status = domain.transition(previous, target).value
-    consent.status_reason_code = reason.code
-    consent.status_reason_description = reason.description
-    consent.status_reason_path = reason.path
-    consent.status_updated_at = now
-    audit.append(session, consent, actor, action,
-                 {"from": previous, "to": consent.status, "reason": reason.code, **details},
-                 now=now)
-
-
-def expire_if_due(session: Session, consent: Consent, now: dt.datetime) -> bool:
-    if consent.status in (S.AWAU, S.AUTH) and domain.is_expired(consent.expiration_at, now):
-        set_status(session, consent, S.EXPD, domain.EXPIRED, SYSTEM_EXPIRY, "consent.expired",
-                   now)
-        return True
-    return False
-
-
 def create_consent(session: Session, tpp: Tpp, body, *, self_url_base: str,
                    idempotency_key: str | None, actor: Actor, adapters: Adapters
                    ) -> tuple[int, dict]:
@@ -92,7 +55,7 @@ def create_consent(session: Session, tpp: Tpp, body, *, self_url_base: str,
     now = adapters.now()
     key = idempotency.validate_key(idempotency_key)
     request_hash = idempotency.fingerprint(body)
-    with session.begin():
+    with unit_of_work(session):
         if key:
             stored = idempotency.lookup(session, tpp.client_id, key, CREATE_ENDPOINT,
                                         request_hash)
@@ -121,7 +84,7 @@ def create_consent(session: Session, tpp: Tpp, body, *, self_url_base: str,
 def get_consent(session: Session, client_id: str, consent_id: str, *, adapters: Adapters
                 ) -> Consent:
     """The TPP's consent, moved to EXPD first if its ExpirationDateTime has passed."""
-    with session.begin():
+    with unit_of_work(session):
         consent = owned(session, consent_id, client_id)
         expire_if_due(session, consent, adapters.now())
     return consent
@@ -131,15 +94,13 @@ def delete_consent(session: Session, client_id: str, consent_id: str, *, actor: 
                    adapters: Adapters) -> Consent:
     """TPP deletes its consent: a live one becomes CANC; a finished one stays as it is (OB
     asks TPPs to clear expired consents, so that is not an error). Bank-side consents go too."""
-    from consent import revocation
-
     return revocation.cancel(session, consent_id, actor=actor, adapters=adapters,
                              reason=domain.DELETED_BY_TPP, action="consent.deleted_by_tpp",
                              client_id=client_id)
 
 
 def consent_events(session: Session, client_id: str, consent_id: str) -> list[ConsentEvent]:
-    with session.begin():
+    with unit_of_work(session):
         consent = session.get(Consent, consent_id)
         if consent is None or consent.client_id != client_id:
             raise ConsentNotFound(consent_id)
@@ -155,9 +116,9 @@ REFUSALS = {S.EXPD: ConsentExpired, S.CANC: ConsentRevoked, S.RJCT: ConsentRejec
 def get_authorised_consent(session: Session, consent_id: str, client_id: str, *,
                            now: dt.datetime | None = None) -> Consent:
     """The consent if it is AUTH for this client; else the typed 403 (U011 if not theirs).
-    Expires it on the way when its time has passed. Call inside or outside a transaction."""
+    Expires it on the way when its time has passed. Joins the caller's unit of work, if any."""
     now = now or dt.datetime.now(dt.UTC)
-    with _transaction(session):
+    with unit_of_work(session):
         consent = owned(session, consent_id, client_id)
         expire_if_due(session, consent, now)
     if consent.status != S.AUTH:
@@ -177,15 +138,11 @@ class BankLink:
     reauthentication_required: bool
 
 
-def token_context(consent_id: str, bank_id: str, field: str) -> str:
-    return f"{consent_id}|{bank_id}|{field}"
-
-
 def bank_links(session: Session, consent_id: str, *, adapters: Adapters) -> list[BankLink]:
     """Per bank with live access: its consent id, decrypted tokens and the chosen accounts.
     A link past 180 days since SCA is returned flagged `reauthentication_required`."""
     now = adapters.now()
-    with _transaction(session):
+    with unit_of_work(session):
         rows = session.scalars(
             select(ConsentBank).where(ConsentBank.consent_id == consent_id,
                                       ConsentBank.status.in_(("authorised", "reauth_required")))
@@ -193,33 +150,16 @@ def bank_links(session: Session, consent_id: str, *, adapters: Adapters) -> list
         ).all()
     links = []
     for row in rows:
-        def _open(field: str, value: str | None, row=row) -> str | None:
-            if value is None:
-                return None
-            sealed = Sealed(row.token_key_id or "", value)
-            return adapters.cipher.open(sealed, token_context(consent_id, row.bank_id, field))
-
         links.append(BankLink(
             bank_id=row.bank_id, bank_consent_id=row.bank_consent_id,
-            access_token=_open("access", row.access_token),
-            refresh_token=_open("refresh", row.refresh_token),
+            access_token=open_token(row, "access", row.access_token, adapters),
+            refresh_token=open_token(row, "refresh", row.refresh_token, adapters),
             token_expires_at=row.token_expires_at, accounts=tuple(row.accounts or ()),
             authorised_at=row.authorised_at,
             reauthentication_required=row.status == "reauth_required"
             or domain.needs_reauthentication(row.authorised_at, now),
         ))
     return links
-
-
-def store_tokens(row: ConsentBank, access: str | None, refresh: str | None,
-                 expires_at: dt.datetime | None, adapters: Adapters) -> None:
-    for field, value in (("access", access), ("refresh", refresh)):
-        sealed = None if value is None else adapters.cipher.seal(
-            value, token_context(row.consent_id, row.bank_id, field))
-        setattr(row, f"{field}_token", sealed.ciphertext if sealed else None)
-        if sealed:
-            row.token_key_id = sealed.key_id
-    row.token_expires_at = expires_at
 
 
 def _bank_row(session: Session, consent_id: str, bank_id: str) -> ConsentBank:
@@ -235,7 +175,7 @@ def update_bank_tokens(session: Session, consent_id: str, bank_id: str, *, acces
                        adapters: Adapters, actor: Actor | None = None) -> None:
     """After a refresh at the bank: store the new tokens (encrypted) and audit it."""
     now = adapters.now()
-    with _transaction(session):
+    with unit_of_work(session):
         consent = locked(session, consent_id)
         if consent is None:
             raise ConsentNotFound(consent_id)
@@ -251,7 +191,7 @@ def mark_bank_reauth_required(session: Session, consent_id: str, bank_id: str, *
                               ) -> None:
     """The bank says its consent is gone or SCA is due: the PSU must renew at that bank."""
     now = adapters.now()
-    with _transaction(session):
+    with unit_of_work(session):
         consent = locked(session, consent_id)
         if consent is None:
             raise ConsentNotFound(consent_id)
@@ -271,10 +211,10 @@ def mark_bank_reauth_required(session: Session, consent_id: str, bank_id: str, *
 def record_access(session: Session, consent_id: str, *, client_id: str, resource: str,
                   banks: list[str], actor: Actor, adapters: Adapters,
                   psu_present: bool = False) -> None:
-    """Audit one data access (which resource, which banks), in the caller's transaction if
+    """Audit one data access (which resource, which banks), in the caller's unit of work if
     one is open, else in its own."""
     now = adapters.now()
-    with _transaction(session):
+    with unit_of_work(session):
         consent = owned(session, consent_id, client_id)
         audit.append(session, consent, actor, "data.accessed",
                      {"resource": resource, "banks": sorted(banks),
@@ -284,22 +224,3 @@ def record_access(session: Session, consent_id: str, *, client_id: str, resource
 def require_bank_access(link: BankLink, consent_id: str) -> None:
     if link.reauthentication_required:
         raise ReauthenticationRequired(consent_id, link.bank_id)
-
-
-class _transaction:
-    """`session.begin()` unless the caller already has a transaction open (then join it)."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.ctx = None
-
-    def __enter__(self):
-        if not self.session.in_transaction():
-            self.ctx = self.session.begin()
-            self.ctx.__enter__()
-        return self.session
-
-    def __exit__(self, *exc):
-        if self.ctx is not None:
-            return self.ctx.__exit__(*exc)
-        return False

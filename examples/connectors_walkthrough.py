@@ -6,7 +6,7 @@ normalised balances from all three.
 
 Options: --server (default: the ISSUER setting, which follows PORT/BIND), --psu (alice, bob or
 carol), --password (the sandbox PSU password, default "sandbox"). The PSU's part (sign in at the
-bank, approve) is played by `aggregation.sandbox.psu.authorise`, which fills in the bank's form
+bank, approve) is played by `aggregation.psu_browser.authorise`, which fills in the bank's form
 as a browser would.
 """
 
@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aggregation.connectors.base import BankAccess, ConsentRequest  # noqa: E402
 from aggregation.connectors.errors import BankError  # noqa: E402
+from aggregation.psu_browser import authorise  # noqa: E402
 from aggregation.registry import BankRegistry  # noqa: E402
-from aggregation.sandbox.psu import authorise  # noqa: E402
 from core.config import INSTANCE_DIR, server_url  # noqa: E402
 
 REDIRECT_URI = "https://budgeting-app.example/callback"

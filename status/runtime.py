@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.banks import BankDirectory
+
 
 @dataclass(frozen=True)
 class StatusSettings:
@@ -55,7 +57,7 @@ class StatusRuntime:
     redis: Any
     settings: StatusSettings
     base_url: str = ""
-    banks_provider: Callable[[], Any] = lambda: None
+    banks_provider: Callable[[], BankDirectory | None] = lambda: None
     clock: Callable[[], dt.datetime] = system_clock
     recorder: Any = None  # measure.Recorder, set by init_app
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -75,21 +77,5 @@ class StatusRuntime:
         return None
 
 
-def _registry_entries(registry: Any) -> dict[str, str]:
-    """Duck-typed over the aggregation registry: `all()`/`list()`/`banks`, or a mapping."""
-    items: Any = None
-    for name in ("all", "list", "banks"):
-        member = getattr(registry, name, None)
-        if member is not None:
-            items = member() if callable(member) else member
-            break
-    if items is None and isinstance(registry, Mapping):
-        items = registry
-    if isinstance(items, Mapping):
-        items = items.values()
-    found = {}
-    for bank in items or ():
-        bank_id = getattr(bank, "id", None) or getattr(bank, "bank_id", None)
-        if bank_id:
-            found[str(bank_id)] = str(getattr(bank, "name", None) or bank_id)
-    return found
+def _registry_entries(registry: BankDirectory) -> dict[str, str]:
+    return {bank.id: bank.name or bank.id for bank in registry.banks()}

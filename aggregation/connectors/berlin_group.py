@@ -9,8 +9,6 @@ against `frequencyPerDay`.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from urllib.parse import quote
 
 import httpx
@@ -21,10 +19,8 @@ from aggregation.connectors.base import (
     BankAccess,
     BankConsent,
     ConsentRequest,
-    TokenSet,
     psu_ip_for,
 )
-from aggregation.connectors.client_auth import ClientAuth
 from aggregation.connectors.errors import (
     BankError,
     BankRejected,
@@ -34,8 +30,8 @@ from aggregation.connectors.errors import (
     RateLimited,
     TokenExpired,
 )
-from aggregation.connectors.oauth import OAuthClient, utcnow
-from aggregation.connectors.transport import Transport, interaction_id, retry_after
+from aggregation.connectors.oauth import OAuthConnector
+from aggregation.connectors.transport import interaction_id, retry_after
 from aggregation.domain import Account, Balance
 
 CONSENT_GONE = {"CONSENT_INVALID": "consent_revoked", "CONSENT_EXPIRED": "consent_expired",
@@ -56,18 +52,8 @@ def access_for(permissions: tuple[str, ...]) -> dict:
     return access
 
 
-class BerlinGroupConnector:
+class BerlinGroupConnector(OAuthConnector):
     standard = "berlin-group-1.3"
-
-    def __init__(self, bank, client: httpx.Client, auth: ClientAuth, *,
-                 clock: Callable[[], dt.datetime] = utcnow) -> None:
-        self.bank = bank
-        self.bank_id = bank.id
-        self.api = bank.api_url.rstrip("/")
-        self.transport = Transport(bank.id, client, connect=bank.connect_timeout,
-                                   read=bank.read_timeout)
-        self.oauth = OAuthClient(bank.id, self.transport, auth, auth_url=bank.auth_url,
-                                 token_url=bank.token_url, clock=clock)
 
     def create_consent(self, request: ConsentRequest) -> BankConsent:
         body = {
@@ -93,13 +79,6 @@ class BerlinGroupConnector:
                                state: str) -> AuthorisationRedirect:
         return self.oauth.redirect({"scope": f"AIS:{consent_id}"}, redirect_uri=redirect_uri,
                                    state=state)
-
-    def exchange_code(self, code: str, *, redirect_uri: str, code_verifier: str) -> TokenSet:
-        return self.oauth.exchange_code(code, redirect_uri=redirect_uri,
-                                        code_verifier=code_verifier)
-
-    def refresh(self, refresh_token: str) -> TokenSet:
-        return self.oauth.refresh(refresh_token)
 
     def delete_consent(self, consent_id: str, *, access_token: str | None = None) -> None:
         headers = {"Authorization": f"Bearer {access_token}"} if access_token else {}

@@ -1,5 +1,6 @@
 """The OAuth 2.0 part every bank shares: the authorise URL with PKCE S256 and `state`, and the
-token endpoint (authorization_code, refresh_token, client_credentials)."""
+token endpoint (authorization_code, refresh_token, client_credentials); and `OAuthConnector`,
+the part of a connector that is the same whatever the standard."""
 
 from __future__ import annotations
 
@@ -99,3 +100,27 @@ class OAuthClient:
             return BankUnauthorised(self.bank_id, str(error or "unauthorised"),
                                     f"token endpoint {status}")
         return BankRejected(self.bank_id, detail=f"token endpoint {status} {error or ''}".strip())
+
+
+class OAuthConnector:
+    """What every connector shares: the bank's transport (its timeouts, its pooled client), its
+    OAuth client, the code exchange and the refresh. Each standard's connector adds its consent,
+    authorise and data calls."""
+
+    def __init__(self, bank, client: httpx.Client, auth: ClientAuth, *,
+                 clock: Callable[[], dt.datetime] = utcnow) -> None:
+        self.bank = bank
+        self.bank_id = bank.id
+        self.api = bank.api_url.rstrip("/")
+        self.transport = Transport(bank.id, client, connect=bank.connect_timeout,
+                                   read=bank.read_timeout)
+        self.oauth = OAuthClient(bank.id, self.transport, auth, auth_url=bank.auth_url,
+                                 token_url=bank.token_url, clock=clock)
+        self.clock = clock
+
+    def exchange_code(self, code: str, *, redirect_uri: str, code_verifier: str) -> TokenSet:
+        return self.oauth.exchange_code(code, redirect_uri=redirect_uri,
+                                        code_verifier=code_verifier)
+
+    def refresh(self, refresh_token: str) -> TokenSet:
+        return self.oauth.refresh(refresh_token)

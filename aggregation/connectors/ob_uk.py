@@ -34,26 +34,19 @@ from aggregation.connectors.errors import (
     RateLimited,
     TokenExpired,
 )
-from aggregation.connectors.oauth import OAuthClient, utcnow
-from aggregation.connectors.transport import Transport, interaction_id, retry_after
+from aggregation.connectors.oauth import OAuthConnector, utcnow
+from aggregation.connectors.transport import interaction_id, retry_after
 from aggregation.domain import Account, Balance, iso_utc
 
 CONSENT_GONE_CODES = {"U009": "consent_invalid", "U028": "reauthenticate"}
 
 
-class ObUkConnector:
+class ObUkConnector(OAuthConnector):
     standard = "ob-uk-4.0"
 
     def __init__(self, bank, client: httpx.Client, auth: ClientAuth, *,
                  clock: Callable[[], datetime] = utcnow) -> None:
-        self.bank = bank
-        self.bank_id = bank.id
-        self.api = bank.api_url.rstrip("/")
-        self.transport = Transport(bank.id, client, connect=bank.connect_timeout,
-                                   read=bank.read_timeout)
-        self.oauth = OAuthClient(bank.id, self.transport, auth, auth_url=bank.auth_url,
-                                 token_url=bank.token_url, clock=clock)
-        self.clock = clock
+        super().__init__(bank, client, auth, clock=clock)
         self._lock = threading.Lock()
         self._client_token: TokenSet | None = None
 
@@ -81,13 +74,6 @@ class ObUkConnector:
         return self.oauth.redirect({"scope": f"openid {self.bank.scope}",
                                     "openbanking_intent_id": consent_id},
                                    redirect_uri=redirect_uri, state=state)
-
-    def exchange_code(self, code: str, *, redirect_uri: str, code_verifier: str) -> TokenSet:
-        return self.oauth.exchange_code(code, redirect_uri=redirect_uri,
-                                        code_verifier=code_verifier)
-
-    def refresh(self, refresh_token: str) -> TokenSet:
-        return self.oauth.refresh(refresh_token)
 
     def delete_consent(self, consent_id: str, *, access_token: str | None = None) -> None:
         try:

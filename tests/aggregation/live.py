@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from flask import Flask
 
 from aggregation.connectors.base import BankAccess, BankConsent, ConsentRequest, TokenSet
+from aggregation.psu_browser import authorise
 from aggregation.registry import BankRegistry
-from aggregation.sandbox import mount
-from aggregation.sandbox.psu import authorise
-from aggregation.sandbox.server import serve
-from aggregation.sandbox.state import BankState
-from aggregation.sandbox.trust import sandbox_banks_for
+from sandbox import mount
+from sandbox.server import serve
+from sandbox.state import BankState
+from sandbox.trust import sandbox_banks
 
 REDIRECT_URI = "https://tpp.example/callback"
 PSU_IP = "203.0.113.7"
@@ -56,7 +56,8 @@ def running_sandbox(key_dir):
             base = self._serving.__enter__()
             registry = BankRegistry.load(issuer=base, base_dir=key_dir)
             registry.ensure_sandbox_keys()
-            self.sandbox = Sandbox(base, registry, mount(app, sandbox_banks_for(registry)))
+            banks = sandbox_banks(registry.sandbox_clients())
+            self.sandbox = Sandbox(base, registry, mount(app, banks))
             return self.sandbox
 
         def __exit__(self, *exc):

@@ -141,7 +141,7 @@ def authorise(app, make_tpp, make_psu, bank_ids, permissions=("ReadAccountsDetai
                                                               "ReadBalances"),
               accounts=None, username="alice",
               expiration="2099-01-01T00:00:00Z") -> Setup:
-    from aggregation.service import ConnectorReader
+    from aggregation.reader import ConnectorReader
 
     accounts = accounts or {b: standard_accounts(b) for b in bank_ids}
     fake_banks.install(app.extensions["consent"], *[
@@ -189,12 +189,7 @@ def app_settings():
 
 @pytest.fixture
 def agg_app(app):
-    """The app with the aggregation blueprint (registered here until `aggregation.init_app`
-    registers it)."""
-    if "aggregation" not in app.blueprints:
-        from aggregation import api as aggregation_api
-
-        app.extensions["api"].register_blueprint(aggregation_api.blp)
+    """The app, its aggregation service's threads stopped afterwards."""
     yield app
     app.extensions["aggregation"].fanout.shutdown()
 

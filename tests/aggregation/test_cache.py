@@ -8,6 +8,15 @@ import threading
 import pytest
 
 from aggregation.cache import Allowance, BalanceCache, consent_key
+from aggregation.domain import (
+    Account,
+    AccountIdentifier,
+    AccountRecord,
+    Balance,
+    BalanceType,
+    CreditLine,
+    Money,
+)
 from core.kv import make_redis
 from tests import targets
 
@@ -21,25 +30,32 @@ def kv(redis_url):
     targets.flush(client)
 
 
+def record(account_id: str, bank_id: str = "b", at: dt.datetime = NOW, *,
+           amount: str = "1.00") -> AccountRecord:
+    account = Account(f"bank-{account_id}", "GBP", (AccountIdentifier("IBAN", "GB00X1"),),
+                      name="Main", type_code="CACC", category="personal", status="enabled")
+    balance = Balance(f"bank-{account_id}", BalanceType.INTERIM_AVAILABLE,
+                      Money.of(amount, "GBP"), at,
+                      (CreditLine(True, Money.of("50", "GBP"), "Pre-Agreed"), CreditLine(True)))
+    return AccountRecord(account_id, bank_id, account, (balance,), at)
+
+
 def test_round_trip_per_consent_bank_and_account(kv):
     cache = BalanceCache(kv, fresh_seconds=30)
-    cache.write("c1", {"bankA": {"acc-2": {"x": "2.00"}, "acc-1": {"x": "1.00"}},
-                       "bankB": {"acc-3": {"x": "3.00"}}}, {"bankA": NOW, "bankB": NOW})
+    written = {"bankA": [record("acc-2", "bankA", amount="-2.50"), record("acc-1", "bankA")],
+               "bankB": [AccountRecord("acc-3", "bankB", None, None, NOW)]}
+    cache.write("c1", written, {"bankA": NOW, "bankB": NOW})
     banks = cache.read("c1", NOW)
     assert set(banks) == {"bankA", "bankB"}  # a bank without entries is absent
-    assert [e.account_id for e in banks["bankA"]] == ["acc-1", "acc-2"]
-    assert banks["bankB"][0].data == {"x": "3.00"}
+    assert banks["bankA"] == sorted(written["bankA"], key=lambda r: r.account_id)
+    assert banks["bankB"] == written["bankB"]  # the domain objects, exactly
     assert cache.read("c2", NOW) == {}  # another consent sees nothing of it
-    one = cache.read_account("c1", "bankA", "acc-2")
-    assert one.data == {"x": "2.00"} and one.fetched_at == NOW
-    assert cache.read_account("c1", "bankA", "nope") is None
-    assert cache.read_account("c1", "bankC", "acc-1") is None
 
 
 def test_freshness_and_retention(kv):
     cache = BalanceCache(kv, fresh_seconds=30)
-    cache.write("c1", {"b": {"a": {}}}, {"b": NOW})
-    entry = cache.read_account("c1", "b", "a")
+    cache.write("c1", {"b": [record("a")]}, {"b": NOW})
+    [entry] = cache.read("c1", NOW)["b"]
     assert entry.is_fresh(NOW + dt.timedelta(seconds=29), 30)
     assert not entry.is_fresh(NOW + dt.timedelta(seconds=31), 30)
     assert kv.ttl(consent_key("c1")) > 25 * 3600
@@ -47,24 +63,26 @@ def test_freshness_and_retention(kv):
 
 def test_an_entry_past_retention_is_a_miss_while_other_banks_keep_the_key(kv):
     cache = BalanceCache(kv, keep_seconds=3600)
-    cache.write("c1", {"old": {"a": {}}}, {"old": NOW})
+    cache.write("c1", {"old": [record("a", "old")]}, {"old": NOW})
     later = NOW + dt.timedelta(hours=2)
-    cache.write("c1", {"new": {"b": {}}}, {"new": later})
+    cache.write("c1", {"new": [record("b", "new", later)]}, {"new": later})
     assert set(cache.read("c1", later)) == {"new"}
     assert set(cache.read("c1", NOW + dt.timedelta(minutes=59))) == {"old", "new"}
 
 
 def test_a_bank_read_replaces_that_bank_only(kv):
     cache = BalanceCache(kv)
-    cache.write("c1", {"b": {"a": {"v": 1}, "gone": {"v": 0}}, "other": {"x": {}}},
+    cache.write("c1", {"b": [record("a"), record("gone")], "other": [record("x", "other")]},
                 {"b": NOW, "other": NOW})
     later = NOW + dt.timedelta(minutes=1)
-    cache.write("c1", {"b": {"a": {"v": 2}}}, {"b": later})
+    cache.write("c1", {"b": [record("a", at=later, amount="2.00")]}, {"b": later})
     banks = cache.read("c1", later)
-    assert [(e.account_id, e.data, e.fetched_at) for e in banks["b"]] == [("a", {"v": 2}, later)]
+    assert banks["b"] == [record("a", at=later, amount="2.00")]
     assert [e.account_id for e in banks["other"]] == ["x"]
+    cache.write("c1", {"other": []}, {"other": later})  # a bank with no accounts left
+    assert set(cache.read("c1", later)) == {"b"}
     cache.forget("c1", ["b"])
-    assert set(cache.read("c1", later)) == {"other"}
+    assert cache.read("c1", later) == {}
 
 
 def test_unreadable_entries_are_misses(kv):

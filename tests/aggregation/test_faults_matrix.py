@@ -40,10 +40,6 @@ def app_settings():
 
 @pytest.fixture
 def agg_app(app):
-    if "aggregation" not in app.blueprints:
-        from aggregation import api as aggregation_api
-
-        app.extensions["api"].register_blueprint(aggregation_api.blp)
     yield app
     app.extensions["aggregation"].fanout.shutdown()
 
@@ -192,7 +188,7 @@ class SandboxGateway:
 
     def finish(self, bank_consent_id, *, code, redirect_uri, flow_secrets):
         from aggregation.connectors.base import BankAccess
-        from aggregation.sandbox.psu import authorise as sign_in
+        from aggregation.psu_browser import authorise as sign_in
         from consent.bankflow import BankTokens
         from tests.aggregation.live import REDIRECT_URI
 
@@ -217,14 +213,13 @@ def sandbox(tmp_path):
 
 
 def sandbox_consent(app, make_tpp, make_psu, sandbox):
-    from consent.bankflow import BankInfo
     from tests.aggregation.test_api import Setup, driver, rar
     from tests.fixtures.auth import PSU_PASSWORD
 
     banks = sandbox.registry.ids()
     adapters = app.extensions["consent"]
     adapters.gateway_factory = lambda bank_id: SandboxGateway(sandbox.connector(bank_id))
-    adapters.bank_directory = lambda: [BankInfo(b, b, "") for b in banks]
+    adapters.banks = sandbox.registry
     app.extensions["banks"] = sandbox.registry
     app.extensions.pop("bank_readers", None)
     tpp = make_tpp(roles=("AISP",), name="Budget Buddy")

@@ -12,7 +12,7 @@ import pytest
 import core.app
 from aggregation.connectors.base import BankAccess
 from aggregation.domain import BalanceType, Money
-from aggregation.sandbox.server import serve
+from sandbox.server import serve
 from tests.aggregation.live import PSU_IP, take_through_consent
 
 

@@ -49,10 +49,12 @@ def test_keys_are_made_once_and_private(registry, tmp_path):
     assert registry.ensure_sandbox_keys() == [] and key.read_bytes() == before
 
 
-def test_sandboxes_elsewhere(tmp_path, monkeypatch):
-    monkeypatch.setenv("SANDBOX_BANK_URLS", "rheinfeld=http://127.0.0.1:9003/sandbox/rheinfeld")
-    registry = load_registry({"ISSUER": "http://a.example",
-                              "SANDBOX_BASE_URL": "http://127.0.0.1:9000"}, tmp_path)
+def test_sandboxes_elsewhere(tmp_path):
+    registry = load_registry({
+        "ISSUER": "http://a.example", "BANKS_FILE": "",
+        "SANDBOX_BASE_URL": "http://127.0.0.1:9000",
+        "SANDBOX_BANK_URLS": {"rheinfeld": "http://127.0.0.1:9003/sandbox/rheinfeld"}},
+        tmp_path)
     assert registry.get("northgate").token_url == \
         "http://127.0.0.1:9000/sandbox/northgate/oauth/token"
     assert registry.get("rheinfeld").auth_url == \
@@ -141,8 +143,6 @@ def test_cli_banks_list_and_show(tmp_path):
     body = json.loads(shown.output)
     assert body["auth_method"] == "private_key_jwt" and "secret" not in shown.output.lower()
     assert runner.invoke(args=["banks", "show", "nope"]).exit_code != 0
-    sandboxes = runner.invoke(args=["sandbox", "list"])
-    assert "alice, bob, carol" in sandboxes.output
 
 
 def test_warm_builds_every_bank_and_names_the_ones_it_cannot(tmp_path, monkeypatch):

@@ -8,7 +8,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
-from consent.bankflow import BankFailure, BankInfo, BankStart, BankTokens
+from consent.bankflow import BankFailure, BankStart, BankTokens
+from core.banks import BankInfo, BankList
 
 
 @dataclass
@@ -41,7 +42,7 @@ class FakeBank:
 def install(adapters, *banks: FakeBank) -> dict[str, FakeBank]:
     table = {b.bank_id: b for b in banks}
     adapters.gateway_factory = table.__getitem__
-    adapters.bank_directory = lambda: [BankInfo(b.bank_id, b.name, "fake") for b in banks]
+    adapters.banks = BankList(tuple(BankInfo(b.bank_id, b.name, "fake") for b in banks))
     return table
 
 

@@ -10,10 +10,11 @@ import threading
 
 import pytest
 
-from consent import audit, authorisation, domain, revocation, service
+from consent import audit, authorisation, domain, records, revocation, service
 from consent.audit import Actor
 from consent.errors import InvalidTransition
 from consent.models import ConsentBank
+from core.banks import BankList
 from tests.consent.conftest import consent_body
 
 BASE = "http://localhost/account-access-consents"
@@ -76,7 +77,7 @@ def race_once(app, tpp, tpp_actor, adapters, clock, later) -> str:
     assert all(not v.startswith("error") for v in outcomes.values()), outcomes
 
     with factory() as session, session.begin():
-        consent = service.locked(session, consent_id)
+        consent = records.locked(session, consent_id)
         events = audit.events_for(session, consent_id)
         assert audit.verify_chain(consent_id, events, consent.audit_seq,
                                   consent.audit_head) == []
@@ -93,7 +94,7 @@ def race_once(app, tpp, tpp_actor, adapters, clock, later) -> str:
 
 def test_authorise_revoke_expire_race(app, tpp, tpp_actor, adapters, clock):
     later = dataclasses.replace(adapters, clock=lambda: clock.now + dt.timedelta(hours=2))
-    adapters.bank_directory = lambda: []
+    adapters.banks = BankList()
     finals = {race_once(app, tpp, tpp_actor, adapters, clock, later) for _ in range(ROUNDS)}
     assert finals <= {"AUTH", "CANC", "EXPD"}
 

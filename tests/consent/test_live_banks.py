@@ -14,9 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from aggregation.sandbox.state import AUTHORISED, TERMINATED_BY_TPP
 from consent import service
 from consent.models import ConsentBank
+from sandbox.state import AUTHORISED, TERMINATED_BY_TPP
 from tests.consent.live import (
     PSU_PASSWORD,
     Browser,
@@ -40,7 +40,7 @@ def port(request):
 
 @pytest.fixture
 def app_settings(port, tmp_path, request):
-    return live_settings(port, tmp_path, SANDBOX_LOOPBACK=str(request.node.loopback).lower())
+    return live_settings(port, tmp_path, SANDBOX_LOOPBACK=request.node.loopback)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from consent import audit, service
+from consent import audit, records, service
 from consent.audit import Actor
 from consent.errors import (
     ConsentExpired,
@@ -37,15 +37,15 @@ def authorise(session, consent_id, adapters, banks=("bank-a",)):
 
     now = adapters.now()
     with session.begin():
-        consent = service.locked(session, consent_id)
+        consent = records.locked(session, consent_id)
         consent.psu_id = "psu-1"
         for bank_id in banks:
             row = ConsentBank(consent_id=consent_id, bank_id=bank_id, status="authorised",
                               bank_consent_id=f"{bank_id}-c1", accounts=["acc-1"],
                               authorised_at=now, updated_at=now)
             session.add(row)
-            service.store_tokens(row, f"at-{bank_id}", f"rt-{bank_id}", now, adapters)
-        service.set_status(session, consent, domain.ConsentStatus.AUTH, domain.AUTHORISED,
+            records.store_tokens(row, f"at-{bank_id}", f"rt-{bank_id}", now, adapters)
+        records.set_status(session, consent, domain.ConsentStatus.AUTH, domain.AUTHORISED,
                            Actor("psu", "psu-1"), "consent.authorised", now)
 
 

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from core.banks import BankInfo, BankList
 from status import delivery, service
 
 BANKS = "alpha-bank,beta-bank"
@@ -24,23 +25,11 @@ def app_settings():
             "STATUS_WEBHOOK_TIMEOUT_SECONDS": 2.0}
 
 
-@dataclass(frozen=True)
-class FakeBank:
-    id: str
-    name: str
-
-
-class FakeRegistry:
-    """Stands in for aggregation's registry (`all()` of banks with `id` and `name`), so these
-    tests do not depend on which sandbox banks are configured."""
-
-    def all(self):
-        return [FakeBank(b, b) for b in BANKS.split(",")]
-
-
 @pytest.fixture(autouse=True)
 def banks(app):
-    app.extensions["banks"] = FakeRegistry()
+    """Stands in for aggregation's registry, so these tests do not depend on which sandbox
+    banks are configured."""
+    app.extensions["banks"] = BankList(tuple(BankInfo(b, b) for b in BANKS.split(",")))
 
 
 class Clock:

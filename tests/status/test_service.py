@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
+from core.banks import BankInfo, BankList
 from core.errors import Conflict, NotFound
 from status import service
 from status import worker as worker_module
@@ -170,11 +171,7 @@ def test_worker_starts_due_maintenance(rt, session, clock):
 
 
 def test_registry_banks_win_over_configuration(app, rt, session):
-    class Bank:
-        def __init__(self, id, name):
-            self.id, self.name = id, name
-
-    app.extensions["banks"] = {"gamma": Bank("gamma", "Gamma Bank")}
+    app.extensions["banks"] = BankList((BankInfo("gamma", "Gamma Bank"),))
     assert rt.known_banks() == {"gamma": "Gamma Bank"}
     service.create_notice(rt, session, planned(banks=("gamma",)), actor="op")
     with pytest.raises(UnknownComponent):

@@ -69,7 +69,7 @@ def test_ob_balances_map_and_keep_the_amount(payload):
         assert abs(balance.amount.amount).as_tuple().exponent == sent.as_tuple().exponent
         debit = row["CreditDebitIndicator"] == "Debit" and sent != 0
         assert balance.credit_debit is (CreditDebit.DEBIT if debit else CreditDebit.CREDIT)
-        assert balance.amount.to_json()["amount"] == ("-" if debit else "") + str(sent)
+        assert str(balance.amount.amount) == ("-" if debit else "") + str(sent)
         assert balance.amount.currency == row["Amount"]["Currency"]
         assert balance.type is vocabulary.from_ob(row["Type"])
         assert balance.as_of.utcoffset() == dt.timedelta(0)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from aggregation.connectors import bg_mapping, ob_mapping
 from aggregation.domain import Account
-from aggregation.reader import OB_ACCOUNT_STATUSES, OB_ACCOUNT_TYPE_CODES, ob_account
+from aggregation.ob_wire import OB_ACCOUNT_STATUSES, OB_ACCOUNT_TYPE_CODES, ob_account
 from tests.conformance.ob_v4_schemas import violations
 
 

@@ -1,4 +1,4 @@
-"""consent.gateway: what the real bank gateway asks of a connector, exactly, and how it fails."""
+"""aggregation.gateway: what the real bank gateway asks of a connector, and how it fails."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from aggregation.connectors.base import (
 )
 from aggregation.connectors.errors import BankServerError
 from aggregation.domain import Account
-from consent.bankflow import BankFailure, ConsentTerms, guarded, registry_gateway
-from consent.gateway import ConnectorGateway
+from aggregation.gateway import ConnectorGateway, from_registry
+from consent.bankflow import BankFailure, ConsentTerms, guarded
 
 EXPIRY = dt.datetime(2027, 6, 30, tzinfo=dt.UTC)
 
@@ -104,7 +104,7 @@ def test_delete_passes_the_token():
 
 def test_registry_gateway_refuses_an_unknown_bank(app):
     with pytest.raises(BankFailure) as failure:
-        registry_gateway(app.extensions["banks"], "nobank")
+        from_registry(app.extensions["banks"], "nobank")
     assert failure.value.kind == "unknown_bank"
-    gateway = registry_gateway(app.extensions["banks"], "northgate")
+    gateway = from_registry(app.extensions["banks"], "northgate")
     assert gateway.connector.standard == "ob-uk-4.0"

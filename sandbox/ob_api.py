@@ -14,9 +14,9 @@ from decimal import Decimal
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from aggregation.domain import iso_utc
-from aggregation.sandbox.seed import SeedAccount
-from aggregation.sandbox.state import (
+from sandbox.bank import iso_utc
+from sandbox.seed import SeedAccount
+from sandbox.state import (
     AUTHORISED,
     AWAITING,
     EXPIRED,

@@ -11,7 +11,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from aggregation.connectors.client_auth import Pkce, PrivateKeyJwt
-from aggregation.sandbox.state import AWAITING
+from sandbox.state import AWAITING
 
 NG = "/sandbox/northgate"
 TOKEN_URL = f"http://localhost{NG}/oauth/token"
@@ -96,8 +96,8 @@ def test_ps256_client_key(tmp_path):
     from flask import Flask
 
     from aggregation.registry import BankRegistry, parse_bank
-    from aggregation.sandbox import mount
-    from aggregation.sandbox.trust import sandbox_banks_for
+    from sandbox import mount
+    from sandbox.trust import sandbox_banks
 
     registry = BankRegistry.load(issuer="http://localhost", base_dir=tmp_path)
     entry = registry.get("northgate").summary()
@@ -110,7 +110,7 @@ def test_ps256_client_key(tmp_path):
     ps_registry = BankRegistry([bank], base_dir=tmp_path)
     assert ps_registry.ensure_sandbox_keys() == [tmp_path / "keys" / "ps.pem"]
     app = Flask("ps")
-    mount(app, sandbox_banks_for(ps_registry))
+    mount(app, sandbox_banks(ps_registry.sandbox_clients()))
     form = {"grant_type": "client_credentials"}
     auth = ps_registry.client_auth(bank)
     assert auth.alg == "PS256"

@@ -2,8 +2,8 @@ import pytest
 from flask import Flask
 
 from aggregation.registry import BankRegistry
-from aggregation.sandbox import mount
-from aggregation.sandbox.trust import sandbox_banks_for
+from sandbox import mount
+from sandbox.trust import sandbox_banks
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def registry(tmp_path):
 @pytest.fixture
 def bank_app(registry):
     app = Flask("sandbox-tests")
-    app.extensions["states"] = mount(app, sandbox_banks_for(registry, admin_token=None))
+    app.extensions["states"] = mount(app, sandbox_banks(registry.sandbox_clients()))
     return app
 
 

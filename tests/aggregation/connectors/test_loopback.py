@@ -14,17 +14,31 @@ from flask import Flask, jsonify
 from werkzeug.serving import make_server
 
 from aggregation.connectors.base import ConsentRequest
+from aggregation.connectors.loopback import LoopbackTransport
+from aggregation.psu_browser import authorise
 from aggregation.registry import BankRegistry
-from aggregation.sandbox import mount
-from aggregation.sandbox.loopback import LoopbackTransport
-from aggregation.sandbox.psu import authorise
-from aggregation.sandbox.trust import sandbox_banks_for
+from sandbox import mount
+from sandbox.trust import sandbox_banks
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@pytest.fixture
+def bank_app(tmp_path):
+    registry = BankRegistry.load(issuer="http://localhost", base_dir=tmp_path)
+    registry.ensure_sandbox_keys()
+    app = Flask("sandbox-banks")
+    app.extensions["states"] = mount(app, sandbox_banks(registry.sandbox_clients()))
+    return app
+
+
+@pytest.fixture
+def states(bank_app):
+    return bank_app.extensions["states"]
 
 
 def test_answers_in_process_without_a_listener(bank_app):
@@ -66,7 +80,7 @@ def test_a_one_thread_server_reaches_its_own_sandbox_banks(tmp_path):
     registry = BankRegistry.load(issuer=base, base_dir=tmp_path)
     registry.ensure_sandbox_keys()
     app = Flask("one-thread")
-    mount(app, sandbox_banks_for(registry))
+    mount(app, sandbox_banks(registry.sandbox_clients()))
     registry.serve_in_process(LoopbackTransport(app, f"{base}/sandbox/"))
 
     @app.post("/outer/<bank_id>")

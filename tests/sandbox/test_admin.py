@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from aggregation.sandbox import mount
-from aggregation.sandbox.faults import Faults
-from aggregation.sandbox.state import AUTHORISED, REVOKED_BY_PSU
-from aggregation.sandbox.trust import sandbox_banks_for
+from sandbox import mount
+from sandbox.faults import Faults
+from sandbox.state import AUTHORISED, REVOKED_BY_PSU
+from sandbox.trust import sandbox_banks
 
 ADMIN = "/sandbox/northgate/admin"
 
@@ -36,7 +36,7 @@ def test_bad_switches_refused(client, switches):
 
 
 def test_faults_from_configuration(registry):
-    banks = sandbox_banks_for(registry)
+    banks = sandbox_banks(registry.sandbox_clients())
     banks[0].faults = {"rate_limit": True, "retry_after": 9}
     app = Flask("configured")
     states = mount(app, banks)
@@ -63,7 +63,7 @@ def test_reset_forgets_consents_and_revoke(client, states):
 
 def test_admin_token(registry):
     app = Flask("guarded")
-    mount(app, sandbox_banks_for(registry, admin_token="s3cret"))
+    mount(app, sandbox_banks(registry.sandbox_clients(), admin_token="s3cret"))
     client = app.test_client()
     assert client.get(f"{ADMIN}/faults").status_code == 401
     assert client.get(f"{ADMIN}/faults",
@@ -73,7 +73,7 @@ def test_admin_token(registry):
 def test_every_fault_switch_the_docs_name_exists():
     """docs/sandbox-banks.md: the table and the example bodies name real switches, and every
     switch is in the table."""
-    doc = (Path(__file__).resolve().parents[3] / "docs" / "sandbox-banks.md").read_text()
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "sandbox-banks.md").read_text()
     section = doc[doc.index("### Fault switches"):]
     section = section[:section.index("\n### ", 5)]
     switches = {f.name for f in dataclasses.fields(Faults)}

@@ -20,9 +20,9 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import JWKRegistry
 
-from aggregation.sandbox.bank import BG
-from aggregation.sandbox.seed import accounts_of
-from aggregation.sandbox.state import AUTHORISED, AWAITING, REJECTED, BankState
+from sandbox.bank import BG
+from sandbox.seed import accounts_of
+from sandbox.state import AUTHORISED, AWAITING, REJECTED, BankState
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ALGS = ("ES256", "PS256")

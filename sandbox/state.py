@@ -10,8 +10,8 @@ import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from aggregation.sandbox.bank import SandboxBank
-from aggregation.sandbox.faults import Faults
+from sandbox.bank import SandboxBank
+from sandbox.faults import Faults
 
 # Internal consent statuses; each standard renders them in its own words.
 AWAITING, AUTHORISED, REJECTED = "awaiting", "authorised", "rejected"

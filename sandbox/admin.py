@@ -13,8 +13,8 @@ import hmac
 
 from flask import Blueprint, jsonify, request
 
-from aggregation.sandbox.faults import FaultError
-from aggregation.sandbox.state import AUTHORISED, AWAITING, REVOKED_BY_PSU, BankState
+from sandbox.faults import FaultError
+from sandbox.state import AUTHORISED, AWAITING, REVOKED_BY_PSU, BankState
 
 
 def register(bp: Blueprint, state: BankState) -> None:

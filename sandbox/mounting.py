@@ -1,21 +1,13 @@
-"""Sandbox banks: fictional banks that speak the real standards (UK Open Banking v4.0 AIS,
-Berlin Group NextGenPSD2 1.3.x AIS), each a Flask Blueprint from `make_bank_blueprint`.
-
-Mounted inside the main app under `/sandbox/<bank>/` (embedded default), served all together by
-`create_sandbox_app()` (`gunicorn aggregation.sandbox.wsgi:app`), or one by one with
-`flask --app wsgi sandbox run BANK --port N`.
-"""
+"""Each sandbox bank as a Flask Blueprint (its OAuth server, its standard's AIS endpoints, admin
+and fault switches), mounted under `/sandbox/<bank>/` in an app."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from aggregation.sandbox import admin, bg_api, hooks, oauth, ob_api
-from aggregation.sandbox.bank import OB, SandboxBank, SandboxClient, default_banks
-from aggregation.sandbox.state import BankState
-
-__all__ = ["SandboxBank", "SandboxClient", "default_banks", "make_bank_blueprint",
-           "create_sandbox_app", "bank_state"]
+from sandbox import admin, bg_api, hooks, oauth, ob_api
+from sandbox.bank import OB, SandboxBank
+from sandbox.state import BankState
 
 
 def make_bank_blueprint(bank: SandboxBank) -> Blueprint:
@@ -51,13 +43,8 @@ def bank_state(app: Flask, bank_id: str) -> BankState:
     return app.extensions["sandbox_banks"][bank_id]
 
 
-def create_sandbox_app(banks: list[SandboxBank] | None = None) -> Flask:
-    """A Flask app serving the given banks (default: all, with the default registry's clients
-    trusted) under `/sandbox/<bank>/`."""
+def create_sandbox_app(banks: list[SandboxBank]) -> Flask:
+    """A Flask app serving the given banks under `/sandbox/<bank>/`."""
     app = Flask(__name__)
-    if banks is None:
-        from aggregation.sandbox.trust import sandbox_banks_for
-
-        banks = sandbox_banks_for(None)
     mount(app, banks)
     return app

@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, jsonify, request
 
-from aggregation.sandbox.faults import garble
-from aggregation.sandbox.state import BankState
+from sandbox.faults import garble
+from sandbox.state import BankState
 
 UNFAULTED = ("authorize", "authorize_decision")
 

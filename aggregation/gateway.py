@@ -1,6 +1,7 @@
 """The real `BankGateway`: consent's bank flow on top of aggregation's connectors.
 
-One gateway per bank, built from the bank registry (`app.extensions["banks"]`). It speaks only
+One gateway per bank, built from the bank registry (`from_registry`, handed to consent by
+`init_app`). It speaks only
 the connector `Protocol`, so UK Open Banking and Berlin Group banks — sandbox or real — are
 handled alike:
 
@@ -21,20 +22,19 @@ by their `kind`, never their message.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from aggregation.connectors.base import BankAccess, BankConnector, ConsentRequest
+from aggregation.registry import BankRegistry
 from consent.bankflow import BankFailure, BankStart, BankTokens, ConsentTerms
 
 
 @dataclass
 class ConnectorGateway:
     bank_id: str
-    connector: Any  # aggregation.connectors.base.BankConnector
+    connector: BankConnector
     frequency_per_day: int = 4  # unattended reads a day agreed with this bank
 
     def start(self, terms: ConsentTerms, *, state: str, redirect_uri: str) -> BankStart:
-        from aggregation.connectors.base import ConsentRequest
-
         made = self.connector.create_consent(ConsentRequest(
             permissions=tuple(terms.permissions), expires_at=terms.expiration,
             transaction_from=terms.transaction_from, transaction_to=terms.transaction_to,
@@ -48,8 +48,6 @@ class ConnectorGateway:
 
     def finish(self, bank_consent_id: str, *, code: str, redirect_uri: str,
                flow_secrets: dict[str, str]) -> BankTokens:
-        from aggregation.connectors.base import BankAccess
-
         verifier = flow_secrets.get("code_verifier")
         if not verifier:
             raise BankFailure(self.bank_id, "flow_lost")
@@ -80,7 +78,7 @@ class ConnectorGateway:
             pass
 
 
-def from_registry(registry: Any, bank_id: str) -> ConnectorGateway:
+def from_registry(registry: BankRegistry, bank_id: str) -> ConnectorGateway:
     """The gateway for `bank_id` from aggregation's `BankRegistry`; an unknown or
     misconfigured bank is a `BankFailure`, reported on the consent screen like any other."""
     if bank_id not in registry:
@@ -90,5 +88,4 @@ def from_registry(registry: Any, bank_id: str) -> ConnectorGateway:
         connector = registry.connector(bank_id)
     except Exception as exc:  # RegistryError, unreadable key file …
         raise BankFailure(bank_id, "misconfigured") from exc
-    return ConnectorGateway(bank_id, connector,
-                            frequency_per_day=getattr(config, "frequency_per_day", 4))
+    return ConnectorGateway(bank_id, connector, frequency_per_day=config.frequency_per_day)

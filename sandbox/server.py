@@ -1,6 +1,6 @@
 """Serve a WSGI app on localhost in a background thread (tests, benchmarks, walk-throughs):
 
-    with serve(create_sandbox_app()) as base_url:
+    with serve(create_sandbox_app(banks)) as base_url:
         ...
 """
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aggregation.sandbox.seed import SEED, SeedAccount
+from sandbox.seed import SEED, SeedAccount
 
 OB = "ob-uk-4.0"
 BG = "berlin-group-1.3"
@@ -16,6 +16,11 @@ BG = "berlin-group-1.3"
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def iso_utc(moment: dt.datetime) -> str:
+    """UTC ISO 8601 with a `Z`, as the banks write times."""
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 @dataclass
