@@ -23,17 +23,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cop.matching import Holder, _candidates, _held_normals, decide  # noqa: E402
-from cop.normalise import fold, split_trading_as, tokenise  # noqa: E402
-from cop.rules import parse_name  # noqa: E402
-from cop.tokens import relate  # noqa: E402
+from cop.matching import Holder, clear_caches, decide  # noqa: E402
 
 # bench/cop.py's generator of British-style names (its module name clashes with the package).
 sys.path.insert(1, str(ROOT / "bench"))
 _spec = importlib.util.spec_from_file_location("bench_cop", ROOT / "bench" / "cop.py")
 _bench_cop = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_bench_cop)
-CACHES = (fold, tokenise, split_trading_as, parse_name, relate, _candidates, _held_normals)
 
 RESULTS = ROOT / "bench" / "results" / "cop_matcher.json"
 
@@ -77,8 +73,7 @@ def eu_pairs(n: int, rng: random.Random) -> list[tuple[str, str, str]]:
 
 
 def rate(pairs) -> float:
-    for cache in CACHES:
-        cache.cache_clear()
+    clear_caches()
     holders = [(Holder((held,), kind), typed, kind) for held, typed, kind in pairs]
     cpu = time.process_time()
     for holder, typed, kind in holders:

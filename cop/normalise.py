@@ -109,26 +109,56 @@ def _clean(text: str) -> str:
     return _NON_ALNUM.sub(" ", text).strip()
 
 
-# Caches are per worker process and bounded: words repeat across names far more than whole
-# names do, so the word-level caches are the larger ones.
+# Caches are per worker process and bounded. Whole names are cached for the held names checked
+# again and again; words are cached on their own because words repeat across names far more
+# than whole names do (a first-seen name is nearly always made of words seen before), and a
+# word is where the cost is: transliteration and folding.
 @lru_cache(maxsize=65536)
-def fold(text: str) -> tuple[str, str]:
-    """(expanded, plain): NFKC, case-folded, transliterated ASCII words separated by spaces."""
-    if text.isascii():
-        # Most names. NFKC leaves ASCII as it is, there is nothing to expand or transliterate,
-        # and plain letters and spaces need no cleaning beyond the spacing.
-        text = text.lower()
-        if text.replace(" ", "").isalnum():
-            text = " ".join(text.split())
-        else:
-            text = _clean(text)
-        return text, text
-    text = unicodedata.normalize("NFKC", text).casefold()
+def _fold_word(word: str) -> tuple[str, str]:
+    """`fold` of text without an ASCII space and with a letter beyond ASCII."""
+    text = unicodedata.normalize("NFKC", word).casefold()
     expandable, alternative = text.translate(_EXPANSIONS), text.translate(_CYRILLIC)
     expanded = _clean(_to_ascii(expandable))
     if expandable == alternative:  # most accented names (é, ñ, ł): one spelling, one pass
         return expanded, expanded
     return expanded, _clean(_to_ascii(alternative))
+
+
+def _fold_ascii(text: str) -> str:
+    # NFKC leaves ASCII as it is, there is nothing to expand or transliterate, and plain
+    # letters and spaces need no cleaning beyond the spacing.
+    text = text.lower()
+    if text.replace(" ", "").isalnum():
+        return " ".join(text.split())
+    return _clean(text)
+
+
+def _fold_chunk(chunk: str) -> tuple[str, str]:
+    """`fold` of text without an ASCII space."""
+    if chunk.isascii():
+        folded = _fold_ascii(chunk)
+        return folded, folded
+    return _fold_word(chunk)
+
+
+@lru_cache(maxsize=16384)
+def fold(text: str) -> tuple[str, str]:
+    """(expanded, plain): NFKC, case-folded, transliterated ASCII words separated by spaces.
+
+    Folded word by word: every step is letter by letter or within a word (an ASCII space
+    stays a separator through all of them), so a name folds to its words' folds joined.
+    """
+    if text.isascii():  # most names
+        text = _fold_ascii(text)
+        return text, text
+    expanded, plain = [], []
+    for word in text.split(" "):
+        pair = _fold_chunk(word)
+        if pair[0]:
+            expanded.append(pair[0])
+        if pair[1]:
+            plain.append(pair[1])
+    return " ".join(expanded), " ".join(plain)
 
 
 def _alternative(word: str) -> str:
@@ -154,16 +184,24 @@ def tokenise(text: str) -> tuple[Token, ...]:
         )
     tokens: list[Token] = []
     for chunk in text.split():
-        expanded, plain = fold(chunk)
-        if " " not in expanded and " " not in plain and expanded and plain:  # one word
-            tokens.append(Token(expanded, _alternative(plain)))
-            continue
-        words, alts = expanded.split(), plain.split()
-        if len(words) != len(alts):  # an expansion never splits a word; be safe if it did
-            alts = words
-        for index, (word, alt) in enumerate(zip(words, alts, strict=True)):
-            tokens.append(Token(word, _alternative(alt), joined=index < len(words) - 1))
+        tokens.extend(_chunk_tokens(chunk))
     return tuple(tokens)
+
+
+@lru_cache(maxsize=65536)
+def _chunk_tokens(chunk: str) -> tuple[Token, ...]:
+    """The tokens of one whitespace-free chunk ("Kowalczyk-Nowak" gives two, joined)."""
+    expanded, plain = _fold_chunk(chunk)
+    if " " not in expanded and " " not in plain and expanded and plain:  # one word
+        return (Token(expanded, _alternative(plain)),)
+    words, alts = expanded.split(), plain.split()
+    if len(words) != len(alts):  # an expansion never splits a word; be safe if it did
+        alts = words
+    last = len(words) - 1
+    return tuple(
+        Token(word, _alternative(alt), joined=index < last)
+        for index, (word, alt) in enumerate(zip(words, alts, strict=True))
+    )
 
 
 def strip_titles(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
@@ -193,3 +231,7 @@ def split_trading_as(text: str) -> tuple[str, ...]:
         return (text.strip() or text,)  # every trading-name marker has one of these
     parts = [p.strip() for p in _TRADING_AS.split(text)]
     return tuple(p for p in parts if p) or (text,)
+
+
+# Every cache above, for `cop.matching.clear_caches`.
+CACHES = (fold, _fold_word, tokenise, _chunk_tokens, split_trading_as)
