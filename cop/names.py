@@ -487,10 +487,31 @@ for _group in VARIANT_GROUPS:
         _VARIANT_OF[_name] = _VARIANT_OF.get(_name, frozenset()) | _group
 
 
-def _formal_forms(name: str) -> set[str]:
+def _formal_forms(name: str) -> frozenset[str] | tuple[str]:
     """The formal names `name` stands for: itself and, for a variant, its other spellings."""
-    forms = set(_VARIANT_OF.get(name, ())) | {name}
-    return forms
+    return _VARIANT_OF.get(name) or (name,)
+
+
+def _nickname_partners() -> dict[str, frozenset[str]]:
+    """Every name -> the names `are_nicknames` relates it to, worked out once from the tables.
+
+    Nicknames of one of its spellings; names one of whose spellings it is a nickname of; and,
+    for a short form, the other short forms of the same formal name.
+    """
+    partners: dict[str, set[str]] = {}
+    for formal, nicks in NICKNAMES.items():
+        for form in _formal_forms(formal):
+            for nick in nicks:
+                partners.setdefault(form, set()).add(nick)
+                partners.setdefault(nick, set()).add(form)
+    for nicks in NICKNAMES.values():
+        shared = set(nicks) - NICKNAMES.keys()
+        for nick in shared:
+            partners.setdefault(nick, set()).update(shared - {nick})
+    return {name: frozenset(others - {name}) for name, others in partners.items()}
+
+
+_NICKNAME_PARTNERS = _nickname_partners()
 
 
 def are_gendered(a: str, b: str) -> bool:
@@ -508,16 +529,7 @@ def are_nicknames(a: str, b: str) -> bool:
     Two short forms of the same formal name ("rob", "bob") count too; two formal names that
     merely share a short form ("patrick", "patricia" both give "pat") do not.
     """
-    if a == b:
-        return False
-    forms_a, forms_b = _formal_forms(a), _formal_forms(b)
-    if any(b in NICKNAMES.get(f, ()) for f in forms_a):
-        return True
-    if any(a in NICKNAMES.get(f, ()) for f in forms_b):
-        return True
-    if a in NICKNAMES or b in NICKNAMES:
-        return False
-    return bool(_NICK_TO_FORMAL.get(a, set()) & _NICK_TO_FORMAL.get(b, set()))
+    return b in _NICKNAME_PARTNERS.get(a, ())
 
 
 def is_given_name(name: str) -> bool:

@@ -214,6 +214,10 @@ def align(
     conflicts = []
     for i, e in enumerate(entered):
         for j, h in enumerate(held):
+            if e.text == h.text or e.alt == h.alt or e.text == h.alt or e.alt == h.text:
+                # `Token.same`, the commonest relation, without a cache lookup
+                candidates.append((-Relation.EXACT, abs(i - j), i, j, Relation.EXACT))
+                continue
             link = relate(e, h, typos, names)
             if link.relation:  # Relation.NONE is 0
                 candidates.append((-link.relation, abs(i - j), i, j, link.relation))
