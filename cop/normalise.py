@@ -178,14 +178,17 @@ def normalise(text: str) -> str:
 def tokenise(text: str) -> tuple[Token, ...]:
     if text.isascii() and text.replace(" ", "").isalnum():
         # Most names: plain words, each folding to itself in lower case (see `fold`).
-        return tuple(
-            Token(word, _alternative(word) if "ij" in word else word)
-            for word in text.lower().split()
-        )
+        return tuple(map(_plain_token, text.lower().split()))
     tokens: list[Token] = []
     for chunk in text.split():
         tokens.extend(_chunk_tokens(chunk))
     return tuple(tokens)
+
+
+@lru_cache(maxsize=65536)
+def _plain_token(word: str) -> Token:
+    """The token of a lower-case ASCII word of letters and digits."""
+    return Token(word, _alternative(word) if "ij" in word else word)
 
 
 @lru_cache(maxsize=65536)
@@ -234,4 +237,4 @@ def split_trading_as(text: str) -> tuple[str, ...]:
 
 
 # Every cache above, for `cop.matching.clear_caches`.
-CACHES = (fold, _fold_word, tokenise, _chunk_tokens, split_trading_as)
+CACHES = (fold, _fold_word, tokenise, _plain_token, _chunk_tokens, split_trading_as)

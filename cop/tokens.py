@@ -77,16 +77,22 @@ def _forms(token: Token) -> tuple[str, ...]:
     return (token.text,) if token.text == token.alt else (token.text, token.alt)
 
 
+_EXACT = Link(Relation.EXACT)
+_INITIAL = Link(Relation.INITIAL)
+_TYPO = Link(Relation.TYPO)
+_NONE = Link(Relation.NONE)
+
+
 @lru_cache(maxsize=65536)
 def relate(entered: Token, held: Token, typos: TypoPolicy, names: bool = True) -> Link:
     """The strongest relation between two words. `names` enables initials and name tables."""
     if entered.same(held):
-        return Link(Relation.EXACT)
+        return _EXACT
     a, b = entered.text, held.text
     if names and (len(a) == 1 or len(b) == 1):
         if len(a) == 1 and b.startswith(a) or len(b) == 1 and a.startswith(b):
-            return Link(Relation.INITIAL)
-        return Link(Relation.NONE)
+            return _INITIAL
+        return _NONE
     conflict = False
     entered_forms, held_forms = _forms(entered), _forms(held)
     if names:
@@ -101,7 +107,7 @@ def relate(entered: Token, held: Token, typos: TypoPolicy, names: bool = True) -
     elif any(is_abbreviation(x, y) for x in entered_forms for y in held_forms):
         return Link(Relation.ABBREVIATION)
     if not names and _plural_pair(a, b):
-        return Link(Relation.TYPO)
+        return _TYPO
     for x in entered_forms:
         for y in held_forms:
             distance = OSA.distance(x, y, score_cutoff=2)
@@ -111,7 +117,7 @@ def relate(entered: Token, held: Token, typos: TypoPolicy, names: bool = True) -
                 conflict = True
                 continue
             if distance <= typos.allowed(x, y):
-                return Link(Relation.TYPO)
+                return _TYPO
     return Link(Relation.NONE, conflict)
 
 
@@ -127,6 +133,9 @@ class Words(NamedTuple):
 def words_of(tokens: tuple[Token, ...]) -> Words:
     texts = [t.text for t in tokens]
     alts = [t.alt for t in tokens]
+    if alts == texts:  # no word with a second spelling: most names
+        text = "".join(texts)
+        return Words(tokens, text, text, frozenset(texts))
     return Words(tokens, "".join(texts), "".join(alts), frozenset(texts + alts))
 
 
