@@ -116,6 +116,13 @@ def _nickname_partners() -> dict[str, frozenset[str]]:
 
 _NICKNAME_PARTNERS = _nickname_partners()
 
+# Every name some relation above applies to: two words not both in here are related by
+# nothing but spelling, which spares the table lookups for most pairs of words.
+RELATED_NAMES: frozenset[str] = frozenset(
+    [name for pair in GENDERED_PAIRS for name in pair] + list(_VARIANT_OF)
+    + list(_NICKNAME_PARTNERS)
+)
+
 
 def are_gendered(a: str, b: str) -> bool:
     """Masculine and feminine forms of one name (Giovanni, Giovanna): two people."""

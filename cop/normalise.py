@@ -30,7 +30,6 @@ _PARTICLES = frozenset(_letters.PARTICLES.split())
 _GREEK_DIGRAPHS = (("ου", "ou"), ("αυ", "av"), ("ευ", "ev"), ("γγ", "ng"))
 
 _GREEK = re.compile("[\u0370-\u03ff\u1f00-\u1fff]")
-_TRADING_HINT = re.compile("|".join(re.escape(hint) for hint in _letters.TRADING_HINTS))
 _APOSTROPHES = re.compile(r"['’‘`´ʼʻ]")
 _AMPERSAND = re.compile(r"[&+]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -109,36 +108,31 @@ def _clean(text: str) -> str:
     return _NON_ALNUM.sub(" ", text).strip()
 
 
-# Caches are per worker process and bounded. Whole names are cached for the held names checked
-# again and again; words are cached on their own because words repeat across names far more
-# than whole names do (a first-seen name is nearly always made of words seen before), and a
-# word is where the cost is: transliteration and folding.
-@lru_cache(maxsize=65536)
-def _fold_word(word: str) -> tuple[str, str]:
-    """`fold` of text without an ASCII space and with a letter beyond ASCII."""
-    text = unicodedata.normalize("NFKC", word).casefold()
-    expandable, alternative = text.translate(_EXPANSIONS), text.translate(_CYRILLIC)
-    expanded = _clean(_to_ascii(expandable))
-    if expandable == alternative:  # most accented names (é, ñ, ł): one spelling, one pass
-        return expanded, expanded
-    return expanded, _clean(_to_ascii(alternative))
-
-
 def _fold_ascii(text: str) -> str:
-    # NFKC leaves ASCII as it is, there is nothing to expand or transliterate, and plain
-    # letters and spaces need no cleaning beyond the spacing.
+    """`fold` of ASCII text. NFKC leaves ASCII as it is, there is nothing to expand or
+    transliterate, and plain letters and spaces need no cleaning beyond the spacing."""
     text = text.lower()
     if text.replace(" ", "").isalnum():
         return " ".join(text.split())
     return _clean(text)
 
 
+# Caches are per worker process and bounded. Whole names are cached for the held names checked
+# again and again; words are cached on their own because words repeat across names far more
+# than whole names do (a first-seen name is nearly always made of words seen before), and a
+# word is where the cost is: transliteration and folding.
+@lru_cache(maxsize=65536)
 def _fold_chunk(chunk: str) -> tuple[str, str]:
-    """`fold` of text without an ASCII space."""
+    """`fold` of text without an ASCII space: one word, or words joined by punctuation."""
     if chunk.isascii():
         folded = _fold_ascii(chunk)
         return folded, folded
-    return _fold_word(chunk)
+    text = unicodedata.normalize("NFKC", chunk).casefold()
+    expandable, alternative = text.translate(_EXPANSIONS), text.translate(_CYRILLIC)
+    expanded = _clean(_to_ascii(expandable))
+    if expandable == alternative:  # most accented names (é, ñ, ł): one spelling, one pass
+        return expanded, expanded
+    return expanded, _clean(_to_ascii(alternative))
 
 
 @lru_cache(maxsize=16384)
@@ -151,14 +145,8 @@ def fold(text: str) -> tuple[str, str]:
     if text.isascii():  # most names
         text = _fold_ascii(text)
         return text, text
-    expanded, plain = [], []
-    for word in text.split(" "):
-        pair = _fold_chunk(word)
-        if pair[0]:
-            expanded.append(pair[0])
-        if pair[1]:
-            plain.append(pair[1])
-    return " ".join(expanded), " ".join(plain)
+    folds = [_fold_chunk(word) for word in text.split(" ") if word]
+    return " ".join([e for e, _ in folds if e]), " ".join([p for _, p in folds if p])
 
 
 def _alternative(word: str) -> str:
@@ -230,11 +218,12 @@ def strip_titles(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
 @lru_cache(maxsize=16384)
 def split_trading_as(text: str) -> tuple[str, ...]:
     """"J Smith t/a Smith Plumbing" -> ("J Smith", "Smith Plumbing"); else (text,)."""
-    if not _TRADING_HINT.search(text.lower()):
+    lowered = text.lower()
+    if not any(hint in lowered for hint in _letters.TRADING_HINTS):
         return (text.strip() or text,)  # every trading-name marker has one of these
     parts = [p.strip() for p in _TRADING_AS.split(text)]
     return tuple(p for p in parts if p) or (text,)
 
 
 # Every cache above, for `cop.matching.clear_caches`.
-CACHES = (fold, _fold_word, tokenise, _plain_token, _chunk_tokens, split_trading_as)
+CACHES = (fold, _fold_chunk, tokenise, _plain_token, _chunk_tokens, split_trading_as)

@@ -74,8 +74,12 @@ def parse_name(display: str, business: bool, country: str | None = None) -> Pars
     start, stop, form = legal_form_span(tuple([t.text for t in tokens]), business)
     if form is not None:
         tokens = tokens[start:stop]
-    business_words = words_of(_business_words(tokens)) if business else None
-    return Parsed(display, tokens, form, words_of(tokens), business_words)
+    words = words_of(tokens)
+    business_words = None
+    if business:
+        expanded = _business_words(tokens)
+        business_words = words if expanded is tokens else words_of(expanded)
+    return Parsed(display, tokens, form, words, business_words)
 
 
 def looks_personal(tokens: tuple[Token, ...]) -> bool:
@@ -174,7 +178,16 @@ def _business_words(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
         canonical_alts = canonical
     if canonical == texts and canonical_alts == alts and not any(t.joined for t in tokens):
         return tokens  # nothing expanded: the same words
-    return tuple([Token(t, a) for t, a in zip(canonical, canonical_alts, strict=True)])
+    return tuple(map(_token, canonical, canonical_alts))
+
+
+@lru_cache(maxsize=65536)
+def _token(text: str, alt: str) -> Token:
+    return Token(text, alt)
+
+
+# Every cache above, for `cop.matching.clear_caches`.
+CACHES = (parse_name, _token)
 
 
 def compare_business(

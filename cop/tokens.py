@@ -15,7 +15,13 @@ from typing import NamedTuple
 from rapidfuzz.distance import OSA
 
 from cop.legal_forms import is_abbreviation
-from cop.names import are_gendered, are_nicknames, are_variants, is_given_name
+from cop.names import (
+    RELATED_NAMES,
+    are_gendered,
+    are_nicknames,
+    are_variants,
+    is_given_name,
+)
 from cop.normalise import Token
 
 
@@ -98,6 +104,8 @@ def relate(entered: Token, held: Token, typos: TypoPolicy, names: bool = True) -
     if names:
         for x in entered_forms:
             for y in held_forms:
+                if x not in RELATED_NAMES or y not in RELATED_NAMES:
+                    continue
                 if are_gendered(x, y):
                     return Link(Relation.NONE, True)  # Giovanni/Giovanna: never a slip
                 if are_variants(x, y):
