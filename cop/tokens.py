@@ -79,35 +79,34 @@ def _plural_pair(a: str, b: str) -> bool:
     return min(len(a), len(b)) >= 3 and (a + "s" == b or b + "s" == a)
 
 
-def _forms(token: Token) -> tuple[str, ...]:
-    return (token.text,) if token.text == token.alt else (token.text, token.alt)
-
-
 _EXACT = Link(Relation.EXACT)
 _INITIAL = Link(Relation.INITIAL)
 _TYPO = Link(Relation.TYPO)
 _NONE = Link(Relation.NONE)
+_CONFLICT = Link(Relation.NONE, True)
 
 
 @lru_cache(maxsize=65536)
 def relate(entered: Token, held: Token, typos: TypoPolicy, names: bool = True) -> Link:
     """The strongest relation between two words. `names` enables initials and name tables."""
-    if entered.same(held):
-        return _EXACT
     a, b = entered.text, held.text
+    a_alt, b_alt = entered.alt, held.alt
+    if a == b or a_alt == b_alt or a == b_alt or a_alt == b:  # `Token.same`
+        return _EXACT
     if names and (len(a) == 1 or len(b) == 1):
         if len(a) == 1 and b.startswith(a) or len(b) == 1 and a.startswith(b):
             return _INITIAL
         return _NONE
     conflict = False
-    entered_forms, held_forms = _forms(entered), _forms(held)
+    entered_forms = (a,) if a == a_alt else (a, a_alt)
+    held_forms = (b,) if b == b_alt else (b, b_alt)
     if names:
         for x in entered_forms:
             for y in held_forms:
                 if x not in RELATED_NAMES or y not in RELATED_NAMES:
                     continue
                 if are_gendered(x, y):
-                    return Link(Relation.NONE, True)  # Giovanni/Giovanna: never a slip
+                    return _CONFLICT  # Giovanni/Giovanna: never a slip
                 if are_variants(x, y):
                     return Link(Relation.VARIANT)
                 if are_nicknames(x, y):
@@ -118,6 +117,8 @@ def relate(entered: Token, held: Token, typos: TypoPolicy, names: bool = True) -
         return _TYPO
     for x in entered_forms:
         for y in held_forms:
+            if abs(len(x) - len(y)) > 2:
+                continue  # more than two edits apart
             distance = OSA.distance(x, y, score_cutoff=2)
             if distance > 2:
                 continue
@@ -126,7 +127,7 @@ def relate(entered: Token, held: Token, typos: TypoPolicy, names: bool = True) -
                 continue
             if distance <= typos.allowed(x, y):
                 return _TYPO
-    return Link(Relation.NONE, conflict)
+    return _CONFLICT if conflict else _NONE
 
 
 class Words(NamedTuple):
