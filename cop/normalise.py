@@ -34,6 +34,7 @@ _APOSTROPHES = re.compile(r"['’‘`´ʼʻ]")
 _AMPERSAND = re.compile(r"[&+]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_TRADING_HINT = re.compile("|".join(re.escape(hint) for hint in _letters.TRADING_HINTS))
 _TRADING_AS = re.compile(
     r"[\s,]+(?:" + "|".join(_letters.TRADING_MARKERS) + r")(?=\s|$)", re.IGNORECASE
 )
@@ -218,8 +219,7 @@ def strip_titles(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
 @lru_cache(maxsize=16384)
 def split_trading_as(text: str) -> tuple[str, ...]:
     """"J Smith t/a Smith Plumbing" -> ("J Smith", "Smith Plumbing"); else (text,)."""
-    lowered = text.lower()
-    if not any(hint in lowered for hint in _letters.TRADING_HINTS):
+    if not _TRADING_HINT.search(text.lower()):
         return (text.strip() or text,)  # every trading-name marker has one of these
     parts = [p.strip() for p in _TRADING_AS.split(text)]
     return tuple(p for p in parts if p) or (text,)
