@@ -224,6 +224,10 @@ class Alignment(NamedTuple):
         )
 
 
+_EXACT_RELATION = Relation.EXACT
+_EXACT_FIRST = -Relation.EXACT  # sort key: strongest relation first
+
+
 def align(
     entered: tuple[Token, ...], held: tuple[Token, ...], typos: TypoPolicy, names: bool = True
 ) -> Alignment:
@@ -231,15 +235,17 @@ def align(
     candidates = []
     conflicts = []
     for i, e in enumerate(entered):
+        e_text, e_alt = e.text, e.alt
         for j, h in enumerate(held):
-            if e.text == h.text or e.alt == h.alt or e.text == h.alt or e.alt == h.text:
+            h_text, h_alt = h.text, h.alt
+            if e_text == h_text or e_alt == h_alt or e_text == h_alt or e_alt == h_text:
                 # `Token.same`, the commonest relation, without a cache lookup
-                candidates.append((-Relation.EXACT, abs(i - j), i, j, Relation.EXACT))
+                candidates.append((_EXACT_FIRST, abs(i - j), i, j, _EXACT_RELATION))
                 continue
-            link = relate(e, h, typos, names)
-            if link.relation:  # Relation.NONE is 0
-                candidates.append((-link.relation, abs(i - j), i, j, link.relation))
-            elif link.conflict:
+            relation, conflict = relate(e, h, typos, names)
+            if relation:  # Relation.NONE is 0
+                candidates.append((-relation, abs(i - j), i, j, relation))
+            elif conflict:
                 conflicts.append((i, j))
     candidates.sort()
     pairs: dict[int, tuple[int, Relation]] = {}
