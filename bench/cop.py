@@ -97,18 +97,13 @@ def entered(i: int, rng: random.Random) -> tuple[str, str]:
 # -- phase 1: the matcher alone ---------------------------------------------------------------
 def bench_matcher() -> dict:
     from cop.evaluation import parse_case
-    from cop.matching import Holder, _candidates, _held_normals, decide
-    from cop.normalise import fold, split_trading_as, tokenise
-    from cop.rules import parse_name
-    from cop.tokens import relate
+    from cop.matching import Holder, clear_caches, decide
 
     cases = []
     for name in ("corpus.jsonl", "holdout.jsonl"):
         with open(ROOT / "tests" / "cop" / name, encoding="utf-8") as fh:
             cases += [parse_case(json.loads(line)) for line in fh if line.strip()]
-    for cache in (fold, tokenise, split_trading_as, parse_name, relate, _candidates,
-                  _held_normals):
-        cache.cache_clear()
+    clear_caches()
     rng = random.Random(7)
     pairs = []
     for i in range(20_000):

@@ -41,13 +41,21 @@ _AMBIGUOUS = frozenset(
 )
 
 LONGEST_FORM_TOKENS = 6
+_LONGEST_FORM = max(map(len, LEGAL_FORMS))  # letters
 
 
 def _suffix_form(tokens: tuple[str, ...], business: bool) -> tuple[int, str] | None:
     """(words taken, canonical form) of the longest form ending `tokens`, leaving a name."""
     n = len(tokens)
-    for k in range(min(LONGEST_FORM_TOKENS, n - 1), 0, -1):
-        joined = "".join(tokens[n - k :])
+    # The last words joined, one more each time, while no longer than the longest form.
+    joined, tails = "", []
+    for k in range(1, min(LONGEST_FORM_TOKENS, n - 1) + 1):
+        joined = tokens[n - k] + joined
+        if len(joined) > _LONGEST_FORM:
+            break
+        tails.append(joined)
+    for k in range(len(tails), 0, -1):
+        joined = tails[k - 1]
         canonical = LEGAL_FORMS.get(joined)
         if canonical and (business or joined not in _AMBIGUOUS):
             return k, canonical
@@ -151,9 +159,10 @@ def canonical_business_tokens(tokens: tuple[str, ...]) -> tuple[str, ...]:
     """Business name tokens with abbreviations expanded and a leading article dropped."""
     words = [BUSINESS_WORDS.get(t, t) for t in tokens]
     for i in range(len(words) - 2, -1, -1):
-        joined = _SPLIT_ABBREVIATIONS.get((words[i], words[i + 1]))
-        if joined is not None and len(words[i]) == 1:
-            words[i : i + 2] = [joined]
+        if len(words[i]) == 1:
+            joined = _SPLIT_ABBREVIATIONS.get((words[i], words[i + 1]))
+            if joined is not None:
+                words[i : i + 2] = [joined]
     if len(words) > 1 and words[0] in LEADING_ARTICLES:
         words = words[1:]
     return tuple(words)

@@ -21,6 +21,7 @@ from typing import NamedTuple
 from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler
 
+from cop.normalise import CACHES as _NORMALISER_CACHES
 from cop.normalise import normalise, split_trading_as
 from cop.rules import (
     BUSINESS,
@@ -35,6 +36,8 @@ from cop.rules import (
     compare_person,
     parse_name,
 )
+from cop.rules import CACHES as _RULES_CACHES
+from cop.tokens import relate
 
 __all__ = [
     "BUSINESS",
@@ -44,6 +47,7 @@ __all__ = [
     "Holder",
     "MatchConfig",
     "Outcome",
+    "clear_caches",
     "decide",
 ]
 
@@ -81,7 +85,7 @@ def _held_normals(holder: Holder) -> tuple[tuple[str, str], ...]:
     """(normalised, as held) of every name of the account, for the exact test every check
     starts with: most checks end there, without reading any name's parts."""
     parts = [part for name in holder.names for part in split_trading_as(name)]
-    return tuple((normalise(name), name) for name in (*parts, *holder.trading_names))
+    return tuple([(normalise(name), name) for name in (*parts, *holder.trading_names)])
 
 
 @lru_cache(maxsize=16384)
@@ -221,3 +225,10 @@ def decide(
         matched_name=held_name if verdict.outcome is Outcome.CLOSE_MATCH else None,
         scores=scores,
     )
+
+
+def clear_caches() -> None:
+    """Empty every cache of the matcher, as on a worker just started: the benchmarks measure
+    first-seen decisions this way."""
+    for cache in (*_NORMALISER_CACHES, *_RULES_CACHES, relate, _candidates, _held_normals):
+        cache.cache_clear()

@@ -30,11 +30,11 @@ _PARTICLES = frozenset(_letters.PARTICLES.split())
 _GREEK_DIGRAPHS = (("ου", "ou"), ("αυ", "av"), ("ευ", "ev"), ("γγ", "ng"))
 
 _GREEK = re.compile("[\u0370-\u03ff\u1f00-\u1fff]")
-_TRADING_HINT = re.compile("|".join(re.escape(hint) for hint in _letters.TRADING_HINTS))
 _APOSTROPHES = re.compile(r"['’‘`´ʼʻ]")
 _AMPERSAND = re.compile(r"[&+]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_TRADING_HINT = re.compile("|".join(re.escape(hint) for hint in _letters.TRADING_HINTS))
 _TRADING_AS = re.compile(
     r"[\s,]+(?:" + "|".join(_letters.TRADING_MARKERS) + r")(?=\s|$)", re.IGNORECASE
 )
@@ -109,26 +109,45 @@ def _clean(text: str) -> str:
     return _NON_ALNUM.sub(" ", text).strip()
 
 
-# Caches are per worker process and bounded: words repeat across names far more than whole
-# names do, so the word-level caches are the larger ones.
+def _fold_ascii(text: str) -> str:
+    """`fold` of ASCII text. NFKC leaves ASCII as it is, there is nothing to expand or
+    transliterate, and plain letters and spaces need no cleaning beyond the spacing."""
+    text = text.lower()
+    if text.replace(" ", "").isalnum():
+        return " ".join(text.split())
+    return _clean(text)
+
+
+# Caches are per worker process and bounded. Whole names are cached for the held names checked
+# again and again; words are cached on their own because words repeat across names far more
+# than whole names do (a first-seen name is nearly always made of words seen before), and a
+# word is where the cost is: transliteration and folding.
 @lru_cache(maxsize=65536)
-def fold(text: str) -> tuple[str, str]:
-    """(expanded, plain): NFKC, case-folded, transliterated ASCII words separated by spaces."""
-    if text.isascii():
-        # Most names. NFKC leaves ASCII as it is, there is nothing to expand or transliterate,
-        # and plain letters and spaces need no cleaning beyond the spacing.
-        text = text.lower()
-        if text.replace(" ", "").isalnum():
-            text = " ".join(text.split())
-        else:
-            text = _clean(text)
-        return text, text
-    text = unicodedata.normalize("NFKC", text).casefold()
+def _fold_chunk(chunk: str) -> tuple[str, str]:
+    """`fold` of text without an ASCII space: one word, or words joined by punctuation."""
+    if chunk.isascii():
+        folded = _fold_ascii(chunk)
+        return folded, folded
+    text = unicodedata.normalize("NFKC", chunk).casefold()
     expandable, alternative = text.translate(_EXPANSIONS), text.translate(_CYRILLIC)
     expanded = _clean(_to_ascii(expandable))
     if expandable == alternative:  # most accented names (é, ñ, ł): one spelling, one pass
         return expanded, expanded
     return expanded, _clean(_to_ascii(alternative))
+
+
+@lru_cache(maxsize=16384)
+def fold(text: str) -> tuple[str, str]:
+    """(expanded, plain): NFKC, case-folded, transliterated ASCII words separated by spaces.
+
+    Folded word by word: every step is letter by letter or within a word (an ASCII space
+    stays a separator through all of them), so a name folds to its words' folds joined.
+    """
+    if text.isascii():  # most names
+        text = _fold_ascii(text)
+        return text, text
+    folds = [_fold_chunk(word) for word in text.split(" ") if word]
+    return " ".join([e for e, _ in folds if e]), " ".join([p for _, p in folds if p])
 
 
 def _alternative(word: str) -> str:
@@ -148,22 +167,33 @@ def normalise(text: str) -> str:
 def tokenise(text: str) -> tuple[Token, ...]:
     if text.isascii() and text.replace(" ", "").isalnum():
         # Most names: plain words, each folding to itself in lower case (see `fold`).
-        return tuple(
-            Token(word, _alternative(word) if "ij" in word else word)
-            for word in text.lower().split()
-        )
+        return tuple(map(_plain_token, text.lower().split()))
     tokens: list[Token] = []
     for chunk in text.split():
-        expanded, plain = fold(chunk)
-        if " " not in expanded and " " not in plain and expanded and plain:  # one word
-            tokens.append(Token(expanded, _alternative(plain)))
-            continue
-        words, alts = expanded.split(), plain.split()
-        if len(words) != len(alts):  # an expansion never splits a word; be safe if it did
-            alts = words
-        for index, (word, alt) in enumerate(zip(words, alts, strict=True)):
-            tokens.append(Token(word, _alternative(alt), joined=index < len(words) - 1))
+        tokens.extend(_chunk_tokens(chunk))
     return tuple(tokens)
+
+
+@lru_cache(maxsize=65536)
+def _plain_token(word: str) -> Token:
+    """The token of a lower-case ASCII word of letters and digits."""
+    return Token(word, _alternative(word) if "ij" in word else word)
+
+
+@lru_cache(maxsize=65536)
+def _chunk_tokens(chunk: str) -> tuple[Token, ...]:
+    """The tokens of one whitespace-free chunk ("Kowalczyk-Nowak" gives two, joined)."""
+    expanded, plain = _fold_chunk(chunk)
+    if " " not in expanded and " " not in plain and expanded and plain:  # one word
+        return (Token(expanded, _alternative(plain)),)
+    words, alts = expanded.split(), plain.split()
+    if len(words) != len(alts):  # an expansion never splits a word; be safe if it did
+        alts = words
+    last = len(words) - 1
+    return tuple(
+        Token(word, _alternative(alt), joined=index < last)
+        for index, (word, alt) in enumerate(zip(words, alts, strict=True))
+    )
 
 
 def strip_titles(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
@@ -193,3 +223,7 @@ def split_trading_as(text: str) -> tuple[str, ...]:
         return (text.strip() or text,)  # every trading-name marker has one of these
     parts = [p.strip() for p in _TRADING_AS.split(text)]
     return tuple(p for p in parts if p) or (text,)
+
+
+# Every cache above, for `cop.matching.clear_caches`.
+CACHES = (fold, _fold_chunk, tokenise, _plain_token, _chunk_tokens, split_trading_as)

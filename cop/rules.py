@@ -71,12 +71,15 @@ def parse_name(display: str, business: bool, country: str | None = None) -> Pars
     tokens = strip_titles(tokenise(display if business else uncomma(display)))
     if not business and len(tokens) > 1:
         tokens = family_first(tokens, country)
-    texts = tuple(t.text for t in tokens)
-    start, stop, form = legal_form_span(texts, business)
+    start, stop, form = legal_form_span(tuple([t.text for t in tokens]), business)
     if form is not None:
         tokens = tokens[start:stop]
-    business_words = words_of(_business_words(tokens)) if business else None
-    return Parsed(display, tokens, form, words_of(tokens), business_words)
+    words = words_of(tokens)
+    business_words = None
+    if business:
+        expanded = _business_words(tokens)
+        business_words = words if expanded is tokens else words_of(expanded)
+    return Parsed(display, tokens, form, words, business_words)
 
 
 def looks_personal(tokens: tuple[Token, ...]) -> bool:
@@ -166,11 +169,25 @@ def compare_person(held_words: Words, entered_words: Words, cfg: MatchConfig) ->
 
 
 def _business_words(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
-    texts = canonical_business_tokens(tuple(t.text for t in tokens))
-    alts = canonical_business_tokens(tuple(t.alt for t in tokens))
-    if len(texts) != len(alts):
-        alts = texts
-    return tuple(Token(t, a) for t, a in zip(texts, alts, strict=True))
+    """The tokens with business abbreviations expanded (see `canonical_business_tokens`)."""
+    texts = tuple([t.text for t in tokens])
+    alts = tuple([t.alt for t in tokens])
+    canonical = canonical_business_tokens(texts)
+    canonical_alts = canonical if alts == texts else canonical_business_tokens(alts)
+    if len(canonical) != len(canonical_alts):
+        canonical_alts = canonical
+    if canonical == texts and canonical_alts == alts and not any(t.joined for t in tokens):
+        return tokens  # nothing expanded: the same words
+    return tuple(map(_token, canonical, canonical_alts))
+
+
+@lru_cache(maxsize=65536)
+def _token(text: str, alt: str) -> Token:
+    return Token(text, alt)
+
+
+# Every cache above, for `cop.matching.clear_caches`.
+CACHES = (parse_name, _token)
 
 
 def compare_business(

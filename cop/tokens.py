@@ -15,7 +15,13 @@ from typing import NamedTuple
 from rapidfuzz.distance import OSA
 
 from cop.legal_forms import is_abbreviation
-from cop.names import are_gendered, are_nicknames, are_variants, is_given_name
+from cop.names import (
+    RELATED_NAMES,
+    are_gendered,
+    are_nicknames,
+    are_variants,
+    is_given_name,
+)
 from cop.normalise import Token
 
 
@@ -73,27 +79,34 @@ def _plural_pair(a: str, b: str) -> bool:
     return min(len(a), len(b)) >= 3 and (a + "s" == b or b + "s" == a)
 
 
-def _forms(token: Token) -> tuple[str, ...]:
-    return (token.text,) if token.text == token.alt else (token.text, token.alt)
+_EXACT = Link(Relation.EXACT)
+_INITIAL = Link(Relation.INITIAL)
+_TYPO = Link(Relation.TYPO)
+_NONE = Link(Relation.NONE)
+_CONFLICT = Link(Relation.NONE, True)
 
 
 @lru_cache(maxsize=65536)
 def relate(entered: Token, held: Token, typos: TypoPolicy, names: bool = True) -> Link:
     """The strongest relation between two words. `names` enables initials and name tables."""
-    if entered.same(held):
-        return Link(Relation.EXACT)
     a, b = entered.text, held.text
+    a_alt, b_alt = entered.alt, held.alt
+    if a == b or a_alt == b_alt or a == b_alt or a_alt == b:  # `Token.same`
+        return _EXACT
     if names and (len(a) == 1 or len(b) == 1):
         if len(a) == 1 and b.startswith(a) or len(b) == 1 and a.startswith(b):
-            return Link(Relation.INITIAL)
-        return Link(Relation.NONE)
+            return _INITIAL
+        return _NONE
     conflict = False
-    entered_forms, held_forms = _forms(entered), _forms(held)
+    entered_forms = (a,) if a == a_alt else (a, a_alt)
+    held_forms = (b,) if b == b_alt else (b, b_alt)
     if names:
         for x in entered_forms:
             for y in held_forms:
+                if x not in RELATED_NAMES or y not in RELATED_NAMES:
+                    continue
                 if are_gendered(x, y):
-                    return Link(Relation.NONE, True)  # Giovanni/Giovanna: never a slip
+                    return _CONFLICT  # Giovanni/Giovanna: never a slip
                 if are_variants(x, y):
                     return Link(Relation.VARIANT)
                 if are_nicknames(x, y):
@@ -101,9 +114,11 @@ def relate(entered: Token, held: Token, typos: TypoPolicy, names: bool = True) -
     elif any(is_abbreviation(x, y) for x in entered_forms for y in held_forms):
         return Link(Relation.ABBREVIATION)
     if not names and _plural_pair(a, b):
-        return Link(Relation.TYPO)
+        return _TYPO
     for x in entered_forms:
         for y in held_forms:
+            if abs(len(x) - len(y)) > 2:
+                continue  # more than two edits apart
             distance = OSA.distance(x, y, score_cutoff=2)
             if distance > 2:
                 continue
@@ -111,8 +126,8 @@ def relate(entered: Token, held: Token, typos: TypoPolicy, names: bool = True) -
                 conflict = True
                 continue
             if distance <= typos.allowed(x, y):
-                return Link(Relation.TYPO)
-    return Link(Relation.NONE, conflict)
+                return _TYPO
+    return _CONFLICT if conflict else _NONE
 
 
 class Words(NamedTuple):
@@ -127,6 +142,9 @@ class Words(NamedTuple):
 def words_of(tokens: tuple[Token, ...]) -> Words:
     texts = [t.text for t in tokens]
     alts = [t.alt for t in tokens]
+    if alts == texts:  # no word with a second spelling: most names
+        text = "".join(texts)
+        return Words(tokens, text, text, frozenset(texts))
     return Words(tokens, "".join(texts), "".join(alts), frozenset(texts + alts))
 
 
@@ -206,6 +224,10 @@ class Alignment(NamedTuple):
         )
 
 
+_EXACT_RELATION = Relation.EXACT
+_EXACT_FIRST = -Relation.EXACT  # sort key: strongest relation first
+
+
 def align(
     entered: tuple[Token, ...], held: tuple[Token, ...], typos: TypoPolicy, names: bool = True
 ) -> Alignment:
@@ -213,11 +235,17 @@ def align(
     candidates = []
     conflicts = []
     for i, e in enumerate(entered):
+        e_text, e_alt = e.text, e.alt
         for j, h in enumerate(held):
-            link = relate(e, h, typos, names)
-            if link.relation:  # Relation.NONE is 0
-                candidates.append((-link.relation, abs(i - j), i, j, link.relation))
-            elif link.conflict:
+            h_text, h_alt = h.text, h.alt
+            if e_text == h_text or e_alt == h_alt or e_text == h_alt or e_alt == h_text:
+                # `Token.same`, the commonest relation, without a cache lookup
+                candidates.append((_EXACT_FIRST, abs(i - j), i, j, _EXACT_RELATION))
+                continue
+            relation, conflict = relate(e, h, typos, names)
+            if relation:  # Relation.NONE is 0
+                candidates.append((-relation, abs(i - j), i, j, relation))
+            elif conflict:
                 conflicts.append((i, j))
     candidates.sort()
     pairs: dict[int, tuple[int, Relation]] = {}
