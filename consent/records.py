@@ -28,9 +28,14 @@ def locked(session: Session, consent_id: str) -> Consent | None:
     ).one_or_none()
 
 
-def owned(session: Session, consent_id: str, client_id: str) -> Consent:
+def owned(session: Session, consent_id: str, client_id: str | None = None,
+          psu_id: str | None = None) -> Consent:
+    """The consent row, locked, if it exists and belongs to the TPP `client_id` and the PSU
+    `psu_id` where given; else ConsentNotFound, so another party's consent is as unknown as a
+    missing one."""
     consent = locked(session, consent_id)
-    if consent is None or consent.client_id != client_id:
+    if consent is None or (client_id is not None and consent.client_id != client_id) or (
+            psu_id is not None and consent.psu_id != psu_id):
         raise ConsentNotFound(consent_id)
     return consent
 
