@@ -135,8 +135,7 @@ def _record_bank(session, consent_id, bank_id, adapters, actor, *, pending=None,
     now = adapters.now()
     with unit_of_work(session):
         consent = records.locked(session, consent_id)
-        row = session.scalars(select(ConsentBank).where(
-            ConsentBank.consent_id == consent_id, ConsentBank.bank_id == bank_id)).one_or_none()
+        row = records.bank_link(session, consent_id, bank_id)
         if row is None:
             row = ConsentBank(consent_id=consent_id, bank_id=bank_id, accounts=[])
             session.add(row)

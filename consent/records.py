@@ -40,6 +40,12 @@ def owned(session: Session, consent_id: str, client_id: str | None = None,
     return consent
 
 
+def bank_link(session: Session, consent_id: str, bank_id: str) -> ConsentBank | None:
+    """The consent's link to one bank, if the PSU has chosen that bank."""
+    return session.scalars(select(ConsentBank).where(
+        ConsentBank.consent_id == consent_id, ConsentBank.bank_id == bank_id)).one_or_none()
+
+
 def set_status(session: Session, consent: Consent, target: S, reason: domain.StatusReason,
                actor: Actor, action: str, now: dt.datetime, **details) -> None:
     """Move to `target` (or raise InvalidTransition) and write the event in this transaction."""

@@ -30,7 +30,7 @@ from consent.errors import (
 from consent.models import GENESIS_HASH, Consent, ConsentBank, ConsentEvent
 from consent.permissions import parse_consent_request
 from consent.ports import Adapters
-from consent.records import expire_if_due, open_token, owned, store_tokens
+from consent.records import bank_link, expire_if_due, open_token, owned, store_tokens
 from consent.representation import consent_document
 from core import idempotency
 from core.db import unit_of_work
@@ -163,8 +163,7 @@ def bank_links(session: Session, consent_id: str, *, adapters: Adapters) -> list
 
 
 def _bank_row(session: Session, consent_id: str, bank_id: str) -> ConsentBank:
-    row = session.scalars(select(ConsentBank).where(
-        ConsentBank.consent_id == consent_id, ConsentBank.bank_id == bank_id)).one_or_none()
+    row = bank_link(session, consent_id, bank_id)
     if row is None:
         raise ConsentNotFound(consent_id)
     return row
