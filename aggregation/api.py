@@ -72,52 +72,51 @@ def documents_ob_errors(view):
                             description="Accept admits no application/json")(view)
 
 
+def ob_read(schema):
+    """What every OB read declares: a PSU-authorised token, the FAPI headers, the OB document
+    it answers with and the OB error answers."""
+    def decorate(view):
+        view = documents_ob_errors(view)
+        view = blp.response(200, schema)(view)
+        view = blp.doc(parameters=HEADERS)(view)
+        return require_token(**PSU)(view)
+    return decorate
+
+
+def answer(render, **read_args):
+    """The OB document `render` builds from this request's aggregated read."""
+    extras = wants_extras()
+    return jsonify(render(read(**read_args), **shaping(extras)))
+
+
 @blp.get("/accounts")
-@require_token(**PSU)
-@blp.doc(parameters=HEADERS)
-@blp.response(200, schemas.OBReadAccount6)
-@documents_ob_errors
+@ob_read(schemas.OBReadAccount6)
 def list_accounts():
     """Every account the consent covers, at every bank, in one answer."""
-    extras = wants_extras()
-    return jsonify(ob_wire.accounts_document(read(balances=False), **shaping(extras)))
+    return answer(ob_wire.accounts_document, balances=False)
 
 
 @blp.get("/accounts/<AccountId>")
-@require_token(**PSU)
-@blp.doc(parameters=HEADERS)
-@blp.response(200, schemas.OBReadAccount6)
-@documents_ob_errors
+@ob_read(schemas.OBReadAccount6)
 def get_account(AccountId: str):
     """One account, by our AccountId (an unknown one: 400 with `U011`)."""
-    extras = wants_extras()
-    return jsonify(ob_wire.accounts_document(read(balances=False, account_id=AccountId),
-                                             **shaping(extras)))
+    return answer(ob_wire.accounts_document, balances=False, account_id=AccountId)
 
 
 @blp.get("/accounts/<AccountId>/balances")
-@require_token(**PSU)
-@blp.doc(parameters=HEADERS)
-@blp.response(200, schemas.OBReadBalance1)
-@documents_ob_errors
+@ob_read(schemas.OBReadBalance1)
 def account_balances(AccountId: str):
     """One account's balances."""
-    extras = wants_extras()
-    return jsonify(ob_wire.balances_document(read(balances=True, account_id=AccountId),
-                                             **shaping(extras)))
+    return answer(ob_wire.balances_document, balances=True, account_id=AccountId)
 
 
 @blp.get("/balances")
-@require_token(**PSU)
-@blp.doc(parameters=HEADERS)
-@blp.response(200, schemas.OBReadBalance1)
-@documents_ob_errors
+@ob_read(schemas.OBReadBalance1)
 def all_balances():
     """Balances of every consented account at every bank in one answer. A bank that fails
     never fails the request; `include=aggregation` says, per bank, where its data came from
     and why, and sums the available balances per currency (credit lines apart)."""
-    extras = wants_extras()
-    return jsonify(ob_wire.balances_document(read(balances=True), **shaping(extras)))
+    return answer(ob_wire.balances_document, balances=True)
 
 
 def wants_extras() -> bool:

@@ -182,23 +182,24 @@ def revoke_record(session: Session, record: IssuedToken) -> None:
 
 
 def revoke_grant(session: Session, grant_id: str) -> int:
-    result = session.execute(
-        update(IssuedToken)
-        .where(IssuedToken.grant_id == grant_id, IssuedToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
-    _mark(session, {revocation.grant_key(grant_id): None})
-    return result.rowcount or 0
+    return _revoke_all(session, IssuedToken.grant_id == grant_id,
+                       revocation.grant_key(grant_id))
 
 
 def revoke_consent(session: Session, consent_id: str) -> int:
     """Every token issued under a consent; the consent package calls this when it is revoked."""
+    return _revoke_all(session, IssuedToken.consent_id == consent_id,
+                       revocation.consent_key(consent_id))
+
+
+def _revoke_all(session: Session, which, key: str) -> int:
+    """Revoke every live token `which` selects and mark `key` revoked; how many were live."""
     result = session.execute(
         update(IssuedToken)
-        .where(IssuedToken.consent_id == consent_id, IssuedToken.revoked_at.is_(None))
+        .where(which, IssuedToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-    _mark(session, {revocation.consent_key(consent_id): None})
+    _mark(session, {key: None})
     return result.rowcount or 0
 
 

@@ -36,6 +36,17 @@ def answer(body: dict, status: int = 200):
     return response
 
 
+def one_consent(status: int, schema=None):
+    """What every call on one consent declares: the TPP's token, its answer, the FAPI headers
+    and 400 for a ConsentId unknown to this TPP."""
+    def decorate(view):
+        view = blp.alt_response(400, schema=OBErrorResponse1, description=NOT_FOUND)(view)
+        view = blp.doc(parameters=OB_HEADERS)(view)
+        view = blp.response(status, schema)(view)
+        return require_token(**TPP)(view)
+    return decorate
+
+
 @blp.post("")
 @require_token(**TPP)
 @blp.doc(requestBody={"required": True, "content": {"application/json": {
@@ -60,10 +71,7 @@ def create_consent():
 
 
 @blp.get("/<ConsentId>")
-@require_token(**TPP)
-@blp.response(200, OBReadConsentResponse1)
-@blp.doc(parameters=OB_HEADERS)
-@blp.alt_response(400, schema=OBErrorResponse1, description=NOT_FOUND)
+@one_consent(200, OBReadConsentResponse1)
 def get_consent(ConsentId: str):
     """Read a consent: its status, status reason and what it covers."""
     consent = service.get_consent(db_session(), tpp().client_id, ConsentId,
@@ -72,10 +80,7 @@ def get_consent(ConsentId: str):
 
 
 @blp.delete("/<ConsentId>")
-@require_token(**TPP)
-@blp.response(204)
-@blp.doc(parameters=OB_HEADERS)
-@blp.alt_response(400, schema=OBErrorResponse1, description=NOT_FOUND)
+@one_consent(204)
 def delete_consent(ConsentId: str):
     """Delete a consent: CANC, tokens under it revoked, bank-side consents deleted."""
     service.delete_consent(db_session(), tpp().client_id, ConsentId, actor=tpp_actor(),
@@ -84,10 +89,7 @@ def delete_consent(ConsentId: str):
 
 
 @blp.get("/<ConsentId>/events")
-@require_token(**TPP)
-@blp.response(200, ConsentEventsResponse)
-@blp.doc(parameters=OB_HEADERS)
-@blp.alt_response(400, schema=OBErrorResponse1, description=NOT_FOUND)
+@one_consent(200, ConsentEventsResponse)
 def consent_events(ConsentId: str):
     """The consent's audit trail: every change and data access, hash-chained."""
     events = service.consent_events(db_session(), tpp().client_id, ConsentId)

@@ -27,7 +27,7 @@ from consent import audit, bankflow, domain, records, revocation
 from consent.audit import Actor
 from consent.crypto import Sealed
 from consent.domain import ConsentStatus as S
-from consent.errors import ConsentNotFound, InvalidTransition
+from consent.errors import InvalidTransition
 from consent.models import Consent, ConsentAuthorisation, ConsentBank
 from consent.ports import Adapters
 from core.db import unit_of_work
@@ -64,9 +64,7 @@ def begin(session: Session, *, consent_id: str, client_id: str, psu_id: str, req
     now = adapters.now()
     ticket, secret = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     with unit_of_work(session):
-        consent = records.locked(session, consent_id)
-        if consent is None or consent.client_id != client_id:
-            raise ConsentNotFound(consent_id)
+        consent = records.owned(session, consent_id, client_id)
         records.expire_if_due(session, consent, now)
         if consent.status != S.AWAU:
             raise InvalidTransition(consent.status, S.AUTH.value)
@@ -137,8 +135,7 @@ def _record_bank(session, consent_id, bank_id, adapters, actor, *, pending=None,
     now = adapters.now()
     with unit_of_work(session):
         consent = records.locked(session, consent_id)
-        row = session.scalars(select(ConsentBank).where(
-            ConsentBank.consent_id == consent_id, ConsentBank.bank_id == bank_id)).one_or_none()
+        row = records.bank_link(session, consent_id, bank_id)
         if row is None:
             row = ConsentBank(consent_id=consent_id, bank_id=bank_id, accounts=[])
             session.add(row)

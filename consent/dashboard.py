@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from consent import authorisation, bankflow, domain, records, revocation
 from consent.audit import Actor
 from consent.domain import ConsentStatus as S
-from consent.errors import ConsentNotFound, InvalidTransition
+from consent.errors import InvalidTransition
 from consent.models import Consent, ConsentAuthorisation, ConsentBank
 from consent.permissions import plain_words
 from consent.ports import Adapters
@@ -75,9 +75,7 @@ def begin_renewal(session: Session, psu_id: str, consent_id: str, bank_id: str, 
     now = adapters.now()
     ticket, secret = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     with unit_of_work(session):
-        consent = records.locked(session, consent_id)
-        if consent is None or consent.psu_id != psu_id:
-            raise ConsentNotFound(consent_id)
+        consent = records.owned(session, consent_id, psu_id=psu_id)
         if consent.status != S.AUTH:
             raise InvalidTransition(consent.status, S.AUTH.value)
         hidden = json.dumps({"renew": True, "browser": authorisation._digest(secret)})

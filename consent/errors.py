@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.errors import PROBLEM_TYPES, Problem
+from core.errors import Problem, register_problems
 
-CONSENT_PROBLEMS = {
+register_problems({
     "consent-request-invalid": (400, "Account access consent request is invalid"),
     "consent-status-invalid": (400, "Consent status does not allow this"),
     "consent-not-authorised": (403, "Consent is not authorised"),
@@ -19,9 +19,7 @@ CONSENT_PROBLEMS = {
     "consent-revoked": (403, "Consent has been revoked"),
     "consent-rejected": (403, "Consent was rejected"),
     "reauthentication-required": (403, "The PSU must re-authenticate at the bank"),
-}
-for _slug, _entry in CONSENT_PROBLEMS.items():
-    PROBLEM_TYPES.setdefault(_slug, _entry)
+})
 
 
 @dataclass(frozen=True)

@@ -28,11 +28,22 @@ def locked(session: Session, consent_id: str) -> Consent | None:
     ).one_or_none()
 
 
-def owned(session: Session, consent_id: str, client_id: str) -> Consent:
+def owned(session: Session, consent_id: str, client_id: str | None = None,
+          psu_id: str | None = None) -> Consent:
+    """The consent row, locked, if it exists and belongs to the TPP `client_id` and the PSU
+    `psu_id` where given; else ConsentNotFound, so another party's consent is as unknown as a
+    missing one."""
     consent = locked(session, consent_id)
-    if consent is None or consent.client_id != client_id:
+    if consent is None or (client_id is not None and consent.client_id != client_id) or (
+            psu_id is not None and consent.psu_id != psu_id):
         raise ConsentNotFound(consent_id)
     return consent
+
+
+def bank_link(session: Session, consent_id: str, bank_id: str) -> ConsentBank | None:
+    """The consent's link to one bank, if the PSU has chosen that bank."""
+    return session.scalars(select(ConsentBank).where(
+        ConsentBank.consent_id == consent_id, ConsentBank.bank_id == bank_id)).one_or_none()
 
 
 def set_status(session: Session, consent: Consent, target: S, reason: domain.StatusReason,

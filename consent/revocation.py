@@ -17,10 +17,9 @@ from consent import audit, bankflow, domain
 from consent.audit import Actor
 from consent.crypto import DecryptionError
 from consent.domain import ConsentStatus as S
-from consent.errors import ConsentNotFound
 from consent.models import Consent, ConsentBank
 from consent.ports import Adapters
-from consent.records import expire_if_due, locked, open_token, set_status
+from consent.records import expire_if_due, locked, open_token, owned, set_status
 from core.db import unit_of_work
 
 LIVE = (S.AWAU.value, S.AUTH.value)
@@ -31,10 +30,7 @@ def cancel(session: Session, consent_id: str, *, actor: Actor, adapters: Adapter
            psu_id: str | None = None) -> Consent:
     now = adapters.now()
     with unit_of_work(session):
-        consent = locked(session, consent_id)
-        if consent is None or (client_id is not None and consent.client_id != client_id) or (
-                psu_id is not None and consent.psu_id != psu_id):
-            raise ConsentNotFound(consent_id)
+        consent = owned(session, consent_id, client_id, psu_id)
         expire_if_due(session, consent, now)
         if consent.status in LIVE:
             set_status(session, consent, S.CANC, reason, actor, action, now)

@@ -30,7 +30,7 @@ from consent.errors import (
 from consent.models import GENESIS_HASH, Consent, ConsentBank, ConsentEvent
 from consent.permissions import parse_consent_request
 from consent.ports import Adapters
-from consent.records import expire_if_due, locked, open_token, owned, store_tokens
+from consent.records import bank_link, expire_if_due, open_token, owned, store_tokens
 from consent.representation import consent_document
 from core import idempotency
 from core.db import unit_of_work
@@ -163,8 +163,7 @@ def bank_links(session: Session, consent_id: str, *, adapters: Adapters) -> list
 
 
 def _bank_row(session: Session, consent_id: str, bank_id: str) -> ConsentBank:
-    row = session.scalars(select(ConsentBank).where(
-        ConsentBank.consent_id == consent_id, ConsentBank.bank_id == bank_id)).one_or_none()
+    row = bank_link(session, consent_id, bank_id)
     if row is None:
         raise ConsentNotFound(consent_id)
     return row
@@ -176,9 +175,7 @@ def update_bank_tokens(session: Session, consent_id: str, bank_id: str, *, acces
     """After a refresh at the bank: store the new tokens (encrypted) and audit it."""
     now = adapters.now()
     with unit_of_work(session):
-        consent = locked(session, consent_id)
-        if consent is None:
-            raise ConsentNotFound(consent_id)
+        consent = owned(session, consent_id)
         row = _bank_row(session, consent_id, bank_id)
         store_tokens(row, access_token, refresh_token, expires_at, adapters)
         row.updated_at = now
@@ -192,9 +189,7 @@ def mark_bank_reauth_required(session: Session, consent_id: str, bank_id: str, *
     """The bank says its consent is gone or SCA is due: the PSU must renew at that bank."""
     now = adapters.now()
     with unit_of_work(session):
-        consent = locked(session, consent_id)
-        if consent is None:
-            raise ConsentNotFound(consent_id)
+        consent = owned(session, consent_id)
         row = _bank_row(session, consent_id, bank_id)
         if row.status == "authorised":
             row.status = "reauth_required"

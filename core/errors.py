@@ -52,6 +52,13 @@ STATUS_TO_SLUG = {
 }
 
 
+def register_problems(table: dict[str, tuple[int, str]]) -> None:
+    """Add a feature package's problem types (slug -> (status, title)) to the one table that
+    renders and documents them; a slug already there keeps its entry."""
+    for slug, entry in table.items():
+        PROBLEM_TYPES.setdefault(slug, entry)
+
+
 def problem_type(slug: str) -> str:
     return PROBLEM_BASE + slug
 

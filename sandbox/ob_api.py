@@ -74,6 +74,16 @@ def register(bp: Blueprint, state: BankState) -> None:
             return None, ob_error(403, "U008", "The consent does not permit this resource.")
         return consent, None
 
+    def own_consent(consent_id: str):
+        """The calling client's consent; another client's is as unknown as a missing one."""
+        token, refusal = bearer("client")
+        if refusal:
+            return None, refusal
+        consent = state.consent(consent_id)
+        if consent is None or consent.client_id != token.client_id:
+            return None, ob_error(400, "U011", "No such consent.", "ConsentId")
+        return consent, None
+
     def answer(data: dict, status: int = 200) -> Response:
         response = jsonify({"Data": data, "Links": {"Self": request.base_url},
                             "Meta": {"TotalPages": 1}})
@@ -110,22 +120,16 @@ def register(bp: Blueprint, state: BankState) -> None:
 
     @bp.get(f"{PREFIX}/account-access-consents/<consent_id>")
     def ob_consent(consent_id: str):
-        token, refusal = bearer("client")
+        consent, refusal = own_consent(consent_id)
         if refusal:
             return refusal
-        consent = state.consent(consent_id)
-        if consent is None or consent.client_id != token.client_id:
-            return ob_error(400, "U011", "No such consent.", "ConsentId")
         return jsonify(_render_consent(consent, request.base_url))
 
     @bp.delete(f"{PREFIX}/account-access-consents/<consent_id>")
     def delete_consent(consent_id: str):
-        token, refusal = bearer("client")
+        consent, refusal = own_consent(consent_id)
         if refusal:
             return refusal
-        consent = state.consent(consent_id)
-        if consent is None or consent.client_id != token.client_id:
-            return ob_error(400, "U011", "No such consent.", "ConsentId")
         if consent.status in (AWAITING, AUTHORISED):
             state.set_status(consent, TERMINATED_BY_TPP)
         return Response(status=204)

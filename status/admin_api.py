@@ -32,6 +32,21 @@ def document(notice):
     return notice_document(notice, runtime().base_url)
 
 
+def notice_change(arguments, status: int, conflict: str):
+    """What every change to an existing notice declares: the operator's token, the body, the
+    notice it answers with, 404 for an unknown notice and 409 (`conflict` says when)."""
+    def decorate(view):
+        view = blp.alt_response(409, response="CONFLICT", description=conflict)(view)
+        view = blp.alt_response(404, response="NOT_FOUND", description="No such notice")(view)
+        view = blp.response(status, NoticeSchema)(view)
+        view = blp.arguments(arguments)(view)
+        return require_token(**ADMIN)(view)
+    return decorate
+
+
+CLOSED = "`notice-closed`: completed/cancelled"
+
+
 @blp.post("")
 @require_token(**ADMIN)
 @blp.arguments(NoticeCreate)
@@ -46,11 +61,7 @@ def create_notice(body):
 
 
 @blp.patch("/<notice_id>")
-@require_token(**ADMIN)
-@blp.arguments(NoticeEdit)
-@blp.response(200, NoticeSchema)
-@blp.alt_response(404, response="NOT_FOUND", description="No such notice")
-@blp.alt_response(409, response="CONFLICT", description="`notice-closed`: completed/cancelled")
+@notice_change(NoticeEdit, 200, CLOSED)
 def edit_notice(body, notice_id: str):
     """Correct a notice that is not closed (window only before work starts)."""
     return document(service.edit_notice(runtime(), db_session(), notice_id, body,
@@ -58,11 +69,7 @@ def edit_notice(body, notice_id: str):
 
 
 @blp.post("/<notice_id>/updates")
-@require_token(**ADMIN)
-@blp.arguments(NoticeUpdateCreate)
-@blp.response(201, NoticeSchema)
-@blp.alt_response(404, response="NOT_FOUND", description="No such notice")
-@blp.alt_response(409, response="CONFLICT", description="`notice-closed`: completed/cancelled")
+@notice_change(NoticeUpdateCreate, 201, CLOSED)
 def add_update(body, notice_id: str):
     """Post an update to the notice's public timeline."""
     return document(service.add_update(runtime(), db_session(), notice_id, body["body"],
@@ -70,12 +77,8 @@ def add_update(body, notice_id: str):
 
 
 def _status_view(action: str):
-    @require_token(**ADMIN)
-    @blp.arguments(StatusChange)
-    @blp.response(200, NoticeSchema)
-    @blp.alt_response(404, response="NOT_FOUND", description="No such notice")
-    @blp.alt_response(409, response="CONFLICT",
-                      description="`notice-transition-invalid`, with the allowed statuses")
+    @notice_change(StatusChange, 200,
+                   "`notice-transition-invalid`, with the allowed statuses")
     def view(body, notice_id: str):
         return document(service.change_status(runtime(), db_session(), notice_id,
                                               TARGETS[action], actor=actor(),

@@ -6,9 +6,9 @@ instead of showing a generic 422.
 
 from __future__ import annotations
 
-from core.errors import PROBLEM_TYPES, Problem
+from core.errors import Problem, register_problems
 
-STATUS_PROBLEMS = {
+register_problems({
     "notice-window-invalid": (422, "Notice start and end are inconsistent"),
     "notice-invalid": (422, "Notice is invalid"),
     "unknown-component": (422, "Unknown component or bank"),
@@ -16,25 +16,23 @@ STATUS_PROBLEMS = {
     "notice-transition-invalid": (409, "This notice status change is not allowed"),
     "webhook-url-invalid": (422, "Webhook URL is not acceptable"),
     "unknown-event-type": (422, "Unknown webhook event type"),
-}
-for _slug, _entry in STATUS_PROBLEMS.items():
-    PROBLEM_TYPES.setdefault(_slug, _entry)
+})
 
 
-class NoticeWindowInvalid(Problem):
+class FieldProblem(Problem):
+    """A problem with one field of the request, named in the body's `field` member."""
+
+    def __init__(self, detail: str, field: str) -> None:
+        super().__init__(detail, field=field)
+        self.field = field
+
+
+class NoticeWindowInvalid(FieldProblem):
     slug = "notice-window-invalid"
 
-    def __init__(self, detail: str, field: str) -> None:
-        super().__init__(detail, field=field)
-        self.field = field
 
-
-class NoticeInvalid(Problem):
+class NoticeInvalid(FieldProblem):
     slug = "notice-invalid"
-
-    def __init__(self, detail: str, field: str) -> None:
-        super().__init__(detail, field=field)
-        self.field = field
 
 
 class UnknownComponent(Problem):

@@ -9,19 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    CheckConstraint,
-    Date,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-)
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, utcnow
@@ -45,20 +33,20 @@ class Notice(Base):
 
     __tablename__ = "status_notices"
     __table_args__ = (
-        CheckConstraint(_in("kind", KINDS), name="kind"),
-        CheckConstraint(_in("status", STATUSES), name="status"),
-        CheckConstraint(_in("severity", SEVERITIES), name="severity"),
-        CheckConstraint(_in("source", SOURCES), name="source"),
-        Index("ix_status_notices_starts_at", "starts_at"),
+        sa.CheckConstraint(_in("kind", KINDS), name="kind"),
+        sa.CheckConstraint(_in("status", STATUSES), name="status"),
+        sa.CheckConstraint(_in("severity", SEVERITIES), name="severity"),
+        sa.CheckConstraint(_in("source", SOURCES), name="source"),
+        sa.Index("ix_status_notices_starts_at", "starts_at"),
     )
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), index=True)
-    severity: Mapped[str] = mapped_column(String(16))
-    source: Mapped[str] = mapped_column(String(16), default="operator")
-    title: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text, default="")
+    id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    status: Mapped[str] = mapped_column(sa.String(16), index=True)
+    severity: Mapped[str] = mapped_column(sa.String(16))
+    source: Mapped[str] = mapped_column(sa.String(16), default="operator")
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text, default="")
     starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -66,8 +54,8 @@ class Notice(Base):
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(200))
-    version: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    version: Mapped[int] = mapped_column(sa.Integer)
 
     targets: Mapped[list[NoticeTarget]] = relationship(
         back_populates="notice", cascade="all, delete-orphan", lazy="selectin",
@@ -92,11 +80,11 @@ class NoticeTarget(Base):
     """One component or bank a notice affects; a row each so lists filter in SQL."""
 
     __tablename__ = "status_notice_targets"
-    __table_args__ = (CheckConstraint(_in("kind", TARGET_KINDS), name="kind"),)
+    __table_args__ = (sa.CheckConstraint(_in("kind", TARGET_KINDS), name="kind"),)
 
-    notice_id: Mapped[str] = mapped_column(ForeignKey("status_notices.id"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
-    ref: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    notice_id: Mapped[str] = mapped_column(sa.ForeignKey("status_notices.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    ref: Mapped[str] = mapped_column(sa.String(64), primary_key=True, index=True)
 
     notice: Mapped[Notice] = relationship(back_populates="targets")
 
@@ -106,12 +94,12 @@ class NoticeUpdate(Base):
 
     __tablename__ = "status_notice_updates"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    notice_id: Mapped[str] = mapped_column(ForeignKey("status_notices.id"), index=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    notice_id: Mapped[str] = mapped_column(sa.ForeignKey("status_notices.id"), index=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16))
-    body: Mapped[str] = mapped_column(Text)
-    author: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    body: Mapped[str] = mapped_column(sa.Text)
+    author: Mapped[str] = mapped_column(sa.String(200))
 
     notice: Mapped[Notice] = relationship(back_populates="updates")
 
@@ -121,13 +109,13 @@ class Subscription(Base):
 
     __tablename__ = "status_subscriptions"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    client_id: Mapped[str] = mapped_column(String(128), index=True)
-    client_name: Mapped[str] = mapped_column(String(200))
-    url: Mapped[str] = mapped_column(Text)
-    events: Mapped[list[str]] = mapped_column(JSON)
-    secret: Mapped[str] = mapped_column(String(80))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    client_id: Mapped[str] = mapped_column(sa.String(128), index=True)
+    client_name: Mapped[str] = mapped_column(sa.String(200))
+    url: Mapped[str] = mapped_column(sa.Text)
+    events: Mapped[list[str]] = mapped_column(sa.JSON)
+    secret: Mapped[str] = mapped_column(sa.String(80))
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -137,10 +125,10 @@ class Event(Base):
 
     __tablename__ = "status_events"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    type: Mapped[str] = mapped_column(String(40), index=True)
+    id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    type: Mapped[str] = mapped_column(sa.String(40), index=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    payload: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(sa.Text)
 
 
 class Delivery(Base):
@@ -148,21 +136,21 @@ class Delivery(Base):
 
     __tablename__ = "status_deliveries"
     __table_args__ = (
-        UniqueConstraint("event_id", "subscription_id", name="uq_status_deliveries_event_sub"),
-        CheckConstraint(_in("status", DELIVERY_STATUSES), name="status"),
-        Index("ix_status_deliveries_due", "status", "next_attempt_at"),
+        sa.UniqueConstraint("event_id", "subscription_id", name="uq_status_deliveries_event_sub"),
+        sa.CheckConstraint(_in("status", DELIVERY_STATUSES), name="status"),
+        sa.Index("ix_status_deliveries_due", "status", "next_attempt_at"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    event_id: Mapped[str] = mapped_column(ForeignKey("status_events.id"), index=True)
-    subscription_id: Mapped[str] = mapped_column(ForeignKey("status_subscriptions.id"),
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(sa.ForeignKey("status_events.id"), index=True)
+    subscription_id: Mapped[str] = mapped_column(sa.ForeignKey("status_subscriptions.id"),
                                                  index=True)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     last_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    last_status_code: Mapped[int | None] = mapped_column(Integer)
-    last_error: Mapped[str | None] = mapped_column(String(300))
+    last_status_code: Mapped[int | None] = mapped_column(sa.Integer)
+    last_error: Mapped[str | None] = mapped_column(sa.String(300))
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -175,10 +163,10 @@ class DailyFigures(Base):
 
     __tablename__ = "status_daily_figures"
 
-    target: Mapped[str] = mapped_column(String(80), primary_key=True)
-    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    requests: Mapped[int] = mapped_column(Integer, default=0)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    latency_sum_ms: Mapped[float] = mapped_column(Float, default=0.0)
-    histogram: Mapped[list[int]] = mapped_column(JSON)
-    failing_minutes: Mapped[list[int]] = mapped_column(JSON)
+    target: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
+    requests: Mapped[int] = mapped_column(sa.Integer, default=0)
+    failures: Mapped[int] = mapped_column(sa.Integer, default=0)
+    latency_sum_ms: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    histogram: Mapped[list[int]] = mapped_column(sa.JSON)
+    failing_minutes: Mapped[list[int]] = mapped_column(sa.JSON)

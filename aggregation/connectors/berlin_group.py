@@ -113,11 +113,8 @@ class BerlinGroupConnector(OAuthConnector):
         headers = {"X-Request-ID": interaction_id(), "Accept": "application/json", **headers}
         if psu_ip:
             headers["PSU-IP-Address"] = psu_ip
-        response = self.transport.send(method, self.api + path, headers=headers,
-                                       json_body=json_body, timeout=timeout)
-        if response.status_code == expect:
-            return response
-        raise self._error(response)
+        return self._send(method, path, headers, json_body=json_body, expect=expect,
+                          timeout=timeout)
 
     def _error(self, response: httpx.Response) -> BankError:
         status = response.status_code

@@ -124,3 +124,16 @@ class OAuthConnector:
 
     def refresh(self, refresh_token: str) -> TokenSet:
         return self.oauth.refresh(refresh_token)
+
+    def _send(self, method: str, path: str, headers: dict[str, str], *, json_body=None,
+              expect: int = 200, timeout: float | None = None) -> httpx.Response:
+        """One call to the bank's API; any status but `expect` raises the standard's
+        BankError (each connector's `_error` reads its error body)."""
+        response = self.transport.send(method, self.api + path, headers=headers,
+                                       json_body=json_body, timeout=timeout)
+        if response.status_code == expect:
+            return response
+        raise self._error(response)
+
+    def _error(self, response: httpx.Response) -> Exception:
+        raise NotImplementedError
