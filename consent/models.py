@@ -22,22 +22,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, UTCDateTime, utcnow
+from core.db import Base, UTCDateTime, one_of_sql, utcnow
 
 STATUSES = ("AWAU", "AUTH", "RJCT", "EXPD", "CANC")
 BANK_STATUSES = ("pending", "authorised", "failed", "revoked", "reauth_required")
 GENESIS_HASH = "0" * 64
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
 
 class Consent(Base):
     """One account-access consent of one TPP; may span several banks once authorised."""
 
     __tablename__ = "consents"
-    __table_args__ = (CheckConstraint(_in("status", STATUSES), name="status"),)
+    __table_args__ = (CheckConstraint(one_of_sql("status", STATUSES), name="status"),)
 
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
     client_id: Mapped[str] = mapped_column(String(128), index=True)
@@ -68,7 +65,7 @@ class ConsentBank(Base):
     __tablename__ = "consent_banks"
     __table_args__ = (
         UniqueConstraint("consent_id", "bank_id", name="uq_consent_banks_consent_bank"),
-        CheckConstraint(_in("status", BANK_STATUSES), name="status"),
+        CheckConstraint(one_of_sql("status", BANK_STATUSES), name="status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

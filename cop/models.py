@@ -30,16 +30,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, UTCDateTime, utcnow
+from core.db import Base, UTCDateTime, one_of_sql, utcnow
 
 HOLDER_TYPES = ("personal", "business")
 JOB_STATUSES = ("pending", "running", "done", "failed")
 # BigInteger ids on PostgreSQL; SQLite only autoincrements a plain INTEGER primary key.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class ParticipatingBank(Base):
@@ -88,7 +85,7 @@ class DirectoryAccount(Base):
     __table_args__ = (
         UniqueConstraint("sort_code", "account_number", name="uq_cop_accounts_scan"),
         UniqueConstraint("iban", name="uq_cop_accounts_iban"),
-        CheckConstraint(_in("holder_type", HOLDER_TYPES), name="holder_type"),
+        CheckConstraint(one_of_sql("holder_type", HOLDER_TYPES), name="holder_type"),
         CheckConstraint("iban IS NOT NULL OR (sort_code IS NOT NULL AND account_number IS NOT "
                         "NULL)", name="identified"),
     )
@@ -134,7 +131,7 @@ class BulkJob(Base):
     """A batch too large to answer in one response: checked in the background, polled."""
 
     __tablename__ = "cop_bulk_jobs"
-    __table_args__ = (CheckConstraint(_in("status", JOB_STATUSES), name="status"),)
+    __table_args__ = (CheckConstraint(one_of_sql("status", JOB_STATUSES), name="status"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     client_id: Mapped[str] = mapped_column(String(128), index=True)

@@ -235,3 +235,9 @@ def driver_connection(session: Session):
     """The DB-API connection statements of the current unit of work run on: the autocommit
     connection of a `statements="each"` block, else the session's own."""
     return session.info.get(_DRIVER) or session.connection().connection.driver_connection
+
+
+def one_of_sql(column: str, values: tuple[str, ...]) -> str:
+    """The SQL of a CHECK constraint that keeps `column` to one of `values` (closed vocabularies
+    such as statuses, checked by the database as well as the code)."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
