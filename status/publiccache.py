@@ -27,6 +27,7 @@ more often revalidates for the price of a 304.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import threading
 import time
@@ -50,6 +51,11 @@ _CHANGED = "status_public_changed"
 _MAX_ENTRIES = 256
 
 
+@functools.lru_cache(maxsize=64)
+def _http_dates(at: dt.datetime) -> str:
+    return http_date(at)
+
+
 @dataclass(frozen=True)
 class Rendered:
     body: bytes
@@ -58,6 +64,10 @@ class Rendered:
     last_modified: dt.datetime  # whole seconds, UTC
     generation: object
     valid_until: dt.datetime | None  # on the status clock; None: until the next write
+
+    @property
+    def last_modified_http(self) -> str:
+        return _http_dates(self.last_modified)
 
 
 def next_change(notices, now: dt.datetime) -> dt.datetime | None:
@@ -147,10 +157,13 @@ def watch(session_factory, cache: PublicCache) -> None:
 def respond(entry: Rendered):
     """The copy, or 304 when the caller's `If-None-Match` (else `If-Modified-Since`) says it
     has it already."""
-    headers = {"ETag": entry.etag, "Last-Modified": http_date(entry.last_modified),
+    headers = {"ETag": entry.etag, "Last-Modified": entry.last_modified_http,
                "Cache-Control": CACHE_CONTROL}
-    if request.if_none_match:
-        not_modified = request.if_none_match.contains_weak(entry.etag.strip('"'))
+    sent = request.environ.get("HTTP_IF_NONE_MATCH")
+    if sent is not None:
+        # a poller sends back exactly the tag it got: no parsing for that
+        not_modified = sent == entry.etag or request.if_none_match.contains_weak(
+            entry.etag.strip('"'))
     else:
         since = request.if_modified_since
         not_modified = since is not None and entry.last_modified <= since
