@@ -29,6 +29,19 @@ blp = Blueprint("status", __name__, url_prefix="/status/v1",
                             "availability (public, no token)")
 
 
+# The same answer for every caller, rendered once per change (status.publiccache).
+VALIDATORS = {
+    "ETag": {"description": "Strong validator of this answer; send it back in "
+                            "`If-None-Match` to get a 304 while nothing changed.",
+             "schema": {"type": "string"}},
+    "Last-Modified": {"description": "When this answer last changed (HTTP date); "
+                                     "`If-Modified-Since` is honoured too.",
+                      "schema": {"type": "string"}},
+    "Cache-Control": {"description": "`public, max-age=5`", "schema": {"type": "string"}},
+}
+NOT_MODIFIED = "Not modified: `If-None-Match` (else `If-Modified-Since`) matched; no body."
+
+
 def runtime():
     return current_app.extensions["status"]
 
@@ -84,7 +97,8 @@ def get_notice(notice_id: str):
 
 
 @blp.get("/summary")
-@blp.response(200, Summary)
+@blp.response(200, Summary, headers=VALIDATORS)
+@blp.alt_response(304, description=NOT_MODIFIED, headers=VALIDATORS)
 def summary():
     """Status of every component and bank, open incidents and scheduled maintenance
     (the shape of Atlassian Statuspage's summary.json)."""
@@ -108,7 +122,8 @@ def _json(document: dict) -> bytes:
 
 @blp.get("/availability")
 @blp.arguments(AvailabilityQuery, location="query", as_kwargs=True)
-@blp.response(200, Availability)
+@blp.response(200, Availability, headers=VALIDATORS)
+@blp.alt_response(304, description=NOT_MODIFIED, headers=VALIDATORS)
 @blp.alt_response(422, response="UNPROCESSABLE_ENTITY",
                   description="Invalid period, or an unknown component or bank "
                               "(`unknown-component`, with the valid ids)")
