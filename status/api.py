@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from core.errors import ValidationProblem
 from core.web import db_session
 from status import publiccache, reports, service
-from status.publiccache import CACHE_CONTROL, MAX_AGE, next_change
+from status.publiccache import CACHE_CONTROL, MAX_AGE, as_of, until
 from status.representation import notice_document
 from status.schemas import (
     Availability,
@@ -106,11 +106,14 @@ def summary():
     now = rt.now()
 
     def render():
-        body = reports.summary(rt, db_session(), now)
-        open_ = body["incidents"] + body["scheduled_maintenances"]
+        session = db_session()
+        open_ = service.open_notices(session)
+        # `updated_at` says when the summary last changed, not when it was asked for
+        stamp = as_of(open_, now, latest_write=reports.latest_write(session))
+        body = reports.summary(rt, session, stamp)
         for key in ("incidents", "scheduled_maintenances"):
             body[key] = [notice_document(n, base_url()) for n in body[key]]
-        return _json(Summary().dump(body)), "application/json", next_change(open_, now)
+        return _json(Summary().dump(body)), "application/json", stamp, until(open_, now)
 
     return publiccache.respond(rt.public_cache.get("summary", now, render))
 
@@ -141,12 +144,13 @@ def availability(component=None, bank=None, **period):
 
     def render():
         session = db_session()
-        document = reports.availability_document(rt, session, start, end, now,
+        open_ = service.open_notices(session)
+        # today's figures run up to now: as of the last MAX_AGE step
+        stamp = as_of(open_, now, step=MAX_AGE)
+        document = reports.availability_document(rt, session, start, end, stamp,
                                                  component=component, bank=bank)
-        # today's figures run up to now: re-rendered at most MAX_AGE seconds later
-        until = min(filter(None, (next_change(service.open_notices(session), now),
-                                  now + dt.timedelta(seconds=MAX_AGE))))
-        return _json(Availability().dump(document)), "application/json", until
+        return (_json(Availability().dump(document)), "application/json", stamp,
+                until(open_, now, MAX_AGE))
 
     key = ("availability", start, end, component, bank)
     return publiccache.respond(rt.public_cache.get(key, now, render))

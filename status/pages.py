@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, current_app, render_template, request
 
 from core.web import DB_UNAVAILABLE, database_unavailable, db_session
-from status import pagemodel, publiccache
+from status import pagemodel, publiccache, service
 from status.domain import iso
-from status.publiccache import MAX_AGE, next_change
+from status.publiccache import MAX_AGE, as_of, until
 
 blp = Blueprint("status_pages", __name__, template_folder="templates", static_folder="static",
                 static_url_path="/assets/status")
@@ -42,12 +40,13 @@ def page():
     now = rt.now()
 
     def render():
-        context = pagemodel.page(rt, db_session(), now)
-        body = render_template("status/page.html", iso=iso, **context)
-        # the bars and "updated" run up to now: re-rendered at most MAX_AGE seconds later
-        until = min(filter(None, (next_change(context["incidents"] + context["maintenance"],
-                                              now), now + dt.timedelta(seconds=MAX_AGE))))
-        return body.encode(), "text/html", until
+        session = db_session()
+        open_ = service.open_notices(session)
+        # the bars and "updated" run up to now: as of the last MAX_AGE step
+        stamp = as_of(open_, now, step=MAX_AGE)
+        body = render_template("status/page.html", iso=iso,
+                               **pagemodel.page(rt, session, stamp))
+        return body.encode(), "text/html", stamp, until(open_, now, MAX_AGE)
 
     return publiccache.respond(rt.public_cache.get("page", now, render))
 
@@ -60,6 +59,6 @@ def feed():
     def render():
         context = pagemodel.feed(rt, db_session(), now)
         body = render_template("status/feed.atom.xml", iso=iso, **context)
-        return body.encode(), "application/atom+xml", None
+        return body.encode(), "application/atom+xml", context["updated"], None
 
     return publiccache.respond(rt.public_cache.get("feed", now, render))

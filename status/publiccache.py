@@ -77,6 +77,32 @@ def next_change(notices, now: dt.datetime) -> dt.datetime | None:
                 if t is not None and t > now), default=None)
 
 
+def as_of(notices, now: dt.datetime, *, latest_write: dt.datetime | None = None,
+          step: float | None = None) -> dt.datetime:
+    """The time an answer is rendered for, the same in every process that renders it between
+    two changes, so that every process sends the same bytes and the same ETag: the latest of
+    the last write (`latest_write`), the last start or end of an open notice that has passed,
+    and, for figures that run up to now, `now` rounded down to `step` seconds. Never after
+    `now`; `now` itself when none of these is known."""
+    passed = [t for n in notices for t in (n.starts_at, n.ends_at)
+              if t is not None and t <= now]
+    if latest_write is not None:
+        passed.append(latest_write)
+    if step:
+        passed.append(now - dt.timedelta(seconds=now.timestamp() % step))
+    return min(max(passed), now) if passed else now
+
+
+def until(notices, now: dt.datetime, step: float | None = None) -> dt.datetime | None:
+    """How long an answer rendered `as_of` stays true: the next start or end of an open
+    notice, and for figures that run up to now, the end of the `step`."""
+    ends = [next_change(notices, now)]
+    if step:
+        ends.append(now - dt.timedelta(seconds=now.timestamp() % step)
+                    + dt.timedelta(seconds=step))
+    return min((t for t in ends if t is not None), default=None)
+
+
 class PublicCache:
     def __init__(self, redis, check_seconds: float = CHECK_SECONDS,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
@@ -114,18 +140,20 @@ class PublicCache:
             self._checked_at = float("-inf")
 
     def get(self, key: object, now: dt.datetime,
-            render: Callable[[], tuple[bytes, str, dt.datetime | None]]) -> Rendered:
-        """The copy of `key`, or `render()` → (body, mimetype, valid until) kept as one."""
+            render: Callable[[], tuple[bytes, str, dt.datetime, dt.datetime | None]]
+            ) -> Rendered:
+        """The copy of `key`, or `render()` → (body, mimetype, as of, valid until) kept as
+        one."""
         generation = self.generation()
         hit = self._entries.get(key)
         if hit is not None and hit.generation == generation and (
                 hit.valid_until is None or now < hit.valid_until):
             return hit
-        body, mimetype, valid_until = render()
+        body, mimetype, stamp, valid_until = render()
         etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
         # Re-rendered bytes that did not change keep their date, so If-Modified-Since holds.
         modified = (hit.last_modified if hit is not None and hit.etag == etag
-                    else now.astimezone(dt.UTC).replace(microsecond=0))
+                    else stamp.astimezone(dt.UTC).replace(microsecond=0))
         entry = Rendered(body, mimetype, etag, modified, generation, valid_until)
         with self._lock:
             if len(self._entries) >= _MAX_ENTRIES:

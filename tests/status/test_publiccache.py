@@ -104,27 +104,46 @@ def test_figures_running_up_to_now_are_rendered_again_after_max_age(client, rt, 
     assert later["generated_at"] != first["generated_at"]
 
 
-def test_a_write_through_another_instance_shows_within_a_second(
-        app, client, rt, session, clock, database_url, redis_url, app_settings,
-        signing_keys_dir):
+@pytest.fixture
+def other(app, clock, database_url, redis_url, app_settings, signing_keys_dir):
+    """A second app instance on the same database (and Redis, when one is given): another
+    worker or host."""
+    second = create_app({"DATABASE_URL": database_url, "REDIS_URL": redis_url,
+                         "ISSUER": "http://localhost", "SIGNING_KEYS_DIR": signing_keys_dir,
+                         "TESTING": True, **app_settings})
+    second.extensions["banks"] = FakeRegistry()
+    second.extensions["status"].clock = clock
+    yield second
+    second.extensions["engine"].dispose()
+
+
+def test_every_instance_sends_the_same_bytes(client, rt, session, clock, other):
+    """Rendered at different times, the answers of two workers are the same, so a poller's
+    ETag matches whichever worker it reaches next."""
+    service.create_notice(rt, session, incident(), actor="ops")
+    service.create_notice(rt, session, planned(), actor="ops")
+    for path in PUBLIC:
+        clock.now = T0 + dt.timedelta(seconds=1)
+        first = client.get(path)
+        clock.now = T0 + dt.timedelta(seconds=4)  # figures up to now: the same 5 s step
+        second = other.test_client().get(path, headers={"If-None-Match": first.headers["ETag"]})
+        assert second.status_code == 304, path
+        again = other.test_client().get(path)
+        assert again.data == first.data
+        assert again.headers["Last-Modified"] == first.headers["Last-Modified"]
+
+
+def test_a_write_through_another_instance_shows_within_a_second(rt, session, redis_url,
+                                                                 other):
     """Two app instances (two workers, or two hosts) sharing Redis: a write through one
     reaches the other's next request after its generation check (at most 1 s)."""
     if not redis_url:
         pytest.skip("the embedded kv store is per process; needs REDIS_URL")
-    other = create_app({"DATABASE_URL": database_url, "REDIS_URL": redis_url,
-                        "ISSUER": "http://localhost", "SIGNING_KEYS_DIR": signing_keys_dir,
-                        "TESTING": True, **app_settings})
-    other.extensions["banks"] = FakeRegistry()
-    other.extensions["status"].clock = clock
     ticks = [0.0]
     other.extensions["status"].public_cache.monotonic = lambda: ticks[0]
-    try:
-        reader = other.test_client()
-        before = reader.get("/status/v1/summary").get_json()
-        assert before["incidents"] == []
-        service.create_notice(rt, session, incident(), actor="ops")
-        ticks[0] += 1.0
-        after = reader.get("/status/v1/summary").get_json()
-        assert [n["title"] for n in after["incidents"]] == ["Token endpoint errors"]
-    finally:
-        other.extensions["engine"].dispose()
+    reader = other.test_client()
+    assert reader.get("/status/v1/summary").get_json()["incidents"] == []
+    service.create_notice(rt, session, incident(), actor="ops")
+    ticks[0] += 1.0
+    after = reader.get("/status/v1/summary").get_json()
+    assert [n["title"] for n in after["incidents"]] == ["Token endpoint errors"]
