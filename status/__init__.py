@@ -4,7 +4,7 @@ webhooks sent from a transactional outbox."""
 
 from __future__ import annotations
 
-from status import admin_api, cli, context, observer, pages, seed, webhooks_api
+from status import admin_api, cli, context, observer, pages, publiccache, seed, webhooks_api
 from status import api as public_api
 from status.measure import Recorder
 from status.runtime import StatusRuntime, StatusSettings
@@ -20,6 +20,8 @@ def init_app(app, api) -> None:
         banks_provider=lambda: app.extensions.get("banks"),
     )
     runtime.recorder = Recorder(runtime.redis, runtime.settings.measure_flush_seconds)
+    runtime.public_cache = publiccache.PublicCache(runtime.redis)
+    publiccache.watch(app.extensions["session_factory"], runtime.public_cache)
     app.extensions["status"] = runtime
     context.remember(runtime)
 

@@ -7,6 +7,7 @@ adds to Redis about once a second — no database write and no round trip on the
 
 from __future__ import annotations
 
+import functools
 import time
 
 from flask import g, request
@@ -35,6 +36,11 @@ def component_of(path: str, table=COMPONENT_PATHS) -> str | None:
 def init_app(app, runtime) -> None:
     table = tuple(app.config.get("STATUS_COMPONENT_PATHS", COMPONENT_PATHS))
 
+    # every request asks, and most paths repeat (bounded: paths carry ids)
+    @functools.lru_cache(maxsize=4096)
+    def component_at(path: str) -> str | None:
+        return component_of(path, table)
+
     @app.before_request
     def _status_clock():
         g.status_started = time.perf_counter()
@@ -42,7 +48,7 @@ def init_app(app, runtime) -> None:
     @app.after_request
     def _status_observe(response):
         started = g.pop("status_started", None)
-        component = component_of(request.path, table)
+        component = component_at(request.path)
         if component is not None and started is not None:
             latency_ms = (time.perf_counter() - started) * 1000
             runtime.recorder.record(f"api:{component}", response.status_code < 500,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 
 from core.web import DB_UNAVAILABLE, database_unavailable, db_session
-from status import pagemodel
+from status import pagemodel, publiccache, service
 from status.domain import iso
+from status.publiccache import MAX_AGE, as_of, until
 
 blp = Blueprint("status_pages", __name__, template_folder="templates", static_folder="static",
                 static_url_path="/assets/status")
-PUBLIC_CACHE = "public, max-age=15"
 
 
 def runtime():
@@ -36,17 +36,29 @@ for _error in DB_UNAVAILABLE:
 
 @blp.get("/status")
 def page():
-    context = pagemodel.page(runtime(), db_session(), runtime().now())
-    response = current_app.make_response(render_template("status/page.html", iso=iso,
-                                                         **context))
-    response.headers["Cache-Control"] = PUBLIC_CACHE
-    return response
+    rt = runtime()
+    now = rt.now()
+
+    def render():
+        session = db_session()
+        open_ = service.open_notices(session)
+        # the bars and "updated" run up to now: as of the last MAX_AGE step
+        stamp = as_of(open_, now, step=MAX_AGE)
+        body = render_template("status/page.html", iso=iso,
+                               **pagemodel.page(rt, session, stamp))
+        return body.encode(), "text/html", stamp, until(open_, now, MAX_AGE)
+
+    return publiccache.respond(rt.public_cache.get("page", now, render))
 
 
 @blp.get("/status/feed.atom")
 def feed():
-    context = pagemodel.feed(runtime(), db_session(), runtime().now())
-    body = render_template("status/feed.atom.xml", iso=iso, **context)
-    response = current_app.response_class(body, mimetype="application/atom+xml")
-    response.headers["Cache-Control"] = PUBLIC_CACHE
-    return response
+    rt = runtime()
+    now = rt.now()
+
+    def render():
+        context = pagemodel.feed(rt, db_session(), now)
+        body = render_template("status/feed.atom.xml", iso=iso, **context)
+        return body.encode(), "application/atom+xml", context["updated"], None
+
+    return publiccache.respond(rt.public_cache.get("feed", now, render))

@@ -82,6 +82,11 @@ def summary(rt: StatusRuntime, session: Session, now: dt.datetime) -> dict:
     }
 
 
+def latest_write(session: Session) -> dt.datetime | None:
+    """When a notice was last written (each write sets its `updated_at`)."""
+    return session.scalar(select(func.max(Notice.updated_at)))
+
+
 def downtime_intervals(notice: Notice, now: dt.datetime) -> list[Interval]:
     """When the notice made its targets unavailable, as far as we know at `now`."""
     if domain.Severity(notice.severity) not in domain.DOWNTIME_SEVERITIES:

@@ -60,6 +60,7 @@ class StatusRuntime:
     banks_provider: Callable[[], BankDirectory | None] = lambda: None
     clock: Callable[[], dt.datetime] = system_clock
     recorder: Any = None  # measure.Recorder, set by init_app
+    public_cache: Any = None  # publiccache.PublicCache, set by init_app
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def now(self) -> dt.datetime:

@@ -28,7 +28,7 @@ def test_page_shows_components_maintenance_incidents_and_bars(rt, session, clien
         assert text in html, text
     assert html.count('<svg class="bars"') == 5
     assert html.count("<rect ") == 5 * 90
-    assert resp.headers["Cache-Control"] == "public, max-age=15"
+    assert resp.headers["Cache-Control"] == "public, max-age=5"
 
 
 def test_text_is_escaped(rt, session, client):
