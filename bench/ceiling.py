@@ -59,6 +59,6 @@ def write_results(path: Path, results: dict, targets: dict) -> None:
     """Print the targets line and write every figure to `path` (under bench/results/)."""
     results["targets"] = targets
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=2))
+    path.write_text(json.dumps(results, indent=2, default=str))
     print(json.dumps(targets))
     print(f"written {path}")

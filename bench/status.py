@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import http.client
-import json
 import os
 import re
 import subprocess
@@ -43,7 +42,7 @@ sys.path.append(str(ROOT / "bench"))  # after ROOT: bench/cop.py must not hide c
 
 from aggregate import ensure_database, free_port, gunicorn, stop, wait_ready  # noqa: E402
 from ceiling import PATH as CEILING_PATH  # noqa: E402
-from ceiling import median_run, ratio  # noqa: E402
+from ceiling import median_run, ratio, write_results  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "status.json"
 WRK = "/usr/bin/wrk"
@@ -141,12 +140,6 @@ def probe(port: int, path: str, headers: dict | None = None) -> tuple[int, dict,
     return resp.status, dict(resp.getheaders()), len(body)
 
 
-def write_results(results: dict) -> None:
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, default=str))
-    print(f"written {RESULTS.relative_to(ROOT)}")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -239,10 +232,9 @@ def main() -> int:
             stop(proc)
     results["load_average_at_end"] = os.getloadavg()
     summary = results["phases"].get("summary", {}).get("ratio_to_ceiling")
-    results["target"] = {"summary_ratio_to_ceiling_min": TARGET, "summary": summary,
-                         "met": summary is not None and summary >= TARGET}
-    write_results(results)
-    print(json.dumps(results["target"]))
+    write_results(RESULTS, results, {"summary_ratio_to_ceiling_min": TARGET,
+                                     "summary": summary,
+                                     "met": summary is not None and summary >= TARGET})
     return 0
 
 
