@@ -8,9 +8,10 @@ import datetime as dt
 import pytest
 
 from core.app import create_app
+from core.banks import BankInfo, BankList
 from core.db import unit_of_work
 from status import lifecycle, reports, service
-from tests.status.conftest import T0, FakeRegistry, incident, planned
+from tests.status.conftest import BANKS, T0, incident, planned
 
 PUBLIC = ("/status/v1/summary", "/status", "/status/feed.atom", "/status/v1/availability")
 
@@ -111,7 +112,7 @@ def other(app, clock, database_url, redis_url, app_settings, signing_keys_dir):
     second = create_app({"DATABASE_URL": database_url, "REDIS_URL": redis_url,
                          "ISSUER": "http://localhost", "SIGNING_KEYS_DIR": signing_keys_dir,
                          "TESTING": True, **app_settings})
-    second.extensions["banks"] = FakeRegistry()
+    second.extensions["banks"] = BankList(tuple(BankInfo(b, b) for b in BANKS.split(",")))
     second.extensions["status"].clock = clock
     yield second
     second.extensions["engine"].dispose()
