@@ -13,22 +13,13 @@ from urllib.parse import quote
 
 import httpx
 
-from aggregation.connectors import bg_mapping
+from aggregation.connectors import bg_mapping, errors
 from aggregation.connectors.base import (
     AuthorisationRedirect,
     BankAccess,
     BankConsent,
     ConsentRequest,
     psu_ip_for,
-)
-from aggregation.connectors.errors import (
-    BankError,
-    BankRejected,
-    BankServerError,
-    BankUnauthorised,
-    ConsentGone,
-    RateLimited,
-    TokenExpired,
 )
 from aggregation.connectors.oauth import OAuthConnector
 from aggregation.connectors.transport import interaction_id, retry_after
@@ -85,7 +76,7 @@ class BerlinGroupConnector(OAuthConnector):
         try:
             self._call("DELETE", f"/v1/consents/{quote(consent_id, safe='')}", headers,
                        expect=204)
-        except ConsentGone:
+        except errors.ConsentGone:
             return
 
     def list_accounts(self, access: BankAccess, *, psu_present: bool = False,
@@ -116,23 +107,23 @@ class BerlinGroupConnector(OAuthConnector):
         return self._send(method, path, headers, json_body=json_body, expect=expect,
                           timeout=timeout)
 
-    def _error(self, response: httpx.Response) -> BankError:
+    def _error(self, response: httpx.Response) -> errors.BankError:
         status = response.status_code
         codes = _tpp_codes(self.transport.maybe_json(response)) if status < 500 else []
         gone = [CONSENT_GONE[c] for c in codes if c in CONSENT_GONE]
         if gone:
-            return ConsentGone(self.bank_id, gone[0], " ".join(codes))
+            return errors.ConsentGone(self.bank_id, gone[0], " ".join(codes))
         if status == 429:
-            return RateLimited(self.bank_id, detail=" ".join(codes),
-                               retry_after=retry_after(response))
+            return errors.RateLimited(self.bank_id, detail=" ".join(codes),
+                                      retry_after=retry_after(response))
         if status >= 500:
-            return BankServerError(self.bank_id, detail=str(status),
-                                   retry_after=retry_after(response))
+            return errors.BankServerError(self.bank_id, detail=str(status),
+                                          retry_after=retry_after(response))
         if status == 401:
             if any(c in TOKEN_DEAD for c in codes):
-                return TokenExpired(self.bank_id, detail=" ".join(codes))
-            return BankUnauthorised(self.bank_id, detail=" ".join(codes) or "401")
-        return BankRejected(self.bank_id, detail=f"{status} {' '.join(codes)}".strip())
+                return errors.TokenExpired(self.bank_id, detail=" ".join(codes))
+            return errors.BankUnauthorised(self.bank_id, detail=" ".join(codes) or "401")
+        return errors.BankRejected(self.bank_id, detail=f"{status} {' '.join(codes)}".strip())
 
 
 def _tpp_codes(body: object) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass
 from urllib.parse import urlencode
 
 import httpx
@@ -26,16 +27,15 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+@dataclass(eq=False)
 class OAuthClient:
-    def __init__(self, bank_id: str, transport: Transport, auth: ClientAuth, *,
-                 auth_url: str, token_url: str,
-                 clock: Callable[[], dt.datetime] = utcnow) -> None:
-        self.bank_id = bank_id
-        self.transport = transport
-        self.auth = auth
-        self.auth_url = auth_url
-        self.token_url = token_url
-        self.clock = clock
+    bank_id: str
+    transport: Transport
+    auth: ClientAuth
+    _: KW_ONLY
+    auth_url: str
+    token_url: str
+    clock: Callable[[], dt.datetime] = utcnow
 
     def redirect(self, params: dict[str, str], *, redirect_uri: str,
                  state: str) -> AuthorisationRedirect:

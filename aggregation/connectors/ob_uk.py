@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import httpx
 
-from aggregation.connectors import ob_mapping
+from aggregation.connectors import errors, ob_mapping
 from aggregation.connectors.base import (
     AuthorisationRedirect,
     BankAccess,
@@ -25,15 +25,6 @@ from aggregation.connectors.base import (
     psu_ip_for,
 )
 from aggregation.connectors.client_auth import ClientAuth
-from aggregation.connectors.errors import (
-    BankError,
-    BankRejected,
-    BankServerError,
-    BankUnauthorised,
-    ConsentGone,
-    RateLimited,
-    TokenExpired,
-)
 from aggregation.connectors.oauth import OAuthConnector, utcnow
 from aggregation.connectors.transport import interaction_id, retry_after
 from aggregation.domain import Account, Balance, iso_utc
@@ -79,7 +70,7 @@ class ObUkConnector(OAuthConnector):
         try:
             self._client_call("DELETE", f"/account-access-consents/{quote(consent_id, safe='')}",
                               expect=204)
-        except ConsentGone:
+        except errors.ConsentGone:
             return  # already revoked or expired at the bank: nothing left to delete
 
     # data --------------------------------------------------------------------------------------
@@ -116,7 +107,7 @@ class ObUkConnector(OAuthConnector):
         thought valid (revoked, bank restarted), one more try with a new one."""
         try:
             return self._call(method, path, self._client_bearer(), **kwargs)
-        except BankUnauthorised:
+        except errors.BankUnauthorised:
             return self._call(method, path, self._client_bearer(renew=True), **kwargs)
 
     def _call(self, method: str, path: str, token: str, *, json_body=None, expect: int = 200,
@@ -128,25 +119,25 @@ class ObUkConnector(OAuthConnector):
         return self._send(method, path, headers, json_body=json_body, expect=expect,
                           timeout=timeout)
 
-    def _error(self, response: httpx.Response) -> BankError:
+    def _error(self, response: httpx.Response) -> errors.BankError:
         status = response.status_code
         if status == 429:
-            return RateLimited(self.bank_id, retry_after=retry_after(response))
+            return errors.RateLimited(self.bank_id, retry_after=retry_after(response))
         if status >= 500:
-            return BankServerError(self.bank_id, detail=str(status),
-                                   retry_after=retry_after(response))
+            return errors.BankServerError(self.bank_id, detail=str(status),
+                                          retry_after=retry_after(response))
         if status == 401:
             challenge = response.headers.get("www-authenticate", "")
             if "invalid_token" in challenge:
-                return TokenExpired(self.bank_id, detail="401 invalid_token")
-            return BankUnauthorised(self.bank_id, detail="401")
+                return errors.TokenExpired(self.bank_id, detail="401 invalid_token")
+            return errors.BankUnauthorised(self.bank_id, detail="401")
         codes = _error_codes(self.transport.maybe_json(response))
         gone = [CONSENT_GONE_CODES[c] for c in codes if c in CONSENT_GONE_CODES]
         if status in (400, 403) and gone:
-            return ConsentGone(self.bank_id, "consent_gone", gone[0])
+            return errors.ConsentGone(self.bank_id, "consent_gone", gone[0])
         if status in (200, 201, 204):
-            return BankRejected(self.bank_id, "unexpected_status", str(status))
-        return BankRejected(self.bank_id, detail=f"{status} {' '.join(codes)}".strip())
+            return errors.BankRejected(self.bank_id, "unexpected_status", str(status))
+        return errors.BankRejected(self.bank_id, detail=f"{status} {' '.join(codes)}".strip())
 
 
 def _error_codes(body: object) -> list[str]:
