@@ -1,8 +1,9 @@
 """Bulk jobs: a batch larger than one answer holds is stored, checked in the background and
 polled for.
 
-The worker that accepted a job holds a lease on it, renewed after every chunk; when the lease
-runs out (the worker restarted or died) the next poll runs the job again from the start. One
+The worker that accepted a job holds a lease on it, renewed with every chunk; when the lease
+runs out (the worker restarted or died) the next poll resumes the job after its last committed
+chunk. One
 conditional UPDATE claims a job, so two runs never check it at once. Plain Python: no Flask.
 """
 
@@ -14,12 +15,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from cop import service
 from cop.errors import JobNotFound
-from cop.models import BulkJob
+from cop.models import BulkJob, BulkJobChunk
 from cop.service import SCHEMES, CopAdapters, Scheme
 from core.db import unit_of_work, utcnow
 
@@ -46,9 +47,10 @@ def job_orphaned(job: BulkJob, now: dt.datetime | None = None) -> bool:
 
 def run_job(session_factory: Callable[[], Session], job_id: str, adapters: CopAdapters,
             chunk: int = 10_000) -> None:
-    """Claim a stored batch, check it chunk by chunk (renewing the lease after each), then
-    store the results and drop the submitted names. Returns at once when the job is finished
-    or another run holds a live lease; stops when another run took the lease over."""
+    """Claim a stored batch, check it chunk by chunk, then store the results and drop the
+    submitted names. Returns at once when the job is finished or another run holds a live
+    lease; stops when another run took the lease over. A run that takes a job over resumes
+    after the last chunk committed before it: no payee is checked or audited twice."""
     holder, lease = str(uuid.uuid4()), adapters.job_lease_seconds
     with session_factory() as session:
         if not _claim(session, job_id, holder, lease):
@@ -56,20 +58,53 @@ def run_job(session_factory: Callable[[], Session], job_id: str, adapters: CopAd
         with unit_of_work(session):
             job = session.get(BulkJob, job_id, populate_existing=True)
             items, scheme, client_id = job.items or [], SCHEMES[job.scheme], job.client_id
-        results: list[dict[str, Any]] = []
+            done = set(session.scalars(
+                select(BulkJobChunk.start).where(BulkJobChunk.job_id == job_id)))
         try:
             for start in range(0, len(items), chunk):
-                checks = [scheme.check_type(**item) for item in items[start : start + chunk]]
-                reports = service.check_payees(session, client_id, scheme, checks, adapters,
-                                               job_id)
-                results += [scheme.item(c.ref, r) for c, r in zip(checks, reports, strict=True)]
-                if not _held(session, job_id, holder, {
-                        "lease_expires_at": utcnow() + dt.timedelta(seconds=lease)}):
+                if start in done:
+                    continue
+                if not _check_chunk(session, job_id, holder, lease, scheme, client_id,
+                                    items[start : start + chunk], start, adapters):
                     return  # taken over after this run missed its lease: the other run answers
         except Exception as exc:  # noqa: BLE001 - recorded on the job for the caller
-            _held(session, job_id, holder, _finished("failed", None, type(exc).__name__))
+            _end(session, job_id, holder, "failed", error=type(exc).__name__)
             raise
-        _held(session, job_id, holder, _finished("done", results, None))
+        _end(session, job_id, holder, "done")
+
+
+class _TakenOver(Exception):
+    """Another run holds the job now: this chunk's work is rolled back, nothing written."""
+
+
+def _check_chunk(session: Session, job_id: str, holder: str, lease: float, scheme: Scheme,
+                 client_id: str, items: Sequence[dict[str, Any]], start: int,
+                 adapters: CopAdapters) -> bool:
+    """Check one chunk: its audit rows, its answers and the renewed lease commit together, or
+    (when the lease was lost meanwhile) not at all. False when another run holds the job."""
+    checks = [scheme.check_type(**item) for item in items]
+    try:
+        with unit_of_work(session):
+            if not _held(session, job_id, holder, {
+                    "lease_expires_at": utcnow() + dt.timedelta(seconds=lease)}):
+                raise _TakenOver
+            reports = service.check_payees(session, client_id, scheme, checks, adapters, job_id)
+            session.add(BulkJobChunk(job_id=job_id, start=start, results=[
+                scheme.item(c.ref, r) for c, r in zip(checks, reports, strict=True)]))
+    except _TakenOver:
+        return False
+    return True
+
+
+def _end(session: Session, job_id: str, holder: str, status: str,
+         error: str | None = None) -> None:
+    """Finish the job if this run still holds it: the chunks' answers become its results."""
+    with unit_of_work(session):
+        chunks = session.scalars(select(BulkJobChunk).where(BulkJobChunk.job_id == job_id)
+                                 .order_by(BulkJobChunk.start)).all()
+        results = [item for c in chunks for item in c.results] if status == "done" else None
+        if _held(session, job_id, holder, _finished(status, results, error)):
+            session.execute(delete(BulkJobChunk).where(BulkJobChunk.job_id == job_id))
 
 
 def _claim(session: Session, job_id: str, holder: str, lease_seconds: float) -> bool:

@@ -147,3 +147,16 @@ class BulkJob(Base):
     # job past its lease lost its worker (restart, crash) and is run again by whoever claims it.
     lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     lease_holder: Mapped[str | None] = mapped_column(String(36))  # the run that claimed it
+
+
+class BulkJobChunk(Base):
+    """The answers of one chunk of a running job, committed with that chunk's audit rows: a
+    run that takes a job over resumes after the last committed chunk, so every payee is
+    checked and audited exactly once. Folded into the job's results when it finishes."""
+
+    __tablename__ = "cop_bulk_job_chunks"
+
+    job_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("cop_bulk_jobs.id", ondelete="CASCADE"), primary_key=True)
+    start: Mapped[int] = mapped_column(Integer, primary_key=True)
+    results: Mapped[list[dict[str, Any]]] = mapped_column(JSON)

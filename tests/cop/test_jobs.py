@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from cop import jobs, service
+from cop import jobs
 from cop.errors import JobNotFound
 from cop.models import BulkJob
 from cop.service import UK, CopAdapters
@@ -88,19 +88,50 @@ def test_only_one_of_two_racing_runs_claims_a_job(app, seeded):
 
 def test_a_run_that_lost_its_lease_stops_and_writes_nothing(app, seeded, adapters,
                                                               monkeypatch):
-    """The run after the first chunk finds another run holding the job (it missed its lease
-    and was taken over): it leaves the job to that run."""
+    """After its first chunk the run finds another run holding the job (it missed its lease
+    and was taken over): it checks nothing more and leaves the job to that run."""
     job = jobs.submit_job(seeded, "tpp-1", UK, JOB_CHECKS, lease_seconds=60)
-    factory, original, chunks = app.extensions["session_factory"], service.check_payees, []
+    factory, original, chunks = app.extensions["session_factory"], jobs._check_chunk, []
 
-    def check_then_lose_the_lease(*args, **kwargs):
-        reports = original(*args, **kwargs)
-        chunks.append(len(reports))
+    def chunk_then_lose_the_lease(*args, **kwargs):
+        checked = original(*args, **kwargs)
+        chunks.append(checked)
         with factory() as other:
             _lease(other, job.id, "running", "takeover", 60)
-        return reports
+        return checked
 
-    monkeypatch.setattr(service, "check_payees", check_then_lose_the_lease)
+    monkeypatch.setattr(jobs, "_check_chunk", chunk_then_lose_the_lease)
     jobs.run_job(factory, job.id, adapters, chunk=1)
-    assert chunks == [1]
+    assert chunks == [True, False]
     assert _job(seeded, job.id) == ("running", "takeover", None)
+    assert audit_count(seeded) == 1
+
+
+def test_a_run_that_takes_a_job_over_resumes_after_the_last_chunk(app, seeded, adapters,
+                                                                   monkeypatch):
+    """The first run dies after its first chunk committed; the run that takes the job over
+    checks only the rest: every payee audited exactly once, every answer in the results."""
+    job = jobs.submit_job(seeded, "tpp-1", UK, JOB_CHECKS, lease_seconds=60)
+    factory, original = app.extensions["session_factory"], jobs._check_chunk
+
+    class WorkerDied(Exception):
+        pass
+
+    def die_after_the_first_chunk(*args, **kwargs):
+        if args[7] > 0:  # start of the chunk
+            raise WorkerDied
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(jobs, "_check_chunk", die_after_the_first_chunk)
+    monkeypatch.setattr(jobs, "_end", lambda *args, **kwargs: None)  # died: recorded nothing
+    with pytest.raises(WorkerDied):
+        jobs.run_job(factory, job.id, adapters, chunk=1)
+    monkeypatch.undo()
+    assert audit_count(seeded) == 1
+    _lease(seeded, job.id, "running", _job(seeded, job.id)[1], -1)  # its lease ran out
+    jobs.run_job(factory, job.id, adapters, chunk=1)
+    status, _, results = _job(seeded, job.id)
+    assert status == "done"
+    assert results == [{"Id": "a", "Matched": True},
+                       {"Id": "b", "Matched": False, "ReasonCode": "ANNM"}]
+    assert audit_count(seeded) == 2
