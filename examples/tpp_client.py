@@ -24,6 +24,7 @@ import datetime as dt
 import hashlib
 import html
 import json
+import os
 import re
 import secrets
 import sys
@@ -454,6 +455,9 @@ def guarded(step) -> int:
         print(f"error: cannot reach {where}: {exc}. Is the server running (`make run`)? "
               "It is found at --server, else ISSUER, else http://127.0.0.1:$PORT",
               file=sys.stderr)
+    except BrokenPipeError:
+        # the reader of our output went away (`… | head`): nothing more to say, no stack
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 1
 
 
