@@ -68,6 +68,18 @@ def validate_jwks(jwks) -> dict:
     return {"keys": keys}
 
 
+def new_client_id() -> str:
+    """A random client id that never starts with "-".
+
+    Operators pass client ids to ``flask tpp …`` commands, where an argument that starts
+    with a dash would be read as an option.
+    """
+    while True:
+        client_id = secrets.token_urlsafe(18)
+        if not client_id.startswith("-"):
+            return client_id
+
+
 def register_client(session: Session, *, name: str, roles, jwks: dict | None = None,
                     jwks_uri: str | None = None, redirect_uris=(), tls_subject: str | None = None,
                     tls_thumbprint: str | None = None, auth_method: str | None = None,
@@ -104,7 +116,7 @@ def register_client(session: Session, *, name: str, roles, jwks: dict | None = N
             raise _metadata_error("self_signed_tls_client_auth: no key of jwks has an x5c "
                                   "certificate (RFC 8705 §2.2)")
     client = TppClient(
-        client_id=secrets.token_urlsafe(18), name=name.strip(), roles=list(roles), jwks=jwks,
+        client_id=new_client_id(), name=name.strip(), roles=list(roles), jwks=jwks,
         jwks_uri=jwks_uri, redirect_uris=redirect_uris, tls_client_auth_subject_dn=tls_subject,
         tls_client_cert_thumbprint=tls_thumbprint, token_endpoint_auth_method=auth_method,
         registered_by=registered_by, created_at=utcnow(),

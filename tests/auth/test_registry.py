@@ -153,3 +153,12 @@ def test_jwks_uri_client(app):
                                           jwks_uri="https://uri.example/jwks")
         keyset = registry.client_keyset(client, Fetcher())
     assert calls == ["https://uri.example/jwks"] and keyset.keys[0].kid == "u1"
+
+
+def test_client_ids_never_start_with_a_dash(monkeypatch):
+    """A leading dash would make ``flask tpp show <id>`` read the id as an option."""
+    from auth import registry
+
+    drawn = iter(["-starts-with-dash", "--also", "fine-id"])
+    monkeypatch.setattr(registry.secrets, "token_urlsafe", lambda n: next(drawn))
+    assert registry.new_client_id() == "fine-id"
