@@ -163,7 +163,6 @@ def normalise(text: str) -> str:
     return fold(text)[0]
 
 
-@lru_cache(maxsize=32768)
 def tokenise(text: str) -> tuple[Token, ...]:
     if text.isascii() and text.replace(" ", "").isalnum():
         # Most names: plain words, each folding to itself in lower case (see `fold`).
@@ -226,4 +225,4 @@ def split_trading_as(text: str) -> tuple[str, ...]:
 
 
 # Every cache above, for `cop.matching.clear_caches`.
-CACHES = (fold, _fold_chunk, tokenise, _plain_token, _chunk_tokens, split_trading_as)
+CACHES = (fold, _fold_chunk, _plain_token, _chunk_tokens, split_trading_as)
