@@ -41,17 +41,25 @@ _AMBIGUOUS = frozenset(
 )
 
 LONGEST_FORM_TOKENS = 6
-_LONGEST_FORM = max(map(len, LEGAL_FORMS))  # letters
+# Every ending of a form's key, and every beginning of a key of a form written before the
+# name: the last (first) words of a name can only be (part of) a form if they are one of
+# these, which most names' words are not. No ending is longer than the longest form.
+_FORM_ENDINGS: frozenset[str] = frozenset(key[i:] for key in LEGAL_FORMS for i in range(len(key)))
+_PREFIX_FORM_BEGINNINGS: frozenset[str] = frozenset(
+    key[:i] for key, form in LEGAL_FORMS.items() if form in PREFIX_FORMS
+    for i in range(1, len(key) + 1)
+)
 
 
 def _suffix_form(tokens: tuple[str, ...], business: bool) -> tuple[int, str] | None:
     """(words taken, canonical form) of the longest form ending `tokens`, leaving a name."""
     n = len(tokens)
-    # The last words joined, one more each time, while no longer than the longest form.
+    # The last words joined, one more each time, while they still end some form (so no
+    # longer than the longest form).
     joined, tails = "", []
     for k in range(1, min(LONGEST_FORM_TOKENS, n - 1) + 1):
         joined = tokens[n - k] + joined
-        if len(joined) > _LONGEST_FORM:
+        if joined not in _FORM_ENDINGS:
             break
         tails.append(joined)
     for k in range(len(tails), 0, -1):
@@ -64,6 +72,8 @@ def _suffix_form(tokens: tuple[str, ...], business: bool) -> tuple[int, str] | N
 
 def _prefix_form(tokens: tuple[str, ...]) -> tuple[int, str] | None:
     n = len(tokens)
+    if tokens[0] not in _PREFIX_FORM_BEGINNINGS:
+        return None
     for k in range(min(3, n - 1), 0, -1):
         canonical = LEGAL_FORMS.get("".join(tokens[:k]))
         if canonical in PREFIX_FORMS:
@@ -148,6 +158,11 @@ _SPLIT_ABBREVIATIONS: dict[tuple[str, str], str] = {
 }
 
 LEADING_ARTICLES: frozenset[str] = frozenset({"the"})
+# Words `canonical_business_tokens` may change (with any one-letter word): a name without
+# them is its own canonical form.
+EXPANDABLE: frozenset[str] = frozenset(
+    [word for word, full in BUSINESS_WORDS.items() if word != full] + list(LEADING_ARTICLES)
+)
 
 
 def is_abbreviation(a: str, b: str) -> bool:

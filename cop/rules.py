@@ -12,7 +12,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import NamedTuple
 
-from cop.legal_forms import canonical_business_tokens, legal_form_span
+from cop.legal_forms import EXPANDABLE, canonical_business_tokens, legal_form_span
 from cop.name_order import family_first, uncomma
 from cop.names import FAMILY_FIRST_SURNAMES, NOBLE_TITLES, PARTICLES, is_given_name
 from cop.normalise import Token, strip_titles, tokenise
@@ -170,6 +170,12 @@ def compare_person(held_words: Words, entered_words: Words, cfg: MatchConfig) ->
 
 def _business_words(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
     """The tokens with business abbreviations expanded (see `canonical_business_tokens`)."""
+    for t in tokens:
+        if (t.joined or len(t.text) == 1 or len(t.alt) == 1 or t.text in EXPANDABLE
+                or t.alt in EXPANDABLE):
+            break
+    else:
+        return tokens  # nothing to expand: most business names
     texts = tuple([t.text for t in tokens])
     alts = tuple([t.alt for t in tokens])
     canonical = canonical_business_tokens(texts)
