@@ -34,7 +34,7 @@ _APOSTROPHES = re.compile(r"['’‘`´ʼʻ]")
 _AMPERSAND = re.compile(r"[&+]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
-_TRADING_HINT = re.compile("|".join(re.escape(hint) for hint in _letters.TRADING_HINTS))
+_TRADING_HINTS = _letters.TRADING_HINTS
 _TRADING_AS = re.compile(
     r"[\s,]+(?:" + "|".join(_letters.TRADING_MARKERS) + r")(?=\s|$)", re.IGNORECASE
 )
@@ -218,8 +218,12 @@ def strip_titles(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
 @lru_cache(maxsize=16384)
 def split_trading_as(text: str) -> tuple[str, ...]:
     """"J Smith t/a Smith Plumbing" -> ("J Smith", "Smith Plumbing"); else (text,)."""
-    if not _TRADING_HINT.search(text.lower()):
-        return (text.strip() or text,)  # every trading-name marker has one of these
+    lowered = text.lower()
+    for hint in _TRADING_HINTS:  # every trading-name marker has one of these
+        if hint in lowered:
+            break
+    else:
+        return (text.strip() or text,)
     parts = [p.strip() for p in _TRADING_AS.split(text)]
     return tuple(p for p in parts if p) or (text,)
 

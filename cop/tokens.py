@@ -136,7 +136,11 @@ class Words(NamedTuple):
     tokens: tuple[Token, ...]
     text: str  # the words written together, for comparing names whatever their spacing
     alt: str  # the same with the plain-letter alternatives
-    forms: frozenset[str]  # every spelling of every word: `t.same(u)` for some u in these words
+    # Every spelling of every word: `t.same(u)` for some u in these words. A tuple, not a set:
+    # a name has a handful of words, and a tuple of strings is soon out of the garbage
+    # collector's sight, where a set would be walked by every full collection for as long as
+    # the parsed name stays cached.
+    forms: tuple[str, ...]
 
 
 def words_of(tokens: tuple[Token, ...]) -> Words:
@@ -144,11 +148,11 @@ def words_of(tokens: tuple[Token, ...]) -> Words:
     alts = [t.alt for t in tokens]
     if alts == texts:  # no word with a second spelling: most names
         text = "".join(texts)
-        return Words(tokens, text, text, frozenset(texts))
-    return Words(tokens, "".join(texts), "".join(alts), frozenset(texts + alts))
+        return Words(tokens, text, text, tuple(texts))
+    return Words(tokens, "".join(texts), "".join(alts), tuple(texts + alts))
 
 
-def _shares_form(token: Token, forms: frozenset[str]) -> bool:
+def _shares_form(token: Token, forms: tuple[str, ...]) -> bool:
     return token.text in forms or token.alt in forms
 
 
