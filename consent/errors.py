@@ -95,32 +95,27 @@ class InvalidTransition(ObProblem):
         self.target = target
 
 
+# consent status -> the problem type a TPP reads when it uses a consent in that status
+UNUSABLE = {
+    "AWAU": "consent-not-authorised",
+    "EXPD": "consent-expired",
+    "CANC": "consent-revoked",
+    "RJCT": "consent-rejected",
+}
+
+
 class ConsentUnusable(ObProblem):
-    """Base for 'this consent cannot be used for data access' (403 with U009)."""
+    """'This consent cannot be used for data access' (403 with U009); its problem type names
+    the status, so a TPP can tell an expired consent from a revoked one."""
 
     def __init__(self, consent_id: str, status: str) -> None:
         super().__init__(
             f"The consent is {status}; it cannot be used to read data.",
             [OBError(INVALID_CONSENT_STATUS, f"Consent status is {status}")],
+            slug=UNUSABLE[status],
         )
         self.consent_id = consent_id
         self.consent_status = status
-
-
-class ConsentNotAuthorised(ConsentUnusable):
-    slug = "consent-not-authorised"
-
-
-class ConsentExpired(ConsentUnusable):
-    slug = "consent-expired"
-
-
-class ConsentRevoked(ConsentUnusable):
-    slug = "consent-revoked"
-
-
-class ConsentRejected(ConsentUnusable):
-    slug = "consent-rejected"
 
 
 class ReauthenticationRequired(ObProblem):

@@ -20,11 +20,8 @@ from consent import audit, domain, revocation
 from consent.audit import Actor
 from consent.domain import ConsentStatus as S
 from consent.errors import (
-    ConsentExpired,
-    ConsentNotAuthorised,
     ConsentNotFound,
-    ConsentRejected,
-    ConsentRevoked,
+    ConsentUnusable,
     ReauthenticationRequired,
 )
 from consent.models import GENESIS_HASH, Consent, ConsentBank, ConsentEvent
@@ -109,10 +106,6 @@ def consent_events(session: Session, client_id: str, consent_id: str) -> list[Co
 
 # --- for aggregation -------------------------------------------------------------------------
 
-REFUSALS = {S.EXPD: ConsentExpired, S.CANC: ConsentRevoked, S.RJCT: ConsentRejected,
-            S.AWAU: ConsentNotAuthorised}
-
-
 def get_authorised_consent(session: Session, consent_id: str, client_id: str, *,
                            now: dt.datetime | None = None) -> Consent:
     """The consent if it is AUTH for this client; else the typed 403 (U011 if not theirs).
@@ -122,7 +115,7 @@ def get_authorised_consent(session: Session, consent_id: str, client_id: str, *,
         consent = owned(session, consent_id, client_id)
         expire_if_due(session, consent, now)
     if consent.status != S.AUTH:
-        raise REFUSALS[S(consent.status)](consent_id, consent.status)
+        raise ConsentUnusable(consent_id, consent.status)
     return consent
 
 
