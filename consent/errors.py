@@ -24,7 +24,8 @@ register_problems({
 
 @dataclass(frozen=True)
 class OBError:
-    """One entry of OB `Errors[]`: a 4-character OBExternalStatusReason1Code and where."""
+    """A 4-character OBExternalStatusReason1Code, words and where: one entry of OB `Errors[]`,
+    or a consent's `StatusReason`."""
 
     code: str
     message: str

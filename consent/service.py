@@ -65,7 +65,7 @@ def create_consent(session: Session, tpp: Tpp, body, *, self_url_base: str,
             expiration_at=request.expiration, transaction_from=request.transaction_from,
             transaction_to=request.transaction_to, created_at=now, status_updated_at=now,
             status_reason_code=domain.AWAITING.code,
-            status_reason_description=domain.AWAITING.description,
+            status_reason_description=domain.AWAITING.message,
             audit_seq=0, audit_head=GENESIS_HASH,
         )
         session.add(consent)
@@ -190,7 +190,7 @@ def mark_bank_reauth_required(session: Session, consent_id: str, bank_id: str, *
             row.updated_at = now
             reason_code = domain.reauthentication_reason(bank_id)
             consent.status_reason_code = reason_code.code
-            consent.status_reason_description = reason_code.description
+            consent.status_reason_description = reason_code.message
             audit.append(session, consent, actor or Actor("system", "aggregation"),
                          "bank.reauthentication_required",
                          {"bank_id": bank_id, "reason": reason[:200]}, now=now)
