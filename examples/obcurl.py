@@ -31,7 +31,14 @@ from joserfc.jws import JWSRegistry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tpp_client import DEMO_DIR, Tpp, TppError, demo_client, guarded  # noqa: E402
+from fapi_client import (  # noqa: E402
+    DEMO_DIR,
+    Tpp,
+    TppError,
+    add_client_options,
+    demo_client,
+    guarded,
+)
 
 from core.config import server_url  # noqa: E402
 
@@ -84,10 +91,7 @@ def main(argv=None) -> int:
     parser.add_argument("method")
     parser.add_argument("path", help="path on the server, e.g. /cop/v1/name-verifications")
     parser.add_argument("body", nargs="?", help="JSON request body")
-    parser.add_argument("--server", default=None,
-                        help="base URL (default: ISSUER, else http://127.0.0.1:$PORT)")
-    parser.add_argument("--client", default="payments", help="demo client name")
-    parser.add_argument("--scope", default="payee-checks")
+    add_client_options(parser, client="payments", scope="payee-checks")
     parser.add_argument("--clients-file", default=str(DEMO_DIR / "clients.json"))
     parser.add_argument("-H", "--header", action="append", default=[],
                         help="extra header, 'Name: value' (repeatable)")
