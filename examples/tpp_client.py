@@ -211,14 +211,12 @@ def main(argv=None) -> int:
     parser.add_argument("--psu", help="drive the sign-in form as this PSU (alice, bob, carol)")
     parser.add_argument("--password", help="the PSU's password (printed by make run)")
     parser.add_argument("--call", default="/tpp/client", help="protected path to call")
-    parser.add_argument("--consent", action="store_true",
-                        help="create an account-access consent and authorise it at banks")
-    parser.add_argument("--banks", default="northgate,rheinfeld",
-                        help="--consent: the banks the PSU connects (comma-separated)")
-    parser.add_argument("--bank-password", default="sandbox",
-                        help="--consent: the PSU's password at the sandbox banks")
-    parser.add_argument("--keep", action="store_true",
-                        help="--consent: leave the consent active (no dashboard revocation)")
+    consent = parser.add_argument_group(
+        "--consent", "create an account-access consent and authorise it at banks")
+    consent.add_argument("--consent", action="store_true", help="run this walkthrough")
+    consent.add_argument("--banks", default="northgate,rheinfeld", help="banks the PSU connects")
+    consent.add_argument("--bank-password", default="sandbox", help="the PSU's password there")
+    consent.add_argument("--keep", action="store_true", help="no dashboard revocation at the end")
     args = parser.parse_args(argv)
     if args.consent and not args.psu:
         parser.error("--consent needs --psu and --password")
