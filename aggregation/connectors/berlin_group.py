@@ -84,19 +84,13 @@ class BerlinGroupConnector(OAuthConnector):
     accounts_path = "/v1/accounts"
     balances_path = "/v1/accounts/{}/balances"
 
-    def _data_call(self, method: str, path: str, access: BankAccess, *, psu_ip: str | None,
-                   timeout: float | None) -> httpx.Response:
-        return self._send(method, path, self._data_headers(access), psu_ip=psu_ip,
-                          timeout=timeout)
-
     def _accounts(self, body: Any) -> list[Account]:
         return bg_mapping.accounts(self.bank_id, body)
 
     def _balances(self, body: Any, account_id: str) -> list[Balance]:
         return bg_mapping.balances(self.bank_id, body, account_id)
 
-    @staticmethod
-    def _data_headers(access: BankAccess) -> dict[str, str]:
+    def _data_headers(self, access: BankAccess) -> dict[str, str]:
         return {"Consent-ID": access.consent_id, "Authorization": f"Bearer {access.access_token}"}
 
     def _error(self, response: httpx.Response) -> errors.BankError:

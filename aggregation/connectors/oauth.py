@@ -145,12 +145,11 @@ class OAuthConnector:
               timeout: float | None) -> Any:
         """A read under the PSU's consent: the answer's JSON. The PSU's address goes with it
         only while the PSU is present (`psu_ip_for`)."""
-        response = self._data_call("GET", path, access, timeout=timeout,
-                                   psu_ip=psu_ip_for(self.bank_id, psu_present, psu_ip))
+        response = self._send("GET", path, self._data_headers(access), timeout=timeout,
+                              psu_ip=psu_ip_for(self.bank_id, psu_present, psu_ip))
         return self.transport.json(response)
 
-    def _data_call(self, method: str, path: str, access: BankAccess, *, psu_ip: str | None,
-                   timeout: float | None) -> httpx.Response:
+    def _data_headers(self, access: BankAccess) -> dict[str, str]:
         raise NotImplementedError
 
     def _accounts(self, body: Any) -> list[Account]:

@@ -80,9 +80,8 @@ class ObUkConnector(OAuthConnector):
     accounts_path = "/accounts"
     balances_path = "/accounts/{}/balances"
 
-    def _data_call(self, method: str, path: str, access: BankAccess, *, psu_ip: str | None,
-                   timeout: float | None) -> httpx.Response:
-        return self._call(method, path, access.access_token, psu_ip=psu_ip, timeout=timeout)
+    def _data_headers(self, access: BankAccess) -> dict[str, str]:
+        return {"Authorization": f"Bearer {access.access_token}"}
 
     def _accounts(self, body: Any) -> list[Account]:
         return ob_mapping.accounts(self.bank_id, body)
