@@ -16,23 +16,22 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import KW_ONLY, asdict, dataclass
+
+from auth.par import AuthorisationTerms
 
 USED_MARKER_SECONDS = 86400
 MAX_FAILED_ATTEMPTS = 3
 
 
-@dataclass(frozen=True)
-class CodeGrant:
-    client_id: str
-    redirect_uri: str
-    scope: str
-    code_challenge: str
+@dataclass
+class CodeGrant(AuthorisationTerms):
+    """An issued code: the terms it was pushed with, the PSU who approved, and the grant that
+    a replay revokes."""
+
+    _: KW_ONLY
     grant_id: str
     psu_id: str
-    consent_id: str | None = None
-    dpop_jkt: str | None = None
-    nonce: str | None = None
 
 
 def _key(code: str) -> str:

@@ -23,18 +23,26 @@ MAX_STATE_LENGTH = 1024
 
 
 @dataclass
-class PushedRequest:
-    """The validated authorisation request. Consent code reads `consent_id`, `claims`,
-    `authorization_details` and `params` (every parameter as pushed)."""
+class AuthorisationTerms:
+    """What a code is bound to, from the pushed request to the code exchange: the client, the
+    redirect URI, the scope, the PKCE challenge, and the consent, DPoP key and nonce when
+    given."""
 
     client_id: str
     redirect_uri: str
     scope: str
     code_challenge: str
-    state: str | None = None
-    nonce: str | None = None
-    dpop_jkt: str | None = None
     consent_id: str | None = None
+    dpop_jkt: str | None = None
+    nonce: str | None = None
+
+
+@dataclass
+class PushedRequest(AuthorisationTerms):
+    """The validated authorisation request. Consent code reads `consent_id`, `claims`,
+    `authorization_details` and `params` (every parameter as pushed)."""
+
+    state: str | None = None
     claims: dict | None = None
     authorization_details: list | None = None
     params: dict = field(default_factory=dict)

@@ -34,13 +34,13 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import harness
+
 AIS = "/open-banking/v4.0/aisp"  # the OB v4.0 AIS base path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+ROOT = harness.ROOT
 sys.path.insert(0, str(ROOT / "examples"))
 RESULTS = ROOT / "bench" / "results" / "soak.json"
-PG_ADMIN = os.environ.get("SOAK_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 DATABASE_URL = os.environ.get("SOAK_DATABASE_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/soak")
 REDIS_URL = os.environ.get("SOAK_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -51,25 +51,6 @@ WEIGHTS = {"payee_check": 4, "balances": 2, "consent_create": 2, "consent_read":
 
 
 # -- the server --------------------------------------------------------------------------------
-def prepare_database() -> None:
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = 'soak'")).first()
-        if not exists:
-            conn.execute(text("CREATE DATABASE soak"))
-    admin.dispose()
-    engine = create_engine(DATABASE_URL)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
-
-
 def server_env(port: int, workdir: Path) -> dict:
     from consent.crypto import generate_key_spec
 
@@ -81,49 +62,11 @@ def server_env(port: int, workdir: Path) -> dict:
 
 def start_server(env: dict, workdir: Path) -> subprocess.Popen:
     flask = [str(ROOT / ".venv/bin/flask"), "--app", "wsgi"]
-    for args in (["db", "upgrade"], ["demo", "load"]):
-        subprocess.run(flask + args, env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(flask + ["demo", "load"], env=env, cwd=ROOT, check=True, capture_output=True)
     log = open(workdir / "server.log", "wb")  # noqa: SIM115 - closed with the process
     return subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "wsgi:app", "-c",
                              "gunicorn.conf.py"], env=env, cwd=ROOT, stdout=log, stderr=log,
                             start_new_session=True)
-
-
-def wait_ready(base: str, seconds: float = 30) -> None:
-    import httpx
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit("the server did not become ready")
-
-
-def worker_pids(master: int) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == master:
-                pids.append(int(entry.name))
-    return sorted(pids)
-
-
-def rss_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
 
 
 # -- the TPPs' side ----------------------------------------------------------------------------
@@ -295,22 +238,22 @@ def main(argv=None) -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="soak-"))
     base = f"http://127.0.0.1:{args.port}"
-    prepare_database()
+    harness.fresh_store(DATABASE_URL, REDIS_URL)
     env = server_env(args.port, workdir)
     server = start_server(env, workdir)
     try:
-        wait_ready(base)
+        harness.wait_ready(args.port, "/readyz", 30)
         jobs, skipped = workload(base, workdir / "demo")
         if not jobs:
             raise SystemExit(f"nothing to run: {skipped}")
         for name in jobs:  # warm-up: every code path once before memory is measured
             for _ in range(5):
                 jobs[name]()
-        pids = worker_pids(server.pid)
-        rss_start = {pid: rss_mb(pid) for pid in pids}
+        pids = harness.worker_pids(server.pid)
+        rss_start = {pid: harness.rss_mb(pid) for pid in pids}
         samples, late, elapsed = run_load(jobs, schedule(jobs, args.rate, args.seconds),
                                           args.rate)
-        rss_end = {pid: rss_mb(pid) for pid in pids}
+        rss_end = {pid: harness.rss_mb(pid) for pid in pids}
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

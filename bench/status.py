@@ -34,17 +34,10 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.append(str(ROOT / "bench"))  # after ROOT: bench/cop.py must not hide cop/
+import harness
 
-from aggregate import ensure_database, free_port, gunicorn, stop, wait_ready  # noqa: E402
-from ceiling import PATH as CEILING_PATH  # noqa: E402
-from ceiling import median_run, ratio, write_results  # noqa: E402
-
-RESULTS = ROOT / "bench" / "results" / "status.json"
+RESULTS = harness.ROOT / "bench" / "results" / "status.json"
 WRK = "/usr/bin/wrk"
 CONCURRENCY = 32
 SUMMARY = "/status/v1/summary"
@@ -149,29 +142,17 @@ def main() -> int:
     parser.add_argument("--notices", type=int, default=40)
     parser.add_argument("--phases", default=",".join(name for name, _ in PHASES))
     args = parser.parse_args()
-    database = os.environ.get("DATABASE_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/test_sspeed")
-    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/11")
-    work = ROOT / "bench" / "results" / "status-run"
-    work.mkdir(parents=True, exist_ok=True)
-
-    import redis
+    database, redis_url, work = harness.store("status", "test_sspeed", 11)
 
     from consent.crypto import generate_key_spec
-    from core import cli
-    from tests.conftest import reset_postgres
 
-    if database.startswith("postgresql"):
-        ensure_database(database)
-        reset_postgres(database)
-    cli.upgrade(database)
-    redis.Redis.from_url(redis_url).flushdb()
+    harness.fresh_store(database, redis_url)
     env = {**os.environ, "DATABASE_URL": database, "REDIS_URL": redis_url,
            "ISSUER": "http://localhost", "SIGNING_KEYS_DIR": str(work / "keys"),
            "RATELIMIT_ENABLED": "false", "TOKEN_ENCRYPTION_KEYS": generate_key_spec("bench"),
            "LOG_LEVEL": os.environ.get("BENCH_SERVER_LOG_LEVEL", "WARNING"),
            "SANDBOX_BANKS_ENABLED": "false",
-           "PYTHONPATH": str(ROOT)}
+           "PYTHONPATH": str(harness.ROOT)}
     settings = {"DATABASE_URL": database, "REDIS_URL": redis_url, "ISSUER": "http://localhost",
                 "SIGNING_KEYS_DIR": env["SIGNING_KEYS_DIR"], "LOG_LEVEL": "WARNING",
                 "TOKEN_ENCRYPTION_KEYS": env["TOKEN_ENCRYPTION_KEYS"],
@@ -185,24 +166,24 @@ def main() -> int:
                      "load_average_at_start": os.getloadavg(), "phases": {}}
     procs = []
     try:
-        port = free_port()
-        ceiling = gunicorn("bench.ceiling:create_app()", port, env, args.workers, args.threads,
-                           work / "ceiling.log")
+        port = harness.free_port()
+        ceiling = harness.gunicorn("bench.ceiling:create_app()", port, env, args.workers,
+                                   args.threads, work / "ceiling.log")
         procs.append(ceiling)
-        wait_ready(port, CEILING_PATH)
-        wrk(port, CEILING_PATH, 2)  # warm up
-        results["ceiling"] = median_run(wrk, port, CEILING_PATH, args.seconds)
+        harness.wait_ready(port, harness.CEILING_PATH)
+        wrk(port, harness.CEILING_PATH, 2)  # warm up
+        results["ceiling"] = harness.median_run(wrk, port, harness.CEILING_PATH, args.seconds)
         top = results["ceiling"]["throughput_rps"]
         print(f"ceiling (Flask hello-world, same gunicorn, wrk c={CONCURRENCY}): {top:.0f}/s "
               f"(runs {results['ceiling']['runs']})", flush=True)
-        stop(ceiling)
+        harness.stop(ceiling)
         procs.remove(ceiling)
 
-        port = free_port()
-        server = gunicorn("wsgi:app", port, env, args.workers, args.threads,
-                          work / "server.log")
+        port = harness.free_port()
+        server = harness.gunicorn("wsgi:app", port, env, args.workers, args.threads,
+                                  work / "server.log")
         procs.append(server)
-        wait_ready(port, SUMMARY)
+        harness.wait_ready(port, SUMMARY)
         chosen = args.phases.split(",")
         for name, path in PHASES:
             if name not in chosen:
@@ -217,10 +198,10 @@ def main() -> int:
                 headers = {"If-None-Match": etag}
                 status, sent, size = probe(port, path, headers)
             wrk(port, path, 2, headers)  # warm every worker
-            figure = median_run(wrk, port, path, args.seconds, headers)
+            figure = harness.median_run(wrk, port, path, args.seconds, headers)
             figure.update(path=path, status=status, body_bytes=size,
                           cache_control=sent.get("Cache-Control"),
-                          ratio_to_ceiling=ratio(figure["throughput_rps"], top))
+                          ratio_to_ceiling=harness.ratio(figure["throughput_rps"], top))
             results["phases"][name] = figure
             print(f"{name:13} {path:28} {status} {figure['throughput_rps']:7.0f}/s "
                   f"= ratio_to_ceiling {figure['ratio_to_ceiling']:.3f}  "
@@ -229,12 +210,12 @@ def main() -> int:
                   flush=True)
     finally:
         for proc in procs:
-            stop(proc)
+            harness.stop(proc)
     results["load_average_at_end"] = os.getloadavg()
     summary = results["phases"].get("summary", {}).get("ratio_to_ceiling")
-    write_results(RESULTS, results, {"summary_ratio_to_ceiling_min": TARGET,
-                                     "summary": summary,
-                                     "met": summary is not None and summary >= TARGET})
+    harness.write_results(RESULTS, results, {"summary_ratio_to_ceiling_min": TARGET,
+                                             "summary": summary,
+                                             "met": summary is not None and summary >= TARGET})
     return 0
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from consent.permissions import ConsentTerms
 from core.banks import BankInfo
 
 
@@ -39,16 +40,6 @@ class BankTokens:
     refresh_token: str | None
     expires_at: dt.datetime | None
     accounts: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ConsentTerms:
-    permissions: tuple[str, ...]
-    expiration: dt.datetime | None
-    transaction_from: dt.datetime | None
-    transaction_to: dt.datetime | None
-    # the PSU's address, as the PSU is present: Berlin Group requires it to create a consent
-    psu_ip: str | None = None
 
 
 class BankGateway(Protocol):

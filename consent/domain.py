@@ -10,10 +10,9 @@ a new consent is needed after them.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from enum import StrEnum
 
-from consent.errors import InvalidTransition
+from consent.errors import InvalidTransition, OBError
 
 REAUTHENTICATE_AFTER = dt.timedelta(days=180)  # RTS Art. 10a (Delegated Reg. (EU) 2022/2360)
 
@@ -50,19 +49,8 @@ def transition(current: ConsentStatus | str, target: ConsentStatus | str) -> Con
     return target
 
 
-@dataclass(frozen=True)
-class StatusReason:
-    """One `StatusReason` entry: OBExternalStatusReason1Code (max 4 chars) and words."""
-
-    code: str
-    description: str
-    path: str | None = None
-
-    def to_dict(self) -> dict[str, str]:
-        body = {"StatusReasonCode": self.code, "StatusReasonDescription": self.description}
-        if self.path:
-            body["Path"] = self.path
-        return body
+# A consent's `StatusReason` carries the same code set and words as an `Errors[]` entry.
+StatusReason = OBError
 
 
 # U036 "Authorisation not completed", U033 "Authorisation failed", U042 "OtherReason",

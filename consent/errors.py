@@ -11,20 +11,11 @@ from dataclasses import dataclass
 
 from core.errors import Problem, register_problems
 
-register_problems({
-    "consent-request-invalid": (400, "Account access consent request is invalid"),
-    "consent-status-invalid": (400, "Consent status does not allow this"),
-    "consent-not-authorised": (403, "Consent is not authorised"),
-    "consent-expired": (403, "Consent has expired"),
-    "consent-revoked": (403, "Consent has been revoked"),
-    "consent-rejected": (403, "Consent was rejected"),
-    "reauthentication-required": (403, "The PSU must re-authenticate at the bank"),
-})
-
 
 @dataclass(frozen=True)
 class OBError:
-    """One entry of OB `Errors[]`: a 4-character OBExternalStatusReason1Code and where."""
+    """A 4-character OBExternalStatusReason1Code, words and where: one entry of OB `Errors[]`,
+    or a consent's `StatusReason`."""
 
     code: str
     message: str
@@ -58,7 +49,8 @@ class ObProblem(Problem):
 
 
 class ConsentRequestInvalid(ObProblem):
-    slug = "consent-request-invalid"
+    slug, status, title = ("consent-request-invalid", 400,
+                           "Account access consent request is invalid")
 
     def __init__(self, errors: list[OBError]) -> None:
         detail = "; ".join(e.message for e in errors)
@@ -84,7 +76,7 @@ class ConsentNotFound(ObProblem):
 class InvalidTransition(ObProblem):
     """A status change the lifecycle refuses (e.g. authorising a revoked consent)."""
 
-    slug = "consent-status-invalid"
+    slug, status, title = "consent-status-invalid", 400, "Consent status does not allow this"
 
     def __init__(self, current: str, target: str) -> None:
         super().__init__(
@@ -95,36 +87,33 @@ class InvalidTransition(ObProblem):
         self.target = target
 
 
+# consent status -> the problem type (403) a TPP reads when it uses a consent in that status
+UNUSABLE = {
+    "AWAU": ("consent-not-authorised", "Consent is not authorised"),
+    "EXPD": ("consent-expired", "Consent has expired"),
+    "CANC": ("consent-revoked", "Consent has been revoked"),
+    "RJCT": ("consent-rejected", "Consent was rejected"),
+}
+register_problems({slug: (403, title) for slug, title in UNUSABLE.values()})
+
+
 class ConsentUnusable(ObProblem):
-    """Base for 'this consent cannot be used for data access' (403 with U009)."""
+    """'This consent cannot be used for data access' (403 with U009); its problem type names
+    the status, so a TPP can tell an expired consent from a revoked one."""
 
     def __init__(self, consent_id: str, status: str) -> None:
         super().__init__(
             f"The consent is {status}; it cannot be used to read data.",
             [OBError(INVALID_CONSENT_STATUS, f"Consent status is {status}")],
+            slug=UNUSABLE[status][0],
         )
         self.consent_id = consent_id
         self.consent_status = status
 
 
-class ConsentNotAuthorised(ConsentUnusable):
-    slug = "consent-not-authorised"
-
-
-class ConsentExpired(ConsentUnusable):
-    slug = "consent-expired"
-
-
-class ConsentRevoked(ConsentUnusable):
-    slug = "consent-revoked"
-
-
-class ConsentRejected(ConsentUnusable):
-    slug = "consent-rejected"
-
-
 class ReauthenticationRequired(ObProblem):
-    slug = "reauthentication-required"
+    slug, status, title = ("reauthentication-required", 403,
+                           "The PSU must re-authenticate at the bank")
 
     def __init__(self, consent_id: str, bank_id: str) -> None:
         super().__init__(

@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    CheckConstraint,
     ForeignKey,
     Integer,
     String,
@@ -22,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, UTCDateTime, one_of_sql, utcnow
+from core.db import Base, ClientOwned, UTCDateTime, one_of, utcnow
 
 STATUSES = ("AWAU", "AUTH", "RJCT", "EXPD", "CANC")
 BANK_STATUSES = ("pending", "authorised", "failed", "revoked", "reauth_required")
@@ -30,14 +29,13 @@ GENESIS_HASH = "0" * 64
 
 
 
-class Consent(Base):
+class Consent(ClientOwned, Base):
     """One account-access consent of one TPP; may span several banks once authorised."""
 
     __tablename__ = "consents"
-    __table_args__ = (CheckConstraint(one_of_sql("status", STATUSES), name="status"),)
+    __table_args__ = (one_of("status", STATUSES),)
 
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    client_id: Mapped[str] = mapped_column(String(128), index=True)
     client_name: Mapped[str] = mapped_column(String(200))
     psu_id: Mapped[str | None] = mapped_column(String(128), index=True)
     status: Mapped[str] = mapped_column(String(4))
@@ -65,7 +63,7 @@ class ConsentBank(Base):
     __tablename__ = "consent_banks"
     __table_args__ = (
         UniqueConstraint("consent_id", "bank_id", name="uq_consent_banks_consent_bank"),
-        CheckConstraint(one_of_sql("status", BANK_STATUSES), name="status"),
+        one_of("status", BANK_STATUSES),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

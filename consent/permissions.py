@@ -16,7 +16,7 @@ Profile rules enforced (each refusal is a 400 with an OB ErrorCode and Path):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from consent.errors import (
@@ -60,14 +60,23 @@ ACCOUNT_READS = ("ReadAccountsBasic", "ReadAccountsDetail")
 
 
 @dataclass(frozen=True)
-class ConsentRequest:
-    """A validated OBReadConsent1."""
+class ConsentTerms:
+    """What a consent lets the TPP read, and for how long: asked for by the TPP, then asked
+    of each bank the PSU connects."""
 
     permissions: tuple[str, ...]
     expiration: dt.datetime | None
     transaction_from: dt.datetime | None
     transaction_to: dt.datetime | None
-    risk: dict[str, Any]
+    # the PSU's address, as the PSU is present: Berlin Group requires it to create a consent
+    psu_ip: str | None = None
+
+
+@dataclass(frozen=True)
+class ConsentRequest(ConsentTerms):
+    """A validated OBReadConsent1: its terms (the PSU is not present yet) and its Risk."""
+
+    risk: dict[str, Any] = field(default_factory=dict)
 
 
 def plain_words(permissions: list[str] | tuple[str, ...]) -> list[str]:
@@ -166,4 +175,4 @@ def parse_consent_request(body: Any, now: dt.datetime) -> ConsentRequest:
                               "Data.TransactionToDateTime"))
     if errors:
         raise ConsentRequestInvalid(errors)
-    return ConsentRequest(tuple(data["Permissions"]), expiration, tx_from, tx_to, {})
+    return ConsentRequest(tuple(data["Permissions"]), expiration, tx_from, tx_to)

@@ -52,7 +52,7 @@ def set_status(session: Session, consent: Consent, target: S, reason: domain.Sta
     previous = consent.status
     consent.status = domain.transition(previous, target).value
     consent.status_reason_code = reason.code
-    consent.status_reason_description = reason.description
+    consent.status_reason_description = reason.message
     consent.status_reason_path = reason.path
     consent.status_updated_at = now
     audit.append(session, consent, actor, action,

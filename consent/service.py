@@ -20,11 +20,8 @@ from consent import audit, domain, revocation
 from consent.audit import Actor
 from consent.domain import ConsentStatus as S
 from consent.errors import (
-    ConsentExpired,
-    ConsentNotAuthorised,
     ConsentNotFound,
-    ConsentRejected,
-    ConsentRevoked,
+    ConsentUnusable,
     ReauthenticationRequired,
 )
 from consent.models import GENESIS_HASH, Consent, ConsentBank, ConsentEvent
@@ -68,7 +65,7 @@ def create_consent(session: Session, tpp: Tpp, body, *, self_url_base: str,
             expiration_at=request.expiration, transaction_from=request.transaction_from,
             transaction_to=request.transaction_to, created_at=now, status_updated_at=now,
             status_reason_code=domain.AWAITING.code,
-            status_reason_description=domain.AWAITING.description,
+            status_reason_description=domain.AWAITING.message,
             audit_seq=0, audit_head=GENESIS_HASH,
         )
         session.add(consent)
@@ -109,10 +106,6 @@ def consent_events(session: Session, client_id: str, consent_id: str) -> list[Co
 
 # --- for aggregation -------------------------------------------------------------------------
 
-REFUSALS = {S.EXPD: ConsentExpired, S.CANC: ConsentRevoked, S.RJCT: ConsentRejected,
-            S.AWAU: ConsentNotAuthorised}
-
-
 def get_authorised_consent(session: Session, consent_id: str, client_id: str, *,
                            now: dt.datetime | None = None) -> Consent:
     """The consent if it is AUTH for this client; else the typed 403 (U011 if not theirs).
@@ -122,7 +115,7 @@ def get_authorised_consent(session: Session, consent_id: str, client_id: str, *,
         consent = owned(session, consent_id, client_id)
         expire_if_due(session, consent, now)
     if consent.status != S.AUTH:
-        raise REFUSALS[S(consent.status)](consent_id, consent.status)
+        raise ConsentUnusable(consent_id, consent.status)
     return consent
 
 
@@ -197,7 +190,7 @@ def mark_bank_reauth_required(session: Session, consent_id: str, bank_id: str, *
             row.updated_at = now
             reason_code = domain.reauthentication_reason(bank_id)
             consent.status_reason_code = reason_code.code
-            consent.status_reason_description = reason_code.description
+            consent.status_reason_description = reason_code.message
             audit.append(session, consent, actor or Actor("system", "aggregation"),
                          "bank.reauthentication_required",
                          {"bank_id": bank_id, "reason": reason[:200]}, now=now)

@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, UTCDateTime, one_of_sql, utcnow
+from core.db import Base, ClientOwned, UTCDateTime, one_of, utcnow
 
 HOLDER_TYPES = ("personal", "business")
 JOB_STATUSES = ("pending", "running", "done", "failed")
@@ -51,14 +51,13 @@ class ParticipatingBank(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class RequestingPsp(Base):
+class RequestingPsp(ClientOwned, Base):
     """A BIC that a TPP client may send as `requestingAgent` in EU VoP requests: this
     service's counterpart of the EPC Directory Service entry of a requesting PSP."""
 
     __tablename__ = "cop_requesting_psps"
 
     bic: Mapped[str] = mapped_column(String(11), primary_key=True)  # BIC11
-    client_id: Mapped[str] = mapped_column(String(128), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -85,7 +84,7 @@ class DirectoryAccount(Base):
     __table_args__ = (
         UniqueConstraint("sort_code", "account_number", name="uq_cop_accounts_scan"),
         UniqueConstraint("iban", name="uq_cop_accounts_iban"),
-        CheckConstraint(one_of_sql("holder_type", HOLDER_TYPES), name="holder_type"),
+        one_of("holder_type", HOLDER_TYPES),
         CheckConstraint("iban IS NOT NULL OR (sort_code IS NOT NULL AND account_number IS NOT "
                         "NULL)", name="identified"),
     )
@@ -109,13 +108,12 @@ class DirectoryAccount(Base):
                                                     onupdate=utcnow)
 
 
-class CheckAudit(Base):
+class CheckAudit(ClientOwned, Base):
     """One answered check: who asked, what was answered, keyed hashes instead of data."""
 
     __tablename__ = "cop_check_audit"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    client_id: Mapped[str] = mapped_column(String(128), index=True)
     scheme: Mapped[str] = mapped_column(String(2))
     request_id: Mapped[str | None] = mapped_column(String(64))
     account_hash: Mapped[str] = mapped_column(String(64), index=True)
@@ -127,14 +125,13 @@ class CheckAudit(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
-class BulkJob(Base):
+class BulkJob(ClientOwned, Base):
     """A batch too large to answer in one response: checked in the background, polled."""
 
     __tablename__ = "cop_bulk_jobs"
-    __table_args__ = (CheckConstraint(one_of_sql("status", JOB_STATUSES), name="status"),)
+    __table_args__ = (one_of("status", JOB_STATUSES),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    client_id: Mapped[str] = mapped_column(String(128), index=True)
     scheme: Mapped[str] = mapped_column(String(2))
     status: Mapped[str] = mapped_column(String(8), default="pending")
     total: Mapped[int] = mapped_column(Integer)

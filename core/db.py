@@ -8,9 +8,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import DateTime, MetaData, create_engine, event, exc, make_url
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    MetaData,
+    String,
+    create_engine,
+    event,
+    exc,
+    make_url,
+)
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.orm import exc as orm_exc
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
@@ -241,3 +250,14 @@ def one_of_sql(column: str, values: tuple[str, ...]) -> str:
     """The SQL of a CHECK constraint that keeps `column` to one of `values` (closed vocabularies
     such as statuses, checked by the database as well as the code)."""
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    """The CHECK constraint, named after `column`, that keeps it to one of `values`."""
+    return CheckConstraint(one_of_sql(column, values), name=column)
+
+
+class ClientOwned:
+    """Mixin for a row that belongs to one TPP, found by its OAuth `client_id`."""
+
+    client_id: Mapped[str] = mapped_column(String(128), index=True)

@@ -74,6 +74,13 @@ class Problem(Exception):
     status: int | None = None
     title: str | None = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass naming its own status and title defines a problem type: it joins the
+        table that renders and documents them, so the type is declared in one place."""
+        super().__init_subclass__(**kwargs)
+        if cls.status and cls.title:
+            PROBLEM_TYPES.setdefault(cls.slug, (cls.status, cls.title))
+
     def __init__(
         self,
         detail: str = "",

@@ -31,7 +31,7 @@ from joserfc.jws import JWSRegistry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tpp_client import DEMO_DIR, Tpp, TppError, demo_client, guarded  # noqa: E402
+import fapi_client as fapi  # noqa: E402
 
 from core.config import server_url  # noqa: E402
 
@@ -59,7 +59,7 @@ def detached_jws(body: bytes, key, issuer: str, trust_anchor: str) -> str:
     return f"{protected}..{_b64url(signature)}"
 
 
-def answer_signature(tpp: Tpp, resp) -> str:
+def answer_signature(tpp: fapi.Tpp, resp) -> str:
     """Whether the answer's x-jws-signature verifies with the server's key of that kid."""
     value = resp.headers.get("x-jws-signature")
     if not value:
@@ -84,11 +84,8 @@ def main(argv=None) -> int:
     parser.add_argument("method")
     parser.add_argument("path", help="path on the server, e.g. /cop/v1/name-verifications")
     parser.add_argument("body", nargs="?", help="JSON request body")
-    parser.add_argument("--server", default=None,
-                        help="base URL (default: ISSUER, else http://127.0.0.1:$PORT)")
-    parser.add_argument("--client", default="payments", help="demo client name")
-    parser.add_argument("--scope", default="payee-checks")
-    parser.add_argument("--clients-file", default=str(DEMO_DIR / "clients.json"))
+    fapi.add_client_options(parser, client="payments", scope="payee-checks")
+    parser.add_argument("--clients-file", default=str(fapi.DEMO_DIR / "clients.json"))
     parser.add_argument("-H", "--header", action="append", default=[],
                         help="extra header, 'Name: value' (repeatable)")
     parser.add_argument("--sign", action="store_true",
@@ -96,7 +93,7 @@ def main(argv=None) -> int:
     parser.add_argument("--trust-anchor", default="openbanking.org.uk",
                         help="http://openbanking.org.uk/tan of the signature")
     args = parser.parse_args(argv)
-    return guarded(lambda: _call(args))
+    return fapi.guarded(lambda: _call(args))
 
 
 def parse_body(text: str | None):
@@ -106,7 +103,7 @@ def parse_body(text: str | None):
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise TppError(f"the body is not valid JSON: {exc.msg} at line {exc.lineno} "
+        raise fapi.TppError(f"the body is not valid JSON: {exc.msg} at line {exc.lineno} "
                        f"column {exc.colno}") from None
 
 
@@ -115,7 +112,7 @@ def parse_headers(values: list[str]) -> dict[str, str]:
     for value in values:
         name, sep, content = value.partition(":")
         if not sep or not name.strip():
-            raise TppError(f"-H {value!r}: write a header as 'Name: value'")
+            raise fapi.TppError(f"-H {value!r}: write a header as 'Name: value'")
         headers[name.strip()] = content.strip()
     return headers
 
@@ -123,14 +120,14 @@ def parse_headers(values: list[str]) -> dict[str, str]:
 def _call(args) -> int:
     body = parse_body(args.body)
     headers = parse_headers(args.header)
-    tpp = Tpp(server_url(args.server), demo_client(Path(args.clients_file), args.client),
+    tpp = fapi.Tpp(server_url(args.server), fapi.demo_client(Path(args.clients_file), args.client),
               out=lambda *_: None)
     tpp.discover()
     token = tpp.client_token(args.scope)
     content = json.dumps(body).encode() if body is not None else None
     if args.sign:
         if content is None:
-            raise TppError("--sign needs a body to sign")
+            raise fapi.TppError("--sign needs a body to sign")
         headers["x-jws-signature"] = detached_jws(content, tpp.key, tpp.client["client_id"],
                                                   args.trust_anchor)
     if content is not None:

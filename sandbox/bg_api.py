@@ -16,20 +16,9 @@ from flask import Blueprint, Response, jsonify, request, url_for
 
 from sandbox.bank import iso_utc
 from sandbox.seed import SeedAccount
-from sandbox.state import (
-    AUTHORISED,
-    AWAITING,
-    EXPIRED,
-    REJECTED,
-    REVOKED_BY_PSU,
-    TERMINATED_BY_TPP,
-    BankState,
-    Consent,
-)
+from sandbox.state import AUTHORISED, EXPIRED, BankState, Consent
+from sandbox.state import BG_STATUS as STATUS
 
-STATUS = {AWAITING: "received", AUTHORISED: "valid", REJECTED: "rejected",
-          REVOKED_BY_PSU: "revokedByPsu", TERMINATED_BY_TPP: "terminatedByTpp",
-          EXPIRED: "expired"}
 BALANCE_TYPE = {"ITAV": "interimAvailable", "CLBD": "closingBooked", "XPCD": "expected",
                 "ITBD": "interimBooked", "OPBD": "openingBooked", "FWAV": "forwardAvailable"}
 ACCESS_KEYS = ("accounts", "balances", "transactions", "availableAccounts",
@@ -111,8 +100,7 @@ def register(bp: Blueprint, state: BankState) -> None:
         consent = state.consent(consent_id)
         if consent is None:
             return bg_error(403, "CONSENT_UNKNOWN", "No such consent.")
-        if consent.status in (AWAITING, AUTHORISED):
-            state.set_status(consent, TERMINATED_BY_TPP)
+        state.terminate_by_tpp(consent)
         return Response(status=204)
 
     def data_consent(balances: bool):

@@ -16,20 +16,10 @@ from flask import Blueprint, Response, jsonify, request, url_for
 
 from sandbox.bank import iso_utc
 from sandbox.seed import SeedAccount
-from sandbox.state import (
-    AUTHORISED,
-    AWAITING,
-    EXPIRED,
-    REJECTED,
-    REVOKED_BY_PSU,
-    TERMINATED_BY_TPP,
-    BankState,
-    Consent,
-)
+from sandbox.state import AUTHORISED, BankState, Consent
+from sandbox.state import OB_STATUS as STATUS
 
 PREFIX = "/open-banking/v4.0/aisp"
-STATUS = {AWAITING: "AWAU", AUTHORISED: "AUTH", REJECTED: "RJCT", REVOKED_BY_PSU: "CANC",
-          TERMINATED_BY_TPP: "CANC", EXPIRED: "EXPD"}
 PERMISSIONS = frozenset("""ReadAccountsBasic ReadAccountsDetail ReadBalances
 ReadBeneficiariesBasic ReadBeneficiariesDetail ReadDirectDebits ReadOffers ReadPAN ReadParty
 ReadPartyPSU ReadProducts ReadScheduledPaymentsBasic ReadScheduledPaymentsDetail
@@ -130,8 +120,7 @@ def register(bp: Blueprint, state: BankState) -> None:
         consent, refusal = own_consent(consent_id)
         if refusal:
             return refusal
-        if consent.status in (AWAITING, AUTHORISED):
-            state.set_status(consent, TERMINATED_BY_TPP)
+        state.terminate_by_tpp(consent)
         return Response(status=204)
 
     @bp.get(f"{PREFIX}/accounts")

@@ -17,6 +17,11 @@ from sandbox.faults import Faults
 AWAITING, AUTHORISED, REJECTED = "awaiting", "authorised", "rejected"
 REVOKED_BY_PSU, TERMINATED_BY_TPP, EXPIRED = "revoked_by_psu", "terminated_by_tpp", "expired"
 LIVE = (AWAITING, AUTHORISED)
+OB_STATUS = {AWAITING: "AWAU", AUTHORISED: "AUTH", REJECTED: "RJCT", REVOKED_BY_PSU: "CANC",
+             TERMINATED_BY_TPP: "CANC", EXPIRED: "EXPD"}
+BG_STATUS = {AWAITING: "received", AUTHORISED: "valid", REJECTED: "rejected",
+             REVOKED_BY_PSU: "revokedByPsu", TERMINATED_BY_TPP: "terminatedByTpp",
+             EXPIRED: "expired"}
 
 
 @dataclass
@@ -121,6 +126,11 @@ class BankState:
             stored.updated = self.now()
             for key, value in changes.items():
                 setattr(stored, key, value)
+
+    def terminate_by_tpp(self, consent: Consent) -> None:
+        """The TPP deletes the consent: a live one ends; an ended one stays as it ended."""
+        if consent.status in LIVE:
+            self.set_status(consent, TERMINATED_BY_TPP)
 
     # codes and tokens --------------------------------------------------------------------------
 

@@ -35,16 +35,10 @@ MAX_BODY = 5000
 PAST_START_TOLERANCE = dt.timedelta(minutes=5)
 
 
-class Kind(StrEnum):
-    PLANNED = "planned"
-    UNPLANNED = "unplanned"
-
-
-class NoticeStatus(StrEnum):
-    SCHEDULED = "scheduled"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
+# Each member's value is its name in lower case ("planned", "in_progress").
+Kind = StrEnum("Kind", "PLANNED UNPLANNED", module=__name__)
+NoticeStatus = StrEnum("NoticeStatus", "SCHEDULED IN_PROGRESS COMPLETED CANCELLED",
+                       module=__name__)
 
 
 class Severity(StrEnum):

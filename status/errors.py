@@ -6,17 +6,7 @@ instead of showing a generic 422.
 
 from __future__ import annotations
 
-from core.errors import Problem, register_problems
-
-register_problems({
-    "notice-window-invalid": (422, "Notice start and end are inconsistent"),
-    "notice-invalid": (422, "Notice is invalid"),
-    "unknown-component": (422, "Unknown component or bank"),
-    "notice-closed": (409, "The notice is closed"),
-    "notice-transition-invalid": (409, "This notice status change is not allowed"),
-    "webhook-url-invalid": (422, "Webhook URL is not acceptable"),
-    "unknown-event-type": (422, "Unknown webhook event type"),
-})
+from core.errors import Problem
 
 
 class FieldProblem(Problem):
@@ -28,15 +18,15 @@ class FieldProblem(Problem):
 
 
 class NoticeWindowInvalid(FieldProblem):
-    slug = "notice-window-invalid"
+    slug, status, title = "notice-window-invalid", 422, "Notice start and end are inconsistent"
 
 
 class NoticeInvalid(FieldProblem):
-    slug = "notice-invalid"
+    slug, status, title = "notice-invalid", 422, "Notice is invalid"
 
 
 class UnknownComponent(Problem):
-    slug = "unknown-component"
+    slug, status, title = "unknown-component", 422, "Unknown component or bank"
 
     def __init__(self, kind: str, unknown: list[str], known: list[str] | None,
                  field: str | None = None) -> None:
@@ -53,7 +43,7 @@ class UnknownComponent(Problem):
 
 
 class NoticeClosed(Problem):
-    slug = "notice-closed"
+    slug, status, title = "notice-closed", 409, "The notice is closed"
 
     def __init__(self, notice_id: str, status: str) -> None:
         super().__init__(f"Notice {notice_id} is {status}; a closed notice cannot be edited.",
@@ -62,7 +52,8 @@ class NoticeClosed(Problem):
 
 
 class IllegalTransition(Problem):
-    slug = "notice-transition-invalid"
+    slug, status, title = ("notice-transition-invalid", 409,
+                           "This notice status change is not allowed")
 
     def __init__(self, current: str, target: str, allowed: list[str]) -> None:
         super().__init__(f"A {current} notice cannot become {target}.", current_status=current,
@@ -72,14 +63,14 @@ class IllegalTransition(Problem):
 
 
 class WebhookUrlInvalid(Problem):
-    slug = "webhook-url-invalid"
+    slug, status, title = "webhook-url-invalid", 422, "Webhook URL is not acceptable"
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail, field="url")
 
 
 class UnknownEventType(Problem):
-    slug = "unknown-event-type"
+    slug, status, title = "unknown-event-type", 422, "Unknown webhook event type"
 
     def __init__(self, unknown: list[str], known: list[str]) -> None:
         super().__init__(f"Unknown event type(s): {', '.join(unknown)}.", field="events",

@@ -12,7 +12,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, UTCDateTime, one_of_sql, utcnow
+from core.db import Base, UTCDateTime, one_of, utcnow
 
 KINDS = ("planned", "unplanned")
 STATUSES = ("scheduled", "in_progress", "completed", "cancelled")
@@ -30,10 +30,10 @@ class Notice(Base):
 
     __tablename__ = "status_notices"
     __table_args__ = (
-        sa.CheckConstraint(one_of_sql("kind", KINDS), name="kind"),
-        sa.CheckConstraint(one_of_sql("status", STATUSES), name="status"),
-        sa.CheckConstraint(one_of_sql("severity", SEVERITIES), name="severity"),
-        sa.CheckConstraint(one_of_sql("source", SOURCES), name="source"),
+        one_of("kind", KINDS),
+        one_of("status", STATUSES),
+        one_of("severity", SEVERITIES),
+        one_of("source", SOURCES),
         sa.Index("ix_status_notices_starts_at", "starts_at"),
     )
 
@@ -77,7 +77,7 @@ class NoticeTarget(Base):
     """One component or bank a notice affects; a row each so lists filter in SQL."""
 
     __tablename__ = "status_notice_targets"
-    __table_args__ = (sa.CheckConstraint(one_of_sql("kind", TARGET_KINDS), name="kind"),)
+    __table_args__ = (one_of("kind", TARGET_KINDS),)
 
     notice_id: Mapped[str] = mapped_column(sa.ForeignKey("status_notices.id"), primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
@@ -134,7 +134,7 @@ class Delivery(Base):
     __tablename__ = "status_deliveries"
     __table_args__ = (
         sa.UniqueConstraint("event_id", "subscription_id", name="uq_status_deliveries_event_sub"),
-        sa.CheckConstraint(one_of_sql("status", DELIVERY_STATUSES), name="status"),
+        one_of("status", DELIVERY_STATUSES),
         sa.Index("ix_status_deliveries_due", "status", "next_attempt_at"),
     )
 

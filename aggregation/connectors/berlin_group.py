@@ -9,6 +9,7 @@ against `frequencyPerDay`.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -19,10 +20,9 @@ from aggregation.connectors.base import (
     BankAccess,
     BankConsent,
     ConsentRequest,
-    psu_ip_for,
 )
 from aggregation.connectors.oauth import OAuthConnector
-from aggregation.connectors.transport import interaction_id, retry_after
+from aggregation.connectors.transport import listed_codes, retry_after
 from aggregation.domain import Account, Balance
 
 CONSENT_GONE = {"CONSENT_INVALID": "consent_revoked", "CONSENT_EXPIRED": "consent_expired",
@@ -56,13 +56,13 @@ class BerlinGroupConnector(OAuthConnector):
             "combinedServiceIndicator": False,
         }
         headers = {"TPP-Redirect-Preferred": "true"}
-        response = self._call("POST", "/v1/consents", headers, json_body=body, expect=201,
+        response = self._send("POST", "/v1/consents", headers, json_body=body, expect=201,
                               psu_ip=request.psu_ip)
         return bg_mapping.consent(self.bank_id, self.transport.json(response),
                                   frequency_per_day=body["frequencyPerDay"])
 
     def get_consent(self, consent_id: str) -> BankConsent:
-        response = self._call("GET", f"/v1/consents/{quote(consent_id, safe='')}", {})
+        response = self._send("GET", f"/v1/consents/{quote(consent_id, safe='')}", {})
         return bg_mapping.consent(self.bank_id, self.transport.json(response),
                                   consent_id=consent_id)
 
@@ -74,42 +74,29 @@ class BerlinGroupConnector(OAuthConnector):
     def delete_consent(self, consent_id: str, *, access_token: str | None = None) -> None:
         headers = {"Authorization": f"Bearer {access_token}"} if access_token else {}
         try:
-            self._call("DELETE", f"/v1/consents/{quote(consent_id, safe='')}", headers,
+            self._send("DELETE", f"/v1/consents/{quote(consent_id, safe='')}", headers,
                        expect=204)
         except errors.ConsentGone:
             return
 
-    def list_accounts(self, access: BankAccess, *, psu_present: bool = False,
-                      psu_ip: str | None = None, timeout: float | None = None) -> list[Account]:
-        response = self._call("GET", "/v1/accounts", self._data_headers(access),
-                              psu_ip=psu_ip_for(self.bank_id, psu_present, psu_ip),
-                              timeout=timeout)
-        return bg_mapping.accounts(self.bank_id, self.transport.json(response))
+    interaction_header = "X-Request-ID"
+    psu_ip_header = "PSU-IP-Address"
+    accounts_path = "/v1/accounts"
+    balances_path = "/v1/accounts/{}/balances"
 
-    def read_balances(self, access: BankAccess, account_id: str, *, psu_present: bool = False,
-                      psu_ip: str | None = None, timeout: float | None = None) -> list[Balance]:
-        response = self._call("GET", f"/v1/accounts/{quote(account_id, safe='')}/balances",
-                              self._data_headers(access),
-                              psu_ip=psu_ip_for(self.bank_id, psu_present, psu_ip),
-                              timeout=timeout)
-        return bg_mapping.balances(self.bank_id, self.transport.json(response), account_id)
+    def _accounts(self, body: Any) -> list[Account]:
+        return bg_mapping.accounts(self.bank_id, body)
 
-    @staticmethod
-    def _data_headers(access: BankAccess) -> dict[str, str]:
+    def _balances(self, body: Any, account_id: str) -> list[Balance]:
+        return bg_mapping.balances(self.bank_id, body, account_id)
+
+    def _data_headers(self, access: BankAccess) -> dict[str, str]:
         return {"Consent-ID": access.consent_id, "Authorization": f"Bearer {access.access_token}"}
-
-    def _call(self, method: str, path: str, headers: dict[str, str], *, json_body=None,
-              expect: int = 200, psu_ip: str | None = None,
-              timeout: float | None = None) -> httpx.Response:
-        headers = {"X-Request-ID": interaction_id(), "Accept": "application/json", **headers}
-        if psu_ip:
-            headers["PSU-IP-Address"] = psu_ip
-        return self._send(method, path, headers, json_body=json_body, expect=expect,
-                          timeout=timeout)
 
     def _error(self, response: httpx.Response) -> errors.BankError:
         status = response.status_code
-        codes = _tpp_codes(self.transport.maybe_json(response)) if status < 500 else []
+        body = self.transport.maybe_json(response) if status < 500 else None
+        codes = listed_codes(body, "tppMessages", "code")
         gone = [CONSENT_GONE[c] for c in codes if c in CONSENT_GONE]
         if gone:
             return errors.ConsentGone(self.bank_id, gone[0], " ".join(codes))
@@ -124,11 +111,3 @@ class BerlinGroupConnector(OAuthConnector):
                 return errors.TokenExpired(self.bank_id, detail=" ".join(codes))
             return errors.BankUnauthorised(self.bank_id, detail=" ".join(codes) or "401")
         return errors.BankRejected(self.bank_id, detail=f"{status} {' '.join(codes)}".strip())
-
-
-def _tpp_codes(body: object) -> list[str]:
-    """`code`s of `tppMessages[]`, tolerating anything else."""
-    if not isinstance(body, dict) or not isinstance(body.get("tppMessages"), list):
-        return []
-    return [str(m["code"]) for m in body["tppMessages"]
-            if isinstance(m, dict) and isinstance(m.get("code"), str)]

@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import KW_ONLY, dataclass
-from urllib.parse import urlencode
+from typing import Any
+from urllib.parse import quote, urlencode
 
 import httpx
 
-from aggregation.connectors.base import AuthorisationRedirect, TokenSet
+from aggregation.connectors.base import AuthorisationRedirect, BankAccess, TokenSet, psu_ip_for
 from aggregation.connectors.client_auth import ClientAuth, Pkce
 from aggregation.connectors.errors import (
     BankRejected,
@@ -20,7 +21,8 @@ from aggregation.connectors.errors import (
     RateLimited,
 )
 from aggregation.connectors.payload import Reader
-from aggregation.connectors.transport import Transport, retry_after
+from aggregation.connectors.transport import Transport, interaction_id, retry_after
+from aggregation.domain import Account, Balance
 
 
 def utcnow() -> dt.datetime:
@@ -125,10 +127,51 @@ class OAuthConnector:
     def refresh(self, refresh_token: str) -> TokenSet:
         return self.oauth.refresh(refresh_token)
 
+    # data: each standard names its resources and maps its answers ----------------------------
+    accounts_path = ""  # the accounts resource, under the bank's API base
+    balances_path = ""  # one account's balances: formatted with the quoted account id
+
+    def list_accounts(self, access: BankAccess, *, psu_present: bool = False,
+                      psu_ip: str | None = None, timeout: float | None = None) -> list[Account]:
+        return self._accounts(self._read(access, self.accounts_path, psu_present, psu_ip,
+                                         timeout))
+
+    def read_balances(self, access: BankAccess, account_id: str, *, psu_present: bool = False,
+                      psu_ip: str | None = None, timeout: float | None = None) -> list[Balance]:
+        path = self.balances_path.format(quote(account_id, safe=""))
+        return self._balances(self._read(access, path, psu_present, psu_ip, timeout), account_id)
+
+    def _read(self, access: BankAccess, path: str, psu_present: bool, psu_ip: str | None,
+              timeout: float | None) -> Any:
+        """A read under the PSU's consent: the answer's JSON. The PSU's address goes with it
+        only while the PSU is present (`psu_ip_for`)."""
+        response = self._send("GET", path, self._data_headers(access), timeout=timeout,
+                              psu_ip=psu_ip_for(self.bank_id, psu_present, psu_ip))
+        return self.transport.json(response)
+
+    def _data_headers(self, access: BankAccess) -> dict[str, str]:
+        raise NotImplementedError
+
+    def _accounts(self, body: Any) -> list[Account]:
+        raise NotImplementedError
+
+    def _balances(self, body: Any, account_id: str) -> list[Balance]:
+        raise NotImplementedError
+
+    # each standard's names for the request id and the present PSU's address
+    interaction_header = ""
+    psu_ip_header = ""
+
     def _send(self, method: str, path: str, headers: dict[str, str], *, json_body=None,
-              expect: int = 200, timeout: float | None = None) -> httpx.Response:
-        """One call to the bank's API; any status but `expect` raises the standard's
-        BankError (each connector's `_error` reads its error body)."""
+              expect: int = 200, psu_ip: str | None = None,
+              timeout: float | None = None) -> httpx.Response:
+        """One call to the bank's API, with a fresh request id and the PSU's address when
+        given; any status but `expect` raises the standard's BankError (each connector's
+        `_error` reads its error body)."""
+        headers = {self.interaction_header: interaction_id(), "Accept": "application/json",
+                   **headers}
+        if psu_ip:
+            headers[self.psu_ip_header] = psu_ip
         response = self.transport.send(method, self.api + path, headers=headers,
                                        json_body=json_body, timeout=timeout)
         if response.status_code == expect:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -22,11 +23,10 @@ from aggregation.connectors.base import (
     BankConsent,
     ConsentRequest,
     TokenSet,
-    psu_ip_for,
 )
 from aggregation.connectors.client_auth import ClientAuth
 from aggregation.connectors.oauth import OAuthConnector, utcnow
-from aggregation.connectors.transport import interaction_id, retry_after
+from aggregation.connectors.transport import listed_codes, retry_after
 from aggregation.domain import Account, Balance, iso_utc
 
 CONSENT_GONE_CODES = {"U009": "consent_invalid", "U028": "reauthenticate"}
@@ -75,20 +75,19 @@ class ObUkConnector(OAuthConnector):
 
     # data --------------------------------------------------------------------------------------
 
-    def list_accounts(self, access: BankAccess, *, psu_present: bool = False,
-                      psu_ip: str | None = None, timeout: float | None = None) -> list[Account]:
-        response = self._call("GET", "/accounts", access.access_token,
-                              psu_ip=psu_ip_for(self.bank_id, psu_present, psu_ip),
-                              timeout=timeout)
-        return ob_mapping.accounts(self.bank_id, self.transport.json(response))
+    interaction_header = "x-fapi-interaction-id"
+    psu_ip_header = "x-fapi-customer-ip-address"
+    accounts_path = "/accounts"
+    balances_path = "/accounts/{}/balances"
 
-    def read_balances(self, access: BankAccess, account_id: str, *, psu_present: bool = False,
-                      psu_ip: str | None = None, timeout: float | None = None) -> list[Balance]:
-        response = self._call("GET", f"/accounts/{quote(account_id, safe='')}/balances",
-                              access.access_token,
-                              psu_ip=psu_ip_for(self.bank_id, psu_present, psu_ip),
-                              timeout=timeout)
-        return ob_mapping.balances(self.bank_id, self.transport.json(response))
+    def _data_headers(self, access: BankAccess) -> dict[str, str]:
+        return {"Authorization": f"Bearer {access.access_token}"}
+
+    def _accounts(self, body: Any) -> list[Account]:
+        return ob_mapping.accounts(self.bank_id, body)
+
+    def _balances(self, body: Any, account_id: str) -> list[Balance]:
+        return ob_mapping.balances(self.bank_id, body)
 
     # plumbing ----------------------------------------------------------------------------------
 
@@ -110,14 +109,8 @@ class ObUkConnector(OAuthConnector):
         except errors.BankUnauthorised:
             return self._call(method, path, self._client_bearer(renew=True), **kwargs)
 
-    def _call(self, method: str, path: str, token: str, *, json_body=None, expect: int = 200,
-              psu_ip: str | None = None, timeout: float | None = None) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json",
-                   "x-fapi-interaction-id": interaction_id()}
-        if psu_ip:
-            headers["x-fapi-customer-ip-address"] = psu_ip
-        return self._send(method, path, headers, json_body=json_body, expect=expect,
-                          timeout=timeout)
+    def _call(self, method: str, path: str, token: str, **kwargs) -> httpx.Response:
+        return self._send(method, path, {"Authorization": f"Bearer {token}"}, **kwargs)
 
     def _error(self, response: httpx.Response) -> errors.BankError:
         status = response.status_code
@@ -131,18 +124,10 @@ class ObUkConnector(OAuthConnector):
             if "invalid_token" in challenge:
                 return errors.TokenExpired(self.bank_id, detail="401 invalid_token")
             return errors.BankUnauthorised(self.bank_id, detail="401")
-        codes = _error_codes(self.transport.maybe_json(response))
+        codes = listed_codes(self.transport.maybe_json(response), "Errors", "ErrorCode")
         gone = [CONSENT_GONE_CODES[c] for c in codes if c in CONSENT_GONE_CODES]
         if status in (400, 403) and gone:
             return errors.ConsentGone(self.bank_id, "consent_gone", gone[0])
         if status in (200, 201, 204):
             return errors.BankRejected(self.bank_id, "unexpected_status", str(status))
         return errors.BankRejected(self.bank_id, detail=f"{status} {' '.join(codes)}".strip())
-
-
-def _error_codes(body: object) -> list[str]:
-    """`ErrorCode`s of an OBErrorResponse1, tolerating anything else."""
-    if not isinstance(body, dict) or not isinstance(body.get("Errors"), list):
-        return []
-    return [str(e["ErrorCode"]) for e in body["Errors"]
-            if isinstance(e, dict) and isinstance(e.get("ErrorCode"), str)]

@@ -101,6 +101,15 @@ class Transport:
             return None
 
 
+def listed_codes(body: object, list_key: str, code_key: str) -> list[str]:
+    """The `code_key` strings of the entries of `body[list_key]` (an error body's codes: OB
+    `Errors[].ErrorCode`, Berlin Group `tppMessages[].code`), tolerating anything else."""
+    if not isinstance(body, dict) or not isinstance(body.get(list_key), list):
+        return []
+    return [str(entry[code_key]) for entry in body[list_key]
+            if isinstance(entry, dict) and isinstance(entry.get(code_key), str)]
+
+
 def interaction_id() -> str:
     return str(uuid.uuid4())
 

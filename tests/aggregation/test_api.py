@@ -111,13 +111,15 @@ def _connect(client, html: str, bank_id: str):
     return client.get(back.location)
 
 
-def driver(bank_ids):
+def driver(bank_ids, connect=_connect):
+    """The PSU's consent screen: connect each bank (`connect(client, html, bank_id)` returns
+    the screen again), then approve."""
     def drive(client, resp):
         if resp.status_code == 303 and "/consent/authorise/" in resp.location:
             return client.get(resp.location)
         page = resp
         for bank_id in bank_ids:
-            page = _connect(client, page.get_data(as_text=True), bank_id)
+            page = connect(client, page.get_data(as_text=True), bank_id)
         html = page.get_data(as_text=True)
         action = re.search(r'action="(/consent/authorise/[^"]+/decision)"', html).group(1)
         return client.post(action, data={"action": "approve"})

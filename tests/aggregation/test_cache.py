@@ -7,16 +7,8 @@ import threading
 
 import pytest
 
+from aggregation import domain as d
 from aggregation.cache import Allowance, BalanceCache, consent_key
-from aggregation.domain import (
-    Account,
-    AccountIdentifier,
-    AccountRecord,
-    Balance,
-    BalanceType,
-    CreditLine,
-    Money,
-)
 from core.kv import make_redis
 from tests import targets
 
@@ -31,19 +23,19 @@ def kv(redis_url):
 
 
 def record(account_id: str, bank_id: str = "b", at: dt.datetime = NOW, *,
-           amount: str = "1.00") -> AccountRecord:
-    account = Account(f"bank-{account_id}", "GBP", (AccountIdentifier("IBAN", "GB00X1"),),
-                      name="Main", type_code="CACC", category="personal", status="enabled")
-    balance = Balance(f"bank-{account_id}", BalanceType.INTERIM_AVAILABLE,
-                      Money.of(amount, "GBP"), at,
-                      (CreditLine(True, Money.of("50", "GBP"), "Pre-Agreed"), CreditLine(True)))
-    return AccountRecord(account_id, bank_id, account, (balance,), at)
+           amount: str = "1.00") -> d.AccountRecord:
+    account = d.Account(f"bank-{account_id}", "GBP", (d.AccountIdentifier("IBAN", "GB00X1"),),
+                        name="Main", type_code="CACC", category="personal", status="enabled")
+    lines = (d.CreditLine(True, d.Money.of("50", "GBP"), "Pre-Agreed"), d.CreditLine(True))
+    balance = d.Balance(f"bank-{account_id}", d.BalanceType.INTERIM_AVAILABLE,
+                        d.Money.of(amount, "GBP"), at, lines)
+    return d.AccountRecord(account_id, bank_id, account, (balance,), at)
 
 
 def test_round_trip_per_consent_bank_and_account(kv):
     cache = BalanceCache(kv, fresh_seconds=30)
     written = {"bankA": [record("acc-2", "bankA", amount="-2.50"), record("acc-1", "bankA")],
-               "bankB": [AccountRecord("acc-3", "bankB", None, None, NOW)]}
+               "bankB": [d.AccountRecord("acc-3", "bankB", None, None, NOW)]}
     cache.write("c1", written, {"bankA": NOW, "bankB": NOW})
     banks = cache.read("c1", NOW)
     assert set(banks) == {"bankA", "bankB"}  # a bank without entries is absent

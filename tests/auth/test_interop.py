@@ -1,16 +1,14 @@
 """A standard OAuth client library against a live server: authlib's requests `OAuth2Session`
-with its RFC 7523 `PrivateKeyJWT` client authentication, DPoP proofs made with joserfc — none
-of the project's own client helpers. Discovery → dynamic registration → PAR → the PSU signs in
+with its RFC 7523 `PrivateKeyJWT` client authentication, DPoP proofs made with joserfc by the
+suite's fixtures — none of the project's own client code. Discovery → dynamic registration → PAR → the PSU signs in
 → code → DPoP-bound token → protected call → refresh → revocation, over real HTTP against a
 werkzeug server in a thread, answering DPoP nonce challenges the way RFC 9449 §8 describes."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 import threading
-import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -19,12 +17,11 @@ from authlib.integrations.requests_client import OAuth2Session, OAuthError
 from authlib.oauth2.client import DEFAULT_HEADERS
 from authlib.oauth2.rfc7523 import PrivateKeyJWT, private_key_jwt_sign
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
-from joserfc import jwk, jwt
+from joserfc import jwk
 from werkzeug.serving import make_server
 
 from auth import registry
-from auth.jose import b64url
-from tests.fixtures.auth import PSU_PASSWORD
+from tests.fixtures.auth import PSU_PASSWORD, dpop_proof
 
 PORT = 18451
 ISSUER = f"http://127.0.0.1:{PORT}"
@@ -63,14 +60,7 @@ class Dpop:
         self.nonce: str | None = None
 
     def proof(self, method: str, url: str, access_token: str | None = None) -> str:
-        claims = {"jti": secrets.token_urlsafe(16), "htm": method, "htu": url,
-                  "iat": int(time.time())}
-        if self.nonce:
-            claims["nonce"] = self.nonce
-        if access_token:
-            claims["ath"] = b64url(hashlib.sha256(access_token.encode()).digest())
-        header = {"typ": "dpop+jwt", "alg": "ES256", "jwk": self.key.as_dict(private=False)}
-        return jwt.encode(header, claims, self.key, algorithms=["ES256"])
+        return dpop_proof(self.key, method, url, access_token, nonce=self.nonce)
 
     def learn(self, resp):
         """A compliance hook: keep the nonce each answer carries."""

@@ -11,11 +11,9 @@ from sqlalchemy import select
 from consent import audit, records, service
 from consent.audit import Actor
 from consent.errors import (
-    ConsentExpired,
-    ConsentNotAuthorised,
     ConsentNotFound,
     ConsentRequestInvalid,
-    ConsentRevoked,
+    ConsentUnusable,
 )
 from consent.models import Consent, ConsentBank
 from core.errors import Problem
@@ -125,8 +123,9 @@ def test_delete_awau_then_repeat(session, tpp, tpp_actor, adapters):
 def test_aggregation_functions(session, tpp, tpp_actor, adapters, clock):
     _, body = create(session, tpp, tpp_actor, adapters)
     consent_id = body["Data"]["ConsentId"]
-    with pytest.raises(ConsentNotAuthorised):
+    with pytest.raises(ConsentUnusable) as err:
         service.get_authorised_consent(session, consent_id, tpp.client_id, now=clock.now)
+    assert err.value.slug == "consent-not-authorised"
     authorise(session, consent_id, adapters, banks=("bank-a", "bank-b"))
     consent = service.get_authorised_consent(session, consent_id, tpp.client_id, now=clock.now)
     assert consent.status == "AUTH"
@@ -162,17 +161,18 @@ def test_refusals_by_status(session, tpp, tpp_actor, adapters, clock):
     consent_id = body["Data"]["ConsentId"]
     authorise(session, consent_id, adapters)
     clock.advance(days=10)
-    with pytest.raises(ConsentExpired) as err:
+    with pytest.raises(ConsentUnusable) as err:
         service.get_authorised_consent(session, consent_id, tpp.client_id, now=clock.now)
-    assert err.value.status == 403
+    assert (err.value.slug, err.value.status) == ("consent-expired", 403)
     assert err.value.to_dict()["Errors"][0]["ErrorCode"] == "U009"
 
     _, body = create(session, tpp, tpp_actor, adapters)
     other = body["Data"]["ConsentId"]
     authorise(session, other, adapters)
     service.delete_consent(session, tpp.client_id, other, actor=tpp_actor, adapters=adapters)
-    with pytest.raises(ConsentRevoked):
+    with pytest.raises(ConsentUnusable) as err:
         service.get_authorised_consent(session, other, tpp.client_id, now=clock.now)
+    assert err.value.slug == "consent-revoked"
 
 
 def test_sweep(session, tpp, tpp_actor, adapters, clock):
