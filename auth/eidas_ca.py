@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 from auth.eidas import Psd2Statement, qc_statements_extension
 
@@ -65,7 +66,8 @@ class SandboxCa:
     def issue(self, *, organisation: str, organization_identifier: str | None,
               statement: Psd2Statement | None, purpose: str = "qwac",
               not_before: dt.datetime | None = None, not_after: dt.datetime | None = None,
-              crl_url: str | None = None, key=None) -> tuple[x509.Certificate, object]:
+              crl_url: str | None = None, ocsp_url: str | None = None,
+              key=None) -> tuple[x509.Certificate, object]:
         """A certificate and its private key: a QWAC (TLS client) or a QSealC (signing)."""
         if purpose not in PURPOSES:
             raise ValueError(f"purpose must be one of {PURPOSES}")
@@ -95,7 +97,27 @@ class SandboxCa:
             builder = builder.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
                 full_name=[x509.UniformResourceIdentifier(crl_url)], relative_name=None,
                 reasons=None, crl_issuer=None)]), critical=False)
+        if ocsp_url:
+            builder = builder.add_extension(x509.AuthorityInformationAccess([
+                x509.AccessDescription(AuthorityInformationAccessOID.OCSP,
+                                       x509.UniformResourceIdentifier(ocsp_url))]),
+                critical=False)
         return builder.sign(self.key, hashes.SHA256()), key
+
+    def ocsp_answer(self, request_der: bytes, revoked_serials=()) -> bytes:
+        """The CA's own OCSP answer (RFC 6960) to a request for one of its certificates."""
+        request = ocsp.load_der_ocsp_request(request_der)
+        revoked = request.serial_number in set(revoked_serials)
+        builder = ocsp.OCSPResponseBuilder().add_response_by_hash(
+            issuer_name_hash=request.issuer_name_hash, issuer_key_hash=request.issuer_key_hash,
+            serial_number=request.serial_number, algorithm=request.hash_algorithm,
+            cert_status=ocsp.OCSPCertStatus.REVOKED if revoked else ocsp.OCSPCertStatus.GOOD,
+            this_update=_now() - dt.timedelta(minutes=1),
+            next_update=_now() + dt.timedelta(hours=1),
+            revocation_time=_now() - dt.timedelta(minutes=1) if revoked else None,
+            revocation_reason=None).responder_id(ocsp.OCSPResponderEncoding.HASH,
+                                                 self.certificate)
+        return builder.sign(self.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
     def crl(self, revoked_serials=(), *, next_update: dt.timedelta = dt.timedelta(days=1)
             ) -> x509.CertificateRevocationList:
