@@ -8,7 +8,19 @@ OpenAPI security schemes, the `tpp` CLI and the demo seeder. Its settings are th
 
 from __future__ import annotations
 
-from auth import cli, mtls, nonce_web, openapi, portal, proxies, psu_views, revocation, seed, views
+from auth import (
+    cli,
+    eidas_registration,
+    mtls,
+    nonce_web,
+    openapi,
+    portal,
+    proxies,
+    psu_views,
+    revocation,
+    seed,
+    views,
+)
 from auth.jwks_fetch import JwksFetcher, parse_allow_hosts
 from auth.keys import SigningKeys
 from auth.server import AuthServer
@@ -28,6 +40,8 @@ def init_app(app, api) -> None:
             allow_hosts=parse_allow_hosts(app.config["JWKS_FETCH_ALLOW_HOSTS"])),
         client_ca_store=mtls.load_ca_bundle(app.config["TLS_CLIENT_CA_BUNDLE"]),
     )
+    server = app.extensions["auth"]
+    server.eidas = eidas_registration.setup_from_config(app.config, server.jwks_fetcher)
     proxies.guard_certificate_header(app, proxies.TrustedProxies(app.config["TRUSTED_PROXIES"]),
                                      app.config["CLIENT_CERT_HEADER"])
     revocation.register(app.extensions["engine"], app.extensions["auth"].revocations)

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from sqlalchemy.orm import Session
 
-from auth import client_auth, dpop, mtls, registry, revocation, tokens
+from auth import client_auth, dpop, eidas_registration, mtls, registry, revocation, tokens
 from auth.codes import CodeStore
+from auth.eidas_registration import EidasSetup
 from auth.errors import (
     OAuthError,
+    invalid_client,
     invalid_dpop_proof,
     invalid_grant,
     invalid_request,
@@ -65,6 +67,8 @@ class AuthServer:
     jwks_fetcher: JwksFetcher | None = None
     # CAs of tls_client_auth certificates (TLS_CLIENT_CA_BUNDLE); None: DN matching is off
     client_ca_store: object = None
+    # eIDAS certificates, software statements and regulator registers (auth.eidas_registration)
+    eidas: EidasSetup | None = None
     _clients: TtlCache[ClientView | None] = field(init=False, repr=False)
     _revocations: revocation.Markers | None = field(default=None, repr=False)
 
@@ -103,10 +107,19 @@ class AuthServer:
 
     def authenticate_client(self, session: Session, form, headers, path: str):
         # FAPI 2.0 SP final §5.3.2.1: the issuer identifier alone, whatever the endpoint.
-        return client_auth.authenticate(
+        client = client_auth.authenticate(
             session, form, cert_header=headers.get(self.cert_header), issuer=self.issuer,
             redis_client=self.redis, jwks_fetcher=self.jwks_fetcher,
             ca_store=self.client_ca_store)
+        if self.eidas is not None:
+            try:
+                chain = mtls.chain_from_header(headers.get(self.cert_header))
+            except mtls.CertificateError as exc:
+                raise invalid_client(str(exc)) from exc
+            reason = eidas_registration.check_client(session, self.eidas, client, chain)
+            if reason:
+                raise invalid_client(reason)
+        return client
 
     def binding(self, headers, method: str, path: str, *, required: bool = True
                 ) -> Binding | None:
