@@ -17,6 +17,7 @@ from auth import (
     portal,
     proxies,
     psu_views,
+    register_cli,
     revocation,
     seed,
     views,
@@ -54,4 +55,5 @@ def init_app(app, api) -> None:
         # the portal console's demo sign-in; absent wherever demo data is off
         app.register_blueprint(portal.blp)
     cli.init_app(app)
+    register_cli.init_app(app)
     app.extensions["demo_seeders"].append(("auth", seed.seed_demo))
