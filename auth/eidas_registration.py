@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from auth import identity, mtls, registry
 from auth.eidas import Psd2Identity, service_roles
 from auth.eidas_trust import EidasError, EidasVerifier, RevocationChecker, load_trust_anchors
+from auth.errors import invalid_client
 from auth.identity_models import TppIdentity
 from auth.models import RegistrationToken, TppClient
 from auth.registers import key_of_organization_identifier
@@ -161,6 +162,18 @@ def _store(session, initial, metadata, granted, cert, statement, psd2_roles, cha
             "organization_identifier": row.organization_identifier,
             "psd2_roles": list(psd2_roles), "software_id": row.software_id})
     return client
+
+
+def enforce(session: Session, setup: EidasSetup, client: TppClient, cert_header: str | None
+            ) -> None:
+    """Client authentication's last step: `invalid_client` for a reason of `check_client`."""
+    try:
+        chain = mtls.chain_from_header(cert_header)
+    except mtls.CertificateError as exc:
+        raise invalid_client(str(exc)) from exc
+    reason = check_client(session, setup, client, chain)
+    if reason:
+        raise invalid_client(reason)
 
 
 def check_client(session: Session, setup: EidasSetup, client: TppClient, chain) -> str | None:

@@ -18,7 +18,6 @@ from auth.codes import CodeStore
 from auth.eidas_registration import EidasSetup
 from auth.errors import (
     OAuthError,
-    invalid_client,
     invalid_dpop_proof,
     invalid_grant,
     invalid_request,
@@ -67,8 +66,7 @@ class AuthServer:
     jwks_fetcher: JwksFetcher | None = None
     # CAs of tls_client_auth certificates (TLS_CLIENT_CA_BUNDLE); None: DN matching is off
     client_ca_store: object = None
-    # eIDAS certificates, software statements and regulator registers (auth.eidas_registration)
-    eidas: EidasSetup | None = None
+    eidas: EidasSetup | None = None  # eIDAS, software statements, registers
     _clients: TtlCache[ClientView | None] = field(init=False, repr=False)
     _revocations: revocation.Markers | None = field(default=None, repr=False)
 
@@ -112,13 +110,7 @@ class AuthServer:
             redis_client=self.redis, jwks_fetcher=self.jwks_fetcher,
             ca_store=self.client_ca_store)
         if self.eidas is not None:
-            try:
-                chain = mtls.chain_from_header(headers.get(self.cert_header))
-            except mtls.CertificateError as exc:
-                raise invalid_client(str(exc)) from exc
-            reason = eidas_registration.check_client(session, self.eidas, client, chain)
-            if reason:
-                raise invalid_client(reason)
+            eidas_registration.enforce(session, self.eidas, client, headers.get(self.cert_header))
         return client
 
     def binding(self, headers, method: str, path: str, *, required: bool = True
