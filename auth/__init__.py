@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from auth import (
     cli,
+    directory_cli,
+    directory_pages,
     eidas_registration,
     mtls,
     nonce_web,
@@ -24,6 +26,8 @@ from auth import (
 )
 from auth.jwks_fetch import JwksFetcher, parse_allow_hosts
 from auth.keys import SigningKeys
+from auth.sandbox_directory import CRL_PATH, SandboxDirectory, trust_in_demo
+from auth.seed import demo_dir
 from auth.server import AuthServer
 
 
@@ -52,8 +56,14 @@ def init_app(app, api) -> None:
     api.register_blueprint(views.blp)
     app.register_blueprint(psu_views.blp)
     if app.config["DEMO_DATA"]:
-        # the portal console's demo sign-in; absent wherever demo data is off
+        # the portal console's demo sign-in and the sandbox directory; absent wherever demo
+        # data is off
         app.register_blueprint(portal.blp)
+        sandbox = SandboxDirectory(demo_dir(app) / "directory", app.config["ISSUER"] + CRL_PATH)
+        app.extensions["auth.sandbox_directory"] = sandbox
+        trust_in_demo(server.eidas, sandbox)
+        app.register_blueprint(directory_pages.blp)
     cli.init_app(app)
     register_cli.init_app(app)
+    directory_cli.init_app(app)
     app.extensions["demo_seeders"].append(("auth", seed.seed_demo))

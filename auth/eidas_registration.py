@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from auth import identity, mtls, registry
-from auth.eidas import Psd2Identity, service_roles
+from auth.eidas import Psd2AttributeError, Psd2Identity, psd2_identity, service_roles
 from auth.eidas_trust import EidasError, EidasVerifier, RevocationChecker, load_trust_anchors
 from auth.errors import invalid_client
 from auth.identity_models import TppIdentity
@@ -57,8 +57,19 @@ def setup_from_config(config, jwks_fetcher) -> EidasSetup:
         required=bool(config["EIDAS_REQUIRED"]))
 
 
-def _certificate_identity(setup: EidasSetup, chain) -> Psd2Identity | None:
-    if chain and setup.checks_certificates:
+def _claims_psd2(cert) -> bool:
+    try:
+        return psd2_identity(cert).statement is not None
+    except Psd2AttributeError:
+        return True  # a malformed claim is still a claim: the check refuses it
+
+
+def _certificate_identity(setup: EidasSetup, chain, strict: bool) -> Psd2Identity | None:
+    """The QWAC's identity. Checked when eIDAS is required, when a software statement relies
+    on it, or when it claims PSD2 roles; otherwise an ordinary TLS client certificate (a
+    token registration's `tls_client_auth`) passes unjudged, as before eIDAS."""
+    if chain and setup.checks_certificates and (strict or setup.required
+                                                or _claims_psd2(chain[0])):
         try:
             return setup.verifier.verify(chain)
         except EidasError as exc:
@@ -105,7 +116,7 @@ def register(session: Session, setup: EidasSetup, initial: RegistrationToken | N
         statement = _statement(setup, metadata)
     except SoftwareStatementError as exc:
         raise RegistrationError(exc.error, exc.description) from exc
-    cert = _certificate_identity(setup, chain)
+    cert = _certificate_identity(setup, chain, strict=statement is not None)
     if statement is None:
         if initial is None:
             raise RegistrationError("invalid_client_metadata", "a software statement or an "

@@ -169,19 +169,25 @@ class EidasVerifier:
 
     anchors: list[x509.Certificate]
     revocation: RevocationChecker = field(default_factory=RevocationChecker)
+    # more anchors, read at each check (the demo's sandbox CA, which may be made later)
+    anchor_source: Callable[[], list[x509.Certificate]] | None = None
 
     @property
     def configured(self) -> bool:
-        return bool(self.anchors)
+        return bool(self.anchors) or self.anchor_source is not None
+
+    def trust_anchors(self) -> list[x509.Certificate]:
+        return self.anchors + (self.anchor_source() if self.anchor_source else [])
 
     def verify(self, chain: list[x509.Certificate], *, purpose: str = "qwac",
                now: dt.datetime | None = None) -> Psd2Identity:
         if not chain:
             raise EidasError("no certificate was presented")
-        if not self.anchors:
+        anchors = self.trust_anchors()
+        if not anchors:
             raise EidasError("no QTSP trust anchors are configured (EIDAS_TRUST_ANCHORS)")
         ee_policy = _QWAC_POLICY if purpose == "qwac" else verification.ExtensionPolicy.permit_all()
-        verifier = (verification.PolicyBuilder().store(verification.Store(self.anchors))
+        verifier = (verification.PolicyBuilder().store(verification.Store(anchors))
                     .time(now or dt.datetime.now(dt.UTC))
                     .extension_policies(ca_policy=verification.ExtensionPolicy.webpki_defaults_ca(),
                                         ee_policy=ee_policy)
