@@ -60,7 +60,8 @@ def status():
         for row in report.unverified:
             click.echo(f"unverified\t{row.client_id}\t{row.organization_identifier}\t"
                        "no register import covers it recently")
-        click.echo(f"undelivered webhook events\t{report.undelivered_events}")
+        if current_app.config["REGISTER_WEBHOOK_URL"]:
+            click.echo(f"undelivered webhook events\t{report.undelivered_events}")
 
 
 def init_app(app) -> None:
