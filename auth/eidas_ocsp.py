@@ -45,8 +45,10 @@ def responder_url(cert: x509.Certificate) -> str | None:
 
 
 def status(cert: x509.Certificate, issuer: x509.Certificate,
-           post: Callable[[str, bytes], bytes] = http_post) -> str | None:
-    """"good" or "revoked" from a trustworthy OCSP answer, else None."""
+           post: Callable[[str, bytes], bytes] = http_post
+           ) -> tuple[str, dt.datetime | None] | None:
+    """("good" or "revoked", the answer's nextUpdate) from a trustworthy OCSP answer, else
+    None."""
     url = responder_url(cert)
     if url is None:
         return None
@@ -65,8 +67,10 @@ def status(cert: x509.Certificate, issuer: x509.Certificate,
     if answer.next_update_utc is not None and answer.next_update_utc < now:
         return None
     if answer.certificate_status == ocsp.OCSPCertStatus.REVOKED:
-        return "revoked"
-    return "good" if answer.certificate_status == ocsp.OCSPCertStatus.GOOD else None
+        return "revoked", answer.next_update_utc
+    if answer.certificate_status == ocsp.OCSPCertStatus.GOOD:
+        return "good", answer.next_update_utc
+    return None
 
 
 def _signed_for(answer: ocsp.OCSPResponse, issuer: x509.Certificate) -> bool:

@@ -89,13 +89,14 @@ class RevocationChecker:
     fetch: Callable[[str], bytes] = _http_get
     post: Callable[[str, bytes], bytes] = eidas_ocsp.http_post
     _crls: dict[str, tuple[float, x509.CertificateRevocationList]] = field(default_factory=dict)
+    _ocsp_answers: dict[str, tuple[float, str]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def check(self, cert: x509.Certificate, issuer: x509.Certificate) -> None:
         if self.mode == "off":
             return
         if "ocsp" in self.mode:
-            status = eidas_ocsp.status(cert, issuer, self.post)
+            status = self._ocsp(cert, issuer)
             if status is not None:
                 return self._judge(status == "revoked", cert, "OCSP")
         if "crl" in self.mode:
@@ -106,6 +107,23 @@ class RevocationChecker:
             return self._unavailable(cert, "the OCSP responder did not answer")
         raise EidasError(f"certificate {_name(cert)} says nowhere how to check its revocation "
                          f"({self.mode.upper()})")
+
+    def _ocsp(self, cert: x509.Certificate, issuer: x509.Certificate) -> str | None:
+        key, now = f"ocsp:{issuer.subject.rfc4514_string()}:{cert.serial_number}", time.time()
+        with self._lock:
+            cached = self._ocsp_answers.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        answer = eidas_ocsp.status(cert, issuer, self.post)
+        if answer is None:
+            return None
+        status, next_update = answer
+        until = now + self.cache_seconds
+        if next_update is not None:
+            until = min(until, next_update.timestamp())
+        with self._lock:
+            self._ocsp_answers[key] = (until, status)
+        return status
 
     def _judge(self, revoked: bool, cert: x509.Certificate, how: str) -> None:
         if revoked:

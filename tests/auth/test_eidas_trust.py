@@ -128,13 +128,21 @@ def test_no_revocation_pointer_is_refused_unless_checks_are_off(qtsp, crls):
 def test_ocsp_where_configured(qtsp, crls, revoked):
     cert = issue(qtsp, crl_url=None, ocsp_url=OCSP_URL)
     serials = {cert.serial_number} if revoked else set()
+    asked = []
+
+    def responder(url, body):
+        asked.append(url)
+        return qtsp.ocsp_answer(body, serials)
+
     check = EidasVerifier([qtsp.certificate], RevocationChecker(
-        mode="ocsp,crl", fetch=crls, post=lambda url, body: qtsp.ocsp_answer(body, serials)))
-    if revoked:
-        with pytest.raises(EidasError, match=r"revoked \(OCSP\)"):
-            check.verify([cert])
-    else:
-        assert check.verify([cert]).statement == GOOD
+        mode="ocsp,crl", fetch=crls, post=responder))
+    for _ in range(2):
+        if revoked:
+            with pytest.raises(EidasError, match=r"revoked \(OCSP\)"):
+                check.verify([cert])
+        else:
+            assert check.verify([cert]).statement == GOOD
+    assert asked == [OCSP_URL]  # the answer is cached until its nextUpdate
 
 
 def test_ocsp_answer_signed_by_a_stranger_falls_back_to_the_crl(qtsp, crls):
