@@ -22,7 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from joserfc import jwk
 from joserfc.errors import JoseError
 
 from auth.jose import ALGORITHMS, MalformedJwt, import_public_jwk, key_fits_alg, peek, verify
@@ -168,6 +167,3 @@ def _statement(claims: dict) -> SoftwareStatement:
         redirect_uris=tuple(redirect_uris), jwks=jwks,
         jwks_uri=_text(claims, "software_jwks_endpoint"))
 
-
-def directory_keyset(data: dict) -> jwk.KeySet:
-    return jwk.KeySet([import_public_jwk(k) for k in data.get("keys", [])])
