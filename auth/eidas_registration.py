@@ -19,7 +19,13 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from auth import identity, mtls, registry
-from auth.eidas import Psd2AttributeError, Psd2Identity, psd2_identity, service_roles
+from auth.eidas import (
+    PSD2_SERVICE_ROLES,
+    Psd2AttributeError,
+    Psd2Identity,
+    psd2_identity,
+    service_roles,
+)
 from auth.eidas_trust import EidasError, EidasVerifier, RevocationChecker, load_trust_anchors
 from auth.errors import invalid_client
 from auth.identity_models import TppIdentity
@@ -150,7 +156,10 @@ class _Unsaved:
 
 def _store(session, initial, metadata, granted, cert, statement, psd2_roles, chain
            ) -> TppClient:
-    """The client (with the roles granted), its identity and its first register check."""
+    """The client (with the roles granted), its identity and its first register check. The
+    identity keeps the PSD2 roles the client uses here, so the register is asked about those
+    only (not, say, about PSP_IC, which grants nothing here)."""
+    psd2_roles = [role for role in psd2_roles if set(PSD2_SERVICE_ROLES[role]) & set(granted)]
     with unit_of_work(session):
         client = registry.register_dynamic(session, _Unsaved(granted), metadata)
         if initial is not None:

@@ -157,3 +157,36 @@ def test_operator_webhook_receives_the_events(eidas_app, pki, tmp_path):
     assert [p["type"] for p in posted] == ["tpp.registered", "tpp.cut_off"]
     assert posted[1]["client_id"] == tpp.client_id
     assert json.dumps(posted)  # JSON-serialisable as sent
+
+
+def test_only_the_roles_a_tpp_uses_here_are_asked_of_the_register(eidas_app, pki, tmp_path):
+    # certificate and statement also name PSP_IC, which grants nothing here
+    tpp, _ = registered_tpp(eidas_app, pki, roles=("PSP_PI", "PSP_IC"),
+                            statement_roles=("PISP", "CBPII"))
+    output = fca_register(tmp_path, eidas_app, fca_line("123456", "Authorised",
+                                                        ("Payment Initiation Services",)))
+    assert "cut off 0" in output
+    assert tpp.token_response("payee-checks")["scope"] == "payee-checks"
+
+
+def test_token_registration_with_a_qwac_is_judged_on_the_tokens_roles(eidas_app, pki,
+                                                                        tmp_path):
+    token = eidas_app.test_cli_runner().invoke(
+        args=["tpp", "issue-registration-token", "--roles", "COP"]).output.strip()
+    key = tpp_key()
+    resp = register(eidas_app, {"client_name": "Token TPP", "redirect_uris": [
+        "https://tpp.example/cb"], "jwks": {"keys": [key.as_dict(private=False)]}},
+        pki.qwac(("PSP_AI", "PSP_PI")), token=token)
+    assert resp.status_code == 201 and resp.get_json()["roles"] == ["COP"]
+    output = fca_register(tmp_path, eidas_app, fca_line("123456", "Authorised",
+                                                        ("Payment Initiation Services",)))
+    assert "cut off 0" in output
+
+
+def test_token_roles_beyond_the_qwac_are_refused(eidas_app, pki):
+    token = eidas_app.test_cli_runner().invoke(
+        args=["tpp", "issue-registration-token", "--roles", "AISP"]).output.strip()
+    resp = register(eidas_app, {"client_name": "Token TPP", "redirect_uris": [
+        "https://tpp.example/cb"], "jwks": {"keys": [tpp_key().as_dict(private=False)]}},
+        pki.qwac(("PSP_PI",)), token=token)
+    assert resp.status_code == 400 and resp.get_json()["error"] == "invalid_client_metadata"
