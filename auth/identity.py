@@ -125,21 +125,40 @@ def import_entries(session: Session, source: str, file_name: str, entries: Itera
         session.add(run)
         session.flush()
         authorities: set[str] = set()
-        for count, entry in enumerate(entries, 1):
+        batch: list[Entry] = []
+        for entry in entries:
             authorities.add(entry.authority)
-            session.merge(RegisterEntry(
-                register_key=entry.register_key, source=entry.source, authority=entry.authority,
-                name=entry.name, psd2_roles=list(entry.psd2_roles), authorised=entry.authorised,
-                import_id=run.id, updated_at=utcnow()))
-            run.entries = count
-            if count % FLUSH_EVERY == 0:
-                session.flush()
+            batch.append(entry)
+            if len(batch) == FLUSH_EVERY:
+                run.entries += _upsert(session, batch, run.id)
+                batch = []
+        run.entries += _upsert(session, batch, run.id)
         session.flush()
         run.authorities = sorted(authorities)
         result = ImportResult(run.id, run.entries, run.authorities)
         _rejudge(session, result)
         run.cut_off, run.finished_at = len(result.cut_off), utcnow()
     return result
+
+
+def _upsert(session: Session, batch: list[Entry], import_id: int) -> int:
+    """Insert or update a batch of entries with one SELECT; rows leave the session after the
+    flush, so memory stays flat whatever the register's size."""
+    keys = {entry.register_key for entry in batch}
+    rows = {row.register_key: row for row in session.scalars(
+        select(RegisterEntry).where(RegisterEntry.register_key.in_(keys)))} if keys else {}
+    for entry in batch:
+        row = rows.get(entry.register_key)
+        if row is None:
+            row = rows[entry.register_key] = RegisterEntry(register_key=entry.register_key)
+            session.add(row)
+        row.source, row.authority, row.name = entry.source, entry.authority, entry.name
+        row.psd2_roles, row.authorised = list(entry.psd2_roles), entry.authorised
+        row.import_id, row.updated_at = import_id, utcnow()
+    session.flush()
+    for row in rows.values():
+        session.expunge(row)
+    return len(batch)
 
 
 def _rejudge(session: Session, result: ImportResult) -> None:
