@@ -8,9 +8,26 @@ OpenAPI security schemes, the `tpp` CLI and the demo seeder. Its settings are th
 
 from __future__ import annotations
 
-from auth import cli, mtls, nonce_web, openapi, portal, proxies, psu_views, revocation, seed, views
+from auth import (
+    cli,
+    directory_cli,
+    directory_pages,
+    eidas_registration,
+    mtls,
+    nonce_web,
+    openapi,
+    portal,
+    proxies,
+    psu_views,
+    register_cli,
+    revocation,
+    seed,
+    views,
+)
 from auth.jwks_fetch import JwksFetcher, parse_allow_hosts
 from auth.keys import SigningKeys
+from auth.sandbox_directory import CRL_PATH, SandboxDirectory, trust_in_demo
+from auth.seed import demo_dir
 from auth.server import AuthServer
 
 
@@ -28,6 +45,8 @@ def init_app(app, api) -> None:
             allow_hosts=parse_allow_hosts(app.config["JWKS_FETCH_ALLOW_HOSTS"])),
         client_ca_store=mtls.load_ca_bundle(app.config["TLS_CLIENT_CA_BUNDLE"]),
     )
+    server = app.extensions["auth"]
+    server.eidas = eidas_registration.setup_from_config(app.config, server.jwks_fetcher)
     proxies.guard_certificate_header(app, proxies.TrustedProxies(app.config["TRUSTED_PROXIES"]),
                                      app.config["CLIENT_CERT_HEADER"])
     revocation.register(app.extensions["engine"], app.extensions["auth"].revocations)
@@ -37,7 +56,14 @@ def init_app(app, api) -> None:
     api.register_blueprint(views.blp)
     app.register_blueprint(psu_views.blp)
     if app.config["DEMO_DATA"]:
-        # the portal console's demo sign-in; absent wherever demo data is off
+        # the portal console's demo sign-in and the sandbox directory; absent wherever demo
+        # data is off
         app.register_blueprint(portal.blp)
+        sandbox = SandboxDirectory(demo_dir(app) / "directory", app.config["ISSUER"] + CRL_PATH)
+        app.extensions["auth.sandbox_directory"] = sandbox
+        trust_in_demo(server.eidas, sandbox)
+        app.register_blueprint(directory_pages.blp)
     cli.init_app(app)
+    register_cli.init_app(app)
+    directory_cli.init_app(app)
     app.extensions["demo_seeders"].append(("auth", seed.seed_demo))

@@ -89,3 +89,13 @@ class PsuAccount(Base):
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# eIDAS identities and regulator registers live in their own module; imported here so the
+# metadata (and Alembic's comparison with the migrations) sees them with the other tables.
+from auth.identity_models import (  # noqa: E402,F401
+    RegisterEntry,
+    RegisterImport,
+    TppIdentity,
+    TppIdentityEvent,
+)

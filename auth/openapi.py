@@ -99,10 +99,12 @@ DOCS = {
             "type": "object", "description": "RFC 7591 client metadata: client_name, "
             "redirect_uris (https), jwks or jwks_uri, token_endpoint_auth_method "
             "(private_key_jwt | tls_client_auth | self_signed_tls_client_auth), "
-            "tls_client_auth_subject_dn"}}}},
+            "tls_client_auth_subject_dn; or software_statement (RFC 7591 §2.3): a JWT from "
+            "the configured directory whose software id, roles, redirect URIs and keys are "
+            "taken, bounded by the PSD2 roles of the QWAC presented over mutual TLS"}}}},
         "responses": {"201": _json("Registered client metadata with client_id"),
                       "400": OAUTH_ERROR, "401": OAUTH_ERROR},
-        "security": [{"initialAccessToken": []}],
+        "security": [{"initialAccessToken": []}, {}],
     },
     "client": {"responses": {"200": _json("The client's registration metadata (RFC 7591 "
                                           "names): client_id, client_name, roles, jwks…")}},

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from sqlalchemy.orm import Session
 
-from auth import client_auth, dpop, mtls, registry, revocation, tokens
+from auth import client_auth, dpop, eidas_registration, mtls, registry, revocation, tokens
 from auth.codes import CodeStore
+from auth.eidas_registration import EidasSetup
 from auth.errors import (
     OAuthError,
     invalid_dpop_proof,
@@ -65,6 +66,7 @@ class AuthServer:
     jwks_fetcher: JwksFetcher | None = None
     # CAs of tls_client_auth certificates (TLS_CLIENT_CA_BUNDLE); None: DN matching is off
     client_ca_store: object = None
+    eidas: EidasSetup | None = None  # eIDAS, software statements, registers
     _clients: TtlCache[ClientView | None] = field(init=False, repr=False)
     _revocations: revocation.Markers | None = field(default=None, repr=False)
 
@@ -103,10 +105,13 @@ class AuthServer:
 
     def authenticate_client(self, session: Session, form, headers, path: str):
         # FAPI 2.0 SP final §5.3.2.1: the issuer identifier alone, whatever the endpoint.
-        return client_auth.authenticate(
+        client = client_auth.authenticate(
             session, form, cert_header=headers.get(self.cert_header), issuer=self.issuer,
             redis_client=self.redis, jwks_fetcher=self.jwks_fetcher,
             ca_store=self.client_ca_store)
+        if self.eidas is not None:
+            eidas_registration.enforce(session, self.eidas, client, headers.get(self.cert_header))
+        return client
 
     def binding(self, headers, method: str, path: str, *, required: bool = True
                 ) -> Binding | None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from auth.dpop_nonce import parse_mode
+from auth.eidas_trust import REVOCATION_MODES
 from auth.jose import ALGORITHMS
 from auth.proxies import parse_trusted_proxies
-from core.config import SettingError, number, one_of, whole_number
+from core.config import SettingError, boolean, number, one_of, whole_number
 
 # Access tokens stay short-lived; a revoked token's Redis marker lives as long as the token
 # could (auth.revocation), so the ceiling also bounds what Redis keeps.
@@ -37,6 +38,22 @@ SETTINGS = {
                           "previous window's nonce stays accepted"),
     "DPOP_NONCE_SECRET": ("", str, "HMAC key of the DPoP nonces; empty = derived from the "
                           "signing keys (set it when hosts hold different signing keys)"),
+    "EIDAS_REQUIRED": (False, boolean, "Require an eIDAS QWAC with the PSD2 QC statement at "
+                       "registration, and an eIDAS identity for clients with role AISP or COP"),
+    "EIDAS_TRUST_ANCHORS": ("", str, "PEM file or directory of the QTSP CA certificates eIDAS "
+                            "certificates must chain to (unset: certificates are not checked)"),
+    "EIDAS_REVOCATION": ("crl", one_of(*REVOCATION_MODES), "How eIDAS certificates are checked "
+                         "for revocation: off, crl, ocsp or ocsp,crl"),
+    "EIDAS_FAIL_CLOSED": (True, boolean, "Refuse an eIDAS certificate whose revocation status "
+                          "cannot be fetched (false: accept and log)"),
+    "EIDAS_REVOCATION_CACHE_SECONDS": (3600, whole_number, "How long a CRL is reused (at most "
+                                       "until its nextUpdate)"),
+    "SOFTWARE_STATEMENT_ISSUER": ("", str, "The `iss` of the directory whose software "
+                                  "statements /register accepts (unset: none accepted)"),
+    "SOFTWARE_STATEMENT_JWKS": ("", str, "The directory's signing keys: a JWK Set file or an "
+                                "https URL"),
+    "REGISTER_WEBHOOK_URL": ("", str, "URL the operator's webhook receives register events at "
+                             "(a TPP cut off or reinstated); unset: events are only stored"),
 }
 SECRETS = {"DPOP_NONCE_SECRET"}
 

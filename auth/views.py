@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 from flask_smorest import Blueprint
 
-from auth import introspection, jar, jarm, par, registry
+from auth import eidas_registration, introspection, jar, jarm, mtls, par, registry
 from auth import server as oauth
 from auth.errors import OAuthError
 from auth.jose import ALGORITHMS
@@ -118,17 +118,22 @@ def revoke():
 @blp.route("/register", methods=["POST"])
 @blp.doc(**form_doc("register"))
 def register():
-    """Dynamic client registration (RFC 7591), with an initial access token from the operator."""
+    """Dynamic client registration (RFC 7591): with an initial access token from the operator,
+    or a software statement from the configured directory (and, where required, a QWAC)."""
     session = db_session()
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     initial = registry.redeem_registration_token(session, value.strip()
                                                  if scheme.lower() == "bearer" else None)
-    if initial is None:
-        raise OAuthError("invalid_token", "a valid initial access token is required",
-                         status=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
     body = request.get_json(silent=True)
+    if initial is None and not (isinstance(body, dict) and "software_statement" in body):
+        raise OAuthError("invalid_token", "a valid initial access token or a software "
+                         "statement is required", status=401,
+                         headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
     try:
-        client = registry.register_dynamic(session, initial, body)
+        chain = mtls.chain_from_header(request.headers.get(_server().cert_header))
+        client = eidas_registration.register(session, _server().eidas, initial, body, chain)
+    except mtls.CertificateError as exc:
+        raise OAuthError("invalid_client_metadata", str(exc)) from exc
     except registry.RegistrationError as exc:
         raise OAuthError(exc.error, exc.description) from exc
     return _no_store(registry.client_metadata(client), 201)

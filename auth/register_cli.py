@@ -1,0 +1,68 @@
+"""`flask --app wsgi registers …`: import the regulators' registers, show what is at risk."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from auth import identity, identity_webhook, registers
+
+registers_cli = AppGroup("registers", help="Regulator registers of PSD2 institutions (EBA, FCA).")
+
+
+def _session():
+    return current_app.extensions["session_factory"]()
+
+
+@registers_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "kind", type=click.Choice(["auto", "eba", "fca"]), default="auto",
+              show_default=True, help="eba: the EBA PSD2 register JSON; fca: JSON Lines of "
+              "FCA register firm and permission answers")
+def import_register(file, kind):
+    """Import a register file; TPPs it withdraws are cut off at once. Safe to run again."""
+    with open(file, "rb") as stream, _session() as session:
+        kind = registers.detect(stream) if kind == "auto" else kind
+        with click.progressbar(length=os.path.getsize(file), label=f"{kind} register",
+                               file=sys.stderr) as bar:
+            try:
+                result = identity.import_entries(
+                    session, kind, os.path.basename(file),
+                    registers.READERS[kind](stream, bar.update))
+            except registers.RegisterFormatError as exc:
+                raise click.ClickException(f"{file} is not a {kind} register file: {exc}"
+                                           ) from exc
+        delivered = identity_webhook.deliver(session, current_app.config["REGISTER_WEBHOOK_URL"])
+    click.echo(f"imported {result.entries} entries ({', '.join(result.authorities) or 'none'})"
+               f"; cut off {len(result.cut_off)} TPP(s), reinstated {len(result.reinstated)}"
+               f"; webhook events delivered {delivered}")
+    for client_id in result.cut_off:
+        click.echo(f"cut off\t{client_id}")
+
+
+@registers_cli.command("status")
+def status():
+    """Last import of each register, and the TPPs at risk (cut off, or not checked)."""
+    with _session() as session:
+        report = identity.register_status(session)
+        if not report.last_imports:
+            click.echo("no register imported yet")
+        for run in report.last_imports:
+            click.echo(f"last import\t{run.source}\t{run.finished_at.isoformat()}\t"
+                       f"{run.entries} entries\t{','.join(run.authorities)}\t{run.file_name}")
+        for row in report.withdrawn:
+            click.echo(f"cut off\t{row.client_id}\t{row.organization_identifier}\t"
+                       f"{row.status_reason}")
+        for row in report.unverified:
+            click.echo(f"unverified\t{row.client_id}\t{row.organization_identifier}\t"
+                       "no register import covers it recently")
+        if current_app.config["REGISTER_WEBHOOK_URL"]:
+            click.echo(f"undelivered webhook events\t{report.undelivered_events}")
+
+
+def init_app(app) -> None:
+    app.cli.add_command(registers_cli)
