@@ -230,7 +230,11 @@ def _autocommit(session: Session) -> Iterator[None]:
         except BaseException:
             session.rollback()
             raise
-        session.commit()
+        # The check's own statements ran on `driver`; commit what went through the session
+        # itself (a read began its transaction, or objects were added), and skip a commit
+        # of nothing, which would begin a transaction only to end it.
+        if session.in_transaction() or session.new or session.dirty or session.deleted:
+            session.commit()
     finally:
         session.info.pop(_DRIVER, None)
         try:

@@ -58,6 +58,23 @@ def test_signed_and_verified_with_b64_false():
     assert signing.verify(value, BODY, KEYS, expect())["kid"] == "rsa-1"
 
 
+def test_an_answer_signed_again_within_its_second_reuses_a_signature_that_verifies():
+    def sign(body=BODY, key=RSA, now=NOW):
+        return signing.sign(body, key, kid="rsa-1", issuer="client-1",
+                            trust_anchor="openbanking.org.uk", now=now)
+
+    first = sign()
+    assert sign() == first  # the same bytes, the same second: one RSA operation
+    later, other_body = sign(now=NOW + 1), sign(b'{"Data":{}}')
+    assert later != first and other_body != first
+    for value, body in ((first, BODY), (later, BODY), (other_body, b'{"Data":{}}')):
+        assert signing.verify(value, body, KEYS, expect())
+    # another key under the same kid never gets this key's signature
+    impostor = jwk.RSAKey.generate_key(2048, parameters={"kid": "rsa-1"})
+    with pytest.raises(SignatureRefused):
+        signing.verify(sign(key=impostor), BODY, KEYS, expect())
+
+
 def test_the_encoded_payload_form_of_ob_v3_1_4_is_accepted():
     value = forge(header(b64=None, crit=[IAT, ISS, TAN]))
     assert signing.verify(value, BODY, KEYS, expect())
