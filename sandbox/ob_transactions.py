@@ -74,8 +74,9 @@ def register(bp: Blueprint, state: BankState, prefix: str, data_consent: Callabl
 
 def requested_window(consent: Consent, now: dt.datetime, start: str | None,
                      end: str | None) -> tuple[dt.datetime, dt.datetime]:
-    """[start, end] of a listing: the request's bounds within the consent's and the bank's."""
-    lower = [now - history.WINDOW, _utc(start, "fromBookingDateTime"),
+    """[start, end] of a listing: the request's bounds (the last 24 months by default) within
+    the consent's; history.window keeps it inside the 24 months the bank offers."""
+    lower = [_utc(start, "fromBookingDateTime") or now - history.WINDOW,
              _utc(consent.transaction_from, "TransactionFromDateTime")]
     upper = [now, _utc(end, "toBookingDateTime"),
              _utc(consent.transaction_to, "TransactionToDateTime")]

@@ -24,6 +24,7 @@ from aggregation.connectors.errors import (
 from aggregation.domain import BalanceType, CreditDebit, Money
 from aggregation.psu_browser import authorise
 from tests.aggregation import spec_schemas as spec
+from tests.aggregation import spec_transactions
 from tests.aggregation.live import PSU_IP, REDIRECT_URI, moved_clock, take_through_consent
 
 BANKS = ["northgate", "thamesmoor", "rheinfeld"]
@@ -36,6 +37,8 @@ SHAPES = [  # (method, path pattern, status) -> schema
     ("GET", r"/v1/consents/[^/]+$", 200, spec.BG_CONSENT),
     ("GET", r"/v1/accounts$", 200, spec.BG_ACCOUNTS),
     ("GET", r"/v1/accounts/[^/]+/balances$", 200, spec.BG_BALANCES),
+    ("GET", r"/aisp/accounts/[^/]+/transactions$", 200, "OBReadTransaction6"),
+    ("GET", r"/v1/accounts/[^/]+/transactions$", 200, "transactionsResponse-200_json"),
     (None, r"/open-banking/", 400, spec.OB_ERROR),
     (None, r"/open-banking/", 403, spec.OB_ERROR),
     (None, r"/v1/", 400, spec.BG_ERROR),
@@ -68,7 +71,11 @@ def wire(sandbox):
         for method, pattern, status, schema in SHAPES:
             if (method in (None, response.request.method) and response.status_code == status
                     and re.search(pattern, response.request.url.path)):
-                spec.assert_valid(json.loads(response.content), schema)
+                body = json.loads(response.content)
+                if isinstance(schema, str):  # an official schema by name
+                    spec_transactions.assert_valid(body, schema)
+                else:
+                    spec.assert_valid(body, schema)
                 checked += 1
     assert checked or not seen
 
@@ -267,3 +274,52 @@ def test_unattended_allowance_holds_under_concurrent_reads(sandbox, wire):
     with ThreadPoolExecutor(8) as pool:
         outcomes = list(pool.map(read, range(12)))
     assert outcomes.count("ok") == 4 and outcomes.count("limited") == 8
+
+
+TRANSACTIONS = ConsentRequest(permissions=(
+    "ReadAccountsDetail", "ReadTransactionsDetail", "ReadTransactionsCredits",
+    "ReadTransactionsDebits"), psu_ip=PSU_IP)
+
+
+@pytest.mark.parametrize("bank_id", BANKS)
+def test_transactions_page_by_page(sandbox, wire, bank_id):
+    """24 months in the bank's own pages, lazily: each page one call, made when asked for."""
+    connector: BankConnector = sandbox.connector(bank_id)
+    alice = take_through_consent(connector, "bob" if bank_id == "thamesmoor" else "alice",
+                                 request=TRANSACTIONS)
+    account = connector.list_accounts(alice.access)[0].account_id
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=730)
+    pages = connector.read_transactions(alice.access, account, booked_from=since,
+                                        psu_present=True, psu_ip=PSU_IP)
+    calls = len(wire)
+    first = next(pages)
+    assert len(wire) == calls + 1 and first.next_cursor
+    rest = list(pages)
+    assert len(wire) == calls + 1 + len(rest)
+    rows = [t for page in (first, *rest) for t in page.transactions]
+    assert len(rows) > 2000 and rest[-1].next_cursor is None
+    assert {t.account_id for t in rows} == {account}
+    assert len({t.transaction_id for t in rows}) == len(rows)
+    assert all(t.booked_at >= since - dt.timedelta(days=1) for t in rows)
+    cards = [t for t in rows if t.bank_transaction_code
+             and t.bank_transaction_code.sub_family == "POSD"]
+    assert cards and all(t.amount.amount < 0 and t.merchant_name for t in cards)
+    assert any(t.exchange_rate for t in cards)
+    resumed = list(connector.read_transactions(alice.access, account, booked_from=since,
+                                               cursor=first.next_cursor, psu_present=True,
+                                               psu_ip=PSU_IP))
+    assert [t for p in resumed for t in p.transactions] == \
+        [t for p in rest for t in p.transactions]
+
+
+def test_window_and_psu_ip_checked_before_any_call(sandbox):
+    connector = sandbox.connector("northgate")
+    access = BankAccess("c", "t")
+    with pytest.raises(ValueError):
+        connector.read_transactions(access, "a", booked_from=dt.datetime(2026, 1, 1))
+    with pytest.raises(ValueError):
+        connector.read_transactions(access, "a", booked_from=dt.datetime.now(dt.UTC),
+                                    booked_to=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    with pytest.raises(ValueError):
+        connector.read_transactions(access, "a", booked_from=dt.datetime.now(dt.UTC),
+                                    psu_present=True)
