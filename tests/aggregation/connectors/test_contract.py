@@ -323,3 +323,26 @@ def test_window_and_psu_ip_checked_before_any_call(sandbox):
     with pytest.raises(ValueError):
         connector.read_transactions(access, "a", booked_from=dt.datetime.now(dt.UTC),
                                     psu_present=True)
+
+
+def test_own_transfers_link_across_banks_and_standards(sandbox, wire):
+    """Carol moves money every month from her Berlin Group account to her euro account at a UK
+    bank: both legs arrive, one from each connector, with the same amount, day and reference."""
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=730)
+    legs = {}
+    for bank_id in ("rheinfeld", "northgate"):
+        connector = sandbox.connector(bank_id)
+        carol = take_through_consent(connector, "carol", request=TRANSACTIONS)
+        account = next(a for a in connector.list_accounts(carol.access) if a.currency == "EUR")
+        legs[bank_id] = {t.reference: t for page in connector.read_transactions(
+            carol.access, account.account_id, booked_from=since, psu_present=True,
+            psu_ip=PSU_IP) for t in page.transactions
+            if t.reference and t.reference.startswith("OWN")}
+    assert len(legs["rheinfeld"]) >= 23 and set(legs["rheinfeld"]) == set(legs["northgate"])
+    accounts = {a.id: a for state in sandbox.states.values() for a in state.bank.accounts}
+    for reference, sent in legs["rheinfeld"].items():
+        received = legs["northgate"][reference]
+        assert sent.amount == -received.amount and sent.amount.amount < 0
+        assert sent.booked_at.date() == received.booked_at.date()
+        assert received.counterparty_account.identification == accounts["rf-3001"].identification
+        assert sent.counterparty_account.identification == accounts["ng-3001"].identification
