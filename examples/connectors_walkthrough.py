@@ -28,15 +28,21 @@ REDIRECT_URI = "https://budgeting-app.example/callback"
 PSU_IP = "203.0.113.7"  # the PSU's address, sent as the PSU is present
 
 
-def walk(registry: BankRegistry, bank_id: str, psu: str, password: str) -> list[str]:
+def sign_in(registry: BankRegistry, bank_id: str, psu: str, password: str,
+            request: ConsentRequest | None = None):
+    """The bank's connector and the access the PSU granted it (consent, sign-in, code)."""
     connector = registry.connector(bank_id)
-    consent = connector.create_consent(ConsentRequest(psu_ip=PSU_IP))
+    consent = connector.create_consent(request or ConsentRequest(psu_ip=PSU_IP))
     redirect = connector.authorisation_redirect(consent.consent_id, redirect_uri=REDIRECT_URI,
                                                 state=f"walk-{bank_id}")
     answer = authorise(redirect.url, psu, password)  # the PSU signs in at the bank, approves
     tokens = connector.exchange_code(answer["code"], redirect_uri=REDIRECT_URI,
                                      code_verifier=redirect.code_verifier)
-    access = BankAccess(consent.consent_id, tokens.access_token)
+    return connector, BankAccess(consent.consent_id, tokens.access_token)
+
+
+def walk(registry: BankRegistry, bank_id: str, psu: str, password: str) -> list[str]:
+    connector, access = sign_in(registry, bank_id, psu, password)
     lines = []
     for account in connector.list_accounts(access, psu_present=True, psu_ip=PSU_IP):
         for balance in connector.read_balances(access, account.account_id, psu_present=True,
