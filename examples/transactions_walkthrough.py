@@ -10,7 +10,6 @@ account, the bank's own first page as a curl command (with the PSU's short-lived
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 import uuid
@@ -20,12 +19,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from connectors_walkthrough import PSU_IP, sign_in  # noqa: E402
+from connectors_walkthrough import PSU_IP, each_bank, parse, sign_in  # noqa: E402
 
 from aggregation.connectors.base import ConsentRequest  # noqa: E402
-from aggregation.connectors.errors import BankError  # noqa: E402
 from aggregation.registry import BankRegistry  # noqa: E402
-from core.config import INSTANCE_DIR, server_url  # noqa: E402
 
 PERMISSIONS = ("ReadAccountsDetail", "ReadTransactionsDetail", "ReadTransactionsCredits",
                "ReadTransactionsDebits")
@@ -72,29 +69,10 @@ def _curl(connector, access, account_id: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--server", "--base-url", dest="base_url", default=None,
-                        help="base URL (default: ISSUER, else http://127.0.0.1:$PORT)")
-    parser.add_argument("--psu", default="alice")
-    parser.add_argument("--password", default="sandbox")
-    parser.add_argument("--curl", action="store_true", help="print a curl per account")
-    args = parser.parse_args(argv)
-    registry = BankRegistry.load(issuer=server_url(args.base_url), base_dir=INSTANCE_DIR)
-    registry.ensure_sandbox_keys()
-    failed = 0
-    try:
-        for bank in registry.all():
-            print(f"-- {bank.name} ({bank.standard})")
-            try:
-                print("\n".join(summarise(registry, bank.id, args.psu, args.password,
-                                          args.curl)))
-            except BankError as exc:
-                failed += 1
-                print(f"   {exc}")
-    finally:
-        registry.close()
-    return 1 if failed else 0
-
+    args = parse(argv, __doc__.splitlines()[0], lambda parser: parser.add_argument(
+        "--curl", action="store_true", help="print a curl per account"))
+    return each_bank(args.base_url, lambda registry, bank_id: summarise(
+        registry, bank_id, args.psu, args.password, args.curl))
 
 if __name__ == "__main__":
     raise SystemExit(main())

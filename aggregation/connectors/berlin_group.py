@@ -15,7 +15,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from aggregation.connectors import bg_mapping, bg_txn_mapping, errors, paging
+from aggregation.connectors import bg_mapping, bg_txn_mapping, errors
 from aggregation.connectors.base import (
     AuthorisationRedirect,
     BankAccess,
@@ -26,7 +26,7 @@ from aggregation.connectors.base import (
 from aggregation.connectors.oauth import OAuthConnector
 from aggregation.connectors.transport import interaction_id, retry_after
 from aggregation.domain import Account, Balance
-from aggregation.transaction import TransactionPages
+from aggregation.transaction import TransactionPage
 
 CONSENT_GONE = {"CONSENT_INVALID": "consent_revoked", "CONSENT_EXPIRED": "consent_expired",
                 "CONSENT_UNKNOWN": "consent_unknown"}
@@ -97,29 +97,19 @@ class BerlinGroupConnector(OAuthConnector):
                               timeout=timeout)
         return bg_mapping.balances(self.bank_id, self.transport.json(response), account_id)
 
-    def read_transactions(self, access: BankAccess, account_id: str, *,
-                          booked_from: dt.datetime, booked_to: dt.datetime | None = None,
-                          cursor: str | None = None, psu_present: bool = False,
-                          psu_ip: str | None = None,
-                          timeout: float | None = None) -> TransactionPages:
-        paging.check_window(self.bank_id, booked_from, booked_to)
-        ip = psu_ip_for(self.bank_id, psu_present, psu_ip)
-        if cursor is not None:
-            first = paging.page_path(self.bank_id, self.api, cursor)
-        else:
-            query = {"bookingStatus": "both",
-                     "dateFrom": booked_from.astimezone(dt.UTC).date().isoformat()}
-            if booked_to is not None:
-                query["dateTo"] = booked_to.astimezone(dt.UTC).date().isoformat()
-            first = f"/v1/accounts/{quote(account_id, safe='')}/transactions?{urlencode(query)}"
+    def _listing(self, account_id: str, booked_from: dt.datetime,
+                 booked_to: dt.datetime | None) -> str:
+        query = {"bookingStatus": "both", "dateFrom": booked_from.date().isoformat()}
+        if booked_to is not None:
+            query["dateTo"] = booked_to.date().isoformat()
+        return f"/v1/accounts/{quote(account_id, safe='')}/transactions?{urlencode(query)}"
 
-        def fetch(path: str):
-            response = self._call("GET", path, self._data_headers(access), psu_ip=ip,
-                                  timeout=timeout)
-            return bg_txn_mapping.page(self.bank_id, self.transport.json(response), account_id,
-                                       self.clock())
-
-        return paging.follow(self.bank_id, self.api, first, fetch)
+    def _transaction_page(self, access: BankAccess, account_id: str, path: str, *,
+                          psu_ip: str | None, timeout: float | None) -> TransactionPage:
+        response = self._call("GET", path, self._data_headers(access), psu_ip=psu_ip,
+                              timeout=timeout)
+        return bg_txn_mapping.page(self.bank_id, self.transport.json(response), account_id,
+                                   self.clock())
 
     @staticmethod
     def _data_headers(access: BankAccess) -> dict[str, str]:

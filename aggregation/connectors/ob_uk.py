@@ -16,7 +16,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from aggregation.connectors import errors, ob_mapping, ob_txn_mapping, paging
+from aggregation.connectors import errors, ob_mapping, ob_txn_mapping
 from aggregation.connectors.base import (
     AuthorisationRedirect,
     BankAccess,
@@ -29,7 +29,7 @@ from aggregation.connectors.client_auth import ClientAuth
 from aggregation.connectors.oauth import OAuthConnector, utcnow
 from aggregation.connectors.transport import interaction_id, retry_after
 from aggregation.domain import Account, Balance, iso_utc
-from aggregation.transaction import TransactionPages
+from aggregation.transaction import TransactionPage
 
 CONSENT_GONE_CODES = {"U009": "consent_invalid", "U028": "reauthenticate"}
 
@@ -92,26 +92,17 @@ class ObUkConnector(OAuthConnector):
                               timeout=timeout)
         return ob_mapping.balances(self.bank_id, self.transport.json(response))
 
-    def read_transactions(self, access: BankAccess, account_id: str, *,
-                          booked_from: datetime, booked_to: datetime | None = None,
-                          cursor: str | None = None, psu_present: bool = False,
-                          psu_ip: str | None = None,
-                          timeout: float | None = None) -> TransactionPages:
-        paging.check_window(self.bank_id, booked_from, booked_to)
-        ip = psu_ip_for(self.bank_id, psu_present, psu_ip)
-        if cursor is not None:
-            first = paging.page_path(self.bank_id, self.api, cursor)
-        else:
-            query = {"fromBookingDateTime": _utc_stamp(booked_from)}
-            if booked_to is not None:
-                query["toBookingDateTime"] = _utc_stamp(booked_to)
-            first = f"/accounts/{quote(account_id, safe='')}/transactions?{urlencode(query)}"
+    def _listing(self, account_id: str, booked_from: datetime,
+                 booked_to: datetime | None) -> str:
+        query = {"fromBookingDateTime": _utc_stamp(booked_from)}
+        if booked_to is not None:
+            query["toBookingDateTime"] = _utc_stamp(booked_to)
+        return f"/accounts/{quote(account_id, safe='')}/transactions?{urlencode(query)}"
 
-        def fetch(path: str):
-            response = self._call("GET", path, access.access_token, psu_ip=ip, timeout=timeout)
-            return ob_txn_mapping.page(self.bank_id, self.transport.json(response), account_id)
-
-        return paging.follow(self.bank_id, self.api, first, fetch)
+    def _transaction_page(self, access: BankAccess, account_id: str, path: str, *,
+                          psu_ip: str | None, timeout: float | None) -> TransactionPage:
+        response = self._call("GET", path, access.access_token, psu_ip=psu_ip, timeout=timeout)
+        return ob_txn_mapping.page(self.bank_id, self.transport.json(response), account_id)
 
     # plumbing ----------------------------------------------------------------------------------
 
