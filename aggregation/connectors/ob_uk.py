@@ -95,8 +95,9 @@ class ObUkConnector(OAuthConnector):
     def _listing(self, account_id: str, booked_from: datetime,
                  booked_to: datetime | None) -> str:
         query = {"fromBookingDateTime": _utc_stamp(booked_from)}
-        if booked_to is not None:
-            query["toBookingDateTime"] = _utc_stamp(booked_to)
+        if booked_to is not None:  # whole seconds, rounded outwards: nothing at the edge lost
+            later = booked_to + timedelta(microseconds=999_999)
+            query["toBookingDateTime"] = _utc_stamp(later)
         return f"/accounts/{quote(account_id, safe='')}/transactions?{urlencode(query)}"
 
     def _transaction_page(self, access: BankAccess, account_id: str, path: str, *,
@@ -155,8 +156,9 @@ class ObUkConnector(OAuthConnector):
 
 
 def _utc_stamp(moment: datetime) -> str:
-    """OB booking-time filters are UTC and a bank ignores any zone on them: send none."""
-    return iso_utc(moment).removesuffix("Z")
+    """OB booking-time filters are UTC to the second, and a bank ignores any zone on them:
+    send none."""
+    return iso_utc(moment.replace(microsecond=0)).removesuffix("Z")
 
 
 def _error_codes(body: object) -> list[str]:

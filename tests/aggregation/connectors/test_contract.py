@@ -346,3 +346,20 @@ def test_own_transfers_link_across_banks_and_standards(sandbox, wire):
         assert sent.booked_at.date() == received.booked_at.date()
         assert received.counterparty_account.identification == accounts["rf-3001"].identification
         assert sent.counterparty_account.identification == accounts["ng-3001"].identification
+
+
+def test_the_window_reaches_the_bank_in_its_standards_words(sandbox, wire):
+    """OB: UTC date-times to the second without a zone; Berlin Group: dates."""
+    start = dt.datetime(2026, 3, 1, 10, 15, 30, 250000, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    end = start + dt.timedelta(days=3)
+    for bank_id, psu in (("thamesmoor", "bob"), ("rheinfeld", "bob")):
+        connector = sandbox.connector(bank_id)
+        bob = take_through_consent(connector, psu, request=TRANSACTIONS)
+        account = connector.list_accounts(bob.access)[0].account_id
+        list(connector.read_transactions(bob.access, account, booked_from=start,
+                                         booked_to=end, psu_present=True, psu_ip=PSU_IP))
+    queries = [r.request.url.params for r in wire if r.request.url.path.endswith("/transactions")]
+    assert dict(queries[0]) == {"fromBookingDateTime": "2026-03-01T08:15:30",
+                                "toBookingDateTime": "2026-03-04T08:15:31"}
+    assert dict(queries[-1]) == {"bookingStatus": "both", "dateFrom": "2026-03-01",
+                                 "dateTo": "2026-03-04"}
