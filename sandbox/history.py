@@ -4,9 +4,9 @@ Every calendar day of every account is generated from its own seed (account id a
 day holds the same transactions whenever it is asked for: as time passes, new days appear at
 the end of the window and the oldest fall out, and nothing in between changes. A card payment
 is authorised on its day and books one to three days later: until then it is pending, with the
-same transaction id it keeps once booked. Own-account transfers (history_data.OWN_TRANSFERS)
-appear at both banks with the same amount, date and reference. One account's whole window is
-kept in memory per day (a few thousand small objects, generated in tens of milliseconds).
+same transaction id it keeps once booked. Own-account transfers (history_data.OWN_TRANSFERS,
+ROUND_UP_SWEEPS) appear at both banks with the same amount, date and reference. One account's
+whole window is kept in memory per day (a few thousand small objects, made in ~0.1 s).
 """
 
 from __future__ import annotations
@@ -128,6 +128,7 @@ def _day(account: SeedAccount, kind: str, day: dt.date) -> list[Entry]:
         d.add(d.at(23, 30), d.amount("3.00", "19.00"), "ACMT-MCOP-INTR", "INT",
               remittance="GROSS INTEREST")
     _own_transfers(d)
+    _round_up_sweeps(d)
     return d.entries
 
 
@@ -196,16 +197,50 @@ def _own_transfers(d: _Day) -> None:
     for source, target, day, amount in data.OWN_TRANSFERS:
         if d.day.day != day or d.account.id not in (source, target):
             continue
-        other = _account(target if d.account.id == source else source)
+        outgoing = d.account.id == source
         reference = "OWN" + hashlib.blake2b(f"{source}:{target}:{d.day}".encode(),
                                             digest_size=5).hexdigest().upper()
-        outgoing = d.account.id == source
-        moment = dt.datetime.combine(d.day, dt.time(9, 0, 0 if outgoing else 4), tzinfo=dt.UTC)
-        d.add(moment, -Decimal(amount) if outgoing else Decimal(amount),
-              "PMNT-ICDT-DMCT" if outgoing else "PMNT-RCDT-DMCT",
-              "FPO" if outgoing else "FPI", counterparty=data.HOLDERS[other.owner],
-              counterparty_account=(other.scheme, other.identification),
-              remittance="OWN ACCOUNT TRANSFER", reference=reference)
+        _transfer_leg(d, _account(target if outgoing else source),
+                      -Decimal(amount) if outgoing else Decimal(amount), reference,
+                      dt.datetime.combine(d.day, dt.time(9, 0, 0 if outgoing else 4),
+                                          tzinfo=dt.UTC), "OWN ACCOUNT TRANSFER")
+
+
+def _round_up_sweeps(d: _Day) -> None:
+    """The day's card payments rounded up to whole units, swept at 23:50 to savings at another
+    bank: the saver's leg mirrors the current account's (same amount, day and reference)."""
+    for source, target in data.ROUND_UP_SWEEPS:
+        if d.account.id == source:
+            ups = sum(((1 - (-e.amount) % 1) % 1 for e in d.entries
+                       if e.code[2] == "POSD" and e.authorised_at.date() == d.day), Decimal(0))
+            if ups:
+                _transfer_leg(d, _account(target), -ups, _sweep_reference(source, d.day),
+                              dt.datetime.combine(d.day, dt.time(23, 50), tzinfo=dt.UTC),
+                              "ROUND-UPS TO SAVINGS")
+        elif d.account.id == target:
+            origin = _account(source)
+            for leg in _day(origin, profile(origin, _home(origin)), d.day):
+                if leg.reference == _sweep_reference(source, d.day):
+                    _transfer_leg(d, origin, -leg.amount, leg.reference,
+                                  leg.booked_at + dt.timedelta(seconds=4), leg.remittance)
+
+
+def _transfer_leg(d: _Day, other: SeedAccount, amount: Decimal, reference: str,
+                  moment: dt.datetime, remittance: str) -> None:
+    """One leg of a transfer between the customer's own accounts; `other` is the far side."""
+    outgoing = amount < 0
+    d.add(moment, amount, "PMNT-ICDT-DMCT" if outgoing else "PMNT-RCDT-DMCT",
+          "FPO" if outgoing else "FPI", counterparty=data.HOLDERS[other.owner],
+          counterparty_account=(other.scheme, other.identification), remittance=remittance,
+          reference=reference)
+
+
+def _sweep_reference(source: str, day: dt.date) -> str:
+    return "RND" + hashlib.blake2b(f"{source}:{day}".encode(), digest_size=5).hexdigest().upper()
+
+
+def _home(account: SeedAccount) -> str:
+    return next(data.HOME_CURRENCY[bank] for bank, held in SEED.items() if account in held)
 
 
 def _payday(day: dt.date) -> dt.date:

@@ -71,5 +71,8 @@ OWN_TRANSFERS = (
     ("ng-2001", "tm-2001", 27, "450.00"),
     ("rf-3001", "ng-3001", 28, "200.00"),
 )
+# every evening the day's card payments rounded up to whole units move to savings: (from, to)
+ROUND_UP_SWEEPS = (("ng-1001", "tm-1001"),)
+HOME_CURRENCY = {"northgate": "GBP", "thamesmoor": "GBP", "rheinfeld": "EUR"}
 
 DAILY_CARD_SPEND = {"current": (1, 5), "secondary": (0, 4), "card": (1, 5), "savings": (0, 0)}

@@ -58,7 +58,9 @@ def test_every_kind_of_entry_is_there():
 def test_own_transfers_have_both_legs_at_different_banks():
     sent = [e for e in listing("ng-1001") if e.code == ("PMNT", "ICDT", "DMCT")]
     received = {e.reference: e for e in listing("tm-1001") if e.code == ("PMNT", "RCDT", "DMCT")}
-    assert len(sent) == 24
+    assert sum(e.reference.startswith("OWN") for e in sent) == 24
+    assert sum(e.reference.startswith("RND") for e in sent) > 600  # nightly round-ups
+    assert len(sent) == len(received)
     for leg in sent:
         other = received[leg.reference]
         assert other.amount == -leg.amount and other.currency == leg.currency
@@ -69,6 +71,15 @@ def test_own_transfers_have_both_legs_at_different_banks():
                                               ACCOUNTS["ng-1001"].identification)
     euro = [e for e in listing("rf-3001") if e.reference and e.reference.startswith("OWN")]
     assert {e.reference for e in euro} <= {e.reference for e in listing("ng-3001")}
+
+
+def test_round_ups_sweep_the_days_card_pennies():
+    entries = listing("ng-1001")
+    day = entries[-200].booked_at.date()
+    cards = [e for e in entries if e.code[2] == "POSD" and e.authorised_at.date() == day]
+    sweep = next(e for e in entries if e.reference and e.reference.startswith("RND")
+                 and e.booked_at.date() == day)
+    assert -sweep.amount == sum((1 - (-e.amount) % 1) % 1 for e in cards)
 
 
 def test_pending_entries_book_later_under_the_same_id():
