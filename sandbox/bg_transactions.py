@@ -17,11 +17,11 @@ import math
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, request, url_for
 
 from sandbox import history
 from sandbox.history import Entry
-from sandbox.ob_transactions import BadQuery, page_number
+from sandbox.ob_transactions import BadQuery, json_answer, page_number
 from sandbox.state import BankState
 
 STATUSES = ("booked", "pending", "both")
@@ -74,9 +74,9 @@ def register(bp: Blueprint, state: BankState, data_consent: Callable,
                   "_links": _links(account.id, status, start, end, page, pages)}
         if status != "booked":
             report["pending"] = [_render(e, now) for e in shown if e.pending(now)]
-        return jsonify({"account": {"iban": account.identification,
-                                    "currency": account.currency},
-                        "transactions": report})
+        return json_answer({"account": {"iban": account.identification,
+                                        "currency": account.currency},
+                            "transactions": report})
 
 
 def _day(value: str | None, name: str) -> dt.date:

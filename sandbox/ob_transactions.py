@@ -14,11 +14,12 @@ unattended listing counts against the day's allowance: following its links is th
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 
 from sandbox import history
 from sandbox.bank import iso_utc
@@ -65,11 +66,17 @@ def register(bp: Blueprint, state: BankState, prefix: str, data_consent: Callabl
         detail = DETAIL in consent.permissions
         rows = [_render(e, now, detail, bank.name) for e in
                 entries[(page - 1) * size: page * size]]
-        return jsonify({"Data": {"Transaction": rows},
-                        "Links": _links(request.base_url, start, end, page, pages),
-                        "Meta": {"TotalPages": pages,
-                                 "FirstAvailableDateTime": iso_utc(now - history.WINDOW),
-                                 "LastAvailableDateTime": iso_utc(now)}})
+        return json_answer({"Data": {"Transaction": rows},
+                            "Links": _links(request.base_url, start, end, page, pages),
+                            "Meta": {"TotalPages": pages,
+                                     "FirstAvailableDateTime": iso_utc(now - history.WINDOW),
+                                     "LastAvailableDateTime": iso_utc(now)}})
+
+
+def json_answer(body: dict) -> Response:
+    """A compact JSON answer, keys in the order written: a page of 500 transactions spent a
+    fifth of its time in jsonify sorting keys."""
+    return Response(json.dumps(body, separators=(",", ":")), mimetype="application/json")
 
 
 def requested_window(consent: Consent, now: dt.datetime, start: str | None,
