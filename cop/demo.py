@@ -7,6 +7,7 @@ from __future__ import annotations
 from auth import registry
 from cop import directory, participants, records
 from core.db import unit_of_work
+from core.iban import iban
 
 UK_BANK = ("Demo Participant Bank", "DEMOGB2LXXX", [("040004", "040099")])
 DE_BANK = ("Beispielbank", "BSPLDEFFXXX", [])
@@ -41,13 +42,6 @@ EU_ACCOUNTS = [
     ("ES", "21000418", "450200051333", "business", ["Construcciones García S.L."], [],
      {"LEI": "959800L8KJ5YX4NQ1209", "TXID": "ESB12345678"}),
 ]
-
-
-def iban(country: str, bban: str) -> str:
-    """An IBAN with correct check digits for a country and its domestic account id."""
-    digits = (bban + country + "00").upper()
-    number = "".join(str(int(ch, 36)) for ch in digits)
-    return f"{country}{98 - int(number) % 97:02d}{bban}"
 
 
 # The OpenAPI document's example bodies: calls on the demo directory, so the portal's "Try it

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -28,15 +29,21 @@ REDIRECT_URI = "https://budgeting-app.example/callback"
 PSU_IP = "203.0.113.7"  # the PSU's address, sent as the PSU is present
 
 
-def walk(registry: BankRegistry, bank_id: str, psu: str, password: str) -> list[str]:
+def sign_in(registry: BankRegistry, bank_id: str, psu: str, password: str,
+            request: ConsentRequest | None = None):
+    """The bank's connector and the access the PSU granted it (consent, sign-in, code)."""
     connector = registry.connector(bank_id)
-    consent = connector.create_consent(ConsentRequest(psu_ip=PSU_IP))
+    consent = connector.create_consent(request or ConsentRequest(psu_ip=PSU_IP))
     redirect = connector.authorisation_redirect(consent.consent_id, redirect_uri=REDIRECT_URI,
                                                 state=f"walk-{bank_id}")
     answer = authorise(redirect.url, psu, password)  # the PSU signs in at the bank, approves
     tokens = connector.exchange_code(answer["code"], redirect_uri=REDIRECT_URI,
                                      code_verifier=redirect.code_verifier)
-    access = BankAccess(consent.consent_id, tokens.access_token)
+    return connector, BankAccess(consent.consent_id, tokens.access_token)
+
+
+def walk(registry: BankRegistry, bank_id: str, psu: str, password: str) -> list[str]:
+    connector, access = sign_in(registry, bank_id, psu, password)
     lines = []
     for account in connector.list_accounts(access, psu_present=True, psu_ip=PSU_IP):
         for balance in connector.read_balances(access, account.account_id, psu_present=True,
@@ -47,23 +54,29 @@ def walk(registry: BankRegistry, bank_id: str, psu: str, password: str) -> list[
     return lines
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse(argv: list[str] | None, description: str,
+          extra: Callable[[argparse.ArgumentParser], None] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--server", "--base-url", dest="base_url", default=None,
                         help="base URL (default: ISSUER, else http://127.0.0.1:$PORT)")
     parser.add_argument("--psu", default="alice")
     parser.add_argument("--password", default="sandbox")
-    args = parser.parse_args(argv)
-    args.base_url = server_url(args.base_url)
+    if extra:
+        extra(parser)
+    return parser.parse_args(argv)
+
+
+def each_bank(base_url: str | None, lines_for: Callable[[BankRegistry, str], list[str]]) -> int:
+    """Print what `lines_for(registry, bank_id)` says of every bank; 1 if any bank failed."""
     # The same registry file and keys as the server, so the sandbox banks know our clients.
-    registry = BankRegistry.load(issuer=args.base_url, base_dir=INSTANCE_DIR)
+    registry = BankRegistry.load(issuer=server_url(base_url), base_dir=INSTANCE_DIR)
     registry.ensure_sandbox_keys()
     failed = 0
     try:
         for bank in registry.all():
             print(f"-- {bank.name} ({bank.standard})")
             try:
-                print("\n".join(walk(registry, bank.id, args.psu, args.password)))
+                print("\n".join(lines_for(registry, bank.id)))
             except BankError as exc:
                 failed += 1
                 print(f"   {exc}")
@@ -71,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         registry.close()
     return 1 if failed else 0
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv, __doc__.splitlines()[0])
+    return each_bank(args.base_url, lambda registry, bank_id: walk(
+        registry, bank_id, args.psu, args.password))
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -51,6 +51,7 @@ class SandboxBank:
     token_ttl: int = 300  # seconds an access token lives
     code_ttl: int = 60  # seconds an authorisation code lives (FAPI: ≤ 60)
     unattended_reads_per_day: int = 4  # OB; a BG consent carries its own frequencyPerDay
+    transaction_page_size: int = 500  # transactions per page of a listing
     faults: dict[str, Any] = field(default_factory=dict)  # initial switches (see faults.py)
     admin_token: str | None = None  # when set, the admin calls need it as a bearer token
     clock: Callable[[], dt.datetime] = utcnow
@@ -70,7 +71,7 @@ def default_banks(psu_password: str = "sandbox") -> list[SandboxBank]:
                         "obhub-at-thamesmoor", secret="thamesmoor-sandbox-secret")},
                     psu_password=psu_password),
         SandboxBank("rheinfeld", "Rheinfeld Sparkasse", BG, "DE", "RHFDDEFFXXX",
-                    SEED["rheinfeld"],
+                    SEED["rheinfeld"], transaction_page_size=1000,
                     clients={"obhub-at-rheinfeld": SandboxClient(
                         "obhub-at-rheinfeld", secret="rheinfeld-sandbox-secret")},
                     psu_password=psu_password),

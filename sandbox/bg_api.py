@@ -1,5 +1,5 @@
 """Berlin Group NextGenPSD2 1.3.x AIS endpoints of a sandbox bank, under `/v1`: consents,
-accounts and balances, OAuth2 SCA approach (`_links.scaOAuth`).
+accounts, balances and transactions (bg_transactions.py), OAuth2 SCA approach (`_links.scaOAuth`).
 
 Every call needs `X-Request-ID` (echoed); data calls need `Consent-ID` and the PSU's bearer
 token; `PSU-IP-Address` marks a PSU-present call, and without it each account read counts
@@ -14,6 +14,7 @@ import uuid
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
+from sandbox import bg_transactions
 from sandbox.bank import iso_utc
 from sandbox.seed import SeedAccount
 from sandbox.state import AUTHORISED, EXPIRED, BankState, Consent
@@ -103,7 +104,7 @@ def register(bp: Blueprint, state: BankState) -> None:
         state.terminate_by_tpp(consent)
         return Response(status=204)
 
-    def data_consent(balances: bool):
+    def data_consent(balances: bool, transactions: bool = False):
         consent_id = request.headers.get("Consent-ID")
         if not consent_id:
             return None, bg_error(400, "FORMAT_ERROR", "Consent-ID is required.")
@@ -124,6 +125,9 @@ def register(bp: Blueprint, state: BankState) -> None:
         if balances and not ({"balances", "allPsd2", "availableAccountsWithBalance"}
                              & set(consent.access)):
             return None, bg_error(401, "CONSENT_INVALID", "The consent has no balance access.")
+        if transactions and not ({"transactions", "allPsd2"} & set(consent.access)):
+            return None, bg_error(401, "CONSENT_INVALID",
+                                  "The consent has no transaction access.")
         state.set_status(consent, consent.status, last_action=state.now().date())
         return consent, None
 
@@ -133,6 +137,8 @@ def register(bp: Blueprint, state: BankState) -> None:
         if refusal:
             return refusal
         return jsonify({"accounts": [_render_account(a, bank.bic) for a in _held(bank, consent)]})
+
+    bg_transactions.register(bp, state, data_consent, bg_error)
 
     @bp.get("/v1/accounts/<account_id>/balances")
     def bg_balances(account_id: str):

@@ -11,6 +11,10 @@
 | `wrong_content_type` | JSON answers come back as an HTML page |
 | `expired_tokens` | every access token is refused as expired |
 | `consent_revoked` | every authorised consent is revoked at the bank on its next use |
+| `from_page` | above 0: the switches on answers hit transaction listings only, from this page |
+
+`from_page` (1 is the first page) makes a history break mid-pagination; it governs the switches
+from `latency_ms` to `wrong_content_type`, not the token and consent ones.
 
 Admin calls and the PSU sign-in page are never faulted.
 """
@@ -39,6 +43,7 @@ class Faults:
     wrong_content_type: bool = False
     expired_tokens: bool = False
     consent_revoked: bool = False
+    from_page: int = 0
 
     def update(self, changes: dict[str, Any]) -> None:
         if not isinstance(changes, dict):
@@ -58,7 +63,10 @@ class Faults:
 
 
 def _check(name: str, value: Any) -> Any:
-    if name in ("latency_ms", "retry_after"):
+    if name == "from_page":
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1_000_000:
+            raise FaultError("from_page is a page number, or 0 for every call")
+    elif name in ("latency_ms", "retry_after"):
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 600_000:
             raise FaultError(f"{name} is a whole number of 0 or more")
     elif name in ("error_rate",):

@@ -12,6 +12,7 @@ from sandbox.faults import garble
 from sandbox.state import BankState
 
 UNFAULTED = ("authorize", "authorize_decision")
+LISTINGS = ("account_transactions", "bg_transactions")  # paged: `from_page` counts their pages
 
 ErrorRenderer = Callable[[int], Response]
 
@@ -22,7 +23,10 @@ def register(bp: Blueprint, state: BankState, render_error: ErrorRenderer) -> No
     def faultable() -> bool:
         rule = request.url_rule.rule if request.url_rule else ""
         endpoint = (request.endpoint or "").rsplit(".", 1)[-1]
-        return bool(rule) and "/admin/" not in rule and endpoint not in UNFAULTED
+        if not rule or "/admin/" in rule or endpoint in UNFAULTED:
+            return False
+        from_page = state.faults.from_page
+        return not from_page or (endpoint in LISTINGS and listing_page() >= from_page)
 
     @bp.before_request
     def inject_faults():
@@ -54,6 +58,15 @@ def register(bp: Blueprint, state: BankState, render_error: ErrorRenderer) -> No
             if content_type:
                 response.headers["Content-Type"] = content_type
         return response
+
+
+def listing_page() -> int:
+    """The page of a transaction listing asked for, from 1 (OB `page`, Berlin Group
+    `pageIndex` from 0); a malformed one is the first (the endpoint refuses it anyway)."""
+    ob, bg = request.args.get("page", "1"), request.args.get("pageIndex", "0")
+    if "pageIndex" in request.args:
+        return int(bg) + 1 if bg.isdigit() else 1
+    return int(ob) if ob.isdigit() else 1
 
 
 def ob_error_renderer(status: int) -> Response:

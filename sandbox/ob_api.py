@@ -1,5 +1,6 @@
 """UK Open Banking Read/Write v4.0 AIS endpoints of a sandbox bank, under
-`/open-banking/v4.0/aisp`: account-access-consents, accounts and balances.
+`/open-banking/v4.0/aisp`: account-access-consents, accounts, balances and transactions
+(ob_transactions.py).
 
 Shapes follow `OBReadConsent1`/`OBReadConsentResponse1`, `OBReadAccount6`, `OBReadBalance1`
 and `OBErrorResponse1`. 401 and 429 answer with headers only (`WWW-Authenticate`,
@@ -14,6 +15,7 @@ from decimal import Decimal
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
+from sandbox import ob_transactions
 from sandbox.bank import iso_utc
 from sandbox.seed import SeedAccount
 from sandbox.state import AUTHORISED, BankState, Consent
@@ -139,6 +141,8 @@ def register(bp: Blueprint, state: BankState) -> None:
     @bp.get(f"{PREFIX}/balances")
     def all_balances():
         return balances_for(None)
+
+    ob_transactions.register(bp, state, PREFIX, data_consent, ob_error)
 
     def balances_for(account_id: str | None):
         consent, refusal = data_consent("ReadBalances")

@@ -4,17 +4,19 @@ Flow: `POST /v1/consents` (with `PSU-IP-Address`, as the PSU is present) answers
 a `scaOAuth` link; the PSU authorises at the bank's OAuth server with `scope=AIS:<consentId>`
 and PKCE S256; the code becomes the PSU's tokens. Data calls carry `X-Request-ID`,
 `Consent-ID` and the bearer token; PSU-present reads carry `PSU-IP-Address`, others count
-against `frequencyPerDay`.
+against `frequencyPerDay`. Transactions are read with `bookingStatus=both` and `dateFrom` /
+`dateTo` (Berlin Group filters by date), page by page through `_links.next`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 
-from aggregation.connectors import bg_mapping, errors
+from aggregation.connectors import bg_mapping, bg_txn_mapping, errors
 from aggregation.connectors.base import (
     AuthorisationRedirect,
     BankAccess,
@@ -24,6 +26,7 @@ from aggregation.connectors.base import (
 from aggregation.connectors.oauth import OAuthConnector
 from aggregation.connectors.transport import listed_codes, retry_after
 from aggregation.domain import Account, Balance
+from aggregation.transaction import TransactionPage
 
 CONSENT_GONE = {"CONSENT_INVALID": "consent_revoked", "CONSENT_EXPIRED": "consent_expired",
                 "CONSENT_UNKNOWN": "consent_unknown"}
@@ -89,6 +92,20 @@ class BerlinGroupConnector(OAuthConnector):
 
     def _balances(self, body: Any, account_id: str) -> list[Balance]:
         return bg_mapping.balances(self.bank_id, body, account_id)
+
+    def _listing(self, account_id: str, booked_from: dt.datetime,
+                 booked_to: dt.datetime | None) -> str:
+        query = {"bookingStatus": "both", "dateFrom": booked_from.date().isoformat()}
+        if booked_to is not None:
+            query["dateTo"] = booked_to.date().isoformat()
+        return f"/v1/accounts/{quote(account_id, safe='')}/transactions?{urlencode(query)}"
+
+    def _transaction_page(self, access: BankAccess, account_id: str, path: str, *,
+                          psu_ip: str | None, timeout: float | None) -> TransactionPage:
+        response = self._send("GET", path, self._data_headers(access), psu_ip=psu_ip,
+                              timeout=timeout)
+        return bg_txn_mapping.page(self.bank_id, self.transport.json(response), account_id,
+                                   self.clock())
 
     def _data_headers(self, access: BankAccess) -> dict[str, str]:
         return {"Consent-ID": access.consent_id, "Authorization": f"Bearer {access.access_token}"}

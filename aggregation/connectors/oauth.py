@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
+from aggregation.connectors import paging
 from aggregation.connectors.base import AuthorisationRedirect, BankAccess, TokenSet, psu_ip_for
 from aggregation.connectors.client_auth import ClientAuth, Pkce
 from aggregation.connectors.errors import (
@@ -23,6 +24,7 @@ from aggregation.connectors.errors import (
 from aggregation.connectors.payload import Reader
 from aggregation.connectors.transport import Transport, interaction_id, retry_after
 from aggregation.domain import Account, Balance
+from aggregation.transaction import TransactionPage, TransactionPages
 
 
 def utcnow() -> dt.datetime:
@@ -161,6 +163,30 @@ class OAuthConnector:
     # each standard's names for the request id and the present PSU's address
     interaction_header = ""
     psu_ip_header = ""
+
+    def read_transactions(self, access: BankAccess, account_id: str, *,
+                          booked_from: dt.datetime, booked_to: dt.datetime | None = None,
+                          cursor: str | None = None, psu_present: bool = False,
+                          psu_ip: str | None = None,
+                          timeout: float | None = None) -> TransactionPages:
+        """The same for every standard: check the window, start at the cursor or at the
+        standard's listing (`_listing`), read each page as the standard writes it
+        (`_transaction_page`) and follow its links."""
+        paging.check_window(self.bank_id, booked_from, booked_to)
+        ip = psu_ip_for(self.bank_id, psu_present, psu_ip)
+        first = paging.page_path(self.bank_id, self.api, cursor) if cursor is not None \
+            else self._listing(account_id, booked_from.astimezone(dt.UTC),
+                               booked_to.astimezone(dt.UTC) if booked_to else None)
+        return paging.follow(self.bank_id, self.api, first, lambda path: self._transaction_page(
+            access, account_id, path, psu_ip=ip, timeout=timeout))
+
+    def _listing(self, account_id: str, booked_from: dt.datetime,
+                 booked_to: dt.datetime | None) -> str:
+        raise NotImplementedError
+
+    def _transaction_page(self, access: BankAccess, account_id: str, path: str, *,
+                          psu_ip: str | None, timeout: float | None) -> TransactionPage:
+        raise NotImplementedError
 
     def _send(self, method: str, path: str, headers: dict[str, str], *, json_body=None,
               expect: int = 200, psu_ip: str | None = None,

@@ -2,8 +2,9 @@
 
 Flow: a client-credentials token (scope `accounts`) creates `/account-access-consents`; the PSU
 authorises at the bank (authorise URL names the consent as `openbanking_intent_id`, PKCE S256);
-the code becomes the PSU's tokens; `/accounts` and `/accounts/{AccountId}/balances` are read
-with them. PSU-present reads carry `x-fapi-customer-ip-address`.
+the code becomes the PSU's tokens; `/accounts`, `/accounts/{AccountId}/balances` and
+`/accounts/{AccountId}/transactions` (page by page through `Links.Next`) are read with them.
+PSU-present reads carry `x-fapi-customer-ip-address`.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 
-from aggregation.connectors import errors, ob_mapping
+from aggregation.connectors import errors, ob_mapping, ob_txn_mapping
 from aggregation.connectors.base import (
     AuthorisationRedirect,
     BankAccess,
@@ -28,6 +29,7 @@ from aggregation.connectors.client_auth import ClientAuth
 from aggregation.connectors.oauth import OAuthConnector, utcnow
 from aggregation.connectors.transport import listed_codes, retry_after
 from aggregation.domain import Account, Balance, iso_utc
+from aggregation.transaction import TransactionPage
 
 CONSENT_GONE_CODES = {"U009": "consent_invalid", "U028": "reauthenticate"}
 
@@ -89,6 +91,20 @@ class ObUkConnector(OAuthConnector):
     def _balances(self, body: Any, account_id: str) -> list[Balance]:
         return ob_mapping.balances(self.bank_id, body)
 
+    def _listing(self, account_id: str, booked_from: datetime,
+                 booked_to: datetime | None) -> str:
+        query = {"fromBookingDateTime": _utc_stamp(booked_from)}
+        if booked_to is not None:  # whole seconds, rounded outwards: nothing at the edge lost
+            later = booked_to + timedelta(microseconds=999_999)
+            query["toBookingDateTime"] = _utc_stamp(later)
+        return f"/accounts/{quote(account_id, safe='')}/transactions?{urlencode(query)}"
+
+    def _transaction_page(self, access: BankAccess, account_id: str, path: str, *,
+                          psu_ip: str | None, timeout: float | None) -> TransactionPage:
+        response = self._send("GET", path, self._data_headers(access), psu_ip=psu_ip,
+                              timeout=timeout)
+        return ob_txn_mapping.page(self.bank_id, self.transport.json(response), account_id)
+
     # plumbing ----------------------------------------------------------------------------------
 
     def _client_bearer(self, renew: bool = False) -> str:
@@ -131,3 +147,10 @@ class ObUkConnector(OAuthConnector):
         if status in (200, 201, 204):
             return errors.BankRejected(self.bank_id, "unexpected_status", str(status))
         return errors.BankRejected(self.bank_id, detail=f"{status} {' '.join(codes)}".strip())
+
+
+def _utc_stamp(moment: datetime) -> str:
+    """OB booking-time filters are UTC to the second, and a bank ignores any zone on them:
+    send none."""
+    return iso_utc(moment.replace(microsecond=0)).removesuffix("Z")
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cop import directory
-from cop.demo import iban
+from core.iban import iban
 
 UK_BIC = "TESTGB2LXXX"
 EU_BIC = "TESTDEFFXXX"

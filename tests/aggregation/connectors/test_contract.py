@@ -24,6 +24,7 @@ from aggregation.connectors.errors import (
 from aggregation.domain import BalanceType, CreditDebit, Money
 from aggregation.psu_browser import authorise
 from tests.aggregation import spec_schemas as spec
+from tests.aggregation import spec_transactions
 from tests.aggregation.live import PSU_IP, REDIRECT_URI, moved_clock, take_through_consent
 
 BANKS = ["northgate", "thamesmoor", "rheinfeld"]
@@ -36,6 +37,8 @@ SHAPES = [  # (method, path pattern, status) -> schema
     ("GET", r"/v1/consents/[^/]+$", 200, spec.BG_CONSENT),
     ("GET", r"/v1/accounts$", 200, spec.BG_ACCOUNTS),
     ("GET", r"/v1/accounts/[^/]+/balances$", 200, spec.BG_BALANCES),
+    ("GET", r"/aisp/accounts/[^/]+/transactions$", 200, "OBReadTransaction6"),
+    ("GET", r"/v1/accounts/[^/]+/transactions$", 200, "transactionsResponse-200_json"),
     (None, r"/open-banking/", 400, spec.OB_ERROR),
     (None, r"/open-banking/", 403, spec.OB_ERROR),
     (None, r"/v1/", 400, spec.BG_ERROR),
@@ -68,7 +71,11 @@ def wire(sandbox):
         for method, pattern, status, schema in SHAPES:
             if (method in (None, response.request.method) and response.status_code == status
                     and re.search(pattern, response.request.url.path)):
-                spec.assert_valid(json.loads(response.content), schema)
+                body = json.loads(response.content)
+                if isinstance(schema, str):  # an official schema by name
+                    spec_transactions.assert_valid(body, schema)
+                else:
+                    spec.assert_valid(body, schema)
                 checked += 1
     assert checked or not seen
 
@@ -267,3 +274,92 @@ def test_unattended_allowance_holds_under_concurrent_reads(sandbox, wire):
     with ThreadPoolExecutor(8) as pool:
         outcomes = list(pool.map(read, range(12)))
     assert outcomes.count("ok") == 4 and outcomes.count("limited") == 8
+
+
+TRANSACTIONS = ConsentRequest(permissions=(
+    "ReadAccountsDetail", "ReadTransactionsDetail", "ReadTransactionsCredits",
+    "ReadTransactionsDebits"), psu_ip=PSU_IP)
+
+
+@pytest.mark.parametrize("bank_id", BANKS)
+def test_transactions_page_by_page(sandbox, wire, bank_id):
+    """24 months in the bank's own pages, lazily: each page one call, made when asked for."""
+    connector: BankConnector = sandbox.connector(bank_id)
+    alice = take_through_consent(connector, "bob" if bank_id == "thamesmoor" else "alice",
+                                 request=TRANSACTIONS)
+    account = connector.list_accounts(alice.access)[0].account_id
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=730)
+    pages = connector.read_transactions(alice.access, account, booked_from=since,
+                                        psu_present=True, psu_ip=PSU_IP)
+    calls = len(wire)
+    first = next(pages)
+    assert len(wire) == calls + 1 and first.next_cursor
+    rest = list(pages)
+    assert len(wire) == calls + 1 + len(rest)
+    rows = [t for page in (first, *rest) for t in page.transactions]
+    assert len(rows) > 2000 and rest[-1].next_cursor is None
+    assert {t.account_id for t in rows} == {account}
+    assert len({t.transaction_id for t in rows}) == len(rows)
+    assert all(t.booked_at >= since - dt.timedelta(days=1) for t in rows)
+    cards = [t for t in rows if t.bank_transaction_code
+             and t.bank_transaction_code.sub_family == "POSD"]
+    assert cards and all(t.amount.amount < 0 and t.merchant_name for t in cards)
+    assert any(t.exchange_rate for t in cards)
+    resumed = list(connector.read_transactions(alice.access, account, booked_from=since,
+                                               cursor=first.next_cursor, psu_present=True,
+                                               psu_ip=PSU_IP))
+    assert [t for p in resumed for t in p.transactions] == \
+        [t for p in rest for t in p.transactions]
+
+
+def test_window_and_psu_ip_checked_before_any_call(sandbox):
+    connector = sandbox.connector("northgate")
+    access = BankAccess("c", "t")
+    with pytest.raises(ValueError):
+        connector.read_transactions(access, "a", booked_from=dt.datetime(2026, 1, 1))
+    with pytest.raises(ValueError):
+        connector.read_transactions(access, "a", booked_from=dt.datetime.now(dt.UTC),
+                                    booked_to=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    with pytest.raises(ValueError):
+        connector.read_transactions(access, "a", booked_from=dt.datetime.now(dt.UTC),
+                                    psu_present=True)
+
+
+def test_own_transfers_link_across_banks_and_standards(sandbox, wire):
+    """Carol moves money every month from her Berlin Group account to her euro account at a UK
+    bank: both legs arrive, one from each connector, with the same amount, day and reference."""
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=730)
+    legs = {}
+    for bank_id in ("rheinfeld", "northgate"):
+        connector = sandbox.connector(bank_id)
+        carol = take_through_consent(connector, "carol", request=TRANSACTIONS)
+        account = next(a for a in connector.list_accounts(carol.access) if a.currency == "EUR")
+        legs[bank_id] = {t.reference: t for page in connector.read_transactions(
+            carol.access, account.account_id, booked_from=since, psu_present=True,
+            psu_ip=PSU_IP) for t in page.transactions
+            if t.reference and t.reference.startswith("OWN")}
+    assert len(legs["rheinfeld"]) >= 23 and set(legs["rheinfeld"]) == set(legs["northgate"])
+    accounts = {a.id: a for state in sandbox.states.values() for a in state.bank.accounts}
+    for reference, sent in legs["rheinfeld"].items():
+        received = legs["northgate"][reference]
+        assert sent.amount == -received.amount and sent.amount.amount < 0
+        assert sent.booked_at.date() == received.booked_at.date()
+        assert received.counterparty_account.identification == accounts["rf-3001"].identification
+        assert sent.counterparty_account.identification == accounts["ng-3001"].identification
+
+
+def test_the_window_reaches_the_bank_in_its_standards_words(sandbox, wire):
+    """OB: UTC date-times to the second without a zone; Berlin Group: dates."""
+    start = dt.datetime(2026, 3, 1, 10, 15, 30, 250000, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    end = start + dt.timedelta(days=3)
+    for bank_id, psu in (("thamesmoor", "bob"), ("rheinfeld", "bob")):
+        connector = sandbox.connector(bank_id)
+        bob = take_through_consent(connector, psu, request=TRANSACTIONS)
+        account = connector.list_accounts(bob.access)[0].account_id
+        list(connector.read_transactions(bob.access, account, booked_from=start,
+                                         booked_to=end, psu_present=True, psu_ip=PSU_IP))
+    queries = [r.request.url.params for r in wire if r.request.url.path.endswith("/transactions")]
+    assert dict(queries[0]) == {"fromBookingDateTime": "2026-03-01T08:15:30",
+                                "toBookingDateTime": "2026-03-04T08:15:31"}
+    assert dict(queries[-1]) == {"bookingStatus": "both", "dateFrom": "2026-03-01",
+                                 "dateTo": "2026-03-04"}

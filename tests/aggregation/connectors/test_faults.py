@@ -3,8 +3,10 @@ error it should: never a raw httpx, json or decimal exception."""
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 import time
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -155,3 +157,89 @@ def test_bank_clients_without_a_certificate_share_one_verifying_tls_context():
     assert contexts == {id(default_tls_context())}
     assert default_tls_context().verify_mode is ssl.CERT_REQUIRED
     assert default_tls_context().check_hostname
+
+
+MID_PAGINATION = [
+    ({"status_5xx": 503}, BankServerError),
+    ({"rate_limit": True}, RateLimited),
+    ({"truncated_json": True}, BadPayload),
+    ({"wrong_content_type": True}, BadPayload),
+    ({"malformed_json": True}, BadPayload),
+    ({"error_rate": 1.0}, BankServerError),
+]
+LISTERS = {"northgate": "alice", "thamesmoor": "bob", "rheinfeld": "carol"}
+
+
+@pytest.fixture(params=BANKS)
+def lister(request, sandbox):
+    """A bank, a PSU authorised there to read transactions, and a listing of her account."""
+    from aggregation.connectors.base import ConsentRequest
+
+    bank_id = request.param
+    connector = sandbox.connector(bank_id)
+    psu = take_through_consent(connector, LISTERS[bank_id], request=ConsentRequest(
+        permissions=("ReadAccountsDetail", "ReadTransactionsDetail"), psu_ip="203.0.113.7"))
+    account = connector.list_accounts(psu.access)[0].account_id
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=730)
+    return bank_id, lambda **kw: connector.read_transactions(
+        psu.access, account, booked_from=since, psu_present=True, psu_ip="203.0.113.7", **kw)
+
+
+@pytest.mark.parametrize(("switches", "error"), MID_PAGINATION,
+                         ids=[next(iter(f[0])) for f in MID_PAGINATION])
+def test_faults_fire_mid_pagination(sandbox, lister, switches, error):
+    """Page 1 arrives, page 2 breaks with the typed error: the caller holds what came before
+    and the cursor to resume from, never a silently short history."""
+    bank_id, listing = lister
+    set_faults(sandbox, bank_id, {**switches, "from_page": 2})
+    pages = listing()
+    first = next(pages)
+    assert first.transactions and first.next_cursor
+    with pytest.raises(error) as caught:
+        next(pages)
+    assert caught.value.bank_id == bank_id
+    httpx.post(f"{sandbox.base_url}/sandbox/{bank_id}/admin/faults/reset")
+    resumed = list(listing(cursor=first.next_cursor))
+    assert resumed and resumed[-1].next_cursor is None
+
+
+@pytest.mark.parametrize("bank_id", BANKS)
+def test_consent_revoked_or_token_expired_between_pages(sandbox, bank_id):
+    from aggregation.connectors.base import ConsentRequest
+
+    connector = sandbox.connector(bank_id)
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=730)
+    request = ConsentRequest(permissions=("ReadAccountsDetail", "ReadTransactionsDetail"),
+                             psu_ip="203.0.113.7")
+    for outcome in (TokenExpired, ConsentGone):
+        psu = take_through_consent(connector, LISTERS[bank_id], request=request)
+        account = connector.list_accounts(psu.access)[0].account_id
+        pages = connector.read_transactions(psu.access, account, booked_from=since)
+        assert next(pages).transactions
+        state = sandbox.states[bank_id]
+        if outcome is TokenExpired:
+            state.tokens[psu.tokens.access_token] = replace(
+                state.tokens[psu.tokens.access_token], expires=state.now())
+        else:
+            httpx.post(f"{sandbox.base_url}/sandbox/{bank_id}/admin/consents/"
+                       f"{psu.consent.consent_id}/revoke")
+        with pytest.raises(outcome):
+            next(pages)
+
+
+def test_a_hang_on_page_two_is_a_timeout(sandbox, lister):
+    bank_id, listing = lister
+    set_faults(sandbox, bank_id, {"timeout": True, "hang_seconds": 5, "from_page": 2})
+    pages = listing(timeout=0.5)
+    assert next(pages).transactions
+    with pytest.raises(BankTimeout):
+        next(pages)
+
+
+def test_from_page_leaves_other_calls_alone(sandbox, lister):
+    bank_id, listing = lister
+    set_faults(sandbox, bank_id, {"status_5xx": 500, "from_page": 1})
+    with pytest.raises(BankServerError):
+        next(listing())
+    assert httpx.get(f"{sandbox.base_url}/sandbox/{bank_id}/.well-known/"
+                     "oauth-authorization-server").status_code == 200
