@@ -59,7 +59,7 @@ def _curl(connector, access, account_id: str) -> str:
     headers = [f"Authorization: Bearer {access.access_token}"]
     if connector.standard.startswith("berlin"):
         url = (f"{connector.api}/v1/accounts/{account_id}/transactions?bookingStatus=both&"
-               f"dateFrom={dt.date.today() - dt.timedelta(days=7)}")
+               f"dateFrom={dt.datetime.now(dt.UTC).date() - dt.timedelta(days=7)}")
         headers += [f"Consent-ID: {access.consent_id}", f"X-Request-ID: {uuid.uuid4()}",
                     f"PSU-IP-Address: {PSU_IP}"]
     else:

@@ -23,7 +23,7 @@ def psu_headers(state, access=None, accounts=("rf-3001",), psu_present=True, **c
 
 
 def since(days: int) -> str:
-    return (dt.date.today() - dt.timedelta(days=days)).isoformat()
+    return (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=days)).isoformat()
 
 
 def test_booked_and_pending_in_pages(client, states):
