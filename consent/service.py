@@ -216,6 +216,18 @@ def record_access(session: Session, consent_id: str, *, client_id: str, resource
                       "psu_present": psu_present}, now=now)
 
 
+def record_erasure(session: Session, consent_id: str, *, data: str, count: int, accounts: int,
+                   reason: str, adapters: Adapters) -> None:
+    """Audit that data read under the consent was erased (GDPR Art. 17), in the caller's unit
+    of work if one is open, else in its own."""
+    now = adapters.now()
+    with unit_of_work(session):
+        consent = owned(session, consent_id)
+        audit.append(session, consent, Actor("system", "aggregation"), "data.erased",
+                     {"data": data, "count": count, "accounts": accounts, "reason": reason},
+                     now=now)
+
+
 def require_bank_access(link: BankLink, consent_id: str) -> None:
     if link.reauthentication_required:
         raise ReauthenticationRequired(consent_id, link.bank_id)

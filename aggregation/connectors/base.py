@@ -13,6 +13,8 @@ The consent package runs a bank's own consent and OAuth flow for a PSU:
 Aggregation reads with the stored tokens, refreshing on `TokenExpired`:
 
     balances = connector.read_balances(access, account_id, psu_present=True, psu_ip="203.0.113.9")
+    for page in connector.read_transactions(access, account_id, booked_from=since):
+        ...  # page.transactions, page.next_cursor (the bank's link, to resume a broken sync)
 
 Every method returns domain objects or raises a `connectors.errors.BankError` subclass.
 """
@@ -25,6 +27,7 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from aggregation.domain import Account, Balance
+from aggregation.transaction import TransactionPages
 
 
 class ConsentStatus(StrEnum):
@@ -130,6 +133,18 @@ class BankConnector(Protocol):
         `x-fapi-customer-ip-address`, BG `PSU-IP-Address`); without it the bank counts the read
         against the unattended allowance (4 a day). `timeout` caps this call (a fan-out's
         remaining deadline)."""
+        ...
+
+    def read_transactions(self, access: BankAccess, account_id: str, *,
+                          booked_from: dt.datetime, booked_to: dt.datetime | None = None,
+                          cursor: str | None = None, psu_present: bool = False,
+                          psu_ip: str | None = None,
+                          timeout: float | None = None) -> TransactionPages:
+        """One account's booked and pending transactions in [booked_from, booked_to], page by
+        page as the bank pages them (OB `Links.Next`, Berlin Group `_links.next`); `cursor`
+        resumes at a page link an earlier sync stopped at. Lazy: each page is one bank call,
+        made when the caller asks for it, and a failure mid-way raises the `BankError` there,
+        after the pages already yielded. `timeout` caps each page's call."""
         ...
 
 

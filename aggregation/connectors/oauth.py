@@ -125,6 +125,11 @@ class OAuthConnector:
     def refresh(self, refresh_token: str) -> TokenSet:
         return self.oauth.refresh(refresh_token)
 
+    def read_transactions(self, access, account_id: str, **_options):
+        """A standard's connector that does not page its transactions yet: a typed refusal,
+        which the aggregated read reports for this bank instead of failing."""
+        raise BankRejected(self.bank_id, "transactions_unsupported")
+
     def _send(self, method: str, path: str, headers: dict[str, str], *, json_body=None,
               expect: int = 200, timeout: float | None = None) -> httpx.Response:
         """One call to the bank's API; any status but `expect` raises the standard's
