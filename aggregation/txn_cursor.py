@@ -74,7 +74,11 @@ def encode(key: bytes, cursor: Cursor) -> str:
 
 def decode(key: bytes, token: str) -> Cursor:
     body, dot, mac = token.partition(".")
-    if not dot or not hmac.compare_digest(_mac(key, body), mac):
+    try:
+        authentic = bool(dot) and hmac.compare_digest(_mac(key, body).encode(), mac.encode())
+    except UnicodeError:
+        authentic = False
+    if not authentic:
         raise InvalidCursor("page cursor is not authentic")
     try:
         data = json.loads(_unb64(body))

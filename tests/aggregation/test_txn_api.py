@@ -247,6 +247,35 @@ def test_revoking_the_consent_erases_its_transactions_with_an_audit_event(agg_ap
     assert "data.erased" in [e["Action"] for e in events]
 
 
+def test_expiry_erases_on_the_sweep_or_the_next_read(agg_app, make_tpp, make_psu):
+    import time_machine
+
+    from consent import revocation
+
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=90)
+    expiry = soon.strftime("%Y-%m-%dT%H:%M:%SZ")
+    setup = setup_banks(agg_app, make_tpp, make_psu, banks=("alpha",), expiration=expiry)
+    other = setup_banks(agg_app, make_tpp, make_psu, banks=("alpha",), expiration=expiry,
+                        username="bob")
+    assert setup.get(TXNS).status_code == 200 and other.get(TXNS).status_code == 200
+    counts = _by_consent(agg_app)
+    assert counts[setup.consent_id] and counts[other.consent_id]
+    with time_machine.travel(soon + dt.timedelta(seconds=30), tick=True):
+        refused = other.get(TXNS)  # the read finds it expired: refused, and erased
+        assert refused.status_code == 403 and refused.get_json()["Errors"][0]["ErrorCode"]
+        assert set(_by_consent(agg_app)) == {setup.consent_id}
+        with agg_app.extensions["session_factory"]() as session:
+            assert setup.consent_id in revocation.sweep(
+                session, adapters=agg_app.extensions["consent"])
+        assert _by_consent(agg_app) == {}
+
+
+def _by_consent(app) -> dict[str, int]:
+    with app.extensions["session_factory"]() as session:
+        return dict(session.execute(select(StoredTransaction.consent_id, func.count()).group_by(
+            StoredTransaction.consent_id)).all())
+
+
 def test_transfers_between_own_accounts_are_linked_and_categorised(two_banks):
     entries = [t for body in walk(two_banks, TXNS) for t in body["Data"]["Transaction"]]
     by_id = {t["TransactionId"]: t for t in entries}
