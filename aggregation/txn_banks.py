@@ -189,9 +189,10 @@ class BankSyncs:
     @staticmethod
     def _report(bank_id, status, rows, source, error_type=None) -> TxnBankReport:
         complete = bool(rows) and all(r.state == "complete" for r in rows)
-        synced = min((r.synced_at for r in rows), default=None)
-        return TxnBankReport(bank_id, status, source if rows else "none", synced, error_type,
-                             complete=complete)
+        stored = [r for r in rows if r.pages or r.state == "complete"]
+        synced = min((r.synced_at for r in stored), default=None)
+        return TxnBankReport(bank_id, status, source if stored else "none", synced,
+                             error_type, complete=complete)
 
 
 def _refresher(connector, link):

@@ -173,7 +173,7 @@ class Syncer:
             result.pages += 1
             result.cursor = page.next_cursor
             self._save(session, consent_id, job, "partial", now, cursor=page.next_cursor,
-                       pages=result.pages)
+                       pages=1)
 
     def _finish(self, session, consent_id, job: Job, result: Result, failure, now) -> None:
         with unit_of_work(session):
@@ -182,13 +182,13 @@ class Syncer:
                 if job.cursor is None:  # the whole window was listed in this run
                     self.store.drop_vanished_pending(session, consent_id, job.account_id,
                                                      job.booked_from, now)
-                self._save(session, consent_id, job, "complete", now, pages=result.pages)
+                self._save(session, consent_id, job, "complete", now)
                 return
             verdict = default_classify(failure)
             result.status, result.error_type = verdict.status, verdict.error_type
             result.retry_after = verdict.retry_after
             self._save(session, consent_id, job, "partial", now, cursor=result.cursor,
-                       pages=result.pages, error_type=verdict.error_type)
+                       error_type=verdict.error_type)
 
     def _save(self, session, consent_id, job: Job, state: str, now, *, cursor=None, pages=0,
               error_type=None) -> None:
@@ -199,7 +199,7 @@ class Syncer:
             session.add(row)
         row.bank_id, row.bank_account_id, row.state = job.bank_id, job.bank_account_id, state
         row.window_from = min(row.window_from, job.booked_from)
-        row.pages, row.error_type = pages, error_type
+        row.pages, row.error_type = (row.pages or 0) + pages, error_type  # pages ever read
         if state == "complete":
             row.high_water = job.started or now
             row.resume_from = row.resume_cursor = row.key_id = None

@@ -203,6 +203,7 @@ def test_a_bank_timing_out_never_fails_the_read(agg_app, two_banks):
     assert resp.status_code == 200
     banks = {b["BankId"]: b for b in resp.get_json()["Aggregation"]["Banks"]}
     assert banks["beta"]["Status"] == "timeout" and banks["beta"]["HistoryComplete"] is False
+    assert banks["beta"]["Source"] == "none" and banks["alpha"]["Source"] == "live"
 
 
 def test_first_sync_reads_the_window_then_only_what_is_new(agg_app, make_tpp, make_psu):
