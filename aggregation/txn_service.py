@@ -151,6 +151,18 @@ def _bad_page(detail: str) -> Problem:
     return ob_problem(detail, "U002", "page", slug="bad-request", status=400)
 
 
+def erase_ended(session: Session, service: TransactionService) -> dict[str, int]:
+    """Erase what is stored for every consent that has ended by any path (a consent found
+    expired by another read, say): {consent id: transactions erased}."""
+    with unit_of_work(session):
+        held = service.store.consents(session)
+    erased = {}
+    for cid in consent_service.ended_consents(session, held):
+        with unit_of_work(session):
+            erased[cid] = service.erase(session, cid, "ended")
+    return erased
+
+
 def eraser(store: TransactionStore, adapters) -> Callable[[Session, str, str], int]:
     """GDPR erasure of a consent's transactions, run in the caller's unit of work (consent's
     revocation and expiry sweep call it with the status change); audited when anything was

@@ -104,6 +104,11 @@ class TransactionStore:
         return session.scalar(select(func.min(T.booked_at)).where(
             T.consent_id == consent_id, T.account_id == account_id, T.status == "pending"))
 
+    def consents(self, session: Session) -> list[str]:
+        """Every consent with something stored."""
+        held = select(TransactionSync.consent_id).union(select(T.consent_id))
+        return sorted(session.scalars(held))
+
     def erase(self, session: Session, consent_id: str) -> tuple[int, int]:
         """Every stored transaction and sync state of the consent: (transactions, accounts)."""
         accounts = session.execute(delete(TransactionSync).where(

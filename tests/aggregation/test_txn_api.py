@@ -271,6 +271,20 @@ def test_expiry_erases_on_the_sweep_or_the_next_read(agg_app, make_tpp, make_psu
         assert _by_consent(agg_app) == {}
 
 
+def test_the_erasure_command_finds_consents_ended_by_any_path(agg_app, make_tpp, make_psu):
+    from consent.models import Consent
+
+    setup = setup_banks(agg_app, make_tpp, make_psu, banks=("alpha",))
+    setup.get(TXNS)
+    keep = setup_banks(agg_app, make_tpp, make_psu, banks=("alpha",), username="bob")
+    keep.get(TXNS)
+    with agg_app.extensions["session_factory"]() as session, session.begin():
+        session.get(Consent, setup.consent_id).status = "EXPD"  # ended without the sweep
+    result = agg_app.test_cli_runner().invoke(args=["banks", "erase-ended-transactions"])
+    assert "erased the transactions of 1 consent(s)" in result.output, result.output
+    assert set(_by_consent(agg_app)) == {keep.consent_id}
+
+
 def _by_consent(app) -> dict[str, int]:
     with app.extensions["session_factory"]() as session:
         return dict(session.execute(select(StoredTransaction.consent_id, func.count()).group_by(
