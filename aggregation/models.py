@@ -32,6 +32,8 @@ class StoredTransaction(Base):
         CheckConstraint(one_of_sql("direction", ("C", "D")), name="direction"),
         Index("ix_aggregation_transactions_timeline", "consent_id", "booked_at", "account_id",
               "key"),
+        Index("ix_aggregation_transactions_account", "consent_id", "account_id", "booked_at",
+              "key"),
         Index("ix_aggregation_transactions_transfer", "consent_id", "transfer_tag"),
     )
 

@@ -45,35 +45,35 @@ class BankSyncs:
         self.aggregator, self.syncer, self.connector_for = aggregator, syncer, connector_for
         self.deadline_seconds = deadline_seconds
 
-    def accounts(self, session: Session, cid: str, links) -> dict[str, tuple[str, str]]:
+    def accounts(self, session: Session, cid: str, links
+                 ) -> tuple[dict[str, tuple[str, str]], dict[str, TransactionSync]]:
         """AccountId -> (bank, the bank's account id): the PSU's chosen accounts, and those a
-        sync found at a bank the PSU linked with every account."""
+        sync found at a bank the PSU linked with every account; and the sync rows, read once
+        for the whole request."""
         ours = self.aggregator.account_id
         found = {ours(cid, link.bank_id, a): (link.bank_id, a)
                  for link in links for a in link.accounts}
         linked = {link.bank_id for link in links}
-        with unit_of_work(session):
-            for row in session.scalars(select(TransactionSync).where(
-                    TransactionSync.consent_id == cid)):
-                if row.bank_id in linked:
-                    found.setdefault(row.account_id, (row.bank_id, row.bank_account_id))
-        return found
+        rows = self.rows(session, cid)
+        for row in rows.values():
+            if row.bank_id in linked:
+                found.setdefault(row.account_id, (row.bank_id, row.bank_account_id))
+        return found, rows
 
-    def stored(self, session: Session, cid: str, links, owners, scope) -> list[TxnBankReport]:
+    @staticmethod
+    def stored(rows: dict[str, TransactionSync], links, owners, scope) -> list[TxnBankReport]:
         """Reports for a read that calls no bank (a page walk): what is stored, from when."""
-        wanted = {owners[a][0] for a in scope} | self._unlisted(links, owners)
-        rows = self._rows(session, cid)
+        wanted = {owners[a][0] for a in scope} | BankSyncs._unlisted(links, owners)
         reports = []
         for bank_id in sorted(wanted):
             mine = [r for r in rows.values() if r.bank_id == bank_id]
-            reports.append(self._report(bank_id, Status.CACHED, mine, "cache"))
+            reports.append(BankSyncs._report(bank_id, Status.CACHED, mine, "cache"))
         return reports
 
-    def sync(self, session: Session, caller: Caller, links, owners, scope,
+    def sync(self, session: Session, caller: Caller, links, owners, scope, rows,
              window_from: dt.datetime, window_to: dt.datetime | None, now: dt.datetime
              ) -> list[TxnBankReport]:
         cid = caller.consent_id or ""
-        rows = self._rows(session, cid)
         by_bank: dict[str, list[str]] = {}
         for account_id in scope:
             by_bank.setdefault(owners[account_id][0], []).append(account_id)
@@ -114,7 +114,13 @@ class BankSyncs:
         return [reports[b] for b in sorted(reports)]
 
     # -- steps ------------------------------------------------------------------------------
-    def _rows(self, session, cid) -> dict[str, TransactionSync]:
+    @staticmethod
+    def version(rows: dict[str, TransactionSync]) -> tuple:
+        """What the consent's syncs have written so far (changes with every page)."""
+        return tuple((r.account_id, r.pages, r.synced_at, r.state)
+                     for r in sorted(rows.values(), key=lambda r: r.account_id))
+
+    def rows(self, session, cid) -> dict[str, TransactionSync]:
         with unit_of_work(session):
             return {r.account_id: r for r in session.scalars(select(TransactionSync).where(
                 TransactionSync.consent_id == cid))}
@@ -175,7 +181,7 @@ class BankSyncs:
                 consent_service.mark_bank_reauth_required(
                     session, cid, bank_id, reason=failed.error_type or "consent gone at bank",
                     adapters=agg.consent_adapters)
-            rows = [r for r in self._rows(session, cid).values() if r.bank_id == bank_id]
+            rows = [r for r in self.rows(session, cid).values() if r.bank_id == bank_id]
             report = self._report(bank_id, status, rows, "live" if status is Status.OK
                                   else "cache", None if status is Status.OK
                                   else failed.error_type)

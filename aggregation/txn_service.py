@@ -69,7 +69,7 @@ class TransactionService:
         directions = frozenset(d for p, d in DIRECTIONS.items() if p in permissions)
         require(bool(directions), "ReadTransactionsCredits")
         links = consent_service.bank_links(session, cid, adapters=self.aggregator.consent_adapters)
-        owners = self.banks.accounts(session, cid, links)  # AccountId -> (bank, bank account)
+        owners, rows = self.banks.accounts(session, cid, links)  # AccountId -> (bank, its id)
         if account_id is not None and account_id not in owners:
             raise ob_problem("No account with this AccountId under the consent.", NOT_FOUND,
                              "AccountId", slug="not-found", status=400)
@@ -79,21 +79,25 @@ class TransactionService:
         window_to = consent.transaction_to
         cursor = self._cursor(page, cid, account_id or ALL) if page else None
         if cursor is None:
-            reports = self.banks.sync(session, caller, links, owners, scope, window_from,
-                                      window_to, now)
+            reports = self.banks.sync(session, caller, links, owners, scope, rows,
+                                      window_from, window_to, now)
+            rows = self.banks.rows(session, cid)
             asked_from = max(window_from, booked_from) if booked_from else window_from
             asked_to = min(window_to, booked_to) if booked_to and window_to else (
                 booked_to or window_to)
         else:
-            reports = self.banks.stored(session, cid, links, owners, scope)
+            reports = self.banks.stored(rows, links, owners, scope)
             asked_from, asked_to = cursor.booked_from, cursor.booked_to
-        query = TimelineQuery(cid, scope, asked_from, asked_to, directions)
-        result = self._page(session, query, cursor, account_id or ALL)
+        one = account_id is not None
+        version = self.banks.version(rows)
+        query = TimelineQuery(cid, scope, asked_from, asked_to, directions, one)
+        result = self._page(session, query, cursor, account_id or ALL, version)
         result.detail = "ReadTransactionsDetail" in permissions
         result.banks = reports
         result.accounts = {a: owners[a][0] for a in scope}
-        whole = TimelineQuery(cid, scope, window_from, window_to, directions)
-        result.first_available, result.last_available = self.store.bounds(session, whole)
+        whole = TimelineQuery(cid, scope, window_from, window_to, directions, one)
+        _, result.first_available, result.last_available = self.store.summary(
+            session, whole, version)
         self.aggregator._audit(session, caller, cid, "transactions",
                                sorted({r.bank_id for r in reports}), now)
         return result
@@ -121,7 +125,7 @@ class TransactionService:
         return cursor
 
     def _page(self, session: Session, query: TimelineQuery, cursor: Cursor | None,
-              scope: str) -> TimelinePage:
+              scope: str, version: tuple) -> TimelinePage:
         size = self.page_size
         walk, place = (cursor.walk, cursor.place) if cursor else (None, None)
         if walk is Walk.BEFORE:
@@ -133,7 +137,7 @@ class TransactionService:
         else:
             entries, older = self.store.page(session, query, size, after=place)
             newer = walk is Walk.AFTER
-        total = self.store.count(session, query)
+        total = self.store.summary(session, query, version)[0]
 
         def token(walk: Walk, entry: Entry | None) -> str:
             where = (entry.transaction.booked_at, entry.account_id, entry.key) if entry else None

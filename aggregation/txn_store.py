@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -26,6 +26,7 @@ from aggregation.transaction import Transaction, TransactionStatus
 from aggregation.txn_codec import Entry
 
 TRANSFER_FAMILIES = frozenset({"ICDT", "RCDT"})  # ISO 20022 issued / received credit transfers
+SUMMARIES = 4096  # listings whose count and bounds a worker keeps
 TRANSFER_DAYS = 3
 TRANSFER_WINDOW = dt.timedelta(days=TRANSFER_DAYS)
 Position = tuple[dt.datetime, str, str]  # (booked_at, account_id, key): one timeline place
@@ -38,12 +39,14 @@ class TimelineQuery:
     booked_from: dt.datetime | None
     booked_to: dt.datetime | None
     directions: frozenset[str]  # "C", "D": what the consent's permissions let through
+    one_account: bool = False  # the listing of one account, not the consent's timeline
 
 
 class TransactionStore:
     def __init__(self, sealer: Sealer, key: bytes) -> None:
         self.sealer = sealer  # under the bank-token keys
         self.key = key
+        self._summaries: dict[tuple, tuple[int, dt.datetime | None, dt.datetime | None]] = {}
 
     # -- identity ---------------------------------------------------------------------------
     def key_for(self, bank_id: str, bank_account_id: str, tx: Transaction) -> str:
@@ -83,11 +86,13 @@ class TransactionStore:
             return 0
         dialect = session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(T).values(list(rows.values()))
+        statement = insert(T)
         changed = {c: getattr(statement.excluded, c) for c in (
             "booked_at", "status", "direction", "sealed", "key_id", "seen_at", "transfer_tag")}
+        # executemany: one cached statement, sent in batches ("insertmanyvalues")
         session.execute(statement.on_conflict_do_update(
-            index_elements=["consent_id", "account_id", "key"], set_=changed))
+            index_elements=["consent_id", "account_id", "key"], set_=changed),
+            list(rows.values()))
         return len(rows)
 
     def drop_vanished_pending(self, session: Session, consent_id: str, account_id: str,
@@ -119,8 +124,15 @@ class TransactionStore:
     # -- the timeline -----------------------------------------------------------------------
     @staticmethod
     def _where(query: TimelineQuery) -> list:
-        clauses = [T.consent_id == query.consent_id, T.account_id.in_(query.account_ids),
-                   T.direction.in_(sorted(query.directions))]
+        """Only the conditions that narrow: every stored row of a consent is one of its
+        accounts, and both directions need no filter (so the timeline index serves alone)."""
+        clauses = [T.consent_id == query.consent_id]
+        if query.one_account:
+            clauses.append(T.account_id == query.account_ids[0])
+        elif not query.account_ids:
+            clauses.append(T.account_id.in_(()))
+        if len(query.directions) < 2:
+            clauses.append(T.direction.in_(sorted(query.directions)))
         if query.booked_from is not None:
             clauses.append(T.booked_at >= query.booked_from)
         if query.booked_to is not None:
@@ -155,15 +167,23 @@ class TransactionStore:
         return Entry(row.account_id, row.key, row.bank_id, tx, category,
                      row.linked_account_id, row.linked_key)
 
-    def count(self, session: Session, query: TimelineQuery) -> int:
-        return session.scalar(select(func.count()).select_from(T).where(
-            and_(*self._where(query)))) or 0
-
-    def bounds(self, session: Session, query: TimelineQuery
-               ) -> tuple[dt.datetime | None, dt.datetime | None]:
-        found = session.execute(select(func.min(T.booked_at), func.max(T.booked_at)).where(
-            and_(*self._where(query)))).one()
-        return found[0], found[1]
+    def summary(self, session: Session, query: TimelineQuery, version: Hashable
+                ) -> tuple[int, dt.datetime | None, dt.datetime | None]:
+        """(entries, oldest, newest booking) of a listing. Counting a 24-month history costs
+        a scan of its index range, so the answer is kept per listing and `version` (what the
+        consent's syncs have written so far): walking pages of an unchanged history counts
+        once per worker."""
+        key = (query, version)
+        found = self._summaries.get(key)
+        if found is None:
+            row = session.execute(select(func.count(), func.min(T.booked_at),
+                                         func.max(T.booked_at)).where(
+                and_(*self._where(query)))).one()
+            found = (row[0] or 0, row[1], row[2])
+            if len(self._summaries) >= SUMMARIES:
+                self._summaries.pop(next(iter(self._summaries)))
+            self._summaries[key] = found
+        return found
 
     # -- linking ----------------------------------------------------------------------------
     def transfer_tag(self, tx: Transaction) -> str | None:

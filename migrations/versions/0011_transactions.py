@@ -43,6 +43,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_aggregation_transactions_timeline", "aggregation_transactions",
                     ["consent_id", "booked_at", "account_id", "key"])
+    op.create_index("ix_aggregation_transactions_account", "aggregation_transactions",
+                    ["consent_id", "account_id", "booked_at", "key"])
     op.create_index("ix_aggregation_transactions_transfer", "aggregation_transactions",
                     ["consent_id", "transfer_tag"])
     op.create_table(
@@ -70,5 +72,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("aggregation_transaction_syncs")
     op.drop_index("ix_aggregation_transactions_transfer", "aggregation_transactions")
+    op.drop_index("ix_aggregation_transactions_account", "aggregation_transactions")
     op.drop_index("ix_aggregation_transactions_timeline", "aggregation_transactions")
     op.drop_table("aggregation_transactions")

@@ -6,6 +6,7 @@ the bank repeats, and a switch to fail on page N."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -30,13 +31,13 @@ TRANSFER_IN = BankTransactionCode("PMNT", "RCDT", "ESCT")
 
 def history(bank_id: str, account_id: str, days: int = 60, *, transfers_to: str | None = None,
             transfers_from: str | None = None, pending: int = 2, booked_pending: bool = False,
-            ccy: str = "GBP") -> list[Transaction]:
+            ccy: str = "GBP", per_day: int = 2) -> list[Transaction]:
     """Newest first. Two card payments a day, a salary and rent each month, a transfer
     between own accounts every 10 days (out of `transfers_to`'s peer, into the other)."""
     out: list[Transaction] = []
     for day in range(days):
         base = NOW - dt.timedelta(days=day, hours=1)
-        for n in range(2):
+        for n in range(per_day):
             mcc, name = MERCHANTS[(day + n) % len(MERCHANTS)]
             out.append(Transaction(
                 account_id, f"{account_id}-c{day}-{n}", TransactionStatus.BOOKED,
@@ -80,6 +81,7 @@ class TxnConnector(FakeConnector):
     fail_on_page: int | None = None  # 1-based: raise instead of yielding this page
     failure: type = errors.BankServerError
     pages_served: int = 0
+    page_latency: float = 0.0  # seconds each page takes the bank (a benchmark's L)
     asked: list[dict] = field(default_factory=list)
 
     def read_transactions(self, access, account_id, *, booked_from, booked_to=None,
@@ -100,6 +102,8 @@ class TxnConnector(FakeConnector):
                 raise self.failure(self.bank_id, detail=f"page {number}")
             # the bank repeats the last entry of the previous page at the top of this one
             chunk = found[max(offset - 1, 0):offset + size]
+            if self.page_latency:
+                time.sleep(self.page_latency)
             self.pages_served += 1
             more = offset + size < len(found)
             yield TransactionPage(tuple(chunk), str(offset + size) if more else None)
