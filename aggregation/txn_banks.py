@@ -80,6 +80,7 @@ class BankSyncs:
         for bank_id in self._unlisted(links, owners):
             by_bank.setdefault(bank_id, [])
         reports, jobs = {}, []
+        pending = self.syncer.store.oldest_pending(session, cid) if rows else {}
         links_of = {link.bank_id: link for link in links}
         for bank_id, accounts in sorted(by_bank.items()):
             link = links_of[bank_id]
@@ -101,8 +102,8 @@ class BankSyncs:
             for account_id, bank_account_id in targets:
                 row = rows.get(account_id)
                 cursor = self.syncer.open_cursor(cid, row) if row is not None else None
-                pending = self.syncer.store.oldest_pending(session, cid, account_id)
-                start, cursor, started = plan(row, cursor, window_from, now, pending)
+                start, cursor, started = plan(row, cursor, window_from, now,
+                                              pending.get(account_id))
                 jobs.append(Job(bank_id, bank_account_id, account_id, connector, access, start,
                                 window_to, cursor, caller.psu_ip,
                                 _refresher(connector, link), started))

@@ -104,10 +104,10 @@ class TransactionStore:
             T.booked_at >= since, T.seen_at < run_started))
         return result.rowcount or 0
 
-    def oldest_pending(self, session: Session, consent_id: str, account_id: str
-                       ) -> dt.datetime | None:
-        return session.scalar(select(func.min(T.booked_at)).where(
-            T.consent_id == consent_id, T.account_id == account_id, T.status == "pending"))
+    def oldest_pending(self, session: Session, consent_id: str) -> dict[str, dt.datetime]:
+        """Per account, the booking time of its oldest entry still pending."""
+        return dict(session.execute(select(T.account_id, func.min(T.booked_at)).where(
+            T.consent_id == consent_id, T.status == "pending").group_by(T.account_id)).all())
 
     def consents(self, session: Session) -> list[str]:
         """Every consent with something stored."""
