@@ -45,25 +45,25 @@ class BankSyncs:
         self.aggregator, self.syncer, self.connector_for = aggregator, syncer, connector_for
         self.deadline_seconds = deadline_seconds
 
-    def accounts(self, session: Session, cid: str, links
+    def accounts(self, session: Session, cid: str, links: list | None
                  ) -> tuple[dict[str, tuple[str, str]], dict[str, TransactionSync]]:
         """AccountId -> (bank, the bank's account id): the PSU's chosen accounts, and those a
-        sync found at a bank the PSU linked with every account; and the sync rows, read once
-        for the whole request."""
+        sync found at a bank the PSU linked with every account (`links` None: every account
+        a sync found); and the sync rows, read once for the whole request."""
         ours = self.aggregator.account_id
         found = {ours(cid, link.bank_id, a): (link.bank_id, a)
-                 for link in links for a in link.accounts}
-        linked = {link.bank_id for link in links}
+                 for link in links or () for a in link.accounts}
+        linked = None if links is None else {link.bank_id for link in links}
         rows = self.rows(session, cid)
         for row in rows.values():
-            if row.bank_id in linked:
+            if linked is None or row.bank_id in linked:
                 found.setdefault(row.account_id, (row.bank_id, row.bank_account_id))
         return found, rows
 
     @staticmethod
-    def stored(rows: dict[str, TransactionSync], links, owners, scope) -> list[TxnBankReport]:
+    def stored(rows: dict[str, TransactionSync], owners, scope) -> list[TxnBankReport]:
         """Reports for a read that calls no bank (a page walk): what is stored, from when."""
-        wanted = {owners[a][0] for a in scope} | BankSyncs._unlisted(links, owners)
+        wanted = {owners[a][0] for a in scope}
         reports = []
         for bank_id in sorted(wanted):
             mine = [r for r in rows.values() if r.bank_id == bank_id]

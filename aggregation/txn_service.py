@@ -68,14 +68,18 @@ class TransactionService:
         require(bool(permissions & READS), "ReadTransactionsBasic")
         directions = frozenset(d for p, d in DIRECTIONS.items() if p in permissions)
         require(bool(directions), "ReadTransactionsCredits")
-        links = consent_service.bank_links(session, cid, adapters=self.aggregator.consent_adapters)
+        # a page walk reads only what is stored: no bank links (tokens) needed
+        links = None if page else consent_service.bank_links(
+            session, cid, adapters=self.aggregator.consent_adapters)
         owners, rows = self.banks.accounts(session, cid, links)  # AccountId -> (bank, its id)
         if account_id is not None and account_id not in owners:
             raise ob_problem("No account with this AccountId under the consent.", NOT_FOUND,
                              "AccountId", slug="not-found", status=400)
         scope = (account_id,) if account_id else tuple(sorted(owners))
-        window_from = max(consent.transaction_from or now - dt.timedelta(days=HISTORY_DAYS),
-                          now - dt.timedelta(days=HISTORY_DAYS))
+        # the 24 months start at a midnight (UTC), so a listing's window is the same all day
+        earliest = (now - dt.timedelta(days=HISTORY_DAYS - 1)).replace(
+            hour=0, minute=0, second=0, microsecond=0)
+        window_from = max(consent.transaction_from or earliest, earliest)
         window_to = consent.transaction_to
         cursor = self._cursor(page, cid, account_id or ALL) if page else None
         if cursor is None:
@@ -86,7 +90,7 @@ class TransactionService:
             asked_to = min(window_to, booked_to) if booked_to and window_to else (
                 booked_to or window_to)
         else:
-            reports = self.banks.stored(rows, links, owners, scope)
+            reports = self.banks.stored(rows, owners, scope)
             asked_from, asked_to = cursor.booked_from, cursor.booked_to
         one = account_id is not None
         version = self.banks.version(rows)
