@@ -7,7 +7,14 @@ from functools import partial
 
 import consent
 from aggregation import api as aggregation_api
-from aggregation import cli, demo, gateway, wiring
+from aggregation import (
+    cli,
+    demo,
+    gateway,
+    txn_api,  # noqa: F401 - its views join the OB AIS blueprint
+    txn_wiring,
+    wiring,
+)
 from aggregation.connectors.loopback import LoopbackTransport
 from aggregation.registry import load_registry
 from auth.portal import register_demo_consent
@@ -27,6 +34,8 @@ def init_app(app, api) -> None:
     add_warmer(app, registry.warm)
     consent.provide_banks(app, registry, partial(gateway.from_registry, registry))
     app.extensions["aggregation"] = wiring.build_aggregator(app, consent.adapters(app))
+    app.extensions["transactions"] = txn_wiring.build_transactions(
+        app, app.extensions["aggregation"])
     if app.config["SANDBOX_BANKS_ENABLED"]:
         if app.config["SANDBOX_LOOPBACK"]:
             # our own calls to the mounted banks must not wait for a server thread

@@ -1,4 +1,4 @@
-"""`flask --app wsgi banks …`: the bank registry."""
+"""`flask --app wsgi banks …`: the bank registry, and the erasure of stored transactions."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from aggregation.registry import RegistryError
+from aggregation.txn_service import erase_ended
 
 banks_cli = AppGroup("banks", help="The bank registry: banks we reach and how.")
 
@@ -30,6 +31,16 @@ def banks_show(bank_id: str) -> None:
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(json.dumps(bank.summary(), indent=2))
+
+
+@banks_cli.command("erase-ended-transactions")
+def erase_ended_transactions() -> None:
+    """Erase the stored transactions of every consent that no longer grants access (run it
+    periodically, after `flask consent sweep`); each erasure is audited on the consent."""
+    with current_app.extensions["session_factory"]() as session:
+        erased = erase_ended(session, current_app.extensions["transactions"])
+    click.echo(f"erased the transactions of {len(erased)} consent(s), "
+               f"{sum(erased.values())} transaction(s)")
 
 
 def init_app(app) -> None:

@@ -32,6 +32,12 @@ SETTINGS: dict = {
                                      "bank's circuit breaker"),
     "AGGREGATION_BREAKER_OPEN_SECONDS": (30.0, number, "How long an open breaker keeps a "
                                          "bank from being called"),
+    "AGGREGATION_TRANSACTIONS_PAGE_SIZE": (100, whole_number, "Transactions per page of the "
+                                           "OB transaction listings"),
+    "AGGREGATION_TRANSACTIONS_DEADLINE_SECONDS": (10.0, number, "How long a transaction read "
+                                                  "waits for banks' pages before answering "
+                                                  "with what it has (the rest resumes next "
+                                                  "read)"),
     "AGGREGATION_ID_KEY": ("", str, "HMAC key of our AccountIds (the same on every host); "
                            "unset: a key file in the instance folder"),
     "BANKS_FILE": ("", str, "The bank registry (JSON); unset: aggregation/data/banks.json"),

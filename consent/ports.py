@@ -35,6 +35,9 @@ class Adapters:
     gateway_factory: Callable[[str], BankGateway] = no_gateway
     clock: Callable[[], dt.datetime] = utcnow
     extra: dict[str, Any] = field(default_factory=dict)
+    # run in the unit of work that ends a consent (revoked, expired): erase what other
+    # packages keep for it, e.g. aggregation's transactions. (session, consent_id, reason)
+    on_end: list[Callable[[Session, str, str], Any]] = field(default_factory=list)
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -36,6 +36,8 @@ def cancel(session: Session, consent_id: str, *, actor: Actor, adapters: Adapter
             set_status(session, consent, S.CANC, reason, actor, action, now)
             revoked = adapters.revoke_tokens(session, consent_id, now)
             audit.append(session, consent, actor, "tokens.revoked", {"count": revoked}, now=now)
+            for erase in adapters.on_end:
+                erase(session, consent_id, "revoked")
         elif psu_id is not None:
             domain.transition(consent.status, S.CANC)  # a PSU revoking a dead consent: refused
         else:
@@ -98,5 +100,7 @@ def sweep(session: Session, *, adapters: Adapters, now: dt.datetime | None = Non
             consent = locked(session, consent_id)
             if consent is not None and expire_if_due(session, consent, now):
                 adapters.revoke_tokens(session, consent_id, now)
+                for erase in adapters.on_end:
+                    erase(session, consent_id, "expired")
                 expired.append(consent_id)
     return expired

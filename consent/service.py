@@ -209,6 +209,30 @@ def record_access(session: Session, consent_id: str, *, client_id: str, resource
                       "psu_present": psu_present}, now=now)
 
 
+def record_erasure(session: Session, consent_id: str, *, data: str, count: int, accounts: int,
+                   reason: str, adapters: Adapters) -> None:
+    """Audit that data read under the consent was erased (GDPR Art. 17), in the caller's unit
+    of work if one is open, else in its own."""
+    now = adapters.now()
+    with unit_of_work(session):
+        consent = owned(session, consent_id)
+        audit.append(session, consent, Actor("system", "aggregation"), "data.erased",
+                     {"data": data, "count": count, "accounts": accounts, "reason": reason},
+                     now=now)
+
+
+def ended_consents(session: Session, consent_ids: list[str], *,
+                   now: dt.datetime | None = None) -> list[str]:
+    """Of these ids, the consents that no longer grant access (revoked, rejected, expired or
+    past their expiry, or unknown): what other packages keep for them must be erased."""
+    now = now or dt.datetime.now(dt.UTC)
+    with unit_of_work(session):
+        live = {c.id for c in session.scalars(select(Consent).where(
+            Consent.id.in_(consent_ids), Consent.status.in_((S.AWAU.value, S.AUTH.value))))
+            if not domain.is_expired(c.expiration_at, now)}
+    return [cid for cid in consent_ids if cid not in live]
+
+
 def require_bank_access(link: BankLink, consent_id: str) -> None:
     if link.reauthentication_required:
         raise ReauthenticationRequired(consent_id, link.bank_id)

@@ -140,7 +140,8 @@ def run_consent(server: str, client: dict, *, psu: str, password: str, banks: li
     cc = tpp.client_token("accounts")
     expiry = (dt.datetime.now(dt.UTC) + dt.timedelta(days=90)).replace(microsecond=0)
     created = tpp.call(f"{AIS}/account-access-consents", cc, "POST", json={
-        "Data": {"Permissions": ["ReadAccountsDetail", "ReadBalances"],
+        "Data": {"Permissions": ["ReadAccountsDetail", "ReadBalances", "ReadTransactionsDetail",
+                                 "ReadTransactionsCredits", "ReadTransactionsDebits"],
                  "ExpirationDateTime": expiry.isoformat()}, "Risk": {}},
         headers={"x-idempotency-key": str(uuid.uuid4())})
     if created.status_code != 201:
@@ -179,8 +180,10 @@ def run_consent(server: str, client: dict, *, psu: str, password: str, banks: li
             out(f"  {item['AccountId']}  {item['Type']:<5} {amount:>10} "
                 f"{item['Amount']['Currency']}")
         print_aggregation(balances.json().get("Aggregation") or {}, out)
-    if status != "AUTH" or balances.status_code != 200 or keep:
-        return 0 if status == "AUTH" and balances.status_code == 200 else 1
+    listed = read_transactions(tpp, tokens["access_token"], out)
+    ok = status == "AUTH" and balances.status_code == 200 and listed == 200
+    if not ok or keep:
+        return 0 if ok else 1
     if _revoke_on_dashboard(tpp, browser, consent_id, psu, password):
         return 1
     after = tpp.call(f"{AIS}/balances", tokens["access_token"])
@@ -191,12 +194,32 @@ def run_consent(server: str, client: dict, *, psu: str, password: str, banks: li
     return 0 if after.status_code == 401 and final == "CANC" else 1
 
 
+def read_transactions(tpp: Tpp, access_token: str, out=print) -> int:
+    """The first page of the consent's transactions across its banks (newest first), and
+    how complete each bank's history is."""
+    resp = tpp.call(f"{AIS}/transactions?include=aggregation", access_token)
+    out(f"GET {AIS}/transactions?include=aggregation: {resp.status_code}")
+    if resp.status_code != 200:
+        return resp.status_code
+    body = resp.json()
+    entries = body["Data"]["Transaction"]
+    out(f"  {len(entries)} on this page of {body['Meta']['TotalPages']} "
+        f"(next page: {'yes' if body['Links'].get('Next') else 'no'})")
+    for item in entries[:3]:
+        sign = "-" if item["CreditDebitIndicator"] == "Debit" else ""
+        category = (item.get("SupplementaryData") or {}).get("Category")
+        out(f"  {item['BookingDateTime']}  {item['Status']}  {sign + item['Amount']['Amount']:>10} "
+            f"{item['Amount']['Currency']}  {category}")
+    print_aggregation(body.get("Aggregation") or {}, out)
+    return resp.status_code
+
+
 def print_aggregation(extras: dict, out=print) -> None:
     """The per-bank status and the per-currency totals that `GET /balances?include=aggregation`
     adds in its `Aggregation` member."""
     for bank in extras.get("Banks") or []:
-        extra = ", ".join(f"{key} {bank[key]}" for key in ("ErrorType", "RetryAfter")
-                          if bank.get(key) is not None)
+        extra = ", ".join(f"{key} {bank[key]}" for key in (
+            "ErrorType", "RetryAfter", "HistoryComplete") if bank.get(key) is not None)
         out(f"  bank {bank.get('BankId')}: {bank.get('Status')} (source {bank.get('Source')}, "
             f"fetched {bank.get('FetchedAt')}{', ' + extra if extra else ''})")
     for total in extras.get("Totals") or []:

@@ -69,6 +69,58 @@ OB_BALANCES = {"type": "object", "required": ["Data"], "additionalProperties": F
                                    "Amount": OB_AMOUNT}}}}}}}},
                    "Links": LINKS, "Meta": META}}
 
+PARTY_ACCOUNT = {"type": "object", "properties": {
+    "SchemeName": S, "Identification": {"type": "string", "maxLength": 256},
+    "Name": {"type": "string", "maxLength": 350}, "SecondaryIdentification": S}}
+OB_TRANSACTIONS = {  # OBReadTransaction6 (v4.0): OBTransaction6 with its members only
+    "type": "object", "required": ["Data"], "additionalProperties": False, "properties": {
+        "Data": {"type": "object", "properties": {"Transaction": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False,
+            "required": ["AccountId", "CreditDebitIndicator", "Status", "BookingDateTime",
+                         "Amount"],
+            "properties": {
+                "AccountId": {"type": "string", "minLength": 1, "maxLength": 40},
+                "TransactionId": {"type": "string", "minLength": 1, "maxLength": 210},
+                "TransactionReference": {"type": "string", "maxLength": 210},
+                "StatementReference": {"type": "array", "items": S},
+                "CreditDebitIndicator": {"enum": ["Credit", "Debit"]},
+                "Status": {"enum": ["BOOK", "FUTR", "INFO", "PDNG"]},
+                "TransactionMutability": {"enum": ["Mutable", "Immutable"]},
+                "BookingDateTime": DATE_TIME, "ValueDateTime": DATE_TIME,
+                "TransactionInformation": {"type": "string", "minLength": 1, "maxLength": 500},
+                "AddressLine": S, "Amount": OB_AMOUNT, "ChargeAmount": OB_AMOUNT,
+                "CurrencyExchange": {"type": "object", "required": ["SourceCurrency",
+                                                                    "ExchangeRate"],
+                                     "properties": {"SourceCurrency": S, "TargetCurrency": S,
+                                                    "UnitCurrency": S,
+                                                    "InstructedAmount": OB_AMOUNT}},
+                "BankTransactionCode": {"type": "object", "required": ["Code", "SubCode"],
+                                        "properties": {"Code": S, "SubCode": S}},
+                "ProprietaryBankTransactionCode": {"type": "object", "required": ["Code"],
+                                                   "properties": {
+                                                       "Code": {"type": "string",
+                                                                "maxLength": 35},
+                                                       "Issuer": S}},
+                "ExtendedProprietaryBankTransactionCodes": {"type": "array"},
+                "PaymentPurposeCode": S, "CategoryPurposeCode": S,
+                "Balance": {"type": "object", "required": ["CreditDebitIndicator", "Type",
+                                                           "Amount"], "properties": {
+                    "CreditDebitIndicator": {"enum": ["Credit", "Debit"]},
+                    "Type": {"enum": ["CLAV", "CLBD", "FWAV", "INFO", "ITAV", "ITBD", "OPAV",
+                                      "OPBD", "PRCD", "XPCD"]}, "Amount": OB_AMOUNT}},
+                "MerchantDetails": {"type": "object", "additionalProperties": False,
+                                    "properties": {
+                                        "MerchantName": {"type": "string", "maxLength": 350},
+                                        "MerchantCategoryCode": {"type": "string",
+                                                                 "minLength": 3,
+                                                                 "maxLength": 4}}},
+                "CreditorAgent": {"type": "object"}, "CreditorAccount": PARTY_ACCOUNT,
+                "UltimateCreditor": {"type": "object"}, "DebtorAgent": {"type": "object"},
+                "DebtorAccount": PARTY_ACCOUNT, "UltimateDebtor": {"type": "object"},
+                "CardInstrument": {"type": "object"},
+                "SupplementaryData": {"type": "object"}}}}}},
+        "Links": LINKS, "Meta": META}}
+
 OB_ERROR = {"type": "object", "required": ["Errors"], "additionalProperties": False,
             "properties": {"Id": {"type": "string", "minLength": 1, "maxLength": 40},
                            "Code": S, "Message": S,

@@ -142,7 +142,7 @@ class Setup:
 def authorise(app, make_tpp, make_psu, bank_ids, permissions=("ReadAccountsDetail",
                                                               "ReadBalances"),
               accounts=None, username="alice",
-              expiration="2099-01-01T00:00:00Z") -> Setup:
+              expiration="2099-01-01T00:00:00Z", consent_data=None) -> Setup:
     from aggregation.reader import ConnectorReader
 
     accounts = accounts or {b: standard_accounts(b) for b in bank_ids}
@@ -152,7 +152,7 @@ def authorise(app, make_tpp, make_psu, bank_ids, permissions=("ReadAccountsDetai
     make_psu(username)
     created = tpp.request("POST", f"{AIS}/account-access-consents", scope="accounts", json={
         "Data": {"Permissions": list(permissions),
-                 "ExpirationDateTime": expiration}, "Risk": {}})
+                 "ExpirationDateTime": expiration, **(consent_data or {})}, "Risk": {}})
     assert created.status_code == 201, created.get_json()
     consent_id = created.get_json()["Data"]["ConsentId"]
     tokens = tpp.authorize(username, PSU_PASSWORD, "accounts", rar(consent_id),

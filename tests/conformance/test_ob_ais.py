@@ -252,7 +252,7 @@ def test_the_openapi_document_describes_ob_errors_as_ob_error_response_1(client)
     assert set(error_schema["properties"]) == {"Id", "Code", "Message", "Errors"}
     operations = [(path, method, op) for path, ops in spec["paths"].items()
                   if path.startswith(AIS) for method, op in ops.items() if method != "parameters"]
-    assert len(operations) == 8
+    assert len(operations) == 10  # consents (4), accounts (2), balances (2), transactions (2)
     for path, method, operation in operations:
         for code, response in operation["responses"].items():
             if code == "default" or code.startswith(("4", "5")):

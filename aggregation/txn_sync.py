@@ -1,0 +1,210 @@
+"""Reading transaction histories from banks into the store, page by page. No Flask.
+
+Each account is one job on the bank-call pool: it asks its bank for pages and hands each one
+over a small bounded queue to the request thread, which writes it (one unit of work per page,
+the account's resume point with it). Memory stays bounded by the queue, never a whole history;
+a bank that breaks mid-way leaves what it sent stored and its cursor recorded, so the next
+read resumes there instead of serving a silently short history.
+
+Windows: the first sync reads the whole window (the consent's TransactionFromDateTime, at most
+`HISTORY_DAYS` back); later ones from the last complete sync less `OVERLAP` (late bookings,
+pending entries that book), or, after a break, the interrupted window from its cursor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from aggregation.connectors.base import BankAccess
+from aggregation.connectors.errors import TokenExpired
+from aggregation.fanout import Deadline, Status, default_classify
+from aggregation.models import TransactionSync
+from aggregation.txn_store import TransactionStore
+from core.db import unit_of_work
+
+HISTORY_DAYS = 730  # 24 months
+OVERLAP = dt.timedelta(days=3)
+QUEUE_PAGES = 8
+
+
+@dataclass
+class Job:
+    """One account to read. `refresh` trades the refresh token for new tokens (once)."""
+
+    bank_id: str
+    bank_account_id: str
+    account_id: str
+    connector: Any
+    access: BankAccess
+    booked_from: dt.datetime
+    booked_to: dt.datetime | None
+    cursor: str | None
+    psu_ip: str | None
+    refresh: Callable[[], Any] | None = None
+    started: dt.datetime | None = None  # when the window being completed was first asked for
+
+
+@dataclass
+class Result:
+    """One account's sync: how it ended and how much came."""
+
+    status: Status = Status.OK
+    error_type: str | None = None
+    retry_after: float | None = None
+    pages: int = 0
+    written: int = 0
+    tokens: Any = None
+    done: bool = False
+    cursor: str | None = None
+    latency: list[float] = field(default_factory=list)
+
+
+def plan(row: TransactionSync | None, resume_cursor: str | None, window_from: dt.datetime,
+         now: dt.datetime, oldest_pending: dt.datetime | None = None
+         ) -> tuple[dt.datetime, str | None, dt.datetime]:
+    """(booked_from, bank cursor, started) for the next sync of an account. An incremental
+    sync reaches back to the oldest entry still pending, so its booking is seen."""
+    if row is None:
+        return window_from, None, now
+    if row.state == "partial":
+        return max(window_from, row.resume_from or window_from), resume_cursor, \
+            min(now, row.synced_at)
+    since = (row.high_water or window_from) - OVERLAP
+    if oldest_pending is not None:
+        since = min(since, oldest_pending)
+    return max(window_from, min(since, now)), None, now
+
+
+class Syncer:
+    def __init__(self, store: TransactionStore, pool, categorise, open_cursor, seal_cursor,
+                 queue_pages: int = QUEUE_PAGES) -> None:
+        self.store, self.pool, self.categorise = store, pool, categorise
+        self.open_cursor, self.seal_cursor = open_cursor, seal_cursor
+        self.queue_pages = queue_pages
+
+    def state(self, session: Session, consent_id: str, account_id: str
+              ) -> TransactionSync | None:
+        return session.get(TransactionSync, (consent_id, account_id))
+
+    def run(self, session: Session, consent_id: str, jobs: list[Job], deadline: Deadline,
+            now: dt.datetime) -> dict[str, Result]:
+        """Every job gets a Result (keyed by our AccountId); none raises."""
+        results = {job.account_id: Result(cursor=job.cursor) for job in jobs}
+        if not jobs:
+            return results
+        pages: queue.Queue = queue.Queue(self.queue_pages)
+        stop = threading.Event()
+        for job in jobs:
+            self.pool.submit(self._produce, job, pages, stop, deadline)
+        open_jobs = {job.account_id: job for job in jobs}
+        try:
+            while open_jobs:
+                try:
+                    kind, job, value = pages.get(timeout=max(deadline.remaining(), 0.001))
+                except queue.Empty:
+                    break
+                result = results[job.account_id]
+                if kind == "page":
+                    self._write(session, consent_id, job, value, result, now)
+                elif kind == "tokens":
+                    result.tokens = value
+                else:
+                    open_jobs.pop(job.account_id, None)
+                    self._finish(session, consent_id, job, result, value, now)
+        finally:
+            stop.set()
+        for job in open_jobs.values():  # the deadline passed mid-way
+            self._finish(session, consent_id, job, results[job.account_id],
+                         TimeoutError("deadline"), now)
+        return results
+
+    def _produce(self, job: Job, pages: queue.Queue, stop: threading.Event,
+                 deadline: Deadline) -> None:
+        def hand(kind: str, value: Any) -> bool:
+            while not stop.is_set():
+                try:
+                    pages.put((kind, job, value), timeout=0.05)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        access, yielded = job.access, False
+        while True:
+            try:
+                for page in job.connector.read_transactions(
+                        access, job.bank_account_id, booked_from=job.booked_from,
+                        booked_to=job.booked_to, cursor=job.cursor,
+                        psu_present=bool(job.psu_ip), psu_ip=job.psu_ip,
+                        timeout=deadline.remaining()):
+                    yielded = True
+                    if not hand("page", page) or deadline.expired():
+                        return
+                hand("done", None)
+                return
+            except TokenExpired as exc:
+                if yielded or job.refresh is None:
+                    hand("failed", exc)
+                    return
+                try:
+                    tokens = job.refresh()
+                except Exception as failure:  # noqa: BLE001 - reported as this bank's outcome
+                    hand("failed", failure)
+                    return
+                hand("tokens", tokens)
+                access, job.refresh = BankAccess(access.consent_id, tokens.access_token), None
+            except Exception as exc:  # noqa: BLE001 - every failure becomes the job's outcome
+                hand("failed", exc)
+                return
+
+    def _write(self, session, consent_id, job: Job, page, result: Result, now) -> None:
+        keyed = [(self.store.key_for(job.bank_id, job.bank_account_id, tx), tx)
+                 for tx in page.transactions]
+        with unit_of_work(session):
+            result.written += self.store.write(session, consent_id, job.account_id,
+                                               job.bank_id, keyed, now, self.categorise)
+            result.pages += 1
+            result.cursor = page.next_cursor
+            self._save(session, consent_id, job, "partial", now, cursor=page.next_cursor,
+                       pages=1)
+
+    def _finish(self, session, consent_id, job: Job, result: Result, failure, now) -> None:
+        with unit_of_work(session):
+            if failure is None:
+                result.done = True
+                if job.cursor is None:  # the whole window was listed in this run
+                    self.store.drop_vanished_pending(session, consent_id, job.account_id,
+                                                     job.booked_from, now)
+                self._save(session, consent_id, job, "complete", now)
+                return
+            verdict = default_classify(failure)
+            result.status, result.error_type = verdict.status, verdict.error_type
+            result.retry_after = verdict.retry_after
+            self._save(session, consent_id, job, "partial", now, cursor=result.cursor,
+                       error_type=verdict.error_type)
+
+    def _save(self, session, consent_id, job: Job, state: str, now, *, cursor=None, pages=0,
+              error_type=None) -> None:
+        row = session.get(TransactionSync, (consent_id, job.account_id))
+        if row is None:
+            row = TransactionSync(consent_id=consent_id, account_id=job.account_id,
+                                  window_from=job.booked_from, high_water=None, pages=0)
+            session.add(row)
+        row.bank_id, row.bank_account_id, row.state = job.bank_id, job.bank_account_id, state
+        row.window_from = min(row.window_from, job.booked_from)
+        row.pages, row.error_type = (row.pages or 0) + pages, error_type  # pages ever read
+        if state == "complete":
+            row.high_water = job.started or now
+            row.resume_from = row.resume_cursor = row.key_id = None
+            row.synced_at = now
+            return
+        row.resume_from = job.booked_from
+        row.key_id, row.resume_cursor = self.seal_cursor(consent_id, job.account_id, cursor)
+        row.synced_at = job.started or now
