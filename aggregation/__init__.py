@@ -9,8 +9,10 @@ import consent
 from aggregation import api as aggregation_api
 from aggregation import cli, demo, gateway, wiring
 from aggregation.connectors.loopback import LoopbackTransport
+from aggregation.personal_data import CachedBankData
 from aggregation.registry import load_registry
 from auth.portal import register_demo_consent
+from core.personal_data import register
 from core.warm import add_warmer
 
 
@@ -35,3 +37,4 @@ def init_app(app, api) -> None:
             register_demo_consent(app, demo.authoriser(app, app.config["SANDBOX_PSU_PASSWORD"]))
     cli.init_app(app)
     api.register_blueprint(aggregation_api.blp)
+    register(app, CachedBankData(app.extensions["redis"]))

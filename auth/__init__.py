@@ -11,7 +11,9 @@ from __future__ import annotations
 from auth import cli, mtls, nonce_web, openapi, portal, proxies, psu_views, revocation, seed, views
 from auth.jwks_fetch import JwksFetcher, parse_allow_hosts
 from auth.keys import SigningKeys
+from auth.personal_data import Profile, Tokens
 from auth.server import AuthServer
+from core.personal_data import register
 
 
 def init_app(app, api) -> None:
@@ -41,3 +43,5 @@ def init_app(app, api) -> None:
         app.register_blueprint(portal.blp)
     cli.init_app(app)
     app.extensions["demo_seeders"].append(("auth", seed.seed_demo))
+    register(app, Profile())
+    register(app, Tokens(app.extensions["redis"]))

@@ -24,7 +24,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consent import audit, bankflow, domain, records, revocation
-from consent.audit import Actor
 from consent.crypto import Sealed
 from consent.domain import ConsentStatus as S
 from consent.errors import InvalidTransition
@@ -75,7 +74,7 @@ def begin(session: Session, *, consent_id: str, client_id: str, psu_id: str, req
             id=ticket, consent_id=consent_id, client_id=client_id, psu_id=psu_id,
             return_to=f"{sealed.key_id}:{sealed.ciphertext}", created_at=now,
             expires_at=now + PASS_LIFETIME))
-        audit.append(session, consent, Actor("psu", psu_id, interaction_id),
+        audit.append(session, consent, adapters.psu_actor(psu_id, interaction_id),
                      "authorisation.started", {}, now=now)
     return ticket, secret
 
@@ -117,7 +116,7 @@ def start_bank(session: Session, ticket: str, secret: str | None, bank_id: str, 
     if bank_id not in known:
         raise bankflow.BankFailure(bank_id, "unknown_bank")
     state = secrets.token_urlsafe(24)
-    actor = Actor("psu", record.psu_id, interaction_id)
+    actor = adapters.psu_actor(record.psu_id, interaction_id)
     try:
         started = bankflow.guarded(bank_id, lambda: bankflow.gateway(adapters, bank_id).start(
             terms, state=state, redirect_uri=redirect_uri))
@@ -171,7 +170,7 @@ def bank_callback(session: Session, bank_id: str, *, state: str, code: str | Non
         flow = json.loads(adapters.cipher.open(
             Sealed(key_id, ciphertext), records.token_context(row.consent_id, bank_id, "flow")))
         consent_id, bank_consent_id, ticket = row.consent_id, row.bank_consent_id, record.id
-        actor = Actor("psu", record.psu_id, interaction_id)
+        actor = adapters.psu_actor(record.psu_id, interaction_id)
     try:
         if error or not code:
             raise bankflow.BankFailure(bank_id, "refused_by_psu" if error == "access_denied"
@@ -220,7 +219,7 @@ def decide(session: Session, ticket: str, secret: str | None, *, approve: bool,
         if hidden.get("renew"):
             raise PassInvalid(ticket)
         consent = records.locked(session, record.consent_id)
-        actor = Actor("psu", record.psu_id, interaction_id)
+        actor = adapters.psu_actor(record.psu_id, interaction_id)
         authorised = session.scalars(select(ConsentBank.bank_id).where(
             ConsentBank.consent_id == consent.id, ConsentBank.status == "authorised")).all()
         if approve and not authorised:
