@@ -8,7 +8,7 @@ from collections.abc import Callable
 from auth.hooks import register_authorization_handler
 from auth.service import revoke_consent_tokens
 from consent import api as consent_api
-from consent import cli, pages, personal_data
+from consent import business_pages, cli, pages, personal_data
 from consent.bankflow import BankGateway
 from consent.crypto import load_cipher
 from consent.ports import Adapters
@@ -20,6 +20,7 @@ def init_app(app, api) -> None:
     adapters(app)
     api.register_blueprint(consent_api.blp)
     app.register_blueprint(pages.blp)
+    app.register_blueprint(business_pages.blp)
     cli.init_app(app)
     register_authorization_handler(app, pages.on_authorize)
     for source in personal_data.sources(app.extensions["redis"]):

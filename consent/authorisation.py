@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consent import audit, bankflow, domain, records, revocation
+from consent import audit, bankflow, business_service, domain, records, revocation
 from consent.crypto import Sealed
 from consent.domain import ConsentStatus as S
 from consent.errors import InvalidTransition
@@ -50,6 +50,7 @@ class Screen:
     consent: Consent
     banks: list[bankflow.BankInfo]
     links: dict[str, ConsentBank]
+    psu_id: str = ""
 
 
 def _digest(secret: str) -> str:
@@ -97,7 +98,7 @@ def screen(session: Session, ticket: str, secret: str | None, *, adapters: Adapt
         consent = session.get(Consent, record.consent_id)
         links = {row.bank_id: row for row in session.scalars(
             select(ConsentBank).where(ConsentBank.consent_id == consent.id))}
-    return Screen(ticket, consent, bankflow.list_banks(adapters), links)
+    return Screen(ticket, consent, bankflow.list_banks(adapters), links, record.psu_id)
 
 
 def start_bank(session: Session, ticket: str, secret: str | None, bank_id: str, *,
@@ -209,10 +210,12 @@ class NoBankAuthorised(Exception):
 
 
 def decide(session: Session, ticket: str, secret: str | None, *, approve: bool,
-           adapters: Adapters, interaction_id: str | None = None
+           adapters: Adapters, interaction_id: str | None = None, act_for: str | None = None
            ) -> tuple[Continuation, bool, str]:
     """Approve (AUTH) or reject (RJCT); return auth's continuation, the outcome, consent id.
-    If the consent was revoked or expired meanwhile, the outcome is a refusal."""
+    If the consent was revoked or expired meanwhile, the outcome is a refusal. `act_for`, a
+    business the user acts for, makes it the business's consent if their role allows
+    (business.NotPermitted otherwise, and nothing changes)."""
     now = adapters.now()
     with unit_of_work(session):
         record, hidden = _open_pass(session, ticket, secret, adapters)
@@ -228,9 +231,12 @@ def decide(session: Session, ticket: str, secret: str | None, *, approve: bool,
         approved = False
         try:
             if approve:
+                owner, on_behalf = business_service.owner_for_grant(
+                    session, record.psu_id, act_for, consent, now)
                 records.set_status(session, consent, S.AUTH, domain.AUTHORISED, actor,
-                                   "consent.authorised", now, banks=sorted(authorised))
-                consent.psu_id, consent.authorised_at, approved = record.psu_id, now, True
+                                   "consent.authorised", now, banks=sorted(authorised),
+                                   **on_behalf)
+                consent.psu_id, consent.authorised_at, approved = owner, now, True
             else:
                 records.set_status(session, consent, S.RJCT, domain.REJECTED_BY_PSU, actor,
                                    "consent.rejected", now)

@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session
 from consent import audit
 from consent.access_log import ACTION as ACCESS_ACTION
 from consent.audit import Actor
-from consent.models import Consent, ConsentAuthorisation, ConsentBank, ConsentEvent
+from consent.models import (
+    Business,
+    BusinessUser,
+    Consent,
+    ConsentAuthorisation,
+    ConsentBank,
+    ConsentEvent,
+)
 from consent.records import locked
 from consent.representation import iso
 from core.db import utcnow
@@ -217,8 +224,31 @@ class DashboardSessions:
         return 0
 
 
+class BusinessMemberships:
+    """The businesses the PSU acts for, and in which role. Erasure ends the memberships (the
+    business's own consents stay the business's)."""
+
+    kind = "business_memberships"
+    retention_setting = None
+
+    def export(self, session: Session, subject: Subject) -> list[dict[str, Any]]:
+        rows = session.execute(select(BusinessUser, Business.name).join(
+            Business, Business.id == BusinessUser.business_id).where(
+            BusinessUser.psu_id.in_(subject.ids)).order_by(Business.name)).all()
+        return [{"business_id": m.business_id, "business_name": name, "role": m.role,
+                 "max_consent_days": m.max_consent_days, "since": iso(m.created_at),
+                 "last_active_at": iso(m.last_active_at)} for m, name in rows]
+
+    def erase(self, session: Session, subject: Subject) -> int:
+        return session.execute(delete(BusinessUser).where(
+            BusinessUser.psu_id.in_(subject.ids))).rowcount
+
+    def purge(self, session: Session, window: PurgeWindow) -> int:
+        return 0
+
+
 def sources(redis) -> list:
     """Queued data-access events reach the trail only when flushed: callers flush
     (`access_log.for_app(app).flush()`) before an export."""
     return [Consents(), BankLinks(), AccessLog(), AuthorisationPasses(),
-            DashboardSessions(redis)]
+            DashboardSessions(redis), BusinessMemberships()]

@@ -3,8 +3,8 @@
 Rows: every TPP client (operators' clients — those with the STATUS_ADMIN or ASPSP role — are
 marked `operator`) with its roles, the scopes those roles allow, its last use (the last token
 issued to it), the earliest expiry of a certificate in its registered keys; every unused
-registration token (a credential an operator handed out); every business user with their role,
-once business customers exist. Each review is stored, so the next lists what changed (added,
+registration token (a credential an operator handed out); every person acting for a business
+customer, with their role and limit. Each review is stored, so the next lists what changed (added,
 removed, roles or scopes changed) since then; access unused for ACCESS_REVIEW_DORMANT_DAYS is
 flagged dormant.
 """
@@ -25,8 +25,9 @@ from cryptography import x509
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from auth.models import IssuedToken, RegistrationToken, TppClient
+from auth.models import IssuedToken, PsuAccount, RegistrationToken, TppClient
 from auth.scopes import allowed_scopes, format_scope
+from consent.models import Business, BusinessUser
 from core.db import unit_of_work, utcnow
 from privacy.models import AccessReview
 
@@ -87,7 +88,21 @@ def current_rows(session: Session, now: dt.datetime, dormant_days: int) -> list[
                      "scopes": format_scope(allowed_scopes(roles)),
                      "created_at": _iso(token.created_at), "last_used": None,
                      "cert_expiry": None, "dormant": token.created_at < cutoff})
-    return rows
+    return rows + business_rows(session, cutoff)
+
+
+def business_rows(session: Session, cutoff: dt.datetime) -> list[dict[str, Any]]:
+    """Every person acting for a business, with their role and limit."""
+    found = session.execute(
+        select(BusinessUser, Business.name, PsuAccount.username)
+        .join(Business, Business.id == BusinessUser.business_id)
+        .join(PsuAccount, PsuAccount.id == BusinessUser.psu_id)
+        .order_by(Business.id, PsuAccount.username)).all()
+    return [{"kind": "business_user", "id": f"{m.business_id}/{username}", "name": name,
+             "roles": m.role + (f" max {m.max_consent_days}d" if m.max_consent_days else ""),
+             "scopes": "", "created_at": _iso(m.created_at), "last_used": _iso(m.last_active_at),
+             "cert_expiry": None, "dormant": (m.last_active_at or m.created_at) < cutoff}
+            for m, name, username in found]
 
 
 def _changes(rows: list[dict[str, Any]], previous: list[dict[str, Any]] | None

@@ -1,4 +1,4 @@
-"""Data protection: erasures (resumable, recorded without the erased data), stored access
+"""Data protection and business customers: businesses and the users acting for them, erasures (resumable, recorded without the erased data), stored access
 reviews, and an audit-trail trigger that lets the retention purge (and nothing else) delete the
 events of finished consents.
 
@@ -71,6 +71,31 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_privacy_access_reviews_created_at"), "privacy_access_reviews",
                     ["created_at"])
+    op.create_table(
+        "business_customers",
+        sa.Column("id", sa.String(64), nullable=False),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_business_customers")),
+    )
+    op.create_table(
+        "business_users",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("business_id", sa.String(64), nullable=False),
+        sa.Column("psu_id", sa.String(64), nullable=False),
+        sa.Column("role", sa.String(16), nullable=False),
+        sa.Column("max_consent_days", sa.Integer(), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("last_active_at", UTCDateTime(), nullable=True),
+        sa.CheckConstraint("role IN ('administrator', 'viewer')",
+                           name=op.f("ck_business_users_role")),
+        sa.ForeignKeyConstraint(["business_id"], ["business_customers.id"],
+                                name=op.f("fk_business_users_business_id_business_customers")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_business_users")),
+        sa.UniqueConstraint("business_id", "psu_id", name="uq_business_users_member"),
+    )
+    op.create_index(op.f("ix_business_users_business_id"), "business_users", ["business_id"])
+    op.create_index(op.f("ix_business_users_psu_id"), "business_users", ["psu_id"])
     if op.get_bind().dialect.name == "postgresql":
         op.execute(PURGE_AWARE_FUNCTION)
 
@@ -78,6 +103,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(APPEND_ONLY_FUNCTION)
+    op.drop_index(op.f("ix_business_users_psu_id"), table_name="business_users")
+    op.drop_index(op.f("ix_business_users_business_id"), table_name="business_users")
+    op.drop_table("business_users")
+    op.drop_table("business_customers")
     op.drop_index(op.f("ix_privacy_access_reviews_created_at"),
                   table_name="privacy_access_reviews")
     op.drop_table("privacy_access_reviews")
