@@ -16,8 +16,10 @@ from aggregation import (
     wiring,
 )
 from aggregation.connectors.loopback import LoopbackTransport
+from aggregation.personal_data import CachedBankData
 from aggregation.registry import load_registry
 from auth.portal import register_demo_consent
+from core.personal_data import register
 from core.warm import add_warmer
 
 
@@ -44,3 +46,4 @@ def init_app(app, api) -> None:
             register_demo_consent(app, demo.authoriser(app, app.config["SANDBOX_PSU_PASSWORD"]))
     cli.init_app(app)
     api.register_blueprint(aggregation_api.blp)
+    register(app, CachedBankData(app.extensions["redis"]))

@@ -28,7 +28,9 @@ from auth.jwks_fetch import JwksFetcher, parse_allow_hosts
 from auth.keys import SigningKeys
 from auth.sandbox_directory import CRL_PATH, SandboxDirectory, trust_in_demo
 from auth.seed import demo_dir
+from auth.personal_data import Profile, Tokens
 from auth.server import AuthServer
+from core.personal_data import register
 
 
 def init_app(app, api) -> None:
@@ -67,3 +69,5 @@ def init_app(app, api) -> None:
     register_cli.init_app(app)
     directory_cli.init_app(app)
     app.extensions["demo_seeders"].append(("auth", seed.seed_demo))
+    register(app, Profile())
+    register(app, Tokens(app.extensions["redis"]))

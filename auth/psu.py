@@ -112,3 +112,8 @@ def seed_demo_psus(session: Session, password: str) -> list[str]:
             create_psu(session, username, password, name)
             created.append(username)
     return created
+
+
+def find_psu(session: Session, username: str) -> Psu | None:
+    account = session.scalars(select(PsuAccount).where(PsuAccount.username == username)).first()
+    return _view(account) if account else None

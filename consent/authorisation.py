@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consent import audit, bankflow, domain, records, revocation
-from consent.audit import Actor
+from consent import audit, bankflow, business_service, domain, records, revocation
 from consent.crypto import Sealed
 from consent.domain import ConsentStatus as S
 from consent.errors import InvalidTransition
@@ -51,6 +50,7 @@ class Screen:
     consent: Consent
     banks: list[bankflow.BankInfo]
     links: dict[str, ConsentBank]
+    psu_id: str = ""
 
 
 def _digest(secret: str) -> str:
@@ -75,7 +75,7 @@ def begin(session: Session, *, consent_id: str, client_id: str, psu_id: str, req
             id=ticket, consent_id=consent_id, client_id=client_id, psu_id=psu_id,
             return_to=f"{sealed.key_id}:{sealed.ciphertext}", created_at=now,
             expires_at=now + PASS_LIFETIME))
-        audit.append(session, consent, Actor("psu", psu_id, interaction_id),
+        audit.append(session, consent, adapters.psu_actor(psu_id, interaction_id),
                      "authorisation.started", {}, now=now)
     return ticket, secret
 
@@ -98,7 +98,7 @@ def screen(session: Session, ticket: str, secret: str | None, *, adapters: Adapt
         consent = session.get(Consent, record.consent_id)
         links = {row.bank_id: row for row in session.scalars(
             select(ConsentBank).where(ConsentBank.consent_id == consent.id))}
-    return Screen(ticket, consent, bankflow.list_banks(adapters), links)
+    return Screen(ticket, consent, bankflow.list_banks(adapters), links, record.psu_id)
 
 
 def start_bank(session: Session, ticket: str, secret: str | None, bank_id: str, *,
@@ -117,7 +117,7 @@ def start_bank(session: Session, ticket: str, secret: str | None, bank_id: str, 
     if bank_id not in known:
         raise bankflow.BankFailure(bank_id, "unknown_bank")
     state = secrets.token_urlsafe(24)
-    actor = Actor("psu", record.psu_id, interaction_id)
+    actor = adapters.psu_actor(record.psu_id, interaction_id)
     try:
         started = bankflow.guarded(bank_id, lambda: bankflow.gateway(adapters, bank_id).start(
             terms, state=state, redirect_uri=redirect_uri))
@@ -171,7 +171,7 @@ def bank_callback(session: Session, bank_id: str, *, state: str, code: str | Non
         flow = json.loads(adapters.cipher.open(
             Sealed(key_id, ciphertext), records.token_context(row.consent_id, bank_id, "flow")))
         consent_id, bank_consent_id, ticket = row.consent_id, row.bank_consent_id, record.id
-        actor = Actor("psu", record.psu_id, interaction_id)
+        actor = adapters.psu_actor(record.psu_id, interaction_id)
     try:
         if error or not code:
             raise bankflow.BankFailure(bank_id, "refused_by_psu" if error == "access_denied"
@@ -210,17 +210,19 @@ class NoBankAuthorised(Exception):
 
 
 def decide(session: Session, ticket: str, secret: str | None, *, approve: bool,
-           adapters: Adapters, interaction_id: str | None = None
+           adapters: Adapters, interaction_id: str | None = None, act_for: str | None = None
            ) -> tuple[Continuation, bool, str]:
     """Approve (AUTH) or reject (RJCT); return auth's continuation, the outcome, consent id.
-    If the consent was revoked or expired meanwhile, the outcome is a refusal."""
+    If the consent was revoked or expired meanwhile, the outcome is a refusal. `act_for`, a
+    business the user acts for, makes it the business's consent if their role allows
+    (business.NotPermitted otherwise, and nothing changes)."""
     now = adapters.now()
     with unit_of_work(session):
         record, hidden = _open_pass(session, ticket, secret, adapters)
         if hidden.get("renew"):
             raise PassInvalid(ticket)
         consent = records.locked(session, record.consent_id)
-        actor = Actor("psu", record.psu_id, interaction_id)
+        actor = adapters.psu_actor(record.psu_id, interaction_id)
         authorised = session.scalars(select(ConsentBank.bank_id).where(
             ConsentBank.consent_id == consent.id, ConsentBank.status == "authorised")).all()
         if approve and not authorised:
@@ -229,9 +231,12 @@ def decide(session: Session, ticket: str, secret: str | None, *, approve: bool,
         approved = False
         try:
             if approve:
+                owner, on_behalf = business_service.owner_for_grant(
+                    session, record.psu_id, act_for, consent, now)
                 records.set_status(session, consent, S.AUTH, domain.AUTHORISED, actor,
-                                   "consent.authorised", now, banks=sorted(authorised))
-                consent.psu_id, consent.authorised_at, approved = record.psu_id, now, True
+                                   "consent.authorised", now, banks=sorted(authorised),
+                                   **on_behalf)
+                consent.psu_id, consent.authorised_at, approved = owner, now, True
             else:
                 records.set_status(session, consent, S.RJCT, domain.REJECTED_BY_PSU, actor,
                                    "consent.rejected", now)

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from consent import access_log, audit, revocation
+from consent import access_log, audit, business_cli, revocation
 
 consent_cli = AppGroup("consent", help="Account access consents.")
 audit_cli = AppGroup("audit", help="The consent audit trail.")
@@ -48,3 +48,4 @@ def verify() -> None:
 def init_app(app) -> None:
     app.cli.add_command(consent_cli)
     app.cli.add_command(audit_cli)
+    business_cli.init_app(app)

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consent import authorisation, bankflow, domain, records, revocation
-from consent.audit import Actor
 from consent.domain import ConsentStatus as S
 from consent.errors import InvalidTransition
 from consent.models import Consent, ConsentAuthorisation, ConsentBank
@@ -63,7 +62,7 @@ def active_consents(session: Session, psu_id: str, *, adapters: Adapters) -> lis
 
 def revoke(session: Session, psu_id: str, consent_id: str, *, adapters: Adapters,
            interaction_id: str | None = None) -> Consent:
-    return revocation.cancel(session, consent_id, actor=Actor("psu", psu_id, interaction_id),
+    return revocation.cancel(session, consent_id, actor=adapters.psu_actor(psu_id, interaction_id),
                              adapters=adapters, reason=domain.REVOKED_BY_PSU,
                              action="consent.revoked_by_psu", psu_id=psu_id)
 

@@ -26,6 +26,7 @@ from core.db import Base, ClientOwned, UTCDateTime, one_of, utcnow
 STATUSES = ("AWAU", "AUTH", "RJCT", "EXPD", "CANC")
 BANK_STATUSES = ("pending", "authorised", "failed", "revoked", "reauth_required")
 GENESIS_HASH = "0" * 64
+BUSINESS_ROLES = ("administrator", "viewer")
 
 
 
@@ -118,3 +119,31 @@ class ConsentEvent(Base):
 
     def details_dict(self) -> dict[str, Any]:
         return json.loads(self.details)
+
+
+class Business(Base):
+    """A business PSU: its consents carry its id as `psu_id`; people act for it as members."""
+
+    __tablename__ = "business_customers"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BusinessUser(Base):
+    """One person (a PSU account) acting for a business, with a role and an optional limit."""
+
+    __tablename__ = "business_users"
+    __table_args__ = (
+        UniqueConstraint("business_id", "psu_id", name="uq_business_users_member"),
+        CheckConstraint(one_of_sql("role", BUSINESS_ROLES), name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[str] = mapped_column(ForeignKey("business_customers.id"), index=True)
+    psu_id: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    max_consent_days: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_active_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -9,7 +9,8 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 
 from auth.psu import SignInFailed, sign_in
 from auth.service import AuthorizationNotFound, finish_authorization
-from consent import authorisation, bankflow, dashboard, psu_session
+from consent import authorisation, bankflow, business_service, dashboard, psu_session
+from consent.business import NotPermitted
 from consent.errors import ConsentNotFound, InvalidTransition
 from consent.permissions import plain_words
 from consent.representation import iso
@@ -74,7 +75,8 @@ def _screen(ticket: str, message: str | None = None, status: int = 200):
         return _error("This authorisation has expired or was completed. Return to the app.", 404)
     return _page("screen.html", status, ticket=ticket, consent=view.consent, banks=view.banks,
                  links=view.links, permissions=plain_words(view.consent.permissions),
-                 message=message)
+                 message=message,
+                 businesses=business_service.memberships(db_session(), view.psu_id))
 
 
 @blp.get("/consent/authorise/<ticket>")
@@ -117,11 +119,14 @@ def decide(ticket: str):
         continuation, approved, consent_id = authorisation.decide(
             db_session(), ticket, request.cookies.get(PASS_COOKIE),
             approve=request.form.get("action") == "approve", adapters=adapters(),
-            interaction_id=_iid())
+            interaction_id=_iid(), act_for=request.form.get("act_for") or None)
     except authorisation.PassInvalid:
         return _error("This authorisation has expired or was completed. Return to the app.", 404)
     except authorisation.NoBankAuthorised:
         return _screen(ticket, "Connect at least one bank, or choose Don't allow.", 400)
+    except (NotPermitted, ConsentNotFound) as exc:
+        return _screen(ticket, getattr(exc, "detail", "") or "You cannot act for that "
+                       "business.", 403)
     try:
         response = finish_authorization(continuation.request_uri, continuation.interaction,
                                         approved=approved, consent_id=consent_id)
@@ -156,7 +161,8 @@ def dashboard_page():
         message = "Done: that app can no longer see your accounts."
     elif request.args.get("renewed"):
         message = "Thank you: access at that bank is confirmed again."
-    return _page("dashboard.html", consents=lines, csrf=psu.csrf, message=message)
+    return _page("dashboard.html", consents=lines, csrf=psu.csrf, message=message,
+                 businesses=business_service.memberships(db_session(), psu.psu_id))
 
 
 @blp.post("/psu/sign-in")

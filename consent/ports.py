@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from consent.audit import Actor
 from consent.bankflow import BankGateway, no_gateway
 from consent.crypto import TokenCipher
 from core.banks import BankDirectory, BankList
@@ -38,6 +39,12 @@ class Adapters:
     # run in the unit of work that ends a consent (revoked, expired): erase what other
     # packages keep for it, e.g. aggregation's transactions. (session, consent_id, reason)
     on_end: list[Callable[[Session, str, str], Any]] = field(default_factory=list)
+    # psu_id -> its keyed pseudonym (core.personal_data): what the audit trail records, so
+    # erasing a PSU never has to touch the append-only chain
+    pseudonymise: Callable[[str], str] = str
 
     def now(self) -> dt.datetime:
         return self.clock()
+
+    def psu_actor(self, psu_id: str, interaction_id: str | None = None) -> Actor:
+        return Actor("psu", self.pseudonymise(psu_id), interaction_id)

@@ -27,13 +27,13 @@ LIVE = (S.AWAU.value, S.AUTH.value)
 
 def cancel(session: Session, consent_id: str, *, actor: Actor, adapters: Adapters,
            reason: domain.StatusReason, action: str, client_id: str | None = None,
-           psu_id: str | None = None) -> Consent:
+           psu_id: str | None = None, details: dict | None = None) -> Consent:
     now = adapters.now()
     with unit_of_work(session):
         consent = owned(session, consent_id, client_id, psu_id)
         expire_if_due(session, consent, now)
         if consent.status in LIVE:
-            set_status(session, consent, S.CANC, reason, actor, action, now)
+            set_status(session, consent, S.CANC, reason, actor, action, now, **(details or {}))
             revoked = adapters.revoke_tokens(session, consent_id, now)
             audit.append(session, consent, actor, "tokens.revoked", {"count": revoked}, now=now)
             for erase in adapters.on_end:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consent import audit, domain, revocation
+from consent import audit, domain, personal_data, revocation
 from consent.audit import Actor
 from consent.domain import ConsentStatus as S
 from consent.errors import (
@@ -26,6 +26,7 @@ from consent.errors import (
 )
 from consent.models import GENESIS_HASH, Consent, ConsentBank, ConsentEvent
 from consent.permissions import parse_consent_request
+from consent.personal_data import ERASURE_ACTOR
 from consent.ports import Adapters
 from consent.records import bank_link, expire_if_due, open_token, owned, store_tokens
 from consent.representation import consent_document
@@ -236,3 +237,40 @@ def ended_consents(session: Session, consent_ids: list[str], *,
 def require_bank_access(link: BankLink, consent_id: str) -> None:
     if link.reauthentication_required:
         raise ReauthenticationRequired(consent_id, link.bank_id)
+
+
+# --- for the privacy package -----------------------------------------------------------------
+
+def end_all_for_psu(session: Session, subject, *, adapters: Adapters) -> int:
+    """Revoke every live consent of the PSU `subject` (a core.personal_data.Subject) and
+    delete it at every bank, through the revocation path a PSU's own revoke takes; consents
+    already ended whose bank-side deletion failed are retried. Safe to repeat."""
+    with unit_of_work(session):
+        rows = session.execute(select(Consent.id, Consent.status).where(
+            Consent.psu_id.in_(subject.ids))).all()
+        pending_banks = set(session.scalars(select(ConsentBank.consent_id).where(
+            ConsentBank.consent_id.in_([r.id for r in rows]),
+            ConsentBank.status.in_(("authorised", "reauth_required", "pending")))))
+    ended = 0
+    for consent_id, status in rows:
+        if status in revocation.LIVE:
+            revocation.cancel(session, consent_id, actor=ERASURE_ACTOR, adapters=adapters,
+                              reason=domain.REVOKED_BY_PSU, action="consent.revoked_for_erasure")
+            ended += 1
+        elif consent_id in pending_banks:
+            revocation.delete_bank_consents(session, consent_id, actor=ERASURE_ACTOR,
+                                            adapters=adapters)
+    return ended
+
+
+def psu_consent_ids(session: Session, subject) -> list[str]:
+    """Ids of every consent the PSU `subject` authorised (before or after erasure)."""
+    with unit_of_work(session):
+        return personal_data.consent_ids(session, subject)
+
+
+def consent_statuses(session: Session, consent_ids: list[str]) -> dict[str, str]:
+    """Status of each consent that still exists (unknown ids are left out)."""
+    with unit_of_work(session):
+        return dict(session.execute(select(Consent.id, Consent.status).where(
+            Consent.id.in_(consent_ids))).all())

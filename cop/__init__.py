@@ -11,9 +11,11 @@ from pathlib import Path
 from cop import api as uk_api
 from cop import cli, demo, directory_api, participants, vop_api
 from cop.limits import disclosure_gate
+from cop.personal_data import PayeeChecks
 from cop.service import CopAdapters
 from cop.web import WebSettings
 from core.logging import get_logger
+from core.personal_data import register
 
 
 def init_app(app, api) -> None:
@@ -32,6 +34,7 @@ def init_app(app, api) -> None:
         api.register_blueprint(blueprint)
     cli.init_app(app)
     app.extensions["demo_seeders"].append(("cop", demo.seed_directory))
+    register(app, PayeeChecks(app.extensions["cop"].audit_key))
 
 
 def _audit_key(app) -> bytes:

@@ -26,7 +26,7 @@ API_VERSION = "1.0.0"
 # Feature packages, each exposing init_app(app, api). Order decides OpenAPI tag order; the
 # sandbox banks come after aggregation, whose registry says which clients they trust.
 FEATURE_PACKAGES: tuple[str, ...] = ("auth", "aggregation", "consent", "cop", "status",
-                                     "sandbox")
+                                     "privacy", "sandbox")
 
 SWAGGER_DIST = os.path.join(os.path.dirname(flask_swagger_ui.__file__), "dist")
 

@@ -26,6 +26,7 @@ ALLOWED = {
     "cop": {"core", "auth"},
     "aggregation": {"core", "auth", "consent", "status"},
     "sandbox": {"core"},
+    "privacy": {"core", "auth", "consent"},
 }
 
 # Modules that are tables of data rather than code may be longer.
