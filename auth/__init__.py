@@ -26,9 +26,9 @@ from auth import (
 )
 from auth.jwks_fetch import JwksFetcher, parse_allow_hosts
 from auth.keys import SigningKeys
+from auth.personal_data import Profile, Tokens
 from auth.sandbox_directory import CRL_PATH, SandboxDirectory, trust_in_demo
 from auth.seed import demo_dir
-from auth.personal_data import Profile, Tokens
 from auth.server import AuthServer
 from core.personal_data import register
 

@@ -137,7 +137,7 @@ class BusinessUser(Base):
     __tablename__ = "business_users"
     __table_args__ = (
         UniqueConstraint("business_id", "psu_id", name="uq_business_users_member"),
-        CheckConstraint(one_of_sql("role", BUSINESS_ROLES), name="role"),
+        one_of("role", BUSINESS_ROLES),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
