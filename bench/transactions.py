@@ -214,6 +214,7 @@ def main() -> int:
             app.extensions["transactions"].banks.syncer.pool.shutdown()
     latency = args.latency_ms
     results = {"when": dt.datetime.now(dt.UTC).isoformat(), "settings": vars(args),
+               "load_average_1_5_15": os.getloadavg(), "cpus": os.cpu_count(),
                "first_full_sync": first, "page_of_100": page,
                "incremental_sync": incremental, "ceiling_hello_world": hello,
                "page_p99_over_ceiling_p99": ratio(page["p99_ms"], hello["p99_ms"]),
