@@ -1,8 +1,8 @@
 """A standard OAuth client library against a live server: authlib's requests `OAuth2Session`
 with its RFC 7523 `PrivateKeyJWT` client authentication, DPoP proofs made with joserfc by the
 suite's fixtures — none of the project's own client code. Discovery → dynamic registration →
-PAR → the PSU signs in → code → DPoP-bound token → protected call → refresh → revocation,
-over real HTTP against a werkzeug server in a thread, answering DPoP nonce challenges the way
+PAR → the PSU signs in → code → DPoP-bound token → protected call → refresh → revocation, over
+real HTTP against a werkzeug server in a thread, answering DPoP nonce challenges the way
 RFC 9449 §8 describes."""
 
 from __future__ import annotations
