@@ -243,13 +243,22 @@ def align(
     """
     pairs: dict[int, tuple[int, Relation]] = {}
     held_map: dict[int, tuple[int, Relation]] = {}
+    # Each spelling of a held word -> its positions: `Token.same` is one of an entered
+    # word's spellings among them.
+    at: dict[str, list[int]] = {}
+    for j, h in enumerate(held):
+        at.setdefault(h.text, []).append(j)
+        if h.alt != h.text:
+            at.setdefault(h.alt, []).append(j)
     exact = []
     for i, e in enumerate(entered):
-        e_text, e_alt = e.text, e.alt
-        for j, h in enumerate(held):
-            h_text, h_alt = h.text, h.alt
-            if e_text == h_text or e_alt == h_alt or e_text == h_alt or e_alt == h_text:
-                exact.append((abs(i - j), i, j))
+        found = at.get(e.text)
+        if e.alt != e.text:
+            other = at.get(e.alt)
+            if other:
+                found = sorted({*found, *other}) if found else other
+        if found:
+            exact.extend([(abs(i - j), i, j) for j in found])
     if len(exact) > 1:
         exact.sort()
     for _, i, j in exact:
