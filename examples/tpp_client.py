@@ -203,7 +203,7 @@ def read_transactions(tpp: Tpp, access_token: str, out=print) -> int:
         return resp.status_code
     body = resp.json()
     entries = body["Data"]["Transaction"]
-    out(f"  {len(entries)} on this page of {body['Meta']['TotalPages']} "
+    out(f"  {len(entries)} on this page, page 1 of {body['Meta']['TotalPages']} "
         f"(next page: {'yes' if body['Links'].get('Next') else 'no'})")
     for item in entries[:3]:
         sign = "-" if item["CreditDebitIndicator"] == "Debit" else ""
