@@ -16,7 +16,7 @@ from aggregation import (
     wiring,
 )
 from aggregation.connectors.loopback import LoopbackTransport
-from aggregation.personal_data import CachedBankData
+from aggregation.personal_data import CachedBankData, StoredTransactions
 from aggregation.registry import load_registry
 from auth.portal import register_demo_consent
 from core.personal_data import register
@@ -47,3 +47,4 @@ def init_app(app, api) -> None:
     cli.init_app(app)
     api.register_blueprint(aggregation_api.blp)
     register(app, CachedBankData(app.extensions["redis"]))
+    register(app, StoredTransactions(app.extensions["transactions"].store))

@@ -1,6 +1,7 @@
-"""Aggregation's kind of personal data (see core.personal_data): cached bank data — the
+"""Aggregation's kinds of personal data (see core.personal_data): cached bank data — the
 accounts and balances each consent's banks returned, the consent snapshot and the unattended
-read counters, all in Redis, keyed by consent.
+read counters, all in Redis, keyed by consent — and stored transactions (sealed rows in
+`aggregation_transactions`, with each account's sync state).
 
 Cached bank data never outlives its consent: erasure deletes every key of the PSU's consents,
 and the retention purge deletes the keys of every consent that is no longer authorised (the
@@ -11,9 +12,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aggregation import txn_codec
 from aggregation.cache import ALLOWANCE_PREFIX, CACHE_PREFIX, ConsentSnapshots
+from aggregation.models import StoredTransaction
+from aggregation.txn_store import TransactionStore
 from consent import service as consent_service
 from core.personal_data import PurgeWindow, Subject
 
@@ -75,4 +80,44 @@ class CachedBankData:
         ended = [c for c in sorted(consent_ids) if statuses.get(c) != "AUTH"][:limit]
         for consent_id in ended:
             self.redis.delete(*self._keys(consent_id))
+        return len(ended)
+
+
+class StoredTransactions:
+    """The transactions synced for the PSU's consents. They live as long as their consent:
+    ending it erases them (with an audit event), and the purge catches any consent that ended
+    while its erasure could not run."""
+
+    kind = "stored_transactions"
+    retention_setting = None
+
+    def __init__(self, store: TransactionStore) -> None:
+        self.store = store
+
+    def export(self, session: Session, subject: Subject) -> list[dict[str, Any]]:
+        out = []
+        row_type = StoredTransaction
+        for consent_id in consent_service.psu_consent_ids(session, subject):
+            rows = session.scalars(select(row_type).where(row_type.consent_id == consent_id)
+                                   .order_by(row_type.booked_at, row_type.account_id,
+                                             row_type.key))
+            for row in rows:
+                tx, category = self.store.open(consent_id, row)
+                out.append({"consent_id": consent_id, "bank_id": row.bank_id,
+                            "account_id": row.account_id,
+                            "transaction": json.loads(txn_codec.dumps(tx, category))})
+        return out
+
+    def erase(self, session: Session, subject: Subject) -> int:
+        return sum(self.store.erase(session, consent_id)[0]
+                   for consent_id in consent_service.psu_consent_ids(session, subject))
+
+    def purge(self, session: Session, window: PurgeWindow) -> int:
+        """Erase what is stored for up to `window.batch` consents no longer authorised;
+        return how many consents' transactions went."""
+        held = self.store.consents(session)
+        statuses = consent_service.consent_statuses(session, held)
+        ended = [c for c in held if statuses.get(c) != "AUTH"][:window.batch]
+        for consent_id in ended:
+            self.store.erase(session, consent_id)
         return len(ended)

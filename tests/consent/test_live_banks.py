@@ -49,10 +49,10 @@ def live(app, port):
         yield app, f"http://127.0.0.1:{port}", client
 
 
-def create_consent(tpp):
+def create_consent(tpp, permissions=("ReadAccountsDetail", "ReadBalances")):
     cc = tpp.client_token("accounts")
     created = tpp.call(f"{AIS}/account-access-consents", cc, "POST", json={
-        "Data": {"Permissions": ["ReadAccountsDetail", "ReadBalances"],
+        "Data": {"Permissions": list(permissions),
                  "ExpirationDateTime": "2099-01-01T00:00:00+00:00"}, "Risk": {}})
     assert created.status_code == 201, created.text
     return cc, created.json()["Data"]["ConsentId"]

@@ -24,8 +24,9 @@ class Granted:
     browser: Browser
 
 
-def grant(app, base: str, client: dict, tpp, username: str, bank_id: str) -> Granted:
-    cc, consent_id = create_consent(tpp)
+def grant(app, base: str, client: dict, tpp, username: str, bank_id: str,
+          permissions: tuple[str, ...] = ("ReadAccountsDetail", "ReadBalances")) -> Granted:
+    cc, consent_id = create_consent(tpp, permissions)
     details = json.dumps([{"type": "account_access_consent", "consent_id": consent_id}])
     request_uri, verifier, state = tpp.push("accounts", {"authorization_details": details})
     browser = Browser(base)
@@ -45,11 +46,12 @@ def grant(app, base: str, client: dict, tpp, username: str, bank_id: str) -> Gra
     return Granted(psu_id, username, name, consent_id, tokens["access_token"], browser)
 
 
-def two_psus(app, base: str, client: dict):
+def two_psus(app, base: str, client: dict, permissions: tuple[str, ...] = (
+        "ReadAccountsDetail", "ReadBalances")):
     tpp = load_example().Tpp(base, client, out=lambda *_: None)
     tpp.discover()
-    alice = grant(app, base, client, tpp, "alice", "northgate")
-    bob = grant(app, base, client, tpp, "bob", "rheinfeld")
+    alice = grant(app, base, client, tpp, "alice", "northgate", permissions)
+    bob = grant(app, base, client, tpp, "bob", "rheinfeld", permissions)
     return tpp, alice, bob
 
 

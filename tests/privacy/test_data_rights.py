@@ -10,7 +10,9 @@ from pathlib import Path
 
 import jsonschema_rs
 import pytest
+from sqlalchemy import func, select
 
+from aggregation.models import StoredTransaction
 from consent import access_log
 from cop.models import CheckAudit
 from cop.normalise import normalise
@@ -75,6 +77,36 @@ def test_export_holds_everything_of_the_psu_and_nothing_of_another(live):
     for value in ("bob", bob.psu_id, bob.display_name, bob.consent_id, "rheinfeld"):
         assert value not in text, value
     assert "access_token\"" not in text and "refresh_token" not in text
+
+
+def _stored_transactions(app, consent_id: str) -> int:
+    with app.extensions["session_factory"]() as session:
+        return session.scalar(select(func.count()).select_from(StoredTransaction).where(
+            StoredTransaction.consent_id == consent_id))
+
+
+def test_stored_transactions_are_exported_and_erased_with_the_psu(live):
+    app, base, client = live
+    tpp, alice, bob = two_psus(app, base, client, (
+        "ReadAccountsDetail", "ReadBalances", "ReadTransactionsDetail",
+        "ReadTransactionsCredits", "ReadTransactionsDebits"))
+    for person in (alice, bob):
+        read = tpp.call(f"{AIS}/transactions", person.access_token)
+        assert read.status_code == 200, read.text
+    held = _stored_transactions(app, alice.consent_id)
+    assert held > 0 and _stored_transactions(app, bob.consent_id) > 0
+
+    document = _export(app, alice.psu_id)
+    _validate(document)
+    stored = document["data"]["stored_transactions"]
+    assert len(stored) == held
+    assert {(t["consent_id"], t["bank_id"]) for t in stored} == {(alice.consent_id, "northgate")}
+    assert bob.consent_id not in json.dumps(document)
+
+    result = app.test_cli_runner().invoke(args=["psu", "erase", alice.psu_id, "--yes"])
+    assert result.exit_code == 0, result.output
+    assert _stored_transactions(app, alice.consent_id) == 0
+    assert _stored_transactions(app, bob.consent_id) > 0
 
 
 def test_dashboard_download_json_and_summary(live):
