@@ -9,6 +9,10 @@ from marshmallow import fields, validate
 from status.domain import API_COMPONENTS, ComponentStatus, Kind, NoticeStatus, Severity, iso
 from status.outbox import EVENT_TYPES
 
+# Pages past this hold nothing anyone will page to; a larger number would overflow an
+# SQL OFFSET (a 64-bit integer) before the query could say so.
+MAX_PAGE = 1_000_000
+
 
 class UtcDateTime(fields.AwareDateTime):
     def _serialize(self, value, attr, obj, **kwargs):
@@ -111,7 +115,7 @@ class NoticeQuery(Strict):
     kind = fields.String(validate=_choice(Kind))
     from_ = UtcDateTime(data_key="from", metadata={"description": "Overlapping from"})
     to = UtcDateTime(metadata={"description": "Overlapping until"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
     page_size = fields.Integer(load_default=20, validate=validate.Range(1, 100))
 
 
@@ -253,7 +257,7 @@ class DeliverySchema(ma.Schema):
 
 
 class DeliveryQuery(Strict):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
     page_size = fields.Integer(load_default=50, validate=validate.Range(1, 100))
 
 

@@ -109,6 +109,8 @@ def test_public_reads_need_no_token_and_page(operator, client):
     assert len(nxt["data"]) == 1 and nxt["links"]["next"] is None
     assert client.get("/status/v1/notices?from=2026-11-23T00:00:00Z").get_json()["data"] == []
     assert client.get("/status/v1/notices?component=nope").status_code == 422
+    # a page number past any real listing (SQLite's OFFSET overflowed on one) is refused
+    assert client.get(f"/status/v1/notices?page={2**63}").status_code == 422
 
 
 def test_summary_is_statuspage_shaped(operator, client, clock):
