@@ -25,17 +25,16 @@ from pathlib import Path
 from joserfc.errors import JoseError
 
 from auth.jose import MalformedJwt, import_public_jwk, key_fits_alg, peek_signed, verify
+from auth.registry import RegistrationError
 
 DIRECTORY_ROLES = {"AISP": "PSP_AI", "PISP": "PSP_PI", "CBPII": "PSP_IC", "ASPSP": "PSP_AS"}
 PSD2_ROLES = ("PSP_AS", "PSP_PI", "PSP_AI", "PSP_IC")
 MAX_FUTURE_SKEW = 10
 
 
-class SoftwareStatementError(ValueError):
-    def __init__(self, error: str, description: str) -> None:
-        super().__init__(description)
-        self.error = error
-        self.description = description
+class SoftwareStatementError(RegistrationError, ValueError):
+    """A refused statement refuses the registration that carries it, with the same
+    `error`/`error_description` (RFC 7591 §3.2.2)."""
 
 
 def _invalid(description: str) -> SoftwareStatementError:
