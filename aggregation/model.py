@@ -37,13 +37,20 @@ class Caller:
 
 
 @dataclass
-class BankReport:
+class CallReport:
+    """What one bank's part of a read came to; the same for balance and transaction reads,
+    so both render the same `Banks` entry."""
+
     bank_id: str
     status: Status
     source: str = "none"  # live | cache | none
-    fetched_at: dt.datetime | None = None
+    fetched_at: dt.datetime | None = None  # when what is shown was read from the bank
     error_type: str | None = None
     retry_after: float | None = None
+
+
+@dataclass
+class BankReport(CallReport):
     accounts: list[AccountRecord] = field(default_factory=list)
 
 

@@ -16,7 +16,7 @@ from aggregation.breaker import Admission, Verdict
 from aggregation.calls import quiet
 from aggregation.connectors.base import BankAccess
 from aggregation.fanout import Deadline, Outcome, Status, default_classify
-from aggregation.model import Caller
+from aggregation.model import Caller, CallReport
 from aggregation.models import TransactionSync
 from aggregation.txn_sync import Job, Result, Syncer, plan
 from consent import service as consent_service
@@ -26,13 +26,7 @@ WORST = (Status.REAUTHENTICATION_REQUIRED, Status.RATE_LIMITED, Status.ERROR, St
 
 
 @dataclass
-class TxnBankReport:
-    bank_id: str
-    status: Status
-    source: str = "none"  # live | cache | none
-    synced_at: dt.datetime | None = None
-    error_type: str | None = None
-    retry_after: float | None = None
+class TxnBankReport(CallReport):
     complete: bool = False  # every account's history read to the end of its window
 
 

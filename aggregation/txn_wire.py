@@ -117,7 +117,7 @@ def aggregation_member(page: TimelinePage, psu_present: bool) -> dict:
         retry = report.retry_after
         banks.append({"BankId": report.bank_id, "Status": report.status.value,
                       "Source": report.source,
-                      "FetchedAt": iso_utc(report.synced_at) if report.synced_at else None,
+                      "FetchedAt": iso_utc(report.fetched_at) if report.fetched_at else None,
                       "ErrorType": report.error_type,
                       "RetryAfter": int(retry + 0.999) if retry is not None else None,
                       "HistoryComplete": report.complete})

@@ -26,7 +26,7 @@ from werkzeug.datastructures import MultiDict
 
 from auth import registry
 from auth.errors import OAuthError, invalid_request
-from auth.jose import ALGORITHMS, MalformedJwt, key_fits_alg, peek, verify
+from auth.jose import key_fits_alg, peek_signed, verify
 
 REQUEST_OBJECT_TYPE = "oauth-authz-req+jwt"
 MAX_LIFETIME = 3600      # exp - nbf, and how old nbf may be (FAPI 2.0 Message Signing)
@@ -60,13 +60,9 @@ def verify_request_object(client, value, *, issuer: str, now: float | None = Non
                           jwks_fetcher=None) -> dict:
     if isinstance(value, str) and value.count(".") == 4:
         raise invalid_request_object("encrypted request objects are not supported; sign it")
-    try:
-        header, _ = peek(value)
-    except MalformedJwt as exc:
-        raise invalid_request_object("request is not a signed JWT") from exc
-    alg = header.get("alg")
-    if alg not in ALGORITHMS:
-        raise invalid_request_object("request object alg must be PS256 or ES256")
+    header, _, alg = peek_signed(value, invalid_request_object,
+                                 malformed="request is not a signed JWT",
+                                 bad_alg="request object alg must be PS256 or ES256")
     if header.get("typ", REQUEST_OBJECT_TYPE) != REQUEST_OBJECT_TYPE:
         raise invalid_request_object(f"request object typ must be {REQUEST_OBJECT_TYPE}")
     key = _client_key(client, header.get("kid"), alg, jwks_fetcher)

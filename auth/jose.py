@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Callable
 
 from joserfc import jwk, jwt
 from joserfc.jws import JWSRegistry
@@ -59,6 +60,20 @@ def peek(token: str) -> tuple[dict, dict]:
     if not isinstance(header, dict) or not isinstance(claims, dict):
         raise MalformedJwt("JWS header and payload must be JSON objects")
     return header, claims
+
+
+def peek_signed(token, refuse: Callable[[str], Exception], *, malformed: str, bad_alg: str
+                ) -> tuple[dict, dict, str]:
+    """Header, unverified claims and alg of a JWS signed with one of ALGORITHMS, the gate
+    before a key is chosen; else `refuse(malformed)` or `refuse(bad_alg)` is raised."""
+    try:
+        header, claims = peek(token)
+    except MalformedJwt as exc:
+        raise refuse(malformed) from exc
+    alg = header.get("alg")
+    if alg not in ALGORITHMS:
+        raise refuse(bad_alg)
+    return header, claims, alg
 
 
 def alg_for_key(key) -> str:

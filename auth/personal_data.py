@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from auth import tokens
 from auth.models import IssuedToken, PsuAccount
-from core.personal_data import PurgeWindow, Subject
+from core.personal_data import PurgeWindow, Subject, purge_expired
 
 
 def _iso(value) -> str | None:
@@ -85,8 +85,4 @@ class Tokens:
         return int(self.redis.delete(*doomed)) if doomed else 0
 
     def purge(self, session: Session, window: PurgeWindow) -> int:
-        ids = list(session.scalars(select(IssuedToken.id).where(
-            IssuedToken.expires_at < window.before).limit(window.batch)))
-        if ids:
-            session.execute(delete(IssuedToken).where(IssuedToken.id.in_(ids)))
-        return len(ids)
+        return purge_expired(session, IssuedToken, window)

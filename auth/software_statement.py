@@ -24,18 +24,17 @@ from pathlib import Path
 
 from joserfc.errors import JoseError
 
-from auth.jose import ALGORITHMS, MalformedJwt, import_public_jwk, key_fits_alg, peek, verify
+from auth.jose import MalformedJwt, import_public_jwk, key_fits_alg, peek_signed, verify
+from auth.registry import RegistrationError
 
 DIRECTORY_ROLES = {"AISP": "PSP_AI", "PISP": "PSP_PI", "CBPII": "PSP_IC", "ASPSP": "PSP_AS"}
 PSD2_ROLES = ("PSP_AS", "PSP_PI", "PSP_AI", "PSP_IC")
 MAX_FUTURE_SKEW = 10
 
 
-class SoftwareStatementError(ValueError):
-    def __init__(self, error: str, description: str) -> None:
-        super().__init__(description)
-        self.error = error
-        self.description = description
+class SoftwareStatementError(RegistrationError, ValueError):
+    """A refused statement refuses the registration that carries it, with the same
+    `error`/`error_description` (RFC 7591 §3.2.2)."""
 
 
 def _invalid(description: str) -> SoftwareStatementError:
@@ -83,13 +82,9 @@ class Directory:
 
     def verify(self, token, now: float | None = None) -> SoftwareStatement:
         now = time.time() if now is None else now
-        try:
-            header, unverified = peek(token)
-        except MalformedJwt as exc:
-            raise _invalid("software_statement is not a signed JWT") from exc
-        alg = header.get("alg")
-        if alg not in ALGORITHMS:
-            raise _invalid("software_statement must be signed with PS256 or ES256")
+        header, unverified, alg = peek_signed(
+            token, _invalid, malformed="software_statement is not a signed JWT",
+            bad_alg="software_statement must be signed with PS256 or ES256")
         if unverified.get("iss") != self.issuer:
             raise unapproved(f"software_statement is not issued by the directory "
                              f"{self.issuer!r}")

@@ -31,7 +31,7 @@ from consent.models import (
 from consent.records import locked
 from consent.representation import iso
 from core.db import utcnow
-from core.personal_data import PurgeWindow, Subject, keyed_hash
+from core.personal_data import PurgeWindow, Subject, keyed_hash, purge_expired
 
 ERASURE_ACTOR = Actor("system", "erasure")
 FINAL = ("RJCT", "EXPD", "CANC")
@@ -188,11 +188,7 @@ class AuthorisationPasses:
             psu_id=subject.pseudonym, return_to="")).rowcount
 
     def purge(self, session: Session, window: PurgeWindow) -> int:
-        ids = list(session.scalars(select(ConsentAuthorisation.id).where(
-            ConsentAuthorisation.expires_at < window.before).limit(window.batch)))
-        if ids:
-            session.execute(delete(ConsentAuthorisation).where(ConsentAuthorisation.id.in_(ids)))
-        return len(ids)
+        return purge_expired(session, ConsentAuthorisation, window)
 
 
 class DashboardSessions:

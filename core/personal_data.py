@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 PSEUDONYM_PREFIX = "p-"
@@ -64,6 +65,16 @@ class PurgeWindow:
     now: dt.datetime
     before: dt.datetime
     batch: int
+
+
+def purge_expired(session: Session, model: Any, window: PurgeWindow) -> int:
+    """Delete up to `window.batch` rows of `model` whose `expires_at` is before
+    `window.before`: the purge of every kind that simply lapses; return how many went."""
+    ids = list(session.scalars(select(model.id).where(
+        model.expires_at < window.before).limit(window.batch)))
+    if ids:
+        session.execute(delete(model).where(model.id.in_(ids)))
+    return len(ids)
 
 
 class PersonalDataSource(Protocol):

@@ -4,6 +4,7 @@ session and form, call one use case, render."""
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 
@@ -31,31 +32,39 @@ def _signed_out():
     return redirect(url_for("consent_pages.dashboard_page"), code=303)
 
 
+def signed_in(view):
+    """Run `view` with the signed-in PSU; without a dashboard session, back to sign-in."""
+
+    @functools.wraps(view)
+    def wrapper():
+        psu = _psu()
+        return _signed_out() if psu is None else view(psu)
+    return wrapper
+
+
+def _my_data(psu) -> dict:
+    return bound.export_psu(current_app, db_session(), psu.psu_id)
+
+
 @blp.get("/psu/data")
-def data_page():
-    psu = _psu()
-    if psu is None:
-        return _signed_out()
+@signed_in
+def data_page(psu):
     return _page("data.html", csrf=psu.csrf, confirmation=CONFIRMATION)
 
 
 @blp.get("/psu/data/export.json")
-def export_json():
-    psu = _psu()
-    if psu is None:
-        return _signed_out()
-    document = bound.export_psu(current_app, db_session(), psu.psu_id)
+@signed_in
+def export_json(psu):
+    document = _my_data(psu)
     return Response(json.dumps(document, indent=2, ensure_ascii=False),
                     mimetype="application/json",
                     headers={"Content-Disposition": 'attachment; filename="my-data.json"'})
 
 
 @blp.get("/psu/data/export.html")
-def export_html():
-    psu = _psu()
-    if psu is None:
-        return _signed_out()
-    document = bound.export_psu(current_app, db_session(), psu.psu_id)
+@signed_in
+def export_html(psu):
+    document = _my_data(psu)
     return _page("summary.html", doc=document, data=document["data"])
 
 
