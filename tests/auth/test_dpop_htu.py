@@ -28,7 +28,9 @@ def test_idempotent(path):
     assert canonical_path(canonical_path(path)) == canonical_path(path)
 
 
-@given(st.text(alphabet=sorted(UNRESERVED), min_size=1, max_size=20), st.data())
+# "." and ".." are dot segments, which the normaliser removes (RFC 3986 §5.2.4): not a name
+@given(st.text(alphabet=sorted(UNRESERVED), min_size=1, max_size=20).filter(
+    lambda text: text not in {".", ".."}), st.data())
 def test_encoding_unreserved_characters_changes_nothing(text, data):
     mask = data.draw(st.lists(st.booleans(), min_size=len(text), max_size=len(text)))
     upper = data.draw(st.booleans())
