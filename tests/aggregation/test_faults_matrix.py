@@ -27,15 +27,24 @@ EXPECTED = {
     "consent_revoked": ("reauthentication_required", "consent_revoked"),
 }
 POSITIONS = {"first": (3, [0]), "all": (3, [0, 1, 2]), "one_of_twenty": (20, [13])}
-# Short, so hanging banks keep the suite quick; long enough for a token refresh round at three
-# in-process sandbox banks on a loaded two-core CI machine (0.6 s was not, once in many runs).
-DEADLINE = 1.5
+# Short where a bank hangs, so those cases keep the suite quick. Where no bank hangs the deadline
+# is never what ends the call, so it is roomy: a token refresh round at twenty in-process banks on
+# a loaded two-core CI machine took longer than 1.5 s, once in many runs.
+HANGING = {"latency", "timeout"}
+SHORT_DEADLINE, ROOMY_DEADLINE = 1.5, 6.0
+
+
+def deadline_for(fault: str | None) -> float:
+    """The matrix's deadline for a fault; the other tests here keep the short one."""
+    return ROOMY_DEADLINE if fault is not None and fault not in HANGING else SHORT_DEADLINE
 
 
 @pytest.fixture
-def app_settings():
+def app_settings(request):
+    callspec = getattr(request.node, "callspec", None)
+    fault = callspec.params.get("fault") if callspec else None
     return {"TOKEN_ENCRYPTION_KEYS": TEST_KEYS, "RATELIMIT_ENABLED": False,
-            "AGGREGATION_DEADLINE_SECONDS": DEADLINE}
+            "AGGREGATION_DEADLINE_SECONDS": deadline_for(fault)}
 
 
 @pytest.fixture
@@ -57,7 +66,7 @@ def test_fault_at_position(agg_app, make_tpp, make_psu, fault, position):
     resp = setup.get(BALANCES)
     elapsed = time.perf_counter() - started
     assert resp.status_code == 200, resp.get_json()
-    assert elapsed < DEADLINE + 0.8  # one deadline, whatever fails
+    assert elapsed < deadline_for(fault) + 0.8  # one deadline, whatever fails
     body = resp.get_json()
     banks = {b["BankId"]: b for b in body["Aggregation"]["Banks"]}
     status, error_type = EXPECTED[fault]
