@@ -47,4 +47,4 @@ def init_app(app, api) -> None:
     cli.init_app(app)
     api.register_blueprint(aggregation_api.blp)
     register(app, CachedBankData(app.extensions["redis"]))
-    register(app, StoredTransactions(app.extensions["transactions"].store))
+    register(app, StoredTransactions(app.extensions["transactions"]))

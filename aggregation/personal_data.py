@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from aggregation import txn_codec
 from aggregation.cache import ALLOWANCE_PREFIX, CACHE_PREFIX, ConsentSnapshots
 from aggregation.models import StoredTransaction
-from aggregation.txn_store import TransactionStore
+from aggregation.txn_service import TransactionService, erase_ended
 from consent import service as consent_service
 from core.personal_data import PurgeWindow, Subject
 
@@ -91,8 +91,9 @@ class StoredTransactions:
     kind = "stored_transactions"
     retention_setting = None
 
-    def __init__(self, store: TransactionStore) -> None:
-        self.store = store
+    def __init__(self, transactions: TransactionService) -> None:
+        self.transactions = transactions
+        self.store = transactions.store
 
     def export(self, session: Session, subject: Subject) -> list[dict[str, Any]]:
         out = []
@@ -113,11 +114,6 @@ class StoredTransactions:
                    for consent_id in consent_service.psu_consent_ids(session, subject))
 
     def purge(self, session: Session, window: PurgeWindow) -> int:
-        """Erase what is stored for up to `window.batch` consents no longer authorised;
-        return how many consents' transactions went."""
-        held = self.store.consents(session)
-        statuses = consent_service.consent_statuses(session, held)
-        ended = [c for c in held if statuses.get(c) != "AUTH"][:window.batch]
-        for consent_id in ended:
-            self.store.erase(session, consent_id)
-        return len(ended)
+        """Erase what is stored for up to `window.batch` consents that have ended, through the
+        audited erasure the command runs; return how many consents' transactions went."""
+        return len(erase_ended(session, self.transactions, limit=window.batch, now=window.now))

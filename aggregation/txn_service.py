@@ -159,13 +159,15 @@ def _bad_page(detail: str) -> Problem:
     return ob_problem(detail, "U002", "page", slug="bad-request", status=400)
 
 
-def erase_ended(session: Session, service: TransactionService) -> dict[str, int]:
+def erase_ended(session: Session, service: TransactionService, *, limit: int | None = None,
+                now: dt.datetime | None = None) -> dict[str, int]:
     """Erase what is stored for every consent that has ended by any path (a consent found
-    expired by another read, say): {consent id: transactions erased}."""
+    expired by another read, say), or for the first `limit` of them, each through the audited
+    erasure: {consent id: transactions erased}. The command and the retention purge run this."""
     with unit_of_work(session):
         held = service.store.consents(session)
     erased = {}
-    for cid in consent_service.ended_consents(session, held):
+    for cid in consent_service.ended_consents(session, held, now=now)[:limit]:
         with unit_of_work(session):
             erased[cid] = service.erase(session, cid, "ended")
     return erased

@@ -1,24 +1,34 @@
-"""What other packages call: finishing an authorisation, revoking tokens of a consent.
+"""What other packages call: finishing an authorisation, revoking tokens of a consent, the
+message-signing keys, and what an access review lists (clients, open registration tokens).
 
 No Flask request needed except `finish_authorization`, which reads the app's server.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hmac
 import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+from cryptography import x509
 from flask import current_app, redirect
 from joserfc import jwk
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from auth import jarm, registry, tokens
 from auth.codes import CodeGrant
 from auth.jose import alg_for_key
 from auth.jwks_fetch import JwksFetchError
+from auth.models import IssuedToken, PsuAccount, RegistrationToken, TppClient
+from auth.scopes import allowed_scopes, format_scope
+from core.db import unit_of_work
 
 
 class AuthorizationNotFound(Exception):
@@ -120,3 +130,79 @@ def message_signing_key():
         if alg_for_key(key) == "PS256":
             return key
     return keys.signing_key
+
+
+# --- for the privacy package's access review ---------------------------------------------------
+
+@dataclass(frozen=True)
+class ClientAccess:
+    """A registered client as an access review lists it."""
+
+    client_id: str
+    name: str
+    roles: tuple[str, ...]  # sorted
+    scopes: str  # what the roles allow, space-separated
+    created_at: dt.datetime
+    last_used: dt.datetime | None  # when its last token was issued
+    cert_expiry: dt.datetime | None  # the earliest notAfter in its registered keys
+
+
+@dataclass(frozen=True)
+class OpenRegistration:
+    """A registration token not used yet and not expired: a credential handed out."""
+
+    token_id: int
+    roles: tuple[str, ...]
+    scopes: str
+    created_at: dt.datetime
+
+
+def cert_expiry(jwks: Mapping[str, Any] | None) -> dt.datetime | None:
+    """The earliest notAfter of the certificates (`x5c`) in a registered JWK Set."""
+    earliest = None
+    for key in (jwks or {}).get("keys", []):
+        for der in key.get("x5c", [])[:1] if isinstance(key, dict) else []:
+            try:
+                cert = x509.load_der_x509_certificate(base64.b64decode(der))
+            except ValueError:
+                continue
+            expiry = cert.not_valid_after_utc
+            earliest = expiry if earliest is None or expiry < earliest else earliest
+    return earliest
+
+
+def _roles_and_scopes(roles: Iterable[str] | None) -> tuple[tuple[str, ...], str]:
+    ordered = tuple(sorted(roles or []))
+    return ordered, format_scope(allowed_scopes(ordered))
+
+
+def client_access(session: Session) -> list[ClientAccess]:
+    """Every registered client, by client id."""
+    with unit_of_work(session):
+        last_use = dict(session.execute(select(IssuedToken.client_id, func.max(
+            IssuedToken.issued_at)).group_by(IssuedToken.client_id)).all())
+        found = []
+        for client in session.scalars(select(TppClient).order_by(TppClient.client_id)):
+            used = last_use.get(client.client_id)
+            if used is not None and used.tzinfo is None:  # SQLite's max() drops the type
+                used = used.replace(tzinfo=dt.UTC)
+            found.append(ClientAccess(client.client_id, client.name,
+                                      *_roles_and_scopes(client.roles), client.created_at,
+                                      used, cert_expiry(client.jwks)))
+        return found
+
+
+def open_registrations(session: Session, now: dt.datetime) -> list[OpenRegistration]:
+    """Every registration token still usable at `now`, by id."""
+    with unit_of_work(session):
+        return [OpenRegistration(token.id, *_roles_and_scopes(token.roles), token.created_at)
+                for token in session.scalars(select(RegistrationToken).where(
+                    RegistrationToken.used_at.is_(None), RegistrationToken.expires_at > now)
+                    .order_by(RegistrationToken.id))]
+
+
+def psu_usernames(session: Session, psu_ids: Iterable[str]) -> dict[str, str]:
+    """psu id -> username, for the ids that have a PSU account."""
+    with unit_of_work(session):
+        return dict(session.execute(select(PsuAccount.id, PsuAccount.username).where(
+            PsuAccount.id.in_(set(psu_ids)))).all())

@@ -3,7 +3,7 @@ client-credentials token with scope `accounts`."""
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import current_app, request
 from flask_smorest import Blueprint
 
 from consent import representation, service
@@ -28,12 +28,6 @@ def adapters():
 
 def base_url() -> str:
     return current_app.config["ISSUER"] + blp.url_prefix
-
-
-def answer(body: dict, status: int = 200):
-    response = jsonify(body)
-    response.status_code = status
-    return response
 
 
 def one_consent(status: int, schema=None):
@@ -67,7 +61,7 @@ def create_consent():
         db_session(), tpp(), request.get_json(silent=True), self_url_base=base_url(),
         idempotency_key=request.headers.get("x-idempotency-key"), actor=tpp_actor(),
         adapters=adapters())
-    return answer(body, status)
+    return body, status
 
 
 @blp.get("/<ConsentId>")
@@ -76,7 +70,7 @@ def get_consent(ConsentId: str):
     """Read a consent: its status, status reason and what it covers."""
     consent = service.get_consent(db_session(), tpp().client_id, ConsentId,
                                   adapters=adapters())
-    return answer(representation.consent_document(consent, f"{base_url()}/{ConsentId}"))
+    return representation.consent_document(consent, f"{base_url()}/{ConsentId}")
 
 
 @blp.delete("/<ConsentId>")
@@ -93,5 +87,5 @@ def delete_consent(ConsentId: str):
 def consent_events(ConsentId: str):
     """The consent's audit trail: every change and data access, hash-chained."""
     events = service.consent_events(db_session(), tpp().client_id, ConsentId)
-    return answer(representation.events_document(
-        ConsentId, events, f"{base_url()}/{ConsentId}/events"))
+    return representation.events_document(ConsentId, events,
+                                          f"{base_url()}/{ConsentId}/events")

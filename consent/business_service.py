@@ -32,6 +32,16 @@ class Membership:
 
 
 @dataclass(frozen=True)
+class Member:
+    """One person acting for a business, as an access review lists them."""
+
+    membership: Membership
+    psu_id: str
+    created_at: dt.datetime
+    last_active_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
 class BusinessView:
     membership: Membership
     consents: list[Consent]
@@ -78,6 +88,15 @@ def memberships(session: Session, psu_id: str) -> list[Membership]:
             Business, Business.id == BusinessUser.business_id).where(
             BusinessUser.psu_id == psu_id).order_by(Business.name)).all()
         return [Membership(m.business_id, name, m.role, m.max_consent_days) for m, name in rows]
+
+
+def all_members(session: Session) -> list[Member]:
+    """Every person acting for every business, by business id."""
+    with unit_of_work(session):
+        rows = session.execute(select(BusinessUser, Business.name).join(
+            Business, Business.id == BusinessUser.business_id).order_by(Business.id)).all()
+        return [Member(Membership(m.business_id, name, m.role, m.max_consent_days), m.psu_id,
+                       m.created_at, m.last_active_at) for m, name in rows]
 
 
 def _acting(session: Session, psu_id: str, business_id: str, action: Action,

@@ -1,24 +1,38 @@
-"""marshmallow schemas of the OB v4.0 consent shapes, for the OpenAPI document. Field names
-are the standard's. Requests are validated by `consent.permissions`, which answers with the OB
-error codes a TPP expects; these schemas describe, they do not reject."""
+"""marshmallow schemas of the OB v4.0 consent shapes. Field names are the standard's.
+Requests are validated by `consent.permissions`, which answers with the OB error codes a TPP
+expects, so the request schemas describe and do not reject. Answers are dumped through the
+response schemas: a member they do not declare is not sent."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import marshmallow as ma
 
 from consent.permissions import PERMISSIONS
+from consent.representation import iso
 
 STATUS_CODES = ("AWAU", "RJCT", "AUTH", "EXPD", "CANC")
 PermissionField = ma.fields.String(validate=ma.validate.OneOf(list(PERMISSIONS)))
+
+
+class ObDateTime(ma.fields.DateTime):
+    """Written as `consent.representation.iso` writes it (UTC, seconds, explicit offset), from
+    a datetime or from that text: a replayed create answer holds the text first sent."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        return iso(value)
 
 
 class ConsentRequestDataSchema(ma.Schema):
     Permissions = ma.fields.List(PermissionField, required=True,
                                  metadata={"description": "Data clusters requested; see the OB "
                                            "Account and Transaction API profile for the rules"})
-    ExpirationDateTime = ma.fields.DateTime(metadata={"description": "Open ended when absent"})
-    TransactionFromDateTime = ma.fields.DateTime()
-    TransactionToDateTime = ma.fields.DateTime()
+    ExpirationDateTime = ObDateTime(metadata={"description": "Open ended when absent"})
+    TransactionFromDateTime = ObDateTime()
+    TransactionToDateTime = ObDateTime()
 
 
 class RiskSchema(ma.Schema):
@@ -36,12 +50,17 @@ class StatusReasonSchema(ma.Schema):
     Path = ma.fields.String()
 
 
-class ConsentResponseDataSchema(ConsentRequestDataSchema):
+class ConsentStateSchema(ma.Schema):
     ConsentId = ma.fields.String(required=True)
     Status = ma.fields.String(required=True, validate=ma.validate.OneOf(STATUS_CODES))
     StatusReason = ma.fields.List(ma.fields.Nested(StatusReasonSchema))
-    CreationDateTime = ma.fields.DateTime(required=True)
-    StatusUpdateDateTime = ma.fields.DateTime(required=True)
+    CreationDateTime = ObDateTime(required=True)
+    StatusUpdateDateTime = ObDateTime(required=True)
+
+
+class ConsentResponseDataSchema(ConsentRequestDataSchema, ConsentStateSchema):
+    """The consent's state, then what it covers: marshmallow lays out the bases last to first,
+    so the members come in the order the answers have always had."""
 
 
 class LinksSchema(ma.Schema):

@@ -28,12 +28,14 @@ from consent.models import GENESIS_HASH, Consent, ConsentBank, ConsentEvent
 from consent.permissions import parse_consent_request
 from consent.personal_data import ERASURE_ACTOR
 from consent.ports import Adapters
-from consent.records import bank_link, expire_if_due, open_token, owned, store_tokens
+from consent.records import bank_link, expire_if_due, locked, open_token, owned, store_tokens
 from consent.representation import consent_document
 from core import idempotency
 from core.db import unit_of_work
+from core.logging import get_logger
 
 CREATE_ENDPOINT = "POST /account-access-consents"
+log = get_logger("consent.service")
 
 
 @dataclass(frozen=True)
@@ -213,12 +215,16 @@ def record_access(session: Session, consent_id: str, *, client_id: str, resource
 def record_erasure(session: Session, consent_id: str, *, data: str, count: int, accounts: int,
                    reason: str, adapters: Adapters) -> None:
     """Audit that data read under the consent was erased (GDPR Art. 17), in the caller's unit
-    of work if one is open, else in its own."""
+    of work if one is open, else in its own. A consent purged after its retention took its
+    trail with it: the erasure is then recorded in the log."""
     now = adapters.now()
+    details = {"data": data, "count": count, "accounts": accounts, "reason": reason}
     with unit_of_work(session):
-        consent = owned(session, consent_id)
-        audit.append(session, consent, Actor("system", "aggregation"), "data.erased",
-                     {"data": data, "count": count, "accounts": accounts, "reason": reason},
+        consent = locked(session, consent_id)
+        if consent is None:
+            log.info("data_erased_without_trail", consent_id=consent_id, **details)
+            return
+        audit.append(session, consent, Actor("system", "aggregation"), "data.erased", details,
                      now=now)
 
 

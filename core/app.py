@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from pathlib import Path
 from typing import Any
 
 import flask_swagger_ui
@@ -11,7 +12,7 @@ from flask import Blueprint, Flask
 
 from core import cli, health, home, pagesecurity, problems
 from core.apidoc import FapiApi
-from core.config import INSTANCE_DIR, load_settings
+from core.config import load_settings
 from core.db import make_engine, make_session_factory
 from core.kv import make_redis
 from core.logging import configure_logging
@@ -44,7 +45,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     settings = load_settings(overrides, FEATURE_PACKAGES)
     configure_logging(settings["LOG_LEVEL"])
 
-    app = Flask(__name__, instance_path=str(_instance_path()))
+    instance = Path(settings["INSTANCE_DIR"])
+    instance.mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__, instance_path=str(instance))
     app.config.update(settings)
     app.config.update(
         API_TITLE=API_TITLE,
@@ -90,8 +93,3 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for name in FEATURE_PACKAGES:
         importlib.import_module(name).init_app(app, api)
     return app
-
-
-def _instance_path():
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    return INSTANCE_DIR

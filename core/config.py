@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", PROJECT_ROOT / "instance"))
 
 
 class SettingError(ValueError):
@@ -80,6 +79,13 @@ def one_of(*allowed: str, fold=str.strip):
             raise ValueError(f"one of {', '.join(allowed)}")
         return value
     return parse
+
+
+def _directory(value: str) -> str:
+    """A directory, made absolute against the working directory the server starts in."""
+    if not value.strip() or "\0" in value:
+        raise ValueError("a directory path, e.g. /var/lib/obhub")
+    return str(Path(value.strip()).expanduser().absolute())
 
 
 def _database_url(value: str) -> str:
@@ -148,21 +154,18 @@ def parse_setting(name: str, raw: str, parser, secret: bool = False) -> Any:
         raise SettingError(name, expected, f"is malformed{shown}") from None
 
 
-def read_env(name: str, default: Any, parser, config=None) -> Any:
-    """A package's setting: the app config (tests' overrides), else the environment, else the
-    default. The one way feature packages read their rows of the settings table."""
-    if config is not None and name in config:
-        return config[name]
-    raw = os.environ.get(name)
-    return parse_setting(name, raw, parser) if raw not in (None, "") else default
-
-
 # name -> (default, parser, description). The README's configuration table mirrors this.
 SETTINGS: dict[str, tuple[Any, Any, str]] = {
+    "INSTANCE_DIR": (
+        str(PROJECT_ROOT / "instance"),
+        _directory,
+        "Where the embedded database, generated keys and demo keys live (made at start)",
+    ),
     "DATABASE_URL": (
-        f"sqlite:///{INSTANCE_DIR / 'obhub.sqlite3'}",
+        "",
         _database_url,
-        "SQLAlchemy URL; PostgreSQL in production (postgresql+psycopg://…)",
+        "SQLAlchemy URL; PostgreSQL in production (postgresql+psycopg://…); unset: a SQLite "
+        "file in INSTANCE_DIR",
     ),
     "REDIS_URL": (
         "",
@@ -181,9 +184,10 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
                                    fold=lambda v: v.strip().upper()),
                   "Log level of the JSON logs on stdout"),
     "SIGNING_KEYS_DIR": (
-        str(INSTANCE_DIR / "keys"),
+        "",
         str,
-        "Directory of the authorisation server's private signing keys (PEM, one per kid)",
+        "Directory of the authorisation server's private signing keys (PEM, one per kid); "
+        "unset: keys/ in INSTANCE_DIR",
     ),
     "TOKEN_ENCRYPTION_KEYS": (
         "",
@@ -230,6 +234,9 @@ def load_settings(overrides: dict[str, Any] | None = None,
         else:
             settings[name] = parse_setting(name, raw, parser, secret=name in secrets)
     settings.update(overrides)
+    instance = Path(settings["INSTANCE_DIR"])
+    settings["DATABASE_URL"] = settings["DATABASE_URL"] or f"sqlite:///{instance / 'obhub.sqlite3'}"
+    settings["SIGNING_KEYS_DIR"] = settings["SIGNING_KEYS_DIR"] or str(instance / "keys")
     if not settings["BIND"]:
         settings["BIND"] = f"127.0.0.1:{settings['PORT']}"
     settings["ISSUER"] = str(settings["ISSUER"] or listen_url(settings["BIND"])).rstrip("/")

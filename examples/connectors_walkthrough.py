@@ -23,7 +23,7 @@ from aggregation.connectors.base import BankAccess, ConsentRequest  # noqa: E402
 from aggregation.connectors.errors import BankError  # noqa: E402
 from aggregation.psu_browser import authorise  # noqa: E402
 from aggregation.registry import BankRegistry  # noqa: E402
-from core.config import INSTANCE_DIR, server_url  # noqa: E402
+from core.config import load_settings, server_url  # noqa: E402
 
 REDIRECT_URI = "https://budgeting-app.example/callback"
 PSU_IP = "203.0.113.7"  # the PSU's address, sent as the PSU is present
@@ -69,7 +69,8 @@ def parse(argv: list[str] | None, description: str,
 def each_bank(base_url: str | None, lines_for: Callable[[BankRegistry, str], list[str]]) -> int:
     """Print what `lines_for(registry, bank_id)` says of every bank; 1 if any bank failed."""
     # The same registry file and keys as the server, so the sandbox banks know our clients.
-    registry = BankRegistry.load(issuer=server_url(base_url), base_dir=INSTANCE_DIR)
+    registry = BankRegistry.load(issuer=server_url(base_url),
+                                 base_dir=load_settings()["INSTANCE_DIR"])
     registry.ensure_sandbox_keys()
     failed = 0
     try:

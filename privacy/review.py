@@ -11,7 +11,6 @@ flagged dormant.
 
 from __future__ import annotations
 
-import base64
 import csv
 import datetime as dt
 import io
@@ -21,13 +20,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography import x509
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from auth.models import IssuedToken, PsuAccount, RegistrationToken, TppClient
-from auth.scopes import allowed_scopes, format_scope
-from consent.models import Business, BusinessUser
+from auth import service as auth_service
+from consent import business_service
 from core.db import unit_of_work, utcnow
 from privacy.models import AccessReview
 
@@ -49,60 +46,40 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat(timespec="seconds") if value else None
 
 
-def cert_expiry(jwks: Mapping[str, Any] | None) -> dt.datetime | None:
-    """The earliest notAfter of the certificates (`x5c`) in a registered JWK Set."""
-    earliest = None
-    for key in (jwks or {}).get("keys", []):
-        for der in key.get("x5c", [])[:1] if isinstance(key, dict) else []:
-            try:
-                cert = x509.load_der_x509_certificate(base64.b64decode(der))
-            except ValueError:
-                continue
-            expiry = cert.not_valid_after_utc
-            earliest = expiry if earliest is None or expiry < earliest else earliest
-    return earliest
-
-
 def current_rows(session: Session, now: dt.datetime, dormant_days: int) -> list[dict[str, Any]]:
-    last_use = dict(session.execute(select(IssuedToken.client_id, func.max(
-        IssuedToken.issued_at)).group_by(IssuedToken.client_id)).all())
     cutoff = now - dt.timedelta(days=dormant_days)
-    rows = []
-    for client in session.scalars(select(TppClient).order_by(TppClient.client_id)):
-        used = last_use.get(client.client_id)
-        if used is not None and used.tzinfo is None:
-            used = used.replace(tzinfo=dt.UTC)
-        roles = sorted(client.roles or [])
-        rows.append({
-            "kind": "operator" if OPERATOR_ROLES & set(roles) else "tpp_client",
-            "id": client.client_id, "name": client.name, "roles": " ".join(roles),
-            "scopes": format_scope(allowed_scopes(roles)), "created_at": _iso(client.created_at),
-            "last_used": _iso(used), "cert_expiry": _iso(cert_expiry(client.jwks)),
-            "dormant": (used or client.created_at) < cutoff})
-    for token in session.scalars(select(RegistrationToken).where(
-            RegistrationToken.used_at.is_(None), RegistrationToken.expires_at > now)
-            .order_by(RegistrationToken.id)):
-        roles = sorted(token.roles or [])
-        rows.append({"kind": "registration_token", "id": f"registration-token-{token.id}",
-                     "name": "", "roles": " ".join(roles),
-                     "scopes": format_scope(allowed_scopes(roles)),
-                     "created_at": _iso(token.created_at), "last_used": None,
-                     "cert_expiry": None, "dormant": token.created_at < cutoff})
+    rows = [{"kind": "operator" if OPERATOR_ROLES & set(c.roles) else "tpp_client",
+             "id": c.client_id, "name": c.name, "roles": " ".join(c.roles), "scopes": c.scopes,
+             "created_at": _iso(c.created_at), "last_used": _iso(c.last_used),
+             "cert_expiry": _iso(c.cert_expiry), "dormant": (c.last_used or c.created_at) < cutoff}
+            for c in auth_service.client_access(session)]
+    rows += [{"kind": "registration_token", "id": f"registration-token-{t.token_id}",
+              "name": "", "roles": " ".join(t.roles), "scopes": t.scopes,
+              "created_at": _iso(t.created_at), "last_used": None, "cert_expiry": None,
+              "dormant": t.created_at < cutoff}
+             for t in auth_service.open_registrations(session, now)]
     return rows + business_rows(session, cutoff)
 
 
 def business_rows(session: Session, cutoff: dt.datetime) -> list[dict[str, Any]]:
-    """Every person acting for a business, with their role and limit."""
-    found = session.execute(
-        select(BusinessUser, Business.name, PsuAccount.username)
-        .join(Business, Business.id == BusinessUser.business_id)
-        .join(PsuAccount, PsuAccount.id == BusinessUser.psu_id)
-        .order_by(Business.id, PsuAccount.username)).all()
-    return [{"kind": "business_user", "id": f"{m.business_id}/{username}", "name": name,
-             "roles": m.role + (f" max {m.max_consent_days}d" if m.max_consent_days else ""),
-             "scopes": "", "created_at": _iso(m.created_at), "last_used": _iso(m.last_active_at),
-             "cert_expiry": None, "dormant": (m.last_active_at or m.created_at) < cutoff}
-            for m, name, username in found]
+    """Every person acting for a business, with their role and limit, by business and
+    username (people without a PSU account any more are not listed)."""
+    members = business_service.all_members(session)
+    usernames = auth_service.psu_usernames(session, (m.psu_id for m in members))
+    found = sorted(((m, usernames[m.psu_id]) for m in members if m.psu_id in usernames),
+                   key=lambda pair: (pair[0].membership.business_id, pair[1]))
+    rows = []
+    for member, username in found:
+        held = member.membership
+        rows.append({
+            "kind": "business_user", "id": f"{held.business_id}/{username}",
+            "name": held.name,
+            "roles": held.role + (f" max {held.max_consent_days}d"
+                                  if held.max_consent_days else ""),
+            "scopes": "", "created_at": _iso(member.created_at),
+            "last_used": _iso(member.last_active_at), "cert_expiry": None,
+            "dormant": (member.last_active_at or member.created_at) < cutoff})
+    return rows
 
 
 def _changes(rows: list[dict[str, Any]], previous: list[dict[str, Any]] | None

@@ -89,6 +89,16 @@ def test_packages_depend_one_way():
     assert not wrong, "dependencies against the allowed direction:\n" + "\n".join(wrong)
 
 
+def test_packages_read_each_others_tables_through_their_services():
+    reaching = sorted(
+        f"{module} imports {target}"
+        for module, targets in GRAPH.items()
+        for target in targets
+        if target.endswith(".models") and _package(target) not in ("core", _package(module))
+    )
+    assert not reaching, "another package's tables read directly:\n" + "\n".join(reaching)
+
+
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     """Strongly connected components with more than one member (Tarjan)."""
     index: dict[str, int] = {}

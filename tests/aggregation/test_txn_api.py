@@ -285,6 +285,34 @@ def test_the_erasure_command_finds_consents_ended_by_any_path(agg_app, make_tpp,
     assert set(_by_consent(agg_app)) == {keep.consent_id}
 
 
+def test_the_retention_purge_erases_ended_consents_through_the_audited_erasure(
+        agg_app, make_tpp, make_psu):
+    from aggregation.models import TransactionSync
+    from consent.models import Consent
+
+    setup = setup_banks(agg_app, make_tpp, make_psu, banks=("alpha",))
+    setup.get(TXNS)
+    keep = setup_banks(agg_app, make_tpp, make_psu, banks=("alpha",), username="bob")
+    keep.get(TXNS)
+    with agg_app.extensions["session_factory"]() as session, session.begin():
+        session.get(Consent, setup.consent_id).status = "EXPD"  # ended without the sweep
+        # what a consent purged after its retention left behind: no consent, no trail
+        session.add(TransactionSync(consent_id="aac-purged", account_id="a1", bank_id="alpha",
+                                    bank_account_id="alpha-cur", state="complete",
+                                    window_from=NOW, synced_at=NOW))
+    result = agg_app.test_cli_runner().invoke(args=["retention", "purge"])
+    assert result.exit_code == 0, result.output
+    assert "stored_transactions: removed 2 in 1 batch(es)" in result.output
+    assert set(_by_consent(agg_app)) == {keep.consent_id}
+    with agg_app.extensions["session_factory"]() as session:
+        assert session.scalars(select(TransactionSync.consent_id).distinct()).all() == [
+            keep.consent_id]
+    events = setup.tpp.request("GET", f"{AIS}/account-access-consents/{setup.consent_id}"
+                               "/events", scope="accounts").get_json()["Data"]["Event"]
+    erased = [e["Details"] for e in events if e["Action"] == "data.erased"]
+    assert len(erased) == 1 and erased[0]["reason"] == "ended" and erased[0]["count"] > 0
+
+
 def _by_consent(app) -> dict[str, int]:
     with app.extensions["session_factory"]() as session:
         return dict(session.execute(select(StoredTransaction.consent_id, func.count()).group_by(

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.app import create_app
 from core.config import SettingError, listen_url, load_settings, server_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +53,33 @@ def test_default_is_port_8000(env):
     assert load_settings()["ISSUER"] == "http://127.0.0.1:8000"
 
 
+@pytest.fixture
+def files_env(env):
+    for name in ("INSTANCE_DIR", "DATABASE_URL", "SIGNING_KEYS_DIR"):
+        env.delenv(name, raising=False)
+    return env
+
+
+def test_instance_dir_is_read_when_settings_are_loaded_not_at_import(files_env, tmp_path):
+    files_env.setenv("INSTANCE_DIR", str(tmp_path / "here"))
+    settings = load_settings()
+    assert settings["INSTANCE_DIR"] == str(tmp_path / "here")
+    assert settings["DATABASE_URL"] == f"sqlite:///{tmp_path / 'here' / 'obhub.sqlite3'}"
+    assert settings["SIGNING_KEYS_DIR"] == str(tmp_path / "here" / "keys")
+    app = create_app({"INSTANCE_DIR": str(tmp_path / "there")})
+    assert app.instance_path == str(tmp_path / "there") and (tmp_path / "there").is_dir()
+    assert app.config["DATABASE_URL"].endswith(f"{tmp_path / 'there' / 'obhub.sqlite3'}")
+
+
+def test_a_relative_instance_dir_is_made_absolute_and_explicit_paths_win(files_env, tmp_path):
+    files_env.chdir(tmp_path)
+    files_env.setenv("INSTANCE_DIR", "var/obhub")
+    files_env.setenv("SIGNING_KEYS_DIR", "/etc/obhub/keys")
+    settings = load_settings()
+    assert settings["INSTANCE_DIR"] == str(tmp_path / "var" / "obhub")
+    assert settings["SIGNING_KEYS_DIR"] == "/etc/obhub/keys"
+
+
 @given(st.integers(min_value=1, max_value=65535),
        st.sampled_from(["127.0.0.1", "0.0.0.0", "localhost", "::", "192.0.2.7"]))
 def test_listen_url_keeps_the_port_and_never_names_a_wildcard(port, host):
@@ -73,6 +101,7 @@ def test_listen_url_keeps_the_port_and_never_names_a_wildcard(port, host):
     ("AGGREGATION_DEADLINE_SECONDS", "two", "a number"),
     ("RATELIMIT_ENABLED", "maybe", "true or false"),
     ("LOG_LEVEL", "loud", "one of DEBUG"),
+    ("INSTANCE_DIR", "  ", "a directory path"),
 ])
 def test_malformed_setting_names_variable_and_form(env, name, value, says):
     env.setenv(name, value)

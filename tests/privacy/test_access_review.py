@@ -73,3 +73,28 @@ def test_review_lists_access_flags_dormant_and_reports_changes(app, session):
     assert {r["id"]: r["dormant"] for r in rows}["old-cop"] == "True"
     text = _review(app, "text")
     assert "DORMANT" in text and "previous: 20" in text
+
+
+def test_review_lists_open_registration_tokens_and_people_acting_for_businesses(app, session):
+    from auth.psu import create_psu
+    from auth.registry import issue_registration_token, redeem_registration_token
+    from consent.business_service import create_business, set_member
+
+    with session.begin():
+        issue_registration_token(session, ["COP"])
+        used = issue_registration_token(session, ["AISP"])
+        ava, ben = create_psu(session, "ava", "pw"), create_psu(session, "ben", "pw")
+    with session.begin():
+        redeem_registration_token(session, used).used_at = NOW
+    business = create_business(session, "Acme Ltd")
+    set_member(session, business, ben.id, "administrator")
+    set_member(session, business, ava.id, "viewer", max_consent_days=30)
+    set_member(session, business, "no-such-psu", "viewer")
+
+    rows = json.loads(_review(app, "json"))["rows"]
+    tokens = [r for r in rows if r["kind"] == "registration_token"]
+    assert [(r["roles"], r["scopes"], r["dormant"]) for r in tokens] == [
+        ("COP", "payee-checks status", False)]
+    people = [(r["id"], r["name"], r["roles"]) for r in rows if r["kind"] == "business_user"]
+    assert people == [(f"{business}/ava", "Acme Ltd", "viewer max 30d"),
+                      (f"{business}/ben", "Acme Ltd", "administrator")]
