@@ -5,7 +5,8 @@ and the PSD2 roles it uses. The registers (`auth.registers`) say what its regula
 When they disagree — authorisation withdrawn, the entry gone, or a role it uses missing — the
 TPP is cut off in one transaction: the identity is marked `withdrawn` (the token endpoint reads
 it, so no worker issues it another token), every live token it holds is revoked (the revocation
-markers stop them on the next call in every worker) and an audit event is written, which the
+markers stop them on the next call in every worker sharing Redis; its raised token epoch
+stops them in a worker without Redis) and an audit event is written, which the
 operator's webhook then carries (`auth.identity_webhook`).
 
 An identity whose authority no import has covered yet cannot be judged: it stays active and is
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from auth import tokens
+from auth import revocation, tokens
 from auth.identity_models import RegisterEntry, RegisterImport, TppIdentity, TppIdentityEvent
 from auth.models import IssuedToken
 from auth.registers import Entry
@@ -104,6 +105,7 @@ def revoke_client_tokens(session: Session, client_id: str) -> int:
 def cut_off(session: Session, identity: TppIdentity, reason: str) -> None:
     identity.status, identity.status_reason = "withdrawn", reason
     revoked = revoke_client_tokens(session, identity.client_id)
+    revocation.raise_client_epoch(session, identity.client_id)
     record_event(session, identity.client_id, "cut_off", {
         "organization_identifier": identity.organization_identifier, "reason": reason,
         "tokens_revoked": revoked})

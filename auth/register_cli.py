@@ -37,11 +37,21 @@ def import_register(file, kind):
                 raise click.ClickException(f"{file} is not a {kind} register file: {exc}"
                                            ) from exc
         delivered = identity_webhook.deliver(session, current_app.config["REGISTER_WEBHOOK_URL"])
+    _settle_markers(bool(result.cut_off))
     click.echo(f"imported {result.entries} entries ({', '.join(result.authorities) or 'none'})"
                f"; cut off {len(result.cut_off)} TPP(s), reinstated {len(result.reinstated)}"
                f"; webhook events delivered {delivered}")
     for client_id in result.cut_off:
         click.echo(f"cut off\t{client_id}")
+
+
+def _settle_markers(revoked: bool, timeout: float = 10.0) -> None:
+    """This process's retry of a revocation marker Redis refused dies with it: wait for it."""
+    server = current_app.extensions["auth"]
+    if revoked and server.markers_shared and not server.revocations.settle(timeout):
+        click.echo(f"warning: Redis did not take the revocation markers within {timeout:g} s;"
+                   " workers that reach Redis accept the cut-off TPPs' access tokens until "
+                   "they expire (ACCESS_TOKEN_LIFETIME)", err=True)
 
 
 @registers_cli.command("status")

@@ -31,6 +31,7 @@ from auth.replay import ReplayCacheUnavailable
 from auth.scopes import allowed_scopes, format_scope, parse_scope
 from auth.tokens import Binding, Grant
 from core.db import unit_of_work
+from core.kv import is_embedded
 from core.ttlcache import TtlCache
 
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
@@ -72,6 +73,11 @@ class AuthServer:
 
     def __post_init__(self) -> None:
         self._clients = TtlCache(self.client_cache_seconds)
+
+    @property
+    def markers_shared(self) -> bool:
+        """Whether revocation markers reach every worker (Redis), or stay in this process."""
+        return not is_embedded(self.redis)
 
     @property
     def revocations(self) -> revocation.Markers:
