@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from auth import identity, identity_webhook, registers
+from auth import identity, identity_webhook, register_formats, registers
 
 registers_cli = AppGroup("registers", help="Regulator registers of PSD2 institutions (EBA, FCA).")
 
@@ -20,19 +20,21 @@ def _session():
 
 @registers_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--format", "kind", type=click.Choice(["auto", "eba", "fca"]), default="auto",
-              show_default=True, help="eba: the EBA PSD2 register JSON; fca: JSON Lines of "
-              "FCA register firm and permission answers")
+@click.option("--format", "kind", type=click.Choice(["auto", *register_formats.READERS]),
+              default="auto", show_default=True,
+              help="eba: the EBA PSD2 register (JSON, or its zip); fca: JSON Lines of FCA "
+              "register firm and permission answers; fca-json: an FCA register answer or "
+              "array of firms; fca-csv: a CSV extract of the FCA register")
 def import_register(file, kind):
     """Import a register file; TPPs it withdraws are cut off at once. Safe to run again."""
     with open(file, "rb") as stream, _session() as session:
-        kind = registers.detect(stream) if kind == "auto" else kind
+        kind = register_formats.detect(stream) if kind == "auto" else kind
         with click.progressbar(length=os.path.getsize(file), label=f"{kind} register",
                                file=sys.stderr) as bar:
             try:
                 result = identity.import_entries(
-                    session, kind, os.path.basename(file),
-                    registers.READERS[kind](stream, bar.update))
+                    session, register_formats.SOURCES[kind], os.path.basename(file),
+                    register_formats.READERS[kind](stream, bar.update))
             except registers.RegisterFormatError as exc:
                 raise click.ClickException(f"{file} is not a {kind} register file: {exc}"
                                            ) from exc
