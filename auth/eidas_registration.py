@@ -172,7 +172,8 @@ def _store(session, initial, metadata, granted, cert, statement, psd2_roles, cha
             nca_id=cert.statement.nca_id, psd2_roles=list(psd2_roles),
             software_id=statement.software_id if statement else None,
             directory_org_id=statement.org_id if statement else None,
-            cert_thumbprint=mtls.thumbprint(chain[0]), status="active", created_at=utcnow())
+            status="active", created_at=utcnow())
+        identity.remember_certificate(row, chain[0])
         session.add(row)
         reason = identity.check_identity(session, row)
         if reason:
@@ -194,6 +195,8 @@ def enforce(session: Session, setup: EidasSetup, client: TppClient, cert_header:
     reason = check_client(session, setup, client, chain)
     if reason:
         raise invalid_client(reason)
+    if chain and setup.checks_certificates:  # verified by check_client when it has identity
+        identity.renewed_certificate(session, client.client_id, chain[0])
 
 
 def check_client(session: Session, setup: EidasSetup, client: TppClient, chain) -> str | None:

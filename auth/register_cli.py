@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 
@@ -56,11 +57,19 @@ def _settle_markers(revoked: bool, timeout: float = 10.0) -> None:
                    "they expire (ACCESS_TOKEN_LIFETIME)", err=True)
 
 
+UNVERIFIED = ("unverified: active TPPs that no register import has checked in the last 7 days "
+              "(or whose authority no import covers) keep working unjudged; to fix, import "
+              "their regulator's register: flask --app wsgi registers import FILE")
+
+
 @registers_cli.command("status")
-def status():
-    """Last import of each register, and the TPPs at risk (cut off, or not checked)."""
+@click.option("--expiring-within", "days", type=click.IntRange(0, 3650), default=30,
+              show_default=True, help="list QWACs that expire within this many days")
+def status(days):
+    """Last import of each register, and the TPPs at risk: cut off, not checked, or with a
+    certificate about to expire."""
     with _session() as session:
-        report = identity.register_status(session)
+        report = identity.register_status(session, expiring_within=dt.timedelta(days=days))
         if not report.last_imports:
             click.echo("no register imported yet")
         for run in report.last_imports:
@@ -69,11 +78,25 @@ def status():
         for row in report.withdrawn:
             click.echo(f"cut off\t{row.client_id}\t{row.organization_identifier}\t"
                        f"{row.status_reason}")
+        if report.unverified:
+            click.echo(UNVERIFIED)
         for row in report.unverified:
             click.echo(f"unverified\t{row.client_id}\t{row.organization_identifier}\t"
-                       "no register import covers it recently")
+                       f"{_why_unverified(row, report.covered)}")
+        for row in report.expiring:
+            click.echo(f"certificate expiring\t{row.client_id}\t{row.cert_subject}\t"
+                       f"serial {row.cert_serial}\tnot after {row.cert_not_after.isoformat()}")
         if current_app.config["REGISTER_WEBHOOK_URL"]:
             click.echo(f"undelivered webhook events\t{report.undelivered_events}")
+
+
+def _why_unverified(row, covered: set[str]) -> str:
+    authority = identity.authority_of(row)
+    if authority not in covered:
+        return f"no import covers {authority}"
+    if row.register_checked_at is None:
+        return "never checked against a register"
+    return f"last checked {row.register_checked_at.isoformat()}"
 
 
 def init_app(app) -> None:
