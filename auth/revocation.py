@@ -43,7 +43,7 @@ import weakref
 from dataclasses import dataclass, field
 
 import redis
-from sqlalchemy import select
+from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
 from auth.models import ClientTokenEpoch, IssuedToken
@@ -172,10 +172,14 @@ class Markers:
         return True
 
 
-def client_epoch(session: Session, client_id: str) -> int:
+# Plain SQL: read on every call of a worker without Redis, where building the select costs
+# twice what running it does.
+_EPOCH = text(f"SELECT epoch FROM {ClientTokenEpoch.__tablename__} WHERE client_id = :client_id")
+
+
+def client_epoch(session: Session | Connection, client_id: str) -> int:
     """The client's token epoch: 0 until it is first cut off."""
-    return session.scalar(select(ClientTokenEpoch.epoch).where(
-        ClientTokenEpoch.client_id == client_id)) or 0
+    return session.execute(_EPOCH, {"client_id": client_id}).scalar() or 0
 
 
 def raise_client_epoch(session: Session, client_id: str) -> int:
@@ -188,7 +192,7 @@ def raise_client_epoch(session: Session, client_id: str) -> int:
     return row.epoch
 
 
-def epoch_refuses(session: Session, claims: dict) -> bool:
+def epoch_refuses(session: Session | Connection, claims: dict) -> bool:
     """Whether the token comes from an earlier epoch of its client than the current one."""
     carried = claims.get(EPOCH_CLAIM, 0)
     if not isinstance(carried, int) or isinstance(carried, bool):
