@@ -51,7 +51,7 @@ def import_register(file, kind):
 def _settle_markers(revoked: bool, timeout: float = 10.0) -> None:
     """This process's retry of a revocation marker Redis refused dies with it: wait for it."""
     server = current_app.extensions["auth"]
-    if revoked and server.markers_shared and not server.revocations.settle(timeout):
+    if revoked and server.revocations.shared and not server.revocations.settle(timeout):
         click.echo(f"warning: Redis did not take the revocation markers within {timeout:g} s;"
                    " workers that reach Redis accept the cut-off TPPs' access tokens until "
                    "they expire (ACCESS_TOKEN_LIFETIME)", err=True)

@@ -156,7 +156,7 @@ def _fast_access(server, scheme: str, claims: dict, replay: str | None,
         return None
     if limit is not None and counted is None:
         g.rate_window = limit.count_here(claims["client_id"], _operation())
-    if not server.markers_shared and _epoch_refuses(claims):
+    if not server.revocations.shared and _epoch_refuses(claims):
         raise _invalid(scheme, "the access token is revoked or expired")
     client = server.client_view(claims["client_id"])
     if client is None:

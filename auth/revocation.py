@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session
 
 from auth.models import ClientTokenEpoch, IssuedToken
 from core.db import utcnow
+from core.kv import is_embedded
 from core.logging import get_logger
 
 PREFIX = "revoked:"
@@ -89,6 +90,11 @@ class Markers:
     _pending: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _retrying: bool = False
+
+    @property
+    def shared(self) -> bool:
+        """Whether the markers reach every worker (Redis), or stay in this process."""
+        return not is_embedded(self.client)
 
     @property
     def ttl(self) -> int:

@@ -7,8 +7,6 @@ RFC 7523 client assertions (`client_auth.PrivateKeyJwt`) and the RFC 7636 S256 t
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 from dataclasses import dataclass, field
 
@@ -33,7 +31,6 @@ from auth.replay import ReplayCacheUnavailable
 from auth.scopes import allowed_scopes, format_scope, parse_scope
 from auth.tokens import Binding, Grant
 from core.db import unit_of_work
-from core.kv import is_embedded
 from core.ttlcache import TtlCache
 
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
@@ -71,23 +68,10 @@ class AuthServer:
     client_ca_store: object = None
     eidas: EidasSetup | None = None  # eIDAS, software statements, registers
     _clients: TtlCache[ClientView | None] = field(init=False, repr=False)
-    _seals: TtlCache[str | None] = field(init=False, repr=False)
     _revocations: revocation.Markers | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._clients = TtlCache(self.client_cache_seconds)
-        self._seals = TtlCache(self.client_cache_seconds)
-
-    def seal_refusal(self, client_id: str, jwks: dict, judge) -> str | None:
-        """Why the client's QSealCs are refused (`judge()`), or None; kept per worker like
-        its registration, for the same JWK Set (a chain check costs milliseconds)."""
-        digest = hashlib.sha256(json.dumps(jwks, sort_keys=True).encode()).hexdigest()
-        return self._seals.get((client_id, digest), judge)
-
-    @property
-    def markers_shared(self) -> bool:
-        """Whether revocation markers reach every worker (Redis), or stay in this process."""
-        return not is_embedded(self.redis)
 
     @property
     def revocations(self) -> revocation.Markers:

@@ -118,17 +118,17 @@ def message_signing_keys(session: Session, client_id: str) -> jwk.KeySet:
         keys = registry.keyset_of(jwks)
     except (JwksFetchError, httpx.HTTPError, ValueError, registry.RegistrationError) as exc:
         raise ClientKeysUnavailable("your registered jwks_uri could not be read") from exc
-    refusal = server.seal_refusal(client_id, jwks, lambda: _seal_refusal(session, client_id,
-                                                                         jwks, server))
-    if refusal:
-        raise SealNotTheClients(refusal)
+    if server.eidas is not None:
+        refusal = server.eidas.seal_refusal(
+            client_id, jwks, lambda: _seal_refusal(session, client_id, jwks, server.eidas))
+        if refusal:
+            raise SealNotTheClients(refusal)
     return keys
 
 
-def _seal_refusal(session: Session, client_id: str, jwks: dict, server) -> str | None:
-    verifier = server.eidas.verifier if server.eidas is not None else None
+def _seal_refusal(session: Session, client_id: str, jwks: dict, eidas) -> str | None:
     try:
-        eidas_seal.check_seals(jwks, identity.identity_of(session, client_id), verifier)
+        eidas_seal.check_seals(jwks, identity.identity_of(session, client_id), eidas.verifier)
     except eidas_seal.SealRefused as exc:
         return str(exc)
     return None

@@ -37,7 +37,7 @@ def worker(eidas_app, pki):
     """Another worker on the same database, with its own embedded store (no shared Redis)."""
     other = create_app({key: eidas_app.config[key] for key in SHARED})
     pki.install(other)
-    assert not other.extensions["auth"].markers_shared
+    assert not other.extensions["auth"].revocations.shared
     return other
 
 
