@@ -14,7 +14,9 @@ still be valid (chain, expiry, revocation) and name the registered organisation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -33,6 +35,7 @@ from auth.models import RegistrationToken, TppClient
 from auth.registers import key_of_organization_identifier
 from auth.software_statement import Directory, SoftwareStatement, SoftwareStatementError, unapproved
 from core.db import unit_of_work, utcnow
+from core.ttlcache import TtlCache
 
 RegistrationError = registry.RegistrationError
 # Roles a PSD2 TPP holds here; with EIDAS_REQUIRED a client holding one needs an eIDAS identity.
@@ -44,6 +47,13 @@ class EidasSetup:
     verifier: EidasVerifier | None = None
     directory: Directory | None = None
     required: bool = False
+    # per client and JWK Set, why its QSealCs are refused (or None): a chain check costs
+    # milliseconds, and a TPP signs every message with the same keys
+    seal_judgements: TtlCache = field(default_factory=lambda: TtlCache(30.0))
+
+    def seal_refusal(self, client_id: str, jwks: dict, judge) -> str | None:
+        digest = hashlib.sha256(json.dumps(jwks, sort_keys=True).encode()).hexdigest()
+        return self.seal_judgements.get((client_id, digest), judge)
 
     @property
     def checks_certificates(self) -> bool:
@@ -60,7 +70,8 @@ def setup_from_config(config, jwks_fetcher) -> EidasSetup:
         directory=Directory.from_settings(
             config["SOFTWARE_STATEMENT_ISSUER"], config["SOFTWARE_STATEMENT_JWKS"],
             lambda url: jwks_fetcher.keys(url, registry.validate_jwks)),
-        required=bool(config["EIDAS_REQUIRED"]))
+        required=bool(config["EIDAS_REQUIRED"]),
+        seal_judgements=TtlCache(float(config["CLIENT_CACHE_SECONDS"])))
 
 
 def _claims_psd2(cert) -> bool:
@@ -172,7 +183,8 @@ def _store(session, initial, metadata, granted, cert, statement, psd2_roles, cha
             nca_id=cert.statement.nca_id, psd2_roles=list(psd2_roles),
             software_id=statement.software_id if statement else None,
             directory_org_id=statement.org_id if statement else None,
-            cert_thumbprint=mtls.thumbprint(chain[0]), status="active", created_at=utcnow())
+            status="active", created_at=utcnow())
+        identity.remember_certificate(row, chain[0])
         session.add(row)
         reason = identity.check_identity(session, row)
         if reason:
@@ -194,6 +206,8 @@ def enforce(session: Session, setup: EidasSetup, client: TppClient, cert_header:
     reason = check_client(session, setup, client, chain)
     if reason:
         raise invalid_client(reason)
+    if chain and setup.checks_certificates:  # verified by check_client when it has identity
+        identity.renewed_certificate(session, client.client_id, chain[0])
 
 
 def check_client(session: Session, setup: EidasSetup, client: TppClient, chain) -> str | None:

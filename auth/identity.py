@@ -5,7 +5,8 @@ and the PSD2 roles it uses. The registers (`auth.registers`) say what its regula
 When they disagree — authorisation withdrawn, the entry gone, or a role it uses missing — the
 TPP is cut off in one transaction: the identity is marked `withdrawn` (the token endpoint reads
 it, so no worker issues it another token), every live token it holds is revoked (the revocation
-markers stop them on the next call in every worker) and an audit event is written, which the
+markers stop them on the next call in every worker sharing Redis; its raised token epoch
+stops them in a worker without Redis) and an audit event is written, which the
 operator's webhook then carries (`auth.identity_webhook`).
 
 An identity whose authority no import has covered yet cannot be judged: it stays active and is
@@ -19,10 +20,11 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from cryptography import x509
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from auth import tokens
+from auth import mtls, revocation, tokens
 from auth.identity_models import RegisterEntry, RegisterImport, TppIdentity, TppIdentityEvent
 from auth.models import IssuedToken
 from auth.registers import Entry
@@ -90,6 +92,23 @@ def identity_of(session: Session, client_id: str) -> TppIdentity | None:
     return session.get(TppIdentity, client_id)
 
 
+def remember_certificate(identity: TppIdentity, cert: x509.Certificate) -> None:
+    """Keep the QWAC's thumbprint, subject, serial number and expiry on the identity."""
+    identity.cert_thumbprint = mtls.thumbprint(cert)
+    identity.cert_subject = cert.subject.rfc4514_string()[:500]
+    identity.cert_serial = format(cert.serial_number, "x")[:64]
+    identity.cert_not_after = cert.not_valid_after_utc
+
+
+def renewed_certificate(session: Session, client_id: str, cert: x509.Certificate) -> None:
+    """A TPP authenticated with a valid QWAC other than the one on record (renewed): record
+    it, so that expiry warnings follow the certificate in use."""
+    identity = session.get(TppIdentity, client_id)
+    if identity is not None and identity.cert_thumbprint != mtls.thumbprint(cert):
+        with unit_of_work(session):
+            remember_certificate(identity, cert)
+
+
 def record_event(session: Session, client_id: str, kind: str, detail: dict) -> None:
     session.add(TppIdentityEvent(client_id=client_id, kind=kind, detail=detail, at=utcnow()))
 
@@ -104,6 +123,7 @@ def revoke_client_tokens(session: Session, client_id: str) -> int:
 def cut_off(session: Session, identity: TppIdentity, reason: str) -> None:
     identity.status, identity.status_reason = "withdrawn", reason
     revoked = revoke_client_tokens(session, identity.client_id)
+    revocation.raise_client_epoch(session, identity.client_id)
     record_event(session, identity.client_id, "cut_off", {
         "organization_identifier": identity.organization_identifier, "reason": reason,
         "tokens_revoked": revoked})
@@ -180,12 +200,16 @@ class RegisterStatus:
     withdrawn: list[TppIdentity]
     unverified: list[TppIdentity]
     undelivered_events: int
+    covered: set[str] = field(default_factory=set)
+    # active TPPs whose QWAC expires within the window asked for (or has expired)
+    expiring: list[TppIdentity] = field(default_factory=list)
 
 
-def register_status(session: Session, *, stale_after: dt.timedelta = dt.timedelta(days=7)
-                    ) -> RegisterStatus:
-    """Last import per source, and the TPPs at risk: cut off, or not checked against any
-    register (its authority never imported, or not checked for `stale_after`)."""
+def register_status(session: Session, *, stale_after: dt.timedelta = dt.timedelta(days=7),
+                    expiring_within: dt.timedelta = dt.timedelta(days=30)) -> RegisterStatus:
+    """Last import per source, and the TPPs at risk: cut off, not checked against any
+    register (its authority never imported, or not checked for `stale_after`), or holding a
+    QWAC that expires within `expiring_within`."""
     latest = select(RegisterImport.source, func.max(RegisterImport.id)).group_by(
         RegisterImport.source)
     imports = [session.get(RegisterImport, row[1]) for row in session.execute(latest)]
@@ -198,4 +222,7 @@ def register_status(session: Session, *, stale_after: dt.timedelta = dt.timedelt
         or i.register_checked_at < horizon) and set(i.psd2_roles) - NOT_IN_REGISTERS]
     undelivered = session.scalar(select(func.count()).select_from(TppIdentityEvent).where(
         TppIdentityEvent.webhook_delivered_at.is_(None))) or 0
-    return RegisterStatus(imports, withdrawn, unverified, undelivered)
+    soon = utcnow() + expiring_within
+    expiring = sorted((i for i in identities if i.status == "active" and i.cert_not_after
+                       and i.cert_not_after <= soon), key=lambda i: i.cert_not_after)
+    return RegisterStatus(imports, withdrawn, unverified, undelivered, covered, expiring)

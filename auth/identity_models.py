@@ -26,6 +26,10 @@ class TppIdentity(Base):
     software_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     directory_org_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     cert_thumbprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # the QWAC last seen (at registration, then at client authentication): for expiry warnings
+    cert_subject: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    cert_serial: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    cert_not_after: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="active")
     status_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     register_checked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

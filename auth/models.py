@@ -77,6 +77,19 @@ class IssuedToken(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class ClientTokenEpoch(Base):
+    """A client's token epoch. Each access token carries the epoch its client had when it was
+    issued (claim `epoch`, absent for 0); cutting a TPP off raises it in the transaction that
+    revokes its tokens, so a worker that does not share the Redis revocation markers refuses
+    every older token with one primary-key read (`auth.revocation.epoch_refuses`)."""
+
+    __tablename__ = "client_token_epochs"
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    epoch: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class PsuAccount(Base):
     """A bank customer who signs in on the authorisation page. Password: scrypt, per-user salt."""
 

@@ -6,11 +6,13 @@
   exempted institutions are not), `Properties` (`ENT_NAM`, `ENT_NAT_REF_COD`, `ENT_COU_RES`,
   `ENT_AUT`: dates alternating authorised / withdrawn) and `Services` per host country
   (`PS_070` payment initiation, `PS_080` account information, `PS_050` issuing instruments).
+  The EBA serves it zipped (`register/api/filemetadata` names the latest zip); the zip is read
+  as it is.
   Banks are not in it: credit institutions have their own register.
 - The UK FCA register: its API answers firm by firm (`/Firm/{FRN}` and
-  `/Firm/{FRN}/Permissions`, each `{Status, ResultInfo, Message, Data}`). The file imported is
-  JSON Lines, one firm a line: `{"firm": <either answer or its Data>, "permissions": <the
-  same>}`, as a script walking the API saves them.
+  `/Firm/{FRN}/Permissions`, each `{Status, ResultInfo, Message, Data}`). Here: JSON Lines, one
+  firm a line, `{"firm": <either answer or its Data>, "permissions": <the same>}`;
+  `auth.registers_fca` reads its other shapes (one JSON answer or array of firms, CSV).
 
 Both become `Entry`s keyed like a certificate's organizationIdentifier (`PSDGB-FCA-123456`),
 normalised so that punctuation in national reference numbers does not matter. The files are
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO
@@ -32,6 +35,7 @@ EBA_SERVICES = {"PS_070": "PSP_PI", "PS_080": "PSP_AI", "PS_050": "PSP_IC"}
 FCA_PERMISSIONS = {"account information": "PSP_AI", "payment initiation": "PSP_PI"}
 FCA_AUTHORISED = ("authorised", "registered", "eea authorised")
 CHUNK = 64 * 1024
+ZIP_MAGIC = b"PK\x03\x04"
 
 
 class RegisterFormatError(ValueError):
@@ -79,7 +83,7 @@ def json_array_items(stream: IO[bytes], progress: Callable[[int], None] = lambda
         return True
 
     while True:
-        while pos < len(buffer) and buffer[pos] in " \t\r\n,":
+        while pos < len(buffer) and buffer[pos] in " \t\r\n,\ufeff":
             pos += 1
         if pos >= len(buffer):
             if not more():
@@ -140,10 +144,32 @@ def eba_entry(entity) -> Entry | None:
 
 
 def eba_entries(stream: IO[bytes], progress=lambda n: None) -> Iterator[Entry]:
-    for entity in json_array_items(stream, progress, depth=2):
-        entry = eba_entry(entity)
-        if entry is not None:
-            yield entry
+    """The register's JSON, or the zip the EBA serves it in (one .json file inside)."""
+    if stream.read(len(ZIP_MAGIC)) == ZIP_MAGIC:
+        stream.seek(0)
+        stream, progress = _json_in_zip(stream, progress)
+    else:
+        stream.seek(0)
+    try:
+        for entity in json_array_items(stream, progress, depth=2):
+            entry = eba_entry(entity)
+            if entry is not None:
+                yield entry
+    except zipfile.BadZipFile as exc:
+        raise RegisterFormatError(f"the zip file is damaged: {exc}") from exc
+
+
+def _json_in_zip(stream: IO[bytes], progress: Callable[[int], None]):
+    """The zip's one JSON file, and a progress callback counting in the zip's bytes."""
+    try:
+        archive = zipfile.ZipFile(stream)
+    except zipfile.BadZipFile as exc:
+        raise RegisterFormatError("the zip file cannot be read") from exc
+    members = [m for m in archive.infolist() if m.filename.lower().endswith(".json")]
+    if len(members) != 1:
+        raise RegisterFormatError("the zip must hold exactly one .json file, the register")
+    ratio = members[0].compress_size / max(1, members[0].file_size)
+    return archive.open(members[0]), lambda n: progress(round(n * ratio))
 
 
 def _data(answer) -> object:
@@ -158,15 +184,24 @@ def fca_entry(record) -> Entry:
     if not isinstance(firm, dict) or not str(firm.get("FRN") or "").strip():
         raise RegisterFormatError("a firm without FRN")
     permissions = _data(record.get("permissions")) or {}
-    roles: dict[str, None] = {}
-    for activity in (permissions if isinstance(permissions, dict) else {}):
-        for words, role in FCA_PERMISSIONS.items():
-            if words in activity.lower():
-                roles[role] = None
-    status = str(firm.get("Status") or "").strip().lower()
     return Entry(register_key("GB", "FCA", str(firm["FRN"])), "fca", "GB-FCA",
-                 str(firm.get("Organisation Name") or firm["FRN"])[:500], tuple(roles),
-                 status in FCA_AUTHORISED)
+                 str(firm.get("Organisation Name") or firm["FRN"])[:500],
+                 fca_roles(permissions if isinstance(permissions, dict) else ()),
+                 fca_authorised(str(firm.get("Status") or "")))
+
+
+def fca_roles(activities) -> tuple[str, ...]:
+    """The PSD2 roles a firm's register activities grant (`Account Information Services`)."""
+    roles: dict[str, None] = {}
+    for activity in activities:
+        for words, role in FCA_PERMISSIONS.items():
+            if words in str(activity).lower():
+                roles[role] = None
+    return tuple(roles)
+
+
+def fca_authorised(status: str) -> bool:
+    return status.strip().lower() in FCA_AUTHORISED
 
 
 def fca_entries(stream: IO[bytes], progress=lambda n: None) -> Iterator[Entry]:
@@ -182,13 +217,3 @@ def fca_entries(stream: IO[bytes], progress=lambda n: None) -> Iterator[Entry]:
             yield fca_entry(record)
         except RegisterFormatError as exc:
             raise RegisterFormatError(f"line {number}: {exc}") from exc
-
-
-def detect(stream: IO[bytes]) -> str:
-    """`eba` for a JSON document of arrays, `fca` for JSON Lines; the stream is rewound."""
-    head = stream.read(512).lstrip()
-    stream.seek(0)
-    return "eba" if head.startswith(b"[") else "fca"
-
-
-READERS = {"eba": eba_entries, "fca": fca_entries}

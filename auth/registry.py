@@ -221,8 +221,11 @@ def client_jwks(client: TppClient, fetcher: JwksFetcher | None = None) -> dict:
 
 def client_keyset(client: TppClient, fetcher: JwksFetcher | None = None) -> jwk.KeySet:
     """The client's public keys."""
-    return jwk.KeySet([import_public_jwk(key)
-                       for key in client_jwks(client, fetcher).get("keys", [])])
+    return keyset_of(client_jwks(client, fetcher))
+
+
+def keyset_of(jwks: dict) -> jwk.KeySet:
+    return jwk.KeySet([import_public_jwk(key) for key in jwks.get("keys", [])])
 
 
 def _hash(token: str) -> str:

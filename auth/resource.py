@@ -9,7 +9,9 @@ No database read on the way: the claims carry scope, PSU, consent and grant; the
 and roles come from a per-process cache (`AuthServer.client_view`, 30 s); revocation is one
 Redis round trip, the MGET of the token's revocation markers pipelined with the DPoP replay
 SET NX, so a revocation holds from the next request in every worker (`auth.revocation` says
-what happens when Redis is down or has lost its data: the database row answers).
+what happens when Redis is down or has lost its data: the database row answers). Without Redis
+the markers are this process's own, so one primary-key read of the client's token epoch stops
+the tokens of a TPP another process cut off.
 
 Failures are problem+json with RFC 6750 / RFC 9449 `WWW-Authenticate` challenges, and an
 `error` member carrying the same OAuth error code.
@@ -154,6 +156,8 @@ def _fast_access(server, scheme: str, claims: dict, replay: str | None,
         return None
     if limit is not None and counted is None:
         g.rate_window = limit.count_here(claims["client_id"], _operation())
+    if not server.revocations.shared and _epoch_refuses(claims):
+        raise _invalid(scheme, "the access token is revoked or expired")
     client = server.client_view(claims["client_id"])
     if client is None:
         raise _invalid(scheme, "the access token is revoked or expired")
@@ -162,6 +166,13 @@ def _fast_access(server, scheme: str, claims: dict, replay: str | None,
         scope=parse_scope(claims.get("scope")), psu_id=claims.get("psu_id"),
         consent_id=claims.get("consent_id"), token_id=claims["jti"],
     )
+
+
+def _epoch_refuses(claims: dict) -> bool:
+    """The client's token epoch, read on a pooled connection of its own: lighter than a
+    session, and the view's transaction stays untouched."""
+    with current_app.extensions["engine"].connect() as conn:
+        return revocation.epoch_refuses(conn, claims)
 
 
 def _operation() -> str:

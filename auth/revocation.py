@@ -24,6 +24,14 @@ What can go wrong, and what happens then:
 - Redis is down at check time: certificate-bound tokens are checked against the database row
   (as before; nothing of theirs needs Redis); DPoP-bound calls fail closed with 503, because
   the replay cache cannot answer either.
+
+Without Redis (the embedded default) the markers live in each process's own store, so a
+revocation made in another process — a `flask registers import` that cuts a TPP off, another
+gunicorn worker — does not reach them. For that, a client's tokens also carry its token epoch
+(`ClientTokenEpoch`, claim `epoch`), which cutting it off raises in the revoking transaction;
+a worker with an embedded store reads the client's epoch row on every call (one primary-key
+read) and refuses a token from an earlier epoch. With Redis the markers already reach every
+worker, and the importing command waits for them to land (`Markers.settle`).
 """
 
 from __future__ import annotations
@@ -35,11 +43,12 @@ import weakref
 from dataclasses import dataclass, field
 
 import redis
-from sqlalchemy import select
+from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
-from auth.models import IssuedToken
+from auth.models import ClientTokenEpoch, IssuedToken
 from core.db import utcnow
+from core.kv import is_embedded
 from core.logging import get_logger
 
 PREFIX = "revoked:"
@@ -47,6 +56,7 @@ READY = PREFIX + "ready"
 REBUILDING = PREFIX + "rebuilding"
 MARGIN_SECONDS = 60
 RETRY_SECONDS = 0.5
+EPOCH_CLAIM = "epoch"
 
 log = get_logger("auth.revocation")
 
@@ -80,6 +90,11 @@ class Markers:
     _pending: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _retrying: bool = False
+
+    @property
+    def shared(self) -> bool:
+        """Whether the markers reach every worker (Redis), or stay in this process."""
+        return not is_embedded(self.client)
 
     @property
     def ttl(self) -> int:
@@ -133,6 +148,19 @@ class Markers:
                     log.info("revocation_markers_written", markers=len(due))
                     return
 
+    def settle(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for deferred markers to land; whether none is left. A
+        short-lived process (a CLI command) calls it before exiting, as its retry thread
+        dies with it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if not self._pending:
+                    return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(RETRY_SECONDS / 5)
+
     def rebuild(self, session: Session) -> bool:
         """After Redis lost its data: markers for every revoked, unexpired access token, then
         the sentinel. One worker does it (SET NX); returns whether this call did."""
@@ -148,6 +176,34 @@ class Markers:
         self.client.delete(REBUILDING)
         log.info("revocation_markers_rebuilt", markers=len(rows))
         return True
+
+
+# Plain SQL: read on every call of a worker without Redis, where building the select costs
+# twice what running it does.
+_EPOCH = text(f"SELECT epoch FROM {ClientTokenEpoch.__tablename__} WHERE client_id = :client_id")
+
+
+def client_epoch(session: Session | Connection, client_id: str) -> int:
+    """The client's token epoch: 0 until it is first cut off."""
+    return session.execute(_EPOCH, {"client_id": client_id}).scalar() or 0
+
+
+def raise_client_epoch(session: Session, client_id: str) -> int:
+    """Refuse every token the client holds now, in every worker, from the next call on."""
+    row = session.get(ClientTokenEpoch, client_id)
+    if row is None:
+        row = ClientTokenEpoch(client_id=client_id, epoch=0)
+        session.add(row)
+    row.epoch, row.changed_at = (row.epoch or 0) + 1, utcnow()
+    return row.epoch
+
+
+def epoch_refuses(session: Session | Connection, claims: dict) -> bool:
+    """Whether the token comes from an earlier epoch of its client than the current one."""
+    carried = claims.get(EPOCH_CLAIM, 0)
+    if not isinstance(carried, int) or isinstance(carried, bool):
+        return True
+    return carried < client_epoch(session, claims["client_id"])
 
 
 def _seconds_left(expires: dt.datetime, now: dt.datetime) -> int:

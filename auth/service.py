@@ -22,7 +22,7 @@ from joserfc import jwk
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from auth import jarm, registry, tokens
+from auth import eidas_seal, identity, jarm, registry, tokens
 from auth.codes import CodeGrant
 from auth.jose import alg_for_key
 from auth.jwks_fetch import JwksFetchError
@@ -112,14 +112,36 @@ def message_signing_required(client_id: str) -> bool:
     return bool(view and view.message_signing_required)
 
 
+class SealNotTheClients(ClientKeysUnavailable):
+    """A key the client registered carries a QSealC of another organisation, or one without
+    a PSD2 role the client uses (`auth.eidas_seal`)."""
+
+
 def message_signing_keys(session: Session, client_id: str) -> jwk.KeySet:
     """The public keys the client registered: inline JWKS, or its jwks_uri through the
-    registry's cache."""
+    registry's cache. A TPP with an eIDAS identity gets none while a QSealC among them is not
+    its own (the judgement is cached per worker with the client's registration)."""
+    server = current_app.extensions["auth"]
+    client = _client(session, client_id)
     try:
-        return registry.client_keyset(_client(session, client_id),
-                                      current_app.extensions["auth"].jwks_fetcher)
+        jwks = registry.client_jwks(client, server.jwks_fetcher)
+        keys = registry.keyset_of(jwks)
     except (JwksFetchError, httpx.HTTPError, ValueError, registry.RegistrationError) as exc:
         raise ClientKeysUnavailable("your registered jwks_uri could not be read") from exc
+    if server.eidas is not None:
+        refusal = server.eidas.seal_refusal(
+            client_id, jwks, lambda: _seal_refusal(session, client_id, jwks, server.eidas))
+        if refusal:
+            raise SealNotTheClients(refusal)
+    return keys
+
+
+def _seal_refusal(session: Session, client_id: str, jwks: dict, eidas) -> str | None:
+    try:
+        eidas_seal.check_seals(jwks, identity.identity_of(session, client_id), eidas.verifier)
+    except eidas_seal.SealRefused as exc:
+        return str(exc)
+    return None
 
 
 def message_signing_key():

@@ -75,6 +75,9 @@ def issue_access_token(session: Session, keys: SigningKeys, *, issuer: str, gran
         claims["psu_id"] = grant.psu_id
     if grant.consent_id:
         claims["consent_id"] = grant.consent_id
+    epoch = revocation.client_epoch(session, grant.client_id)
+    if epoch:
+        claims[revocation.EPOCH_CLAIM] = epoch
     record = IssuedToken(
         id=jti, kind="access", client_id=grant.client_id, psu_id=grant.psu_id,
         consent_id=grant.consent_id, scope=grant.scope, cnf_jkt=binding.jkt,

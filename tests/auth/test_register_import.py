@@ -4,6 +4,7 @@ at once against the registers."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -190,3 +191,37 @@ def test_token_roles_beyond_the_qwac_are_refused(eidas_app, pki):
         "https://tpp.example/cb"], "jwks": {"keys": [tpp_key().as_dict(private=False)]}},
         pki.qwac(("PSP_PI",)), token=token)
     assert resp.status_code == 400 and resp.get_json()["error"] == "invalid_client_metadata"
+
+
+def status_output(app, *args) -> str:
+    result = app.test_cli_runner().invoke(args=["registers", "status", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_status_says_once_what_unverified_means_and_how_to_fix_it(eidas_app, pki):
+    tpp, _ = registered_tpp(eidas_app, pki)
+    lines = status_output(eidas_app).splitlines()
+    explained = [line for line in lines if line.startswith("unverified:")]
+    assert len(explained) == 1
+    assert "keep working" in explained[0] and "registers import FILE" in explained[0]
+    assert f"unverified\t{tpp.client_id}\tPSDGB-FCA-123456\tno import covers GB-FCA" in lines
+
+
+def test_status_lists_qwacs_expiring_within_30_days_until_renewed(eidas_app, pki):
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(days=10)
+    key, qwac = tpp_key(), pki.qwac(not_after=soon)
+    resp = register(eidas_app, {"software_statement": pki.statement(tpp_key=key)}, qwac)
+    assert resp.status_code == 201, resp.get_json()
+    client_id = resp.get_json()["client_id"]
+    expected = (f"certificate expiring\t{client_id}\t{qwac.subject.rfc4514_string()}\t"
+                f"serial {qwac.serial_number:x}\tnot after "
+                f"{qwac.not_valid_after_utc.isoformat()}")
+    assert expected in status_output(eidas_app).splitlines()
+    assert "certificate expiring" not in status_output(eidas_app, "--expiring-within", "5")
+
+    renewed = pki.qwac()  # a year; the TPP authenticates with it
+    tpp = tpp_for(eidas_app, resp.get_json(), key, renewed)
+    assert tpp.token_response("status")["scope"] == "status"
+    assert "certificate expiring" not in status_output(eidas_app)
+    assert "certificate expiring" in status_output(eidas_app, "--expiring-within", "400")

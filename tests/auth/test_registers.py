@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auth import registers
+from auth import register_formats, registers
 from auth.registers import RegisterFormatError
 
 
@@ -99,5 +99,5 @@ def test_fca_line_without_frn_names_its_line():
 
 
 def test_format_is_detected():
-    assert registers.detect(io.BytesIO(b"  [[]]")) == "eba"
-    assert registers.detect(io.BytesIO(fca_line())) == "fca"
+    assert register_formats.detect(io.BytesIO(b"  [[]]")) == "eba"
+    assert register_formats.detect(io.BytesIO(fca_line())) == "fca"
