@@ -64,8 +64,10 @@ class Holder:
     country: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
+    """One decision. A named tuple, not a frozen dataclass: one is made for every check, and
+    a frozen dataclass sets each field through `object.__setattr__`."""
+
     outcome: Outcome  # what the payer is told, account type included
     name_outcome: Outcome  # the name comparison alone
     rule: str  # short stable id of the rule that decided
@@ -80,15 +82,31 @@ class _Candidate(NamedTuple):
     personal: bool  # compare as a person's name (personal account, or a sole trader's name)
 
 
-@lru_cache(maxsize=16384)
-def _held_normals(holder: Holder) -> tuple[tuple[str, str], ...]:
-    """(normalised, as held) of every name of the account, for the exact test every check
-    starts with: most checks end there, without reading any name's parts."""
-    parts = [part for name in holder.names for part in split_trading_as(name)]
-    return tuple([(normalise(name), name) for name in (*parts, *holder.trading_names)])
+class _Held:
+    """What the matcher works out once per account: every held name normalised, for the
+    exact test every check starts with (most checks end there), and, only once a check
+    needs them, the held names parsed as candidates. One cache entry per account."""
+
+    __slots__ = ("normals", "_holder", "_candidates")
+
+    def __init__(self, holder: Holder) -> None:
+        parts = [part for name in holder.names for part in split_trading_as(name)]
+        # (normalised, as held) of every name of the account.
+        self.normals = tuple([(normalise(name), name)
+                              for name in (*parts, *holder.trading_names)])
+        self._holder: Holder | None = holder
+        self._candidates: tuple[_Candidate, ...] = ()
+
+    @property
+    def candidates(self) -> tuple[_Candidate, ...]:
+        if self._holder is not None:
+            self._candidates, self._holder = _candidates(self._holder), None
+        return self._candidates
 
 
-@lru_cache(maxsize=16384)
+_held = lru_cache(maxsize=16384)(_Held)
+
+
 def _candidates(holder: Holder) -> tuple[_Candidate, ...]:
     business = holder.holder_type == BUSINESS
     out: list[_Candidate] = []
@@ -158,14 +176,26 @@ def _decide_name(
     """The best verdict over every held name (holders, legal and trading names)."""
     business = holder.holder_type == BUSINESS
     typed = normalise(entered)
+    held = _held(holder)
     if typed:
-        for normal, display in _held_normals(holder):
+        for normal, display in held.normals:
             if normal == typed:  # the common case, decided before any held name is parsed
                 return _EXACT, display, dict(_EXACT_SCORES)
-    candidates = _candidates(holder)
+    candidates = held.candidates
+    parts = split_trading_as(entered)
+    if len(parts) == 1 and len(candidates) == 1:  # most checks: one name against one name
+        candidate = candidates[0]
+        part = parts[0]
+        verdict = _compare(candidate, parse_name(part, business, holder.country),
+                           entered_type, cfg)
+        if verdict.outcome is not Outcome.MATCH and not business:
+            joint = _joint_parts(entered)
+            if joint:
+                return _decide_joint(joint, holder, entered_type, cfg)
+        return verdict, candidate.parsed.display, _scores(candidate.parsed.display, part)
     best: list[tuple[Verdict, str, str]] = []
     best_rank = -1
-    for part in split_trading_as(entered):
+    for part in parts:
         parsed = parse_name(part, business, holder.country)
         for candidate in candidates:
             verdict = _compare(candidate, parsed, entered_type, cfg)
@@ -230,5 +260,5 @@ def decide(
 def clear_caches() -> None:
     """Empty every cache of the matcher, as on a worker just started: the benchmarks measure
     first-seen decisions this way."""
-    for cache in (*_NORMALISER_CACHES, *_RULES_CACHES, relate, _candidates, _held_normals):
+    for cache in (*_NORMALISER_CACHES, *_RULES_CACHES, relate, _held):
         cache.cache_clear()
