@@ -82,42 +82,29 @@ class _Candidate(NamedTuple):
     personal: bool  # compare as a person's name (personal account, or a sole trader's name)
 
 
-class _Held:
-    """What the matcher works out once per account: every held name normalised, for the
-    exact test every check starts with (most checks end there), and, only once a check
-    needs them, the held names parsed as candidates. One cache entry per account."""
-
-    __slots__ = ("normals", "_holder", "_candidates")
-
-    def __init__(self, holder: Holder) -> None:
-        parts = [part for name in holder.names for part in split_trading_as(name)]
-        # (normalised, as held) of every name of the account.
-        self.normals = tuple([(normalise(name), name)
-                              for name in (*parts, *holder.trading_names)])
-        self._holder: Holder | None = holder
-        self._candidates: tuple[_Candidate, ...] = ()
-
-    @property
-    def candidates(self) -> tuple[_Candidate, ...]:
-        if self._holder is not None:
-            self._candidates, self._holder = _candidates(self._holder), None
-        return self._candidates
+# Both caches are keyed by the account's strings, not by the `Holder`: a key of strings is
+# hashed in C, and the garbage collector stops walking it once it has seen it.
+@lru_cache(maxsize=16384)
+def _held_normals(names: tuple[str, ...], trading_names: tuple[str, ...]) -> tuple[
+        tuple[str, str], ...]:
+    """(normalised, as held) of every name of the account, for the exact test every check
+    starts with: most checks end there, without reading any name's parts."""
+    parts = [part for name in names for part in split_trading_as(name)]
+    return tuple([(normalise(name), name) for name in (*parts, *trading_names)])
 
 
-_held = lru_cache(maxsize=16384)(_Held)
-
-
-def _candidates(holder: Holder) -> tuple[_Candidate, ...]:
-    business = holder.holder_type == BUSINESS
+@lru_cache(maxsize=16384)
+def _candidates(names: tuple[str, ...], trading_names: tuple[str, ...], business: bool,
+                country: str | None) -> tuple[_Candidate, ...]:
     out: list[_Candidate] = []
-    for name in holder.names:
+    for name in names:
         parts = split_trading_as(name)
         for index, part in enumerate(parts):
-            parsed = parse_name(part, business, holder.country)
+            parsed = parse_name(part, business, country)
             sole_trader = index == 0 and len(parts) > 1 and parsed.legal_form is None
             out.append(_Candidate(parsed, not business or sole_trader))
-    for name in holder.trading_names:
-        out.append(_Candidate(parse_name(name, business, holder.country), False))
+    for name in trading_names:
+        out.append(_Candidate(parse_name(name, business, country), False))
     return tuple(out)
 
 
@@ -141,7 +128,11 @@ _EXACT_SCORES = {"token_sort_ratio": 100.0, "jaro_winkler": 100.0}
 
 
 def _scores(held: str, entered: str) -> dict[str, float]:
-    a, b = normalise(held), normalise(entered)
+    return _normal_scores(normalise(held), normalise(entered))
+
+
+def _normal_scores(a: str, b: str) -> dict[str, float]:
+    """`_scores` of two names already normalised."""
     return {
         "token_sort_ratio": round(fuzz.token_sort_ratio(a, b), 1),
         "jaro_winkler": round(JaroWinkler.normalized_similarity(a, b) * 100, 1),
@@ -176,12 +167,12 @@ def _decide_name(
     """The best verdict over every held name (holders, legal and trading names)."""
     business = holder.holder_type == BUSINESS
     typed = normalise(entered)
-    held = _held(holder)
+    normals = _held_normals(holder.names, holder.trading_names)
     if typed:
-        for normal, display in held.normals:
+        for normal, display in normals:
             if normal == typed:  # the common case, decided before any held name is parsed
                 return _EXACT, display, dict(_EXACT_SCORES)
-    candidates = held.candidates
+    candidates = _candidates(holder.names, holder.trading_names, business, holder.country)
     parts = split_trading_as(entered)
     if len(parts) == 1 and len(candidates) == 1:  # most checks: one name against one name
         candidate = candidates[0]
@@ -192,7 +183,10 @@ def _decide_name(
             joint = _joint_parts(entered)
             if joint:
                 return _decide_joint(joint, holder, entered_type, cfg)
-        return verdict, candidate.parsed.display, _scores(candidate.parsed.display, part)
+        display = candidate.parsed.display
+        held_normal = normals[0][0] if normals[0][1] == display else normalise(display)
+        scores = _normal_scores(held_normal, typed if part == entered else normalise(part))
+        return verdict, display, scores
     best: list[tuple[Verdict, str, str]] = []
     best_rank = -1
     for part in parts:
@@ -260,5 +254,5 @@ def decide(
 def clear_caches() -> None:
     """Empty every cache of the matcher, as on a worker just started: the benchmarks measure
     first-seen decisions this way."""
-    for cache in (*_NORMALISER_CACHES, *_RULES_CACHES, relate, _held):
+    for cache in (*_NORMALISER_CACHES, *_RULES_CACHES, relate, _candidates, _held_normals):
         cache.cache_clear()
