@@ -44,7 +44,7 @@ LONGEST_FORM_TOKENS = 6
 # Every ending of a form's key, and every beginning of a key of a form written before the
 # name: the last (first) words of a name can only be (part of) a form if they are one of
 # these, which most names' words are not. No ending is longer than the longest form.
-_FORM_ENDINGS: frozenset[str] = frozenset(key[i:] for key in LEGAL_FORMS for i in range(len(key)))
+FORM_ENDINGS: frozenset[str] = frozenset(key[i:] for key in LEGAL_FORMS for i in range(len(key)))
 _PREFIX_FORM_BEGINNINGS: frozenset[str] = frozenset(
     key[:i] for key, form in LEGAL_FORMS.items() if form in PREFIX_FORMS
     for i in range(1, len(key) + 1)
@@ -59,7 +59,7 @@ def _suffix_form(tokens: tuple[str, ...], business: bool) -> tuple[int, str] | N
     joined, tails = "", []
     for k in range(1, min(LONGEST_FORM_TOKENS, n - 1) + 1):
         joined = tokens[n - k] + joined
-        if joined not in _FORM_ENDINGS:
+        if joined not in FORM_ENDINGS:
             break
         tails.append(joined)
     for k in range(len(tails), 0, -1):

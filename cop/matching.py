@@ -64,8 +64,10 @@ class Holder:
     country: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
+    """One decision. A named tuple, not a frozen dataclass: one is made for every check, and
+    a frozen dataclass sets each field through `object.__setattr__`."""
+
     outcome: Outcome  # what the payer is told, account type included
     name_outcome: Outcome  # the name comparison alone
     rule: str  # short stable id of the rule that decided
@@ -80,26 +82,29 @@ class _Candidate(NamedTuple):
     personal: bool  # compare as a person's name (personal account, or a sole trader's name)
 
 
+# Both caches are keyed by the account's strings, not by the `Holder`: a key of strings is
+# hashed in C, and the garbage collector stops walking it once it has seen it.
 @lru_cache(maxsize=16384)
-def _held_normals(holder: Holder) -> tuple[tuple[str, str], ...]:
+def _held_normals(names: tuple[str, ...], trading_names: tuple[str, ...]) -> tuple[
+        tuple[str, str], ...]:
     """(normalised, as held) of every name of the account, for the exact test every check
     starts with: most checks end there, without reading any name's parts."""
-    parts = [part for name in holder.names for part in split_trading_as(name)]
-    return tuple([(normalise(name), name) for name in (*parts, *holder.trading_names)])
+    parts = [part for name in names for part in split_trading_as(name)]
+    return tuple([(normalise(name), name) for name in (*parts, *trading_names)])
 
 
 @lru_cache(maxsize=16384)
-def _candidates(holder: Holder) -> tuple[_Candidate, ...]:
-    business = holder.holder_type == BUSINESS
+def _candidates(names: tuple[str, ...], trading_names: tuple[str, ...], business: bool,
+                country: str | None) -> tuple[_Candidate, ...]:
     out: list[_Candidate] = []
-    for name in holder.names:
+    for name in names:
         parts = split_trading_as(name)
         for index, part in enumerate(parts):
-            parsed = parse_name(part, business, holder.country)
+            parsed = parse_name(part, business, country)
             sole_trader = index == 0 and len(parts) > 1 and parsed.legal_form is None
             out.append(_Candidate(parsed, not business or sole_trader))
-    for name in holder.trading_names:
-        out.append(_Candidate(parse_name(name, business, holder.country), False))
+    for name in trading_names:
+        out.append(_Candidate(parse_name(name, business, country), False))
     return tuple(out)
 
 
@@ -123,7 +128,11 @@ _EXACT_SCORES = {"token_sort_ratio": 100.0, "jaro_winkler": 100.0}
 
 
 def _scores(held: str, entered: str) -> dict[str, float]:
-    a, b = normalise(held), normalise(entered)
+    return _normal_scores(normalise(held), normalise(entered))
+
+
+def _normal_scores(a: str, b: str) -> dict[str, float]:
+    """`_scores` of two names already normalised."""
     return {
         "token_sort_ratio": round(fuzz.token_sort_ratio(a, b), 1),
         "jaro_winkler": round(JaroWinkler.normalized_similarity(a, b) * 100, 1),
@@ -158,14 +167,29 @@ def _decide_name(
     """The best verdict over every held name (holders, legal and trading names)."""
     business = holder.holder_type == BUSINESS
     typed = normalise(entered)
+    normals = _held_normals(holder.names, holder.trading_names)
     if typed:
-        for normal, display in _held_normals(holder):
+        for normal, display in normals:
             if normal == typed:  # the common case, decided before any held name is parsed
                 return _EXACT, display, dict(_EXACT_SCORES)
-    candidates = _candidates(holder)
+    candidates = _candidates(holder.names, holder.trading_names, business, holder.country)
+    parts = split_trading_as(entered)
+    if len(parts) == 1 and len(candidates) == 1:  # most checks: one name against one name
+        candidate = candidates[0]
+        part = parts[0]
+        verdict = _compare(candidate, parse_name(part, business, holder.country),
+                           entered_type, cfg)
+        if verdict.outcome is not Outcome.MATCH and not business:
+            joint = _joint_parts(entered)
+            if joint:
+                return _decide_joint(joint, holder, entered_type, cfg)
+        display = candidate.parsed.display
+        held_normal = normals[0][0] if normals[0][1] == display else normalise(display)
+        scores = _normal_scores(held_normal, typed if part == entered else normalise(part))
+        return verdict, display, scores
     best: list[tuple[Verdict, str, str]] = []
     best_rank = -1
-    for part in split_trading_as(entered):
+    for part in parts:
         parsed = parse_name(part, business, holder.country)
         for candidate in candidates:
             verdict = _compare(candidate, parsed, entered_type, cfg)

@@ -12,7 +12,12 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import NamedTuple
 
-from cop.legal_forms import EXPANDABLE, canonical_business_tokens, legal_form_span
+from cop.legal_forms import (
+    EXPANDABLE,
+    FORM_ENDINGS,
+    canonical_business_tokens,
+    legal_form_span,
+)
 from cop.name_order import family_first, uncomma
 from cop.names import FAMILY_FIRST_SURNAMES, NOBLE_TITLES, PARTICLES, is_given_name
 from cop.normalise import Token, strip_titles, tokenise
@@ -68,12 +73,18 @@ class Parsed(NamedTuple):
 @lru_cache(maxsize=32768)
 def parse_name(display: str, business: bool, country: str | None = None) -> Parsed:
     """Read a name once. `country` (the account's) is a hint for reading the name's order."""
-    tokens = strip_titles(tokenise(display if business else uncomma(display)))
-    if not business and len(tokens) > 1:
-        tokens = family_first(tokens, country)
-    start, stop, form = legal_form_span(tuple([t.text for t in tokens]), business)
-    if form is not None:
-        tokens = tokens[start:stop]
+    if business:
+        tokens = strip_titles(tokenise(display))
+    else:
+        tokens = strip_titles(tokenise(uncomma(display) if "," in display else display))
+        if len(tokens) > 1:
+            tokens = family_first(tokens, country)
+    form = None
+    # A personal name whose last word ends no legal form has none (`legal_form_span`): most.
+    if tokens and (business or tokens[-1].text in FORM_ENDINGS):
+        start, stop, form = legal_form_span(tuple([t.text for t in tokens]), business)
+        if form is not None:
+            tokens = tokens[start:stop]
     words = words_of(tokens)
     business_words = None
     if business:
