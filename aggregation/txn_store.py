@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import and_, delete, func, select, tuple_, update
+from sqlalchemy import and_, bindparam, delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -69,19 +69,22 @@ class TransactionStore:
     def write(self, session: Session, consent_id: str, account_id: str, bank_id: str,
               keyed: Iterable[tuple[str, Transaction]], now: dt.datetime,
               categorise: Callable[[Transaction], str | None]) -> int:
-        """Upsert one page. Within a page a key seen twice keeps its booked form."""
-        rows: dict[str, dict] = {}
+        """Upsert one page. Within a page a key seen twice keeps its booked form. The page is
+        sealed in one batch and written in one statement batch (executemany)."""
+        chosen: dict[str, Transaction] = {}
         for key, tx in keyed:
-            if key in rows and rows[key]["status"] == "booked" and tx.status is not \
-                    TransactionStatus.BOOKED:
+            if key in chosen and chosen[key].status is TransactionStatus.BOOKED and \
+                    tx.status is not TransactionStatus.BOOKED:
                 continue
-            key_id, sealed = self.sealer.seal(txn_codec.dumps(tx, categorise(tx)),
-                                              self._context(consent_id, account_id, key))
-            rows[key] = {"consent_id": consent_id, "account_id": account_id, "key": key,
-                         "bank_id": bank_id, "booked_at": tx.booked_at,
-                         "status": tx.status.value, "direction": tx.credit_debit.value[0].upper(),
-                         "sealed": sealed, "key_id": key_id, "seen_at": now,
-                         "transfer_tag": self.transfer_tag(tx)}
+            chosen[key] = tx
+        sealed = self.sealer.seal_many([
+            (txn_codec.dumps(tx, categorise(tx)), self._context(consent_id, account_id, key))
+            for key, tx in chosen.items()])
+        rows = {key: {"consent_id": consent_id, "account_id": account_id, "key": key,
+                      "bank_id": bank_id, "booked_at": tx.booked_at, "status": tx.status.value,
+                      "direction": tx.credit_debit.value[0].upper(), "sealed": ciphertext,
+                      "key_id": key_id, "seen_at": now, "transfer_tag": self.transfer_tag(tx)}
+                for (key, tx), (key_id, ciphertext) in zip(chosen.items(), sealed, strict=True)}
         if not rows:
             return 0
         dialect = session.get_bind().dialect.name
@@ -200,14 +203,20 @@ class TransactionStore:
     def link_transfers(self, session: Session, consent_id: str, since: dt.datetime) -> int:
         """Pair unlinked debits and credits of one amount in two accounts of the consent,
         booked at most `TRANSFER_DAYS` apart, closest first, each entry at most once; both
-        legs then name each other. Returns the pairs made."""
+        legs then name each other. Returns the pairs made.
+
+        Only legs booked from `since` less the window can pair with what a sync wrote from
+        `since`: both sides are bounded by time (a credit at most one window before its
+        debit), so an incremental sync reads the last days, not the whole history, and the
+        links are written in one batch."""
         debit, credit = aliased(T), aliased(T)
         found = session.execute(select(
             debit.account_id, debit.key, debit.booked_at, credit.account_id, credit.key,
             credit.booked_at).join(credit, and_(
                 credit.consent_id == debit.consent_id, credit.transfer_tag == debit.transfer_tag,
                 credit.direction == "C", credit.account_id != debit.account_id,
-                credit.linked_key.is_(None))).where(
+                credit.linked_key.is_(None),
+                credit.booked_at >= since - 2 * TRANSFER_WINDOW)).where(
             debit.consent_id == consent_id, debit.direction == "D",
             debit.transfer_tag.is_not(None), debit.linked_key.is_(None),
             debit.booked_at >= since - TRANSFER_WINDOW)).all()
@@ -215,17 +224,23 @@ class TransactionStore:
                        for d_acc, d_key, d_at, c_acc, c_key, c_at in found
                        if abs(c_at - d_at) <= TRANSFER_WINDOW)
         used: set[tuple[str, str]] = set()
-        pairs = 0
+        links = []
         for _, one, other in close:
             if one in used or other in used:
                 continue
             used |= {one, other}
             for (account, key), (peer_account, peer_key) in ((one, other), (other, one)):
-                session.execute(update(T).where(
-                    T.consent_id == consent_id, T.account_id == account, T.key == key).values(
-                    linked_account_id=peer_account, linked_key=peer_key))
-            pairs += 1
-        return pairs
+                links.append({"row_consent": consent_id, "row_account": account, "row_key": key,
+                              "peer_account": peer_account, "peer_key": peer_key})
+        if links:  # executemany: one statement, every pair in one batch
+            table = T.__table__
+            session.connection().execute(update(table).where(
+                table.c.consent_id == bindparam("row_consent"),
+                table.c.account_id == bindparam("row_account"),
+                table.c.key == bindparam("row_key")).values(
+                linked_account_id=bindparam("peer_account"),
+                linked_key=bindparam("peer_key")), links)
+        return len(links) // 2
 
     def open(self, consent_id: str, row: T) -> tuple[Transaction, str | None]:
         text = self.sealer.open(row.key_id, row.sealed,
@@ -238,5 +253,7 @@ class Sealer(Protocol):
     `aggregation.wiring`): `seal` returns (key id, ciphertext)."""
 
     def seal(self, plaintext: str, context: str) -> tuple[str, str]: ...
+
+    def seal_many(self, items: list[tuple[str, str]]) -> list[tuple[str, str]]: ...
 
     def open(self, key_id: str, ciphertext: str, context: str) -> str: ...
