@@ -1,0 +1,25 @@
+"""Aggregation: an index on when each stored transaction was last written, per consent, so a
+worker can tell whether the part of a listing it counted earlier is unchanged.
+
+Revision ID: 0012_transactions_seen_index
+Revises: 0011_transactions
+Create Date: 2026-12-03
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0012_transactions_seen_index"
+down_revision: str | None = "0011_transactions"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_aggregation_transactions_seen", "aggregation_transactions",
+                    ["consent_id", "seen_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_aggregation_transactions_seen", "aggregation_transactions")
