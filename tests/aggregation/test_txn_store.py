@@ -105,7 +105,7 @@ def test_transfer_legs_link_only_within_the_window(session, store):
     with unit_of_work(session):
         assert store.link_transfers(session, CID, NOW - dt.timedelta(days=60)) == 1
     links = dict(session.execute(select(StoredTransaction.key,
-                                           StoredTransaction.linked_key)).tuples().all())
+                                           StoredTransaction.linked_key)).all())
     out, inward = (store.key_for("alpha", a, t) for a, t in (
         ("a1", tx("out", at, "0")), ("a2", tx("in", at, "0"))))
     assert links[out] == inward and links[inward] == out
