@@ -35,6 +35,11 @@ class StoredTransaction(Base):
         Index("ix_aggregation_transactions_account", "consent_id", "account_id", "booked_at",
               "key"),
         Index("ix_aggregation_transactions_transfer", "consent_id", "transfer_tag"),
+        # what a sync wrote since a moment: whether a kept count still holds (txn_store)
+        Index("ix_aggregation_transactions_seen", "consent_id", "seen_at"),
+        # the pending entries of a consent, which every incremental sync reaches back to
+        Index("ix_aggregation_transactions_pending", "consent_id", "status", "account_id",
+              "booked_at"),
     )
 
     consent_id: Mapped[str] = mapped_column(String(128), primary_key=True)

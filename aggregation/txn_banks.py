@@ -162,6 +162,7 @@ class BankSyncs:
                 now) -> None:
         agg = self.aggregator
         outcomes = {}
+        synced = self.rows(session, cid).values() if jobs else ()
         for bank_id in sorted({j.bank_id for j in jobs}):
             mine = [results[j.account_id] for j in jobs if j.bank_id == bank_id]
             status = next((s for s in WORST if any(r.status is s for r in mine)), Status.OK)
@@ -176,7 +177,7 @@ class BankSyncs:
                 consent_service.mark_bank_reauth_required(
                     session, cid, bank_id, reason=failed.error_type or "consent gone at bank",
                     adapters=agg.consent_adapters)
-            rows = [r for r in self.rows(session, cid).values() if r.bank_id == bank_id]
+            rows = [r for r in synced if r.bank_id == bank_id]
             report = self._report(bank_id, status, rows, "live" if status is Status.OK
                                   else "cache", None if status is Status.OK
                                   else failed.error_type)

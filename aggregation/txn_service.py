@@ -95,13 +95,13 @@ class TransactionService:
         one = account_id is not None
         version = self.banks.version(rows)
         query = TimelineQuery(cid, scope, asked_from, asked_to, directions, one)
-        result = self._page(session, query, cursor, account_id or ALL, version)
+        result = self._page(session, query, cursor, account_id or ALL, version, now)
         result.detail = "ReadTransactionsDetail" in permissions
         result.banks = reports
         result.accounts = {a: owners[a][0] for a in scope}
         whole = TimelineQuery(cid, scope, window_from, window_to, directions, one)
-        _, result.first_available, result.last_available = self.store.summary(
-            session, whole, version)
+        available = self.store.summary(session, whole, version, now)
+        result.first_available, result.last_available = available.oldest, available.newest
         self.aggregator._audit(session, caller, cid, "transactions",
                                sorted({r.bank_id for r in reports}), now)
         return result
@@ -129,7 +129,7 @@ class TransactionService:
         return cursor
 
     def _page(self, session: Session, query: TimelineQuery, cursor: Cursor | None,
-              scope: str, version: tuple) -> TimelinePage:
+              scope: str, version: tuple, now: dt.datetime) -> TimelinePage:
         size = self.page_size
         walk, place = (cursor.walk, cursor.place) if cursor else (None, None)
         if walk is Walk.BEFORE:
@@ -141,7 +141,7 @@ class TransactionService:
         else:
             entries, older = self.store.page(session, query, size, after=place)
             newer = walk is Walk.AFTER
-        total = self.store.summary(session, query, version)[0]
+        total = self.store.summary(session, query, version, now).count
 
         def token(walk: Walk, entry: Entry | None) -> str:
             where = (entry.transaction.booked_at, entry.account_id, entry.key) if entry else None

@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import and_, delete, func, select, tuple_, update
+from sqlalchemy import and_, bindparam, delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -24,12 +24,43 @@ from aggregation.models import StoredTransaction as T
 from aggregation.models import TransactionSync
 from aggregation.transaction import Transaction, TransactionStatus
 from aggregation.txn_codec import Entry
+from core.ttlcache import TtlCache
 
 TRANSFER_FAMILIES = frozenset({"ICDT", "RCDT"})  # ISO 20022 issued / received credit transfers
 SUMMARIES = 4096  # listings whose count and bounds a worker keeps
+SUMMARY_SECONDS = 600.0  # how long a worker trusts a count it keeps
+HEAD_DAYS = 14  # a listing's tail, recounted after every sync: the last two weeks
 TRANSFER_DAYS = 3
 TRANSFER_WINDOW = dt.timedelta(days=TRANSFER_DAYS)
+ENTRY_COLUMNS = (T.account_id, T.key, T.bank_id, T.sealed, T.key_id, T.linked_account_id,
+                 T.linked_key)
 Position = tuple[dt.datetime, str, str]  # (booked_at, account_id, key): one timeline place
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How many entries a listing holds, and its oldest and newest booking."""
+
+    count: int
+    oldest: dt.datetime | None
+    newest: dt.datetime | None
+
+    def plus(self, other: Tally) -> Tally:
+        oldest = [t for t in (self.oldest, other.oldest) if t is not None]
+        newest = [t for t in (self.newest, other.newest) if t is not None]
+        return Tally(self.count + other.count, min(oldest, default=None),
+                     max(newest, default=None))
+
+
+@dataclass(frozen=True)
+class Head:
+    """The part of a listing booked before `before`, as counted at `as_of`; `settled` when
+    it held no pending entry (a pending entry may vanish without a trace)."""
+
+    before: dt.datetime
+    tally: Tally
+    as_of: dt.datetime
+    settled: bool
 
 
 @dataclass(frozen=True)
@@ -46,7 +77,8 @@ class TransactionStore:
     def __init__(self, sealer: Sealer, key: bytes) -> None:
         self.sealer = sealer  # under the bank-token keys
         self.key = key
-        self._summaries: dict[tuple, tuple[int, dt.datetime | None, dt.datetime | None]] = {}
+        self._summaries: TtlCache[Tally] = TtlCache(SUMMARY_SECONDS, SUMMARIES)
+        self._heads: TtlCache[Head] = TtlCache(SUMMARY_SECONDS, SUMMARIES)
 
     # -- identity ---------------------------------------------------------------------------
     def key_for(self, bank_id: str, bank_account_id: str, tx: Transaction) -> str:
@@ -69,19 +101,22 @@ class TransactionStore:
     def write(self, session: Session, consent_id: str, account_id: str, bank_id: str,
               keyed: Iterable[tuple[str, Transaction]], now: dt.datetime,
               categorise: Callable[[Transaction], str | None]) -> int:
-        """Upsert one page. Within a page a key seen twice keeps its booked form."""
-        rows: dict[str, dict] = {}
+        """Upsert one page. Within a page a key seen twice keeps its booked form. The page is
+        sealed in one batch and written in one statement batch (executemany)."""
+        chosen: dict[str, Transaction] = {}
         for key, tx in keyed:
-            if key in rows and rows[key]["status"] == "booked" and tx.status is not \
-                    TransactionStatus.BOOKED:
+            if key in chosen and chosen[key].status is TransactionStatus.BOOKED and \
+                    tx.status is not TransactionStatus.BOOKED:
                 continue
-            key_id, sealed = self.sealer.seal(txn_codec.dumps(tx, categorise(tx)),
-                                              self._context(consent_id, account_id, key))
-            rows[key] = {"consent_id": consent_id, "account_id": account_id, "key": key,
-                         "bank_id": bank_id, "booked_at": tx.booked_at,
-                         "status": tx.status.value, "direction": tx.credit_debit.value[0].upper(),
-                         "sealed": sealed, "key_id": key_id, "seen_at": now,
-                         "transfer_tag": self.transfer_tag(tx)}
+            chosen[key] = tx
+        sealed = self.sealer.seal_many([
+            (txn_codec.dumps(tx, categorise(tx)), self._context(consent_id, account_id, key))
+            for key, tx in chosen.items()])
+        rows = {key: {"consent_id": consent_id, "account_id": account_id, "key": key,
+                      "bank_id": bank_id, "booked_at": tx.booked_at, "status": tx.status.value,
+                      "direction": tx.credit_debit.value[0].upper(), "sealed": ciphertext,
+                      "key_id": key_id, "seen_at": now, "transfer_tag": self.transfer_tag(tx)}
+                for (key, tx), (key_id, ciphertext) in zip(chosen.items(), sealed, strict=True)}
         if not rows:
             return 0
         dialect = session.get_bind().dialect.name
@@ -153,37 +188,60 @@ class TransactionStore:
         if before is not None:
             clauses.append(place > tuple_(*before))
         order = (T.booked_at, T.account_id, T.key)
-        statement = select(T).where(and_(*clauses)).order_by(
+        # the columns, not the entities: a page is read, never changed (no identity map)
+        statement = select(*ENTRY_COLUMNS).where(and_(*clauses)).order_by(
             *(c.asc() if ascending else c.desc() for c in order)).limit(size + 1)
-        rows = list(session.scalars(statement))
+        rows = list(session.execute(statement))
         more = len(rows) > size
         rows = rows[:size]
         if ascending:
             rows.reverse()
         return [self._entry(query.consent_id, row) for row in rows], more
 
-    def _entry(self, consent_id: str, row: T) -> Entry:
+    def _entry(self, consent_id: str, row) -> Entry:
         tx, category = self.open(consent_id, row)
         return Entry(row.account_id, row.key, row.bank_id, tx, category,
                      row.linked_account_id, row.linked_key)
 
-    def summary(self, session: Session, query: TimelineQuery, version: Hashable
-                ) -> tuple[int, dt.datetime | None, dt.datetime | None]:
-        """(entries, oldest, newest booking) of a listing. Counting a 24-month history costs
-        a scan of its index range, so the answer is kept per listing and `version` (what the
-        consent's syncs have written so far): walking pages of an unchanged history counts
-        once per worker."""
-        key = (query, version)
-        found = self._summaries.get(key)
-        if found is None:
-            row = session.execute(select(func.count(), func.min(T.booked_at),
-                                         func.max(T.booked_at)).where(
-                and_(*self._where(query)))).one()
-            found = (row[0] or 0, row[1], row[2])
-            if len(self._summaries) >= SUMMARIES:
-                self._summaries.pop(next(iter(self._summaries)))
-            self._summaries[key] = found
-        return found
+    def summary(self, session: Session, query: TimelineQuery, version: Hashable,
+                now: dt.datetime) -> Tally:
+        """(entries, oldest, newest booking) of a listing, kept per listing and `version`
+        (what the consent's syncs have written so far): walking pages of an unchanged history
+        counts once per worker.
+
+        After a sync the count is incremental: a sync rewrites the last days, so the listing
+        is a head (booked before a boundary `HEAD_DAYS` back, counted once and kept) and a
+        tail (counted each time: an index range of a few days). The head is recounted when a
+        row in it was written after it was counted (the `seen_at` index answers that), when
+        it held pending entries (which may vanish) or after `SUMMARY_SECONDS`."""
+        return self._summaries.get((query, version), lambda: self._tally(session, query, now))
+
+    def _tally(self, session: Session, query: TimelineQuery, now: dt.datetime) -> Tally:
+        head = self._heads.get(query, lambda: self._head(session, query, now))
+        if not self._head_holds(session, query, head):
+            head = self._head(session, query, now)
+            self._heads.put(query, head)
+        tail = session.execute(select(func.count(), func.min(T.booked_at), func.max(
+            T.booked_at)).where(*self._where(query), T.booked_at >= head.before)).one()
+        return head.tally.plus(Tally(tail[0] or 0, tail[1], tail[2]))
+
+    def _head(self, session: Session, query: TimelineQuery, now: dt.datetime) -> Head:
+        before = (now - dt.timedelta(days=HEAD_DAYS)).replace(hour=0, minute=0, second=0,
+                                                              microsecond=0)
+        row = session.execute(select(
+            func.count(), func.min(T.booked_at), func.max(T.booked_at),
+            func.count().filter(T.status == "pending")).where(
+            *self._where(query), T.booked_at < before)).one()
+        return Head(before, Tally(row[0] or 0, row[1], row[2]), now, not row[3])
+
+    def _head_holds(self, session: Session, query: TimelineQuery, head: Head) -> bool:
+        """Nothing in the head was written since it was counted (the request that counted
+        it wrote at its own `now`, which is `as_of`)."""
+        if not head.settled:
+            return False
+        written = session.execute(select(T.key).where(
+            *self._where(query), T.seen_at > head.as_of, T.booked_at < head.before).limit(1))
+        return written.first() is None
 
     # -- linking ----------------------------------------------------------------------------
     def transfer_tag(self, tx: Transaction) -> str | None:
@@ -200,14 +258,20 @@ class TransactionStore:
     def link_transfers(self, session: Session, consent_id: str, since: dt.datetime) -> int:
         """Pair unlinked debits and credits of one amount in two accounts of the consent,
         booked at most `TRANSFER_DAYS` apart, closest first, each entry at most once; both
-        legs then name each other. Returns the pairs made."""
+        legs then name each other. Returns the pairs made.
+
+        Only legs booked from `since` less the window can pair with what a sync wrote from
+        `since`: both sides are bounded by time (a credit at most one window before its
+        debit), so an incremental sync reads the last days, not the whole history, and the
+        links are written in one batch."""
         debit, credit = aliased(T), aliased(T)
         found = session.execute(select(
             debit.account_id, debit.key, debit.booked_at, credit.account_id, credit.key,
             credit.booked_at).join(credit, and_(
                 credit.consent_id == debit.consent_id, credit.transfer_tag == debit.transfer_tag,
                 credit.direction == "C", credit.account_id != debit.account_id,
-                credit.linked_key.is_(None))).where(
+                credit.linked_key.is_(None),
+                credit.booked_at >= since - 2 * TRANSFER_WINDOW)).where(
             debit.consent_id == consent_id, debit.direction == "D",
             debit.transfer_tag.is_not(None), debit.linked_key.is_(None),
             debit.booked_at >= since - TRANSFER_WINDOW)).all()
@@ -215,17 +279,23 @@ class TransactionStore:
                        for d_acc, d_key, d_at, c_acc, c_key, c_at in found
                        if abs(c_at - d_at) <= TRANSFER_WINDOW)
         used: set[tuple[str, str]] = set()
-        pairs = 0
+        links = []
         for _, one, other in close:
             if one in used or other in used:
                 continue
             used |= {one, other}
             for (account, key), (peer_account, peer_key) in ((one, other), (other, one)):
-                session.execute(update(T).where(
-                    T.consent_id == consent_id, T.account_id == account, T.key == key).values(
-                    linked_account_id=peer_account, linked_key=peer_key))
-            pairs += 1
-        return pairs
+                links.append({"row_consent": consent_id, "row_account": account, "row_key": key,
+                              "peer_account": peer_account, "peer_key": peer_key})
+        if links:  # executemany: one statement, every pair in one batch
+            table = T.__table__
+            session.connection().execute(update(table).where(
+                table.c.consent_id == bindparam("row_consent"),
+                table.c.account_id == bindparam("row_account"),
+                table.c.key == bindparam("row_key")).values(
+                linked_account_id=bindparam("peer_account"),
+                linked_key=bindparam("peer_key")), links)
+        return len(links) // 2
 
     def open(self, consent_id: str, row: T) -> tuple[Transaction, str | None]:
         text = self.sealer.open(row.key_id, row.sealed,
@@ -238,5 +308,7 @@ class Sealer(Protocol):
     `aggregation.wiring`): `seal` returns (key id, ciphertext)."""
 
     def seal(self, plaintext: str, context: str) -> tuple[str, str]: ...
+
+    def seal_many(self, items: list[tuple[str, str]]) -> list[tuple[str, str]]: ...
 
     def open(self, key_id: str, ciphertext: str, context: str) -> str: ...

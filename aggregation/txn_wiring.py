@@ -27,6 +27,9 @@ class CipherSealer:
         sealed = self.cipher.seal(plaintext, context)
         return sealed.key_id, sealed.ciphertext
 
+    def seal_many(self, items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [(s.key_id, s.ciphertext) for s in self.cipher.seal_many(items)]
+
     def open(self, key_id: str, ciphertext: str, context: str) -> str:
         return self.cipher.open(Sealed(key_id, ciphertext), context)
 

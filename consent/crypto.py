@@ -76,19 +76,38 @@ def parse_keys(spec: str) -> tuple[str, dict[str, bytes]]:
 class TokenCipher:
     primary: str
     keys: dict[str, bytes] = field(repr=False)
+    _aeads: dict[str, AESGCM] = field(default_factory=dict, init=False, repr=False,
+                                      compare=False)
+
+    def _aead(self, key_id: str) -> AESGCM | None:
+        """One cipher object per key (made once: a stored history opens thousands a read)."""
+        aead = self._aeads.get(key_id)
+        if aead is None and key_id in self.keys:
+            aead = self._aeads[key_id] = AESGCM(self.keys[key_id])
+        return aead
 
     def seal(self, plaintext: str, context: str) -> Sealed:
-        nonce = os.urandom(NONCE_BYTES)
-        ct = AESGCM(self.keys[self.primary]).encrypt(nonce, plaintext.encode(), context.encode())
-        return Sealed(self.primary, base64.urlsafe_b64encode(nonce + ct).decode())
+        return self.seal_many([(plaintext, context)])[0]
+
+    def seal_many(self, items: list[tuple[str, str]]) -> list[Sealed]:
+        """`seal` of each (plaintext, context), each under its own random nonce (drawn for
+        the batch at once)."""
+        aead = self._aead(self.primary)
+        nonces = os.urandom(NONCE_BYTES * len(items))
+        sealed = []
+        for i, (plaintext, context) in enumerate(items):
+            nonce = nonces[i * NONCE_BYTES:(i + 1) * NONCE_BYTES]
+            ct = aead.encrypt(nonce, plaintext.encode(), context.encode())
+            sealed.append(Sealed(self.primary, base64.urlsafe_b64encode(nonce + ct).decode()))
+        return sealed
 
     def open(self, sealed: Sealed, context: str) -> str:
-        key = self.keys.get(sealed.key_id)
-        if key is None:
+        aead = self._aead(sealed.key_id)
+        if aead is None:
             raise DecryptionError(f"no key {sealed.key_id!r} to decrypt with")
         try:
             raw = _b64decode(sealed.ciphertext)
-            plain = AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode())
+            plain = aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode())
         except Exception as exc:  # InvalidTag, bad base64, short input: all one failure
             raise DecryptionError("ciphertext does not authenticate") from exc
         return plain.decode()

@@ -30,11 +30,15 @@ class TtlCache(Generic[V]):
             return hit[1]
         value = load()
         if keep(value):
-            with self._lock:
-                if len(self._entries) >= self.max_entries:
-                    self._entries.clear()
-                self._entries[key] = (now + self.ttl, value)
+            self.put(key, value)
         return value
+
+    def put(self, key: Hashable, value: V) -> None:
+        """Remember `value` for `key` (replacing what was there) for `ttl` seconds."""
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[key] = (time.monotonic() + self.ttl, value)
 
     def clear(self) -> None:
         with self._lock:

@@ -21,7 +21,6 @@ from joserfc.errors import JoseError
 from joserfc.jwk import JWKRegistry
 
 from sandbox.bank import BG
-from sandbox.seed import accounts_of
 from sandbox.state import AUTHORISED, AWAITING, REJECTED, BankState
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -91,7 +90,7 @@ def register(bp: Blueprint, state: BankState) -> None:
         if not _password_ok(form.get("password", ""), bank.psu_password) or \
                 username not in {a.owner for a in bank.accounts}:
             return _page(bank, form, "Unknown username or wrong password.", 401)
-        chosen = _granted(bank.id, username, consent.access)
+        chosen = _granted(bank, username, consent.access)
         if not chosen:
             state.transition(consent_id, AWAITING, REJECTED)
             return _back(form["redirect_uri"], error="access_denied", **back)
@@ -207,9 +206,10 @@ def _check_claims(state: BankState, client_id: str, claims: dict,
     return client_id, ""
 
 
-def _granted(bank_id: str, username: str, access: dict) -> tuple[str, ...]:
-    """All the PSU's accounts, or only those a Berlin Group consent names by IBAN."""
-    mine = accounts_of(bank_id, username)
+def _granted(bank, username: str, access: dict) -> tuple[str, ...]:
+    """All the PSU's accounts at the bank, or only those a Berlin Group consent names by
+    IBAN."""
+    mine = [a for a in bank.accounts if a.owner == username]
     named = {ref.get("iban") for key in ("accounts", "balances", "transactions")
              for ref in access.get(key) or () if isinstance(ref, dict)}
     return tuple(a.id for a in mine if not named or a.identification in named)
