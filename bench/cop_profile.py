@@ -10,6 +10,7 @@ Uses the directory bench/cop.py seeded (run it once first; the same DATABASE_URL
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import json
 import os
@@ -82,6 +83,18 @@ def main() -> int:
     for raw in bodies[:1 if args.bulk else 300]:  # warm up: pools, prepared statements, caches
         check(raw)
     statuses.clear()
+    gc.collect()
+    gc.freeze()  # as gunicorn.conf.py's post_worker_init does after the warm-up
+    pauses: list[float] = []  # each full collection's stop, ms
+    started_at = [0.0]
+
+    def collected(phase: str, info: dict) -> None:
+        if phase == "start":
+            started_at[0] = time.perf_counter()
+        elif info["generation"] == 2:
+            pauses.append(round((time.perf_counter() - started_at[0]) * 1000, 1))
+
+    gc.callbacks.append(collected)
     profiler = None
     if args.profile:
         from pyinstrument import Profiler
@@ -112,8 +125,11 @@ def main() -> int:
         with open(args.profile, "w") as fh:
             fh.write(profiler.output_html())
         print(profiler.output_text(unicode=False, color=False, show_all=False)[:12000])
+    gc.callbacks.remove(collected)
     print(json.dumps({"checks": len(bodies), "cpu_ms_per_check": round(cpu_ms, 3),
-                      "wall_ms_per_check": round(wall_ms, 3), "statuses": statuses}))
+                      "wall_ms_per_check": round(wall_ms, 3), "statuses": statuses,
+                      "full_collections_ms": pauses, "tracked_unfrozen": len(gc.get_objects()),
+                      "frozen": gc.get_freeze_count()}))
     return 0
 
 
