@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/cop.py [--seconds 10] [--rate 500] [--workers CORES+1] [--threads 8]
                                   [--accounts 100000] [--sql-seed] [--reuse-directory]
+                                  [--port FREE] [--wrk-threads 2] [--skip-job]
 
 What it runs (loopback only; every process it starts is stopped at the end):
 - in this process: the matcher over the labelled corpora and over synthetic pairs
@@ -9,10 +10,12 @@ What it runs (loopback only; every process it starts is stopped at the end):
   certificate-bound (mTLS) tokens; a 10,000-payee batch through the service layer;
 - the service under gunicorn (PostgreSQL + Redis, as in production), then:
   single UK checks at a fixed rate (open loop: latency counted from each request's scheduled
-  send time, so a stall is not hidden), single checks closed-loop for throughput, and a
-  10,000-payee batch over HTTP.
+  send time, so a stall is not hidden; bench/cop_load.py, one Python process), single checks
+  closed-loop for throughput (wrk, bench/cop_wrk.py: a C generator that leaves the cores to
+  the service), a 10,000-payee batch over HTTP, and a 100,000-payee job from submission to
+  result.
 Beside them, the ceiling (bench/ceiling.py): a Flask hello-world under the same gunicorn
-configuration, loaded by the same generator at the same concurrency. Each HTTP phase runs
+configuration, loaded by wrk at the same concurrency, in the same run. Each HTTP phase runs
 three times; the median run is reported (by throughput, or by p99 at the fixed rate) with
 every run's figure and the ratio to the ceiling.
 Prints the figures and writes `bench/results/cop.json`. The load generator, PostgreSQL and
@@ -27,11 +30,13 @@ import argparse
 import json
 import os
 import random
+import statistics
 import sys
 import time
 
+import cop_wrk
 import harness
-from cop_load import bench_bulk_http, load
+from cop_load import bench_bulk_http, bench_bulk_job, load
 from cop_setup import batch, entered, holder_name, seed, seed_in_sql
 
 RESULTS = harness.ROOT / "bench" / "results" / "cop.json"
@@ -103,6 +108,12 @@ def main() -> int:
     parser.add_argument("--sql-seed", action="store_true",
                         help="generate the directory inside PostgreSQL (for --accounts "
                              "10000000) instead of through the import path")
+    parser.add_argument("--port", type=int, default=0,
+                        help="the service listens here and the ceiling on the next port "
+                             "(default: free ports)")
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--skip-job", action="store_true",
+                        help="leave out the 100,000-payee job (submitted to result)")
     parser.add_argument("--reuse-directory", action="store_true",
                         help="keep the database seeded by an earlier run with the same "
                              "--accounts (skips the reset and the seeding)")
@@ -148,47 +159,69 @@ def main() -> int:
         bodies.append(json.dumps({"Data": {"SchemeName": "SortCodeAccountNumber",
                                            "AccountType": "Personal", "Identification": ident,
                                            "Name": typed}}))
-    port = harness.free_port()
+    if not cop_wrk.available():
+        raise SystemExit("error: wrk is not installed; install it with `apt-get install -y wrk`")
+    ports = (args.port, args.port + 1) if args.port else (harness.free_port(), harness.free_port())
+
+    def closed_loop(port: int, lua, server_pid: int | None = None) -> dict:
+        cpu = harness.cpu_seconds(server_pid) if server_pid else 0.0
+        run = cop_wrk.run(port, lua, seconds=args.seconds, connections=args.concurrency,
+                          threads=args.wrk_threads)
+        if server_pid:
+            used = harness.cpu_seconds(server_pid) - cpu
+            run["server_cpu_ms_per_request"] = round(used * 1000 / max(1, run["requests"]), 2)
+        return run
+
+    port = ports[1]
     ceiling = harness.gunicorn("bench.ceiling:create_app()", port, env, args.workers, args.threads,
                                work / "ceiling.log")
     try:
         harness.wait_ready(port, harness.CEILING_PATH)
-        requests = harness.hello_requests(port)
-        load(port, {}, [], rate=None, seconds=2, concurrency=16, requests=requests)  # warm up
-        results["ceiling"] = harness.median_run(load, port, {}, [], rate=None, seconds=args.seconds,
-                                                concurrency=args.concurrency, requests=requests)
-        print(f"ceiling (Flask hello-world, same gunicorn, c={args.concurrency}): "
+        lua = cop_wrk.script(work / "ceiling.lua", "GET", harness.CEILING_PATH, {}, None)
+        cop_wrk.run(port, lua, seconds=2, connections=16, threads=args.wrk_threads)  # warm up
+        results["ceiling"] = harness.median_run(closed_loop, port, lua)
+        print(f"ceiling (Flask hello-world, same gunicorn, wrk c={args.concurrency}): "
               f"{results['ceiling']['throughput_rps']}/s (runs {results['ceiling']['runs']})",
               flush=True)
     finally:
         harness.stop(ceiling)
-    port = harness.free_port()
+    port = ports[0]
     server = harness.gunicorn("wsgi:app", port, env, args.workers, args.threads,
                               work / "server.log")
     try:
         harness.wait_ready(port, "/healthz")
-        headers = {"Authorization": f"Bearer {tpp.token(SCOPE)}",
-                   "Content-Type": "application/json", **tpp.cert_headers()}
+
+        def fresh_headers() -> dict:
+            """A new token for each phase: on a busy machine the whole run outlasts one."""
+            return {"Authorization": f"Bearer {tpp.token(SCOPE)}",
+                    "Content-Type": "application/json", **tpp.cert_headers()}
+
+        headers = fresh_headers()
         load(port, headers, bodies, rate=None, seconds=3, concurrency=16)  # warm up
-        for key, rate, concurrency, median_of in (
-                ("single_fixed_rate", args.rate, 64, "p99_ms"),
-                ("single_max", None, args.concurrency, "throughput_rps")):
+        # open loop at a fixed rate: the Python generator, which schedules each request
+        def fixed_rate() -> dict:
+            headers = fresh_headers()
+            cpu = harness.cpu_seconds(server.pid)
+            run = load(port, headers, bodies, rate=args.rate, seconds=args.seconds,
+                       concurrency=64)
+            used = harness.cpu_seconds(server.pid) - cpu
+            run["server_cpu_ms_per_request"] = round(used * 1000 / max(1, run["requests"]), 2)
+            return run
 
-            def measure(rate=rate, concurrency=concurrency):
-                cpu = harness.cpu_seconds(server.pid)
-                run = load(port, headers, bodies, rate=rate, seconds=args.seconds,
-                           concurrency=concurrency)
-                used = harness.cpu_seconds(server.pid) - cpu
-                run["server_cpu_ms_per_request"] = round(used * 1000 / max(1, run["requests"]),
-                                                         2)
-                return run
-
-            results[key] = harness.median_run(measure, key=median_of)
-            results[key]["ratio_to_ceiling"] = harness.ratio(results[key]["throughput_rps"],
-                                                             results["ceiling"]["throughput_rps"])
-            print(f"single checks: {results[key]}", flush=True)
-        results["bulk_http"] = bench_bulk_http(port, headers, args.accounts)
+        results["single_fixed_rate"] = harness.median_run(fixed_rate, key="p99_ms")
+        print(f"single checks: {results['single_fixed_rate']}", flush=True)
+        # closed loop for throughput: wrk, as the ceiling was measured
+        lua = cop_wrk.script(work / "checks.lua", "POST", "/cop/v1/name-verifications",
+                             fresh_headers(), bodies)
+        results["single_max"] = harness.median_run(closed_loop, port, lua, server.pid)
+        results["single_max"]["ratio_to_ceiling"] = harness.ratio(
+            results["single_max"]["throughput_rps"], results["ceiling"]["throughput_rps"])
+        print(f"single checks: {results['single_max']}", flush=True)
+        results["bulk_http"] = bench_bulk_http(port, fresh_headers(), args.accounts)
         print(f"bulk (HTTP): {results['bulk_http']}", flush=True)
+        if not args.skip_job:
+            results["bulk_job"] = bench_bulk_job(port, fresh_headers, args.accounts)
+            print(f"bulk job (HTTP, submitted to result): {results['bulk_job']}", flush=True)
     finally:
         harness.stop(server)
     results["load_average_at_end"] = os.getloadavg()
@@ -196,12 +229,16 @@ def main() -> int:
     results["single_capacity_rps_on_2_dedicated_cores"] = round(2000 / cpu_ms) if cpu_ms else None
     harness.write_results(RESULTS, results, {
         "single_ratio_to_ceiling": results["single_max"]["ratio_to_ceiling"],
-        "single_rps_min": 1000,
-        "single_rps_met": results["single_max"]["throughput_rps"] >= 1000,
+        "single_ratio_min": 0.25,
+        "single_ratio_met": results["single_max"]["ratio_to_ceiling"] >= 0.25,
         "p99_ms_at_rate_max": 25,
         "p99_met_in_every_run": all(p99 <= 25 for p99 in results["single_fixed_rate"]["runs"]),
-        "bulk_seconds_max": 1.0,
-        "bulk_http_met": min(results["bulk_http"]["seconds"]) <= 1.0,
+        "bulk_seconds_max": 0.4,
+        "bulk_http_median_seconds": statistics.median(results["bulk_http"]["seconds"]),
+        "bulk_http_met": statistics.median(results["bulk_http"]["seconds"]) <= 0.4,
+        "bulk_job_seconds_max": 4.0,
+        "bulk_job_median_seconds": results.get("bulk_job", {}).get("median_seconds"),
+        "bulk_job_met": "bulk_job" in results and results["bulk_job"]["median_seconds"] <= 4.0,
     })
     return 0
 

@@ -41,6 +41,8 @@ def _text(item: dict, key: str, errors: dict, *, required: bool, max_len: int,
 def uk_item(item: Any, *, bulk: bool = False) -> tuple[UkCheck | None, dict]:
     """One UK item (the `Data` of a single check, or with `bulk` a batch item carrying `Id`)
     to a check, or its errors; a member the scheme does not define is an error too."""
+    if type(item) is dict and (check := _valid_uk_item(item, bulk)) is not None:
+        return check, {}
     errors: dict[str, list[str]] = {}
     if not isinstance(item, dict):
         return None, {"_schema": ["Invalid input type."]}
@@ -65,6 +67,24 @@ def uk_item(item: Any, *, bulk: bool = False) -> tuple[UkCheck | None, dict]:
 UK_FIELDS = frozenset({"SchemeName", "AccountType", "Identification", "Name",
                        "SecondaryIdentification"})
 UK_BULK_FIELDS = UK_FIELDS | {"Id"}
+
+
+def _valid_uk_item(item: dict, bulk: bool) -> UkCheck | None:
+    """The check of an item that breaks none of `uk_item`'s rules, in a few comparisons
+    (a 10,000-item batch spent a fifth of its parsing in `_text`); None for anything else,
+    which the full validation then names field by field."""
+    if not item.keys() <= (UK_BULK_FIELDS if bulk else UK_FIELDS):
+        return None
+    ident, name, kind = item.get("Identification"), item.get("Name"), item.get("AccountType")
+    secondary, ref = item.get("SecondaryIdentification"), item.get("Id") if bulk else None
+    if (item.get("SchemeName") not in SCHEME_NAMES or kind not in ACCOUNT_TYPES
+            or type(ident) is not str or len(ident) != 14 or not _SCAN.match(ident)
+            or type(name) is not str or not 1 <= len(name) <= 140
+            or (secondary is not None
+                and (type(secondary) is not str or not 1 <= len(secondary) <= 18))
+            or (ref is not None and (type(ref) is not str or len(ref) > 40))):
+        return None
+    return UkCheck(ident[:6], ident[6:], kind.lower(), name, secondary, ref)
 
 
 def _unknown(data: dict, allowed: frozenset[str], errors: dict) -> None:

@@ -126,10 +126,13 @@ def _pg(session: Session, statement: str, params: dict[str, Any], rows: bool = T
         return cursor.fetchall() if rows else []
 
 
+_TEXT = {None: "", True: "t", False: "f"}
+
+
 def _joined(values: Iterable) -> str:
     """An array parameter as text (see SEPARATOR): None is '', booleans are t/f."""
-    return SEPARATOR.join("" if v is None else ("t" if v else "f") if v is True or v is False
-                          else v for v in values)
+    text = _TEXT
+    return SEPARATOR.join([v if v.__class__ is str else text.get(v, v) for v in values])
 
 
 def by_scan(session: Session, keys: Sequence[tuple[str, str]]) -> dict:
@@ -193,7 +196,14 @@ def served_sort_codes(session: Session, sort_codes: Iterable[str]) -> set[str]:
 
 
 def insert_audit(session: Session, common: dict[str, Any], rows: list[dict[str, Any]]) -> None:
-    """Audit rows of one request: `common` (client, scheme, request id, time) plus per row.
+    """Audit rows of one request: `common` (client, scheme, request id, time) plus per row."""
+    insert_audit_columns(session, common, {c: [r[c] for r in rows] for c in AUDIT_COLUMNS})
+
+
+def insert_audit_columns(session: Session, common: dict[str, Any],
+                         columns: dict[str, list[Any]]) -> None:
+    """Audit rows of one request: `common` (client, scheme, request id, time) plus one list
+    per column of AUDIT_COLUMNS, a value per row.
 
     On PostgreSQL the statement also sets `synchronous_commit` off for this transaction only:
     the check's commit does not wait for the WAL flush. A check changes nothing but its audit
@@ -203,8 +213,9 @@ def insert_audit(session: Session, common: dict[str, Any], rows: list[dict[str, 
     durability: this is the check's own transaction only.
     """
     if _postgres(session):
-        params = {**common, **{c: _joined(r[c] for r in rows) for c in AUDIT_COLUMNS}}
+        params = {**common, **{c: _joined(columns[c]) for c in AUDIT_COLUMNS}}
         _pg(session, _PG_AUDIT, params, rows=False)
     else:
-        session.connection().execute(insert(CheckAudit.__table__),
-                                     [{**common, **r} for r in rows])
+        session.connection().execute(insert(CheckAudit.__table__), [
+            {**common, **dict(zip(AUDIT_COLUMNS, values, strict=True))}
+            for values in zip(*(columns[c] for c in AUDIT_COLUMNS), strict=True)])

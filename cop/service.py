@@ -272,18 +272,28 @@ def _gate(adapters: CopAdapters, client_id: str, answers: Sequence[_Answer]) -> 
 
 def _audit(session: Session, adapters: CopAdapters, client_id: str, scheme: Scheme,
            request_id: str | None, checks: Sequence[Any], answers: Sequence[_Answer]) -> None:
-    key = adapters.audit_key
-    rows = []
+    """One audit row per answer, built column by column (the statement takes columns): for
+    a 10,000-payee batch, a dict per row and a pass per column over them cost a third of the
+    audit's CPU. A name entered twice in a batch is normalised and hashed once."""
+    key, account_key, reason = adapters.audit_key, scheme.account_key, scheme.reason
+    name_hashes: dict[str, str] = {}
+    account_hash, name_hash, outcome, reason_code, rule, disclosed = [], [], [], [], [], []
     for check, answer in zip(checks, answers, strict=True):
+        account_hash.append(keyed_hash(key, account_key(check)))
         name = check.name
-        rows.append({
-            "account_hash": keyed_hash(key, scheme.account_key(check)),
-            "name_hash": keyed_hash(key, normalise(name)) if name else None,
-            "outcome": answer.decision.outcome.value if answer.decision else answer.status.value,
-            "reason_code": scheme.reason(answer.report),
-            "rule": answer.decision.rule if answer.decision else None,
-            "name_disclosed": answer.discloses,
-        })
+        if not name:
+            name_hash.append(None)
+        elif (hashed := name_hashes.get(name)) is not None:
+            name_hash.append(hashed)
+        else:
+            name_hash.append(name_hashes.setdefault(name, keyed_hash(key, normalise(name))))
+        decision = answer.decision
+        outcome.append(decision.outcome.value if decision else answer.status.value)
+        rule.append(decision.rule if decision else None)
+        reason_code.append(reason(answer.report))
+        disclosed.append(answer.discloses)
     common = {"client_id": client_id, "scheme": scheme.name, "request_id": request_id,
               "created_at": utcnow()}
-    lookups.insert_audit(session, common, rows)
+    lookups.insert_audit_columns(session, common, {
+        "account_hash": account_hash, "name_hash": name_hash, "outcome": outcome,
+        "reason_code": reason_code, "rule": rule, "name_disclosed": disclosed})

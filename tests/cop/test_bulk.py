@@ -96,6 +96,21 @@ def test_uk_validator_agrees_with_schema(item):
     assert (check is not None) == schema_ok
 
 
+
+@pytest.mark.parametrize("item", [*UK_CASES, _with(UK, Id="item-1"), _with(UK, Id=""),
+                                  _with(UK, Id="x" * 41), _with(UK, Id=7),
+                                  _with(UK, SecondaryIdentification=""),
+                                  _with(UK, SchemeName=["SortCodeAccountNumber"])])
+@pytest.mark.parametrize("in_bulk", [False, True])
+def test_the_quick_path_gives_the_full_validations_check_or_leaves_it_to_it(
+        item, in_bulk, monkeypatch):
+    quick = bulk._valid_uk_item(item, in_bulk)
+    monkeypatch.setattr(bulk, "_valid_uk_item", lambda *_: None)
+    full, errors = bulk.uk_item(item, bulk=in_bulk)
+    assert quick == full  # the same check, or None where the full validation names errors
+    assert (full is None) == bool(errors)
+
+
 @pytest.mark.parametrize("item", EU_CASES)
 def test_eu_validator_agrees_with_schema(item):
     try:
