@@ -91,6 +91,9 @@ class Aggregate:
     banks: list[BankReport]
     totals: list[CurrencyTotal]
     detail: bool
+    # Set when the read was answered from the consent snapshot and the cache alone: the
+    # same version is the same answer, so its rendered form may be served again.
+    version: tuple | None = None
 
 
 
