@@ -44,7 +44,6 @@ from aggregation.model import (
     require,
 )
 from aggregation.reader import BankReader
-from aggregation.totals import totals
 from consent import service as consent_service
 from consent.ports import Adapters
 from core.logging import get_logger
@@ -126,8 +125,7 @@ class Aggregator(StatusExchange, BankCalls):
         settled = version is not None and not to_call and all(
             r.status in FROM_SNAPSHOT_AND_CACHE for r in reports.values())
         return Aggregate(accounts, [reports[b] for b in sorted(reports)],
-                         totals(a.balances or () for a in accounts) if balances else [],
-                         detail="ReadAccountsDetail" in permissions,
+                         detail="ReadAccountsDetail" in permissions, with_totals=balances,
                          version=(version, balances, account_id) if settled else None)
 
     def _audit(self, session, caller: Caller, cid: str, resource: str, banks: list[str],
