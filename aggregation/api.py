@@ -83,10 +83,37 @@ def ob_read(schema):
     return decorate
 
 
+class RenderedAnswers:
+    """Answers rendered from the consent snapshot and the cache alone, kept by their version
+    (`Aggregate.version`: the raw snapshot and cache values they came from) and shape, so a
+    TPP polling a consent whose data has not changed is served the bytes rendered the first
+    time. Every such read is still authenticated, checked against the consent and audited;
+    only building the OB document and encoding it are skipped. A write to the consent's cache
+    or snapshot changes the version, so the next read renders afresh; each worker keeps at
+    most `limit` answers."""
+
+    def __init__(self, limit: int = 512) -> None:
+        self.limit = limit
+        self._bytes: dict[tuple, bytes] = {}
+
+    def response(self, result: Aggregate, render, shape: dict[str, Any]):
+        if result.version is None:
+            return jsonify(render(result, **shape))
+        key = (result.version, render, *shape.values())
+        body = self._bytes.get(key)
+        if body is None:
+            body = jsonify(render(result, **shape)).get_data()
+            if len(self._bytes) >= self.limit:
+                self._bytes.clear()
+            self._bytes[key] = body
+        return current_app.response_class(body, mimetype=current_app.json.mimetype)
+
+
 def answer(render, **read_args):
     """The OB document `render` builds from this request's aggregated read."""
     extras = wants_extras()
-    return jsonify(render(read(**read_args), **shaping(extras)))
+    rendered = current_app.extensions.setdefault("aggregation_answers", RenderedAnswers())
+    return rendered.response(read(**read_args), render, shaping(extras))
 
 
 @blp.get("/accounts")

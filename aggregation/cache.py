@@ -222,10 +222,14 @@ class ConsentSnapshots:
             return None
 
     def get_with_cache(self, consent_id: str, cache: BalanceCache, now: dt.datetime
-                       ) -> tuple[dict[str, Any] | None, dict[str, list[AccountRecord]]]:
-        """The snapshot and the consent's cached banks, in one pipelined round trip."""
+                       ) -> tuple[dict[str, Any] | None, dict[str, list[AccountRecord]],
+                                  tuple | None]:
+        """The snapshot, the consent's cached banks and the version of both, in one pipelined
+        round trip. The version is the raw values read (None without a snapshot): equal
+        versions hold the same consent and the same cached data, and any write that changes
+        either changes it."""
         if self.ms <= 0:
-            return None, cache.read(consent_id, now)
+            return None, cache.read(consent_id, now), None
         pipe = self.client.pipeline(transaction=False)
         pipe.get(self.PREFIX + consent_id)
         pipe.hgetall(consent_key(consent_id))
@@ -234,7 +238,8 @@ class ConsentSnapshots:
             snapshot = json.loads(raw) if raw is not None else None
         except ValueError:
             snapshot = None
-        return snapshot, cache.decode(entries, now)
+        version = (consent_id, raw, tuple(sorted(entries.items()))) if snapshot else None
+        return snapshot, cache.decode(entries, now), version
 
     def put(self, consent_id: str, snapshot: dict[str, Any]) -> None:
         if self.ms > 0:

@@ -4,12 +4,13 @@ it, one report per bank, and the OB refusals a read raises. No Flask, no I/O."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from aggregation.domain import AccountRecord
 from aggregation.fanout import Status
-from aggregation.totals import CurrencyTotal
+from aggregation.totals import CurrencyTotal, totals
 from core.errors import Problem
 
 CONSENT_MISMATCH = "U008"  # UK.OBIE.Resource.ConsentMismatch
@@ -89,8 +90,16 @@ class ConsentView:
 class Aggregate:
     accounts: list[AccountRecord]
     banks: list[BankReport]
-    totals: list[CurrencyTotal]
     detail: bool
+    with_totals: bool = False  # a balance read: totals per currency
+    # Set when the read was answered from the consent snapshot and the cache alone: the
+    # same version is the same answer, so its rendered form may be served again.
+    version: tuple | None = None
+
+    @functools.cached_property
+    def totals(self) -> list[CurrencyTotal]:
+        """Summed when first asked for: an answer served as rendered before never is."""
+        return totals(a.balances or () for a in self.accounts) if self.with_totals else []
 
 
 

@@ -44,12 +44,13 @@ from aggregation.model import (
     require,
 )
 from aggregation.reader import BankReader
-from aggregation.totals import totals
 from consent import service as consent_service
 from consent.ports import Adapters
 from core.logging import get_logger
 
 READ_BALANCES = "ReadBalances"
+# the outcomes a read decides from the consent snapshot and the cache alone
+FROM_SNAPSHOT_AND_CACHE = frozenset({Status.CACHED, Status.REAUTHENTICATION_REQUIRED})
 ACCOUNT_PERMISSIONS = frozenset({"ReadAccountsBasic", "ReadAccountsDetail"})
 
 log = get_logger("aggregation.service")
@@ -99,7 +100,7 @@ class Aggregator(StatusExchange, BankCalls):
     def read(self, session: Session, caller: Caller, *, balances: bool,
              account_id: str | None = None) -> Aggregate:
         now = self.utcnow()
-        consent, cached = self._consent_and_cache(session, caller, now)
+        consent, cached, version = self._consent_and_cache(session, caller, now)
         permissions = consent.permissions
         if balances:
             require(READ_BALANCES in permissions, READ_BALANCES)
@@ -120,9 +121,12 @@ class Aggregator(StatusExchange, BankCalls):
         self._audit(session, caller, cid, "balances" if balances else "accounts",
                     sorted(reports), now)
         self._report_calls(outcomes)  # last: its thread competes with this one for the GIL
+        # from the snapshot and the cache alone: nothing else decided what is served
+        settled = version is not None and not to_call and all(
+            r.status in FROM_SNAPSHOT_AND_CACHE for r in reports.values())
         return Aggregate(accounts, [reports[b] for b in sorted(reports)],
-                         totals(a.balances or () for a in accounts) if balances else [],
-                         detail="ReadAccountsDetail" in permissions)
+                         detail="ReadAccountsDetail" in permissions, with_totals=balances,
+                         version=(version, balances, account_id) if settled else None)
 
     def _audit(self, session, caller: Caller, cid: str, resource: str, banks: list[str],
                now: dt.datetime) -> None:
@@ -139,27 +143,32 @@ class Aggregator(StatusExchange, BankCalls):
             actor=actor, adapters=self.consent_adapters, psu_present=caller.psu_present)
 
     def _consent_and_cache(self, session: Session, caller: Caller, now: dt.datetime
-                           ) -> tuple[ConsentView, dict[str, list[AccountRecord]]]:
-        """The consent and its banks' cache entries (bank -> entries; a bank without any has
-        an empty list), read together in one round trip."""
+                           ) -> tuple[ConsentView, dict[str, list[AccountRecord]], tuple | None]:
+        """The consent, its banks' cache entries (bank -> entries; a bank without any has
+        an empty list), read together in one round trip, and their version (None when the
+        consent did not come from its snapshot)."""
         cid = caller.consent_id or ""
-        data, found = quiet("snapshot", lambda: self.snapshots.get_with_cache(
-            cid, self.cache, now), (None, None))
-        consent = self._consent(session, caller, now, data)
+        data, found, version = quiet("snapshot", lambda: self.snapshots.get_with_cache(
+            cid, self.cache, now), (None, None, None))
+        consent, from_snapshot = self._consent(session, caller, now, data)
         if found is None:  # the snapshot step failed: the cache may still answer
             found = quiet("cache", lambda: self.cache.read(cid, now), {})
-        return consent, {link.bank_id: found.get(link.bank_id, []) for link in consent.links}
+        if not from_snapshot:
+            version = None
+        return (consent, {link.bank_id: found.get(link.bank_id, []) for link in consent.links},
+                version)
 
     def _consent(self, session: Session, caller: Caller, now: dt.datetime,
-                 data: dict[str, Any] | None) -> ConsentView:
+                 data: dict[str, Any] | None) -> tuple[ConsentView, bool]:
         """The consent from its snapshot when one is fresh and still unexpired, else from the
-        consent service (which refuses it with the OB code unless it is AUTH)."""
+        consent service (which refuses it with the OB code unless it is AUTH); and whether it
+        came from the snapshot."""
         cid = caller.consent_id or ""
         if data is not None:
             view = ConsentView.from_json(cid, data)
             if view.client_id == caller.client_id and (
                     view.expiration_at is None or now < view.expiration_at):
-                return view
+                return view, True
         consent = consent_service.get_authorised_consent(session, cid, caller.client_id)
         links = consent_service.bank_links(session, cid, adapters=self.consent_adapters)
         view = ConsentView(cid, consent.client_id, frozenset(consent.permissions),
@@ -167,7 +176,7 @@ class Aggregator(StatusExchange, BankCalls):
                            tuple(LinkView(link.bank_id, tuple(link.accounts),
                                           link.reauthentication_required) for link in links))
         quiet("snapshot", lambda: self.snapshots.put(cid, view.to_json()))
-        return view
+        return view, False
 
     def _holds(self, cid, link, cached, account_id) -> bool:
         known = {self.account_id(cid, link.bank_id, a) for a in link.accounts}

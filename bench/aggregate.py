@@ -20,9 +20,12 @@ with 16 (cold) or 32 (cached) clients, printed and written to `bench/results/agg
 Every phase runs three times and the median run is reported (by p99 for one client, by
 throughput for many), with the ratio of throughput to the ceiling (bench/ceiling.py): a Flask
 hello-world under the same gunicorn configuration, loaded the same way in the same run.
-Load comes from one process: a selector over keep-alive sockets sending pre-encoded requests
-(closed loop), tens of µs per request where http.client in threads cost several times that;
-every sample is still one real request's latency, first byte sent to last byte read.
+Throughput (and the ceiling) comes from wrk (Debian's `/usr/bin/wrk`, `-t2`, keep-alive; a
+Lua script sends each consent's token in turn; bench/wrk.py): two threads in C, a fraction of
+the CPU a Python client takes from the service it measures. The one-client latency phase, which
+also reads back each bank's status, comes from one process: a selector over a keep-alive socket
+sending pre-encoded requests (bench/aggregate_load.py), every sample one real request's
+latency, first byte sent to last byte read.
 The sandbox banks, PostgreSQL, Redis and the load generator share the machine's cores with
 the service, as they would not in production.
 Needs `DATABASE_URL` (PostgreSQL) and `REDIS_URL`; defaults: the local CI servers, databases
@@ -41,8 +44,9 @@ import sys
 import time
 
 import harness
+import wrk
 from aggregate_apps import BANK_SECRET
-from aggregate_load import load
+from aggregate_load import BALANCES, load
 from aggregate_setup import authorise_consents, fresh_headers
 
 RESULTS = harness.ROOT / "bench" / "results" / "aggregate.json"
@@ -118,9 +122,10 @@ def main() -> int:
                                    work / "ceiling.log")
         procs.append(ceiling)
         harness.wait_ready(port, harness.CEILING_PATH)
-        load(port, [{}], 32, 2.0, path=harness.CEILING_PATH)  # warm up
-        results["ceiling"] = harness.median_run(load, port, [{}], 32, args.seconds, ceiling.pid,
-                                                path=harness.CEILING_PATH)
+        wrk.run(port, harness.CEILING_PATH, 2.0, 32)  # warm up
+        results["ceiling"] = harness.median_run(wrk.run, port, harness.CEILING_PATH,
+                                                args.seconds, 32, cpu_of=harness.cpu_seconds,
+                                                server_pid=ceiling.pid)
         harness.stop(ceiling)
         procs.remove(ceiling)
         top = results["ceiling"]["throughput_rps"]
@@ -139,16 +144,17 @@ def main() -> int:
                     # warm every worker (imports, pools, scripts, token checks): workers
                     # take connections as they come, and 8 kept-alive ones left one
                     # worker cold, so each phase's first request paid its start-up
-                    load(port, headers, 32, 2.0)
+                    wrk.run(port, BALANCES, 2.0, 32, headers)
                     # ...then let the burst settle: 32 cold clients leave the sandbox banks
                     # and the server's background work busy for a moment, and the first
                     # measured request paid for it (a 400 ms outlier that was the p99)
                     time.sleep(1.5)
                     latency = harness.median_run(load, port, headers, 1, args.latency_seconds,
                                                  server.pid, key="p99_ms")
-                    throughput = harness.median_run(load, port, headers,
-                                                    32 if mode == "cached" else 16, args.seconds,
-                                                    server.pid)
+                    throughput = harness.median_run(wrk.run, port, BALANCES, args.seconds,
+                                                    32 if mode == "cached" else 16, headers,
+                                                    cpu_of=harness.cpu_seconds,
+                                                    server_pid=server.pid)
                     throughput["ratio_to_ceiling"] = harness.ratio(
                         throughput["throughput_rps"], top)
                     run = {"mode": mode, "banks": n, "latency": latency,
@@ -161,7 +167,7 @@ def main() -> int:
                           f"c={throughput['concurrency']}: {throughput['throughput_rps']:.0f}/s"
                           f" = {throughput['ratio_to_ceiling']:.3f} of the ceiling"
                           f" p50 {throughput['p50_ms']:.1f} p99 {throughput['p99_ms']:.1f} ms"
-                          f"  non-200 {latency['non_200'] + throughput['non_200']}"
+                          f"  non-200 {latency['non_200'] + throughput['non_2xx_3xx']}"
                           f"  {latency['bank_statuses']}  load {run['load_average'][0]:.1f}"
                           f"  cpu/req server {throughput['server_cpu_ms_per_request']} ms"
                           f" client {throughput['load_generator_cpu_ms_per_request']} ms",

@@ -31,14 +31,12 @@ import argparse
 import datetime as dt
 import http.client
 import os
-import re
-import subprocess
 import sys
 
 import harness
+import wrk
 
 RESULTS = harness.ROOT / "bench" / "results" / "status.json"
-WRK = "/usr/bin/wrk"
 CONCURRENCY = 32
 SUMMARY = "/status/v1/summary"
 PHASES = (("summary", SUMMARY), ("summary_304", SUMMARY), ("page", "/status"),
@@ -102,26 +100,9 @@ def seed(settings: dict, notices: int) -> dict:
 
 
 # -- load: wrk ----------------------------------------------------------------------------------
-def _ms(value: str, unit: str) -> float:
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
-def wrk(port: int, path: str, seconds: float, headers: dict | None = None) -> dict:
+def load(port: int, path: str, seconds: float, headers: dict | None = None) -> dict:
     """One wrk run: `-t2 -c32`, keep-alive; throughput, latency percentiles, non-2xx/3xx."""
-    cmd = [WRK, "-t2", f"-c{CONCURRENCY}", f"-d{seconds:g}s", "--latency"]
-    for name, value in (headers or {}).items():
-        cmd += ["-H", f"{name}: {value}"]
-    out = subprocess.run(cmd + [f"http://127.0.0.1:{port}{path}"], capture_output=True,
-                         text=True, check=True).stdout
-    found = {"throughput_rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-             "requests": int(re.search(r"(\d+) requests in", out).group(1)),
-             "concurrency": CONCURRENCY, "seconds": seconds, "load_generator": "wrk -t2"}
-    for pct in ("50", "99"):
-        hit = re.search(rf"^\s+{pct}(?:\.000)?%\s+([\d.]+)(us|ms|s)\b", out, re.M)
-        found[f"p{pct}_ms"] = round(_ms(*hit.groups()), 3) if hit else None
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    found["non_2xx_3xx"] = int(errors.group(1)) if errors else 0
-    return found
+    return wrk.run(port, path, seconds, CONCURRENCY, [headers or {}])
 
 
 def probe(port: int, path: str, headers: dict | None = None) -> tuple[int, dict, int]:
@@ -161,7 +142,7 @@ def main() -> int:
     print(f"seeded notices {counts}; load average {os.getloadavg()[0]:.1f} "
           "(other processes share these cores)", flush=True)
     results: dict = {"cpus": os.cpu_count(), "workers": args.workers, "threads": args.threads,
-                     "seconds_per_run": args.seconds, "load_generator": f"{WRK} -t2 "
+                     "seconds_per_run": args.seconds, "load_generator": f"{wrk.WRK} -t2 "
                      f"-c{CONCURRENCY} keep-alive", "notices": counts,
                      "load_average_at_start": os.getloadavg(), "phases": {}}
     procs = []
@@ -171,8 +152,8 @@ def main() -> int:
                                    args.threads, work / "ceiling.log")
         procs.append(ceiling)
         harness.wait_ready(port, harness.CEILING_PATH)
-        wrk(port, harness.CEILING_PATH, 2)  # warm up
-        results["ceiling"] = harness.median_run(wrk, port, harness.CEILING_PATH, args.seconds)
+        load(port, harness.CEILING_PATH, 2)  # warm up
+        results["ceiling"] = harness.median_run(load, port, harness.CEILING_PATH, args.seconds)
         top = results["ceiling"]["throughput_rps"]
         print(f"ceiling (Flask hello-world, same gunicorn, wrk c={CONCURRENCY}): {top:.0f}/s "
               f"(runs {results['ceiling']['runs']})", flush=True)
@@ -197,8 +178,8 @@ def main() -> int:
                     continue
                 headers = {"If-None-Match": etag}
                 status, sent, size = probe(port, path, headers)
-            wrk(port, path, 2, headers)  # warm every worker
-            figure = harness.median_run(wrk, port, path, args.seconds, headers)
+            load(port, path, 2, headers)  # warm every worker
+            figure = harness.median_run(load, port, path, args.seconds, headers)
             figure.update(path=path, status=status, body_bytes=size,
                           cache_control=sent.get("Cache-Control"),
                           ratio_to_ceiling=harness.ratio(figure["throughput_rps"], top))

@@ -110,7 +110,7 @@ def summary():
         open_ = service.open_notices(session)
         # `updated_at` says when the summary last changed, not when it was asked for
         stamp = as_of(open_, now, latest_write=reports.latest_write(session))
-        body = reports.summary(rt, session, stamp)
+        body = reports.summary(rt, session, stamp, open_)
         for key in ("incidents", "scheduled_maintenances"):
             body[key] = [notice_document(n, base_url()) for n in body[key]]
         return _json(Summary().dump(body)), "application/json", stamp, until(open_, now)

@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from status import availability as avail
-from status import reports, service
+from status import domain, reports, service
 from status.domain import ComponentStatus, iso
 from status.models import Notice
 from status.runtime import StatusRuntime
@@ -59,12 +59,18 @@ def bar_for(day: dt.date, figures: avail.Figures | None) -> Bar:
     return Bar(day, css, text)
 
 
-def page(rt: StatusRuntime, session: Session, now: dt.datetime) -> dict:
+def page(rt: StatusRuntime, session: Session, now: dt.datetime,
+         open_: list[Notice] | None = None) -> dict:
+    """The page's rows, bars and notices; the open notices read once (here unless the caller
+    already has them): reading them for each part was half of a render's CPU."""
     days = rt.settings.page_days
     first = now.date() - dt.timedelta(days=days - 1)
     figures = {t.key: dict(d) for t, d in reports.daily(rt, session, first, now.date(), now)}
+    if open_ is None:
+        open_ = service.open_notices(session)
+    states = reports.component_states(rt, session, now, open_)
     rows = []
-    for target, status, _ in reports.component_states(rt, session, now):
+    for target, status, _ in states:
         per_day = figures.get(target.key, {})
         total = avail.Figures(now, now)
         for f in per_day.values():
@@ -73,15 +79,15 @@ def page(rt: StatusRuntime, session: Session, now: dt.datetime) -> dict:
                 for i in range(days)]
         rows.append(Row(target.id, target.name, target.kind, status.value, LABELS[status], bars,
                         total.uptime_percent if total.measured else None))
-    open_ = service.open_notices(session)
-    summary_indicator = reports.summary(rt, session, now)["status"]
+    indicator, description = domain.overall_indicator(s for _, s, _ in states)
     history = session.scalars(select(Notice).where(
         Notice.status.in_(("completed", "cancelled")),
         or_(Notice.completed_at >= now - dt.timedelta(days=days),
             Notice.cancelled_at >= now - dt.timedelta(days=days)))
         .order_by(Notice.updated_at.desc()).limit(HISTORY_ENTRIES)).all()
     return {
-        "now": now, "days": days, "status": summary_indicator,
+        "now": now, "days": days,
+        "status": {"indicator": indicator, "description": description},
         "apis": [r for r in rows if r.group == "component"],
         "banks": [r for r in rows if r.group == "bank"],
         "incidents": [n for n in open_ if n.kind == "unplanned"],

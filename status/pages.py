@@ -45,7 +45,7 @@ def page():
         # the bars and "updated" run up to now: as of the last MAX_AGE step
         stamp = as_of(open_, now, step=MAX_AGE)
         body = render_template("status/page.html", iso=iso,
-                               **pagemodel.page(rt, session, stamp))
+                               **pagemodel.page(rt, session, stamp, open_))
         return body.encode(), "text/html", stamp, until(open_, now, MAX_AGE)
 
     return publiccache.respond(rt.public_cache.get("page", now, render))

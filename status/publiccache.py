@@ -19,6 +19,14 @@ What makes a copy stale, and how each process learns of it:
   whose figures run up to "now" (the page's bars, availability) are also re-rendered at most
   `MAX_AGE` seconds after they were rendered.
 
+One render per process at a time: requests that find a copy missing or stale while another
+thread of the process renders it wait for that render instead of repeating it (during a poll
+burst, every thread of a worker used to render the same page at once, ~50 ms of CPU each, and
+the requests queued behind them made the page's p99 half a second). When a copy has only run
+out of time (same generation: no write since it was rendered), the other threads keep
+answering with it for the few milliseconds its successor takes to render; after a write, every
+request waits for the new copy.
+
 `max-age=5`: during an incident a TPP learns of a change within 5 s, while a burst of polls
 from behind a shared cache reaches us at most once per 5 s per cache, and a client that polls
 more often revalidates for the price of a 304.
@@ -49,6 +57,9 @@ CACHE_CONTROL = f"public, max-age={MAX_AGE}"
 SOURCES = (Notice, NoticeTarget, NoticeUpdate, DailyFigures)
 _CHANGED = "status_public_changed"
 _MAX_ENTRIES = 256
+# how long a request waits for another thread's render before checking again (a render that
+# failed wakes its waiters at once, and the next of them renders)
+RENDER_WAIT_SECONDS = 10.0
 
 
 @functools.lru_cache(maxsize=64)
@@ -111,6 +122,7 @@ class PublicCache:
         self._generation: object = None
         self._checked_at = float("-inf")
         self._lock = threading.Lock()
+        self._rendering: dict[object, threading.Event] = {}  # key -> set when its render ends
 
     def generation(self) -> object:
         now = self.monotonic()
@@ -143,12 +155,29 @@ class PublicCache:
             render: Callable[[], tuple[bytes, str, dt.datetime, dt.datetime | None]]
             ) -> Rendered:
         """The copy of `key`, or `render()` → (body, mimetype, as of, valid until) kept as
-        one."""
+        one; one thread of the process renders a key at a time."""
         generation = self.generation()
-        hit = self._entries.get(key)
-        if hit is not None and hit.generation == generation and (
-                hit.valid_until is None or now < hit.valid_until):
-            return hit
+        while True:
+            hit = self._entries.get(key)
+            current = hit is not None and hit.generation == generation
+            if current and (hit.valid_until is None or now < hit.valid_until):
+                return hit
+            with self._lock:
+                pending = self._rendering.get(key)
+                if pending is None:
+                    done = self._rendering[key] = threading.Event()
+                    break
+            if current:  # out of time only: its successor is being rendered
+                return hit
+            pending.wait(RENDER_WAIT_SECONDS)
+        try:
+            return self._render(key, hit, generation, render)
+        finally:
+            with self._lock:
+                del self._rendering[key]
+            done.set()
+
+    def _render(self, key, hit: Rendered | None, generation: object, render) -> Rendered:
         body, mimetype, stamp, valid_until = render()
         etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
         # Re-rendered bytes that did not change keep their date, so If-Modified-Since holds.

@@ -52,9 +52,14 @@ def _notices_by_target(notices) -> dict[str, list[Notice]]:
     return grouped
 
 
-def component_states(rt: StatusRuntime, session: Session, now: dt.datetime
+def component_states(rt: StatusRuntime, session: Session, now: dt.datetime,
+                     open_notices: list[Notice] | None = None
                      ) -> list[tuple[Target, ComponentStatus, dt.datetime | None]]:
-    grouped = _notices_by_target(service.open_notices(session))
+    """Each target's status at `now` from the open notices (read here unless the caller
+    already has them)."""
+    if open_notices is None:
+        open_notices = service.open_notices(session)
+    grouped = _notices_by_target(open_notices)
     states = []
     for target in targets(rt, session):
         notices = grouped.get(target.key, [])
@@ -64,11 +69,13 @@ def component_states(rt: StatusRuntime, session: Session, now: dt.datetime
     return states
 
 
-def summary(rt: StatusRuntime, session: Session, now: dt.datetime) -> dict:
-    """The shape of Atlassian Statuspage's `/api/v2/summary.json`, with our notices."""
-    states = component_states(rt, session, now)
+def summary(rt: StatusRuntime, session: Session, now: dt.datetime,
+            open_notices: list[Notice] | None = None) -> dict:
+    """The shape of Atlassian Statuspage's `/api/v2/summary.json`, with our notices (the open
+    ones read here unless the caller already has them)."""
+    open_ = service.open_notices(session) if open_notices is None else open_notices
+    states = component_states(rt, session, now, open_)
     indicator, description = domain.overall_indicator(s for _, s, _ in states)
-    open_ = service.open_notices(session)
     return {
         "page": {"id": "openbanking-hub", "name": "Open Banking Hub status",
                  "url": f"{rt.base_url}/status", "updated_at": now},

@@ -437,3 +437,34 @@ def test_a_stale_downtime_verdict_is_refreshed_off_the_request(agg_app):
         assert len(jobs) == 1
         jobs[0]()
         assert agg._under_downtime(session, "alpha", now) is False
+
+
+def test_an_unchanged_cached_answer_is_rendered_once_and_still_audited(three_banks, agg_app,
+                                                                       monkeypatch):
+    from aggregation import ob_wire
+
+    assert three_banks.get(BALANCES).status_code == 200  # live: fills the cache
+    renders = []
+    document = ob_wire.balances_document
+    monkeypatch.setattr(ob_wire, "balances_document",
+                        lambda *a, **kw: renders.append(1) or document(*a, **kw))
+    log = access_log.for_app(agg_app)
+    log.flush()
+    first = three_banks.get(BALANCES)
+    again = three_banks.get(BALANCES)
+    assert again.data == first.data and len(renders) == 1
+    assert again.headers["Content-Type"] == first.headers["Content-Type"]
+    assert [b["Status"] for b in again.get_json()["Aggregation"]["Banks"]] == ["cached"] * 3
+    assert log.flush() == 2  # every read audited
+    plain = three_banks.get(BALANCES.split("?")[0])  # another shape: rendered on its own
+    assert "Aggregation" not in plain.get_json() and len(renders) == 2
+    # the bank's data changes (a live read writes the cache): the next answer is new
+    held = three_banks.connectors["alpha"].accounts
+    first_account = sorted(held)[0]
+    held[first_account] = [(kind, "999.00", ccy) for kind, _, ccy in held[first_account]]
+    agg_app.extensions["aggregation"].cache.fresh_seconds = 0
+    live = three_banks.get(BALANCES)
+    agg_app.extensions["aggregation"].cache.fresh_seconds = 3600
+    after = three_banks.get(BALANCES)
+    assert "999.00" in live.get_data(as_text=True) and after.data != first.data
+    assert "999.00" in after.get_data(as_text=True)

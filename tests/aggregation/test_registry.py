@@ -9,6 +9,7 @@ import pytest
 from aggregation.connectors.berlin_group import BerlinGroupConnector
 from aggregation.connectors.client_auth import PrivateKeyJwt, SecretBasic
 from aggregation.connectors.ob_uk import ObUkConnector
+from aggregation.connectors.transport import KeepAliveTransport
 from aggregation.registry import BankRegistry, RegistryError, load_registry
 
 
@@ -36,8 +37,7 @@ def test_connectors_by_standard_each_with_its_own_pooled_client(registry):
     client = registry.connector("northgate").transport.client
     assert client is registry.connector("northgate").transport.client  # built once
     assert client is not registry.connector("rheinfeld").transport.client  # a pool per bank
-    limits = client._transport._pool  # every connection it may open, it may keep
-    assert limits._max_keepalive_connections == limits._max_connections
+    assert isinstance(client.transport, KeepAliveTransport)  # keeps what it opens
     assert isinstance(registry.client_auth(registry.get("northgate")), PrivateKeyJwt)
     assert isinstance(registry.client_auth(registry.get("thamesmoor")), SecretBasic)
 

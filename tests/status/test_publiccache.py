@@ -4,13 +4,15 @@ on the next request after a write or when a scheduled window opens."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
+import fakeredis
 import pytest
 
 from core.app import create_app
 from core.banks import BankInfo, BankList
 from core.db import unit_of_work
-from status import lifecycle, reports, service
+from status import lifecycle, publiccache, reports, service
 from tests.status.conftest import BANKS, T0, incident, planned
 
 PUBLIC = ("/status/v1/summary", "/status", "/status/feed.atom", "/status/v1/availability")
@@ -148,3 +150,87 @@ def test_a_write_through_another_instance_shows_within_a_second(rt, session, red
     ticks[0] += 1.0
     after = reader.get("/status/v1/summary").get_json()
     assert [n["title"] for n in after["incidents"]] == ["Token endpoint errors"]
+
+
+class SlowRender:
+    """A render that blocks until released, counting its calls."""
+
+    def __init__(self, valid_until=None):
+        self.calls, self.started, self.release = 0, threading.Event(), threading.Event()
+        self.valid_until = valid_until
+
+    def __call__(self):
+        self.calls += 1
+        self.started.set()
+        assert self.release.wait(5)
+        return f"copy {self.calls}".encode(), "text/plain", T0, self.valid_until
+
+
+def _in_thread(fn):
+    out = []
+    thread = threading.Thread(target=lambda: out.append(fn()))
+    thread.start()
+    return thread, out
+
+
+def test_concurrent_requests_for_a_missing_copy_render_it_once():
+    cache = publiccache.PublicCache(fakeredis.FakeRedis())
+    render = SlowRender()
+    first, got_first = _in_thread(lambda: cache.get("page", T0, render))
+    assert render.started.wait(5)
+    second, got_second = _in_thread(lambda: cache.get("page", T0, render))
+    render.release.set()
+    first.join(5)
+    second.join(5)
+    assert render.calls == 1
+    assert got_first[0].body == got_second[0].body == b"copy 1"
+
+
+def test_a_copy_out_of_time_is_served_while_its_successor_renders():
+    cache = publiccache.PublicCache(fakeredis.FakeRedis())
+    step = T0 + dt.timedelta(seconds=5)
+    render = SlowRender(valid_until=step)
+    render.release.set()
+    assert cache.get("page", T0, render).body == b"copy 1"
+    render.release.clear()
+    render.valid_until = step + dt.timedelta(seconds=5)  # the next step's copy
+    renderer, got = _in_thread(lambda: cache.get("page", step, render))
+    assert render.started.wait(5)
+    assert cache.get("page", step, render).body == b"copy 1"  # not a second render
+    render.release.set()
+    renderer.join(5)
+    assert got[0].body == b"copy 2" and render.calls == 2
+    assert cache.get("page", step, render).body == b"copy 2"
+
+
+def test_after_a_write_requests_wait_for_the_new_copy():
+    client = fakeredis.FakeRedis()
+    cache = publiccache.PublicCache(client)
+    render = SlowRender()
+    render.release.set()
+    assert cache.get("page", T0, render).body == b"copy 1"
+    render.release.clear()
+    render.started.clear()
+    cache.changed()
+    renderer, _ = _in_thread(lambda: cache.get("page", T0, render))
+    assert render.started.wait(5)
+    waiter, got = _in_thread(lambda: cache.get("page", T0, render))
+    waiter.join(0.2)
+    assert waiter.is_alive()  # the old copy is not served after a write
+    render.release.set()
+    renderer.join(5)
+    waiter.join(5)
+    assert got[0].body == b"copy 2" and render.calls == 2
+
+
+def test_a_failed_render_lets_the_next_request_render():
+    cache = publiccache.PublicCache(fakeredis.FakeRedis())
+
+    def broken():
+        raise RuntimeError("database away")
+
+    with pytest.raises(RuntimeError):
+        cache.get("page", T0, broken)
+    render = SlowRender()
+    render.release.set()
+    assert cache.get("page", T0, render).body == b"copy 1"

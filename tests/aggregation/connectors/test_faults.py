@@ -153,7 +153,7 @@ def test_bank_clients_without_a_certificate_share_one_verifying_tls_context():
 
     from aggregation.connectors.transport import default_tls_context, make_http_client
 
-    contexts = {id(make_http_client()._transport._pool._ssl_context) for _ in range(3)}
+    contexts = {id(make_http_client().transport.ssl_context) for _ in range(3)}
     assert contexts == {id(default_tls_context())}
     assert default_tls_context().verify_mode is ssl.CERT_REQUIRED
     assert default_tls_context().check_hostname
