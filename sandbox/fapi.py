@@ -152,6 +152,7 @@ def verify_request_object(state, token: str, *, issuer: str,
               ("client_id", "redirect_uri", "state", "nonce", "code_challenge", "scope",
                "response_type")}
     params["openbanking_intent_id"] = intent["value"]
+    params["code_challenge_method"] = "S256"
     return params, ""
 
 
@@ -201,7 +202,9 @@ def answer(state, params: Mapping[str, str], *, issuer: str, code: str | None = 
            error: str | None = None) -> str:
     """The URL the PSU's browser is sent back to: hybrid fragment or JARM query."""
     fault = state.faults.answer_fault
-    key = state.keys.current() if fault not in ("bad_signature", "unknown_key") else _new_key()
+    key = state.keys.current()
+    if fault in ("bad_signature", "unknown_key"):  # signed by a key the bank never published
+        key = _new_key() if fault == "unknown_key" else _impostor(key.kid)
     now = int(state.now().timestamp())
     exp = now - 60 if fault == "expired" else now + ANSWER_TTL
     iss = "https://impostor.example" if fault == "wrong_issuer" else issuer
@@ -242,6 +245,12 @@ def tls_client(state, environ, client_id: str | None) -> tuple[str | None, str]:
     if cert.subject.rfc4514_string() != client.tls_subject:
         return None, "the client certificate's subject is not the one registered"
     return client_id, ""
+
+
+def _impostor(kid: str) -> RSAKey:
+    """Another key that claims the bank's key id: its signatures fail verification."""
+    key = RSAKey.import_key(RSAKey.generate_key(2048).as_dict(private=True), {"kid": kid})
+    return key
 
 
 def left_hash(value: str) -> str:
