@@ -20,6 +20,7 @@ from flask import Blueprint, Response, jsonify, redirect, render_template_string
 from sandbox import fapi
 from sandbox.bank import BG
 from sandbox.client_auth import ALGS, ASSERTION_TYPE, basic_credentials, verify_assertion
+from sandbox.ob_api import ob_error
 from sandbox.seed import accounts_of
 from sandbox.state import AUTHORISED, AWAITING, REJECTED, BankState
 
@@ -153,8 +154,7 @@ def register(bp: Blueprint, state: BankState) -> None:
                                 "(mutual TLS)", 401)
         if request.path.endswith("/oauth/authorize"):
             return None  # the PSU's browser: no client certificate
-        return Response('{"Code": "401", "Message": "a client certificate is required"}', 401,
-                        mimetype="application/json")
+        return ob_error(401, "U000", "A client certificate is required (mutual TLS).")
 
     @bp.post("/oauth/token")
     def token():

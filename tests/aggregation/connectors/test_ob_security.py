@@ -212,6 +212,8 @@ def test_missing_client_certificate_at_a_mutual_tls_bank(strict):
     assert refused.value.cause == "invalid_client"
     assert tpp_status("thamesmoor-nocert", lambda: connector.create_consent(
         ConsentRequest(psu_ip=PSU_IP))) == "invalid_client"
+    with pytest.raises(BankUnauthorised):  # the API too: refused before any token is read
+        connector.list_accounts(BankAccess("any-consent", "any-token"))
 
 
 def test_token_endpoint_authentication_follows_the_banks_discovery(strict):
