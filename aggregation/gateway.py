@@ -42,6 +42,8 @@ class ConnectorGateway:
         redirect = self.connector.authorisation_redirect(
             made.consent_id, redirect_uri=redirect_uri, state=state)
         secrets = {"code_verifier": redirect.code_verifier}
+        if redirect.nonce:  # OB security profile: the ID token's nonce is checked against it
+            secrets["nonce"] = redirect.nonce
         if terms.psu_ip:
             secrets["psu_ip"] = terms.psu_ip
         return BankStart(made.consent_id, redirect.url, secrets)

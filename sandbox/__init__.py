@@ -28,5 +28,6 @@ def init_app(app: Flask, api) -> None:
     if app.config["SANDBOX_BANKS_ENABLED"]:
         mount(app, sandbox_banks(app.extensions["sandbox_clients"](),
                                  psu_password=app.config["SANDBOX_PSU_PASSWORD"],
-                                 admin_token=app.config["SANDBOX_ADMIN_TOKEN"]))
+                                 admin_token=app.config["SANDBOX_ADMIN_TOKEN"],
+                                 profiles=app.config["SANDBOX_BANK_PROFILES"]))
     cli.init_app(app)

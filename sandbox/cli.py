@@ -30,17 +30,23 @@ def sandbox_list() -> None:
 @click.argument("bank_id")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=9001, show_default=True, type=int)
-def sandbox_run(bank_id: str, host: str, port: int) -> None:
+@click.option("--tls", is_flag=True, help="Serve HTTPS with a certificate from the sandbox CA "
+              "(instance/sandbox-ca/ca.pem), asking for client certificates it issued; the "
+              "service trusts that CA for sandbox URLs that start with https://.")
+def sandbox_run(bank_id: str, host: str, port: int, tls: bool) -> None:
     """Serve one sandbox bank alone at http://HOST:PORT/sandbox/BANK_ID/ (fresh state). Point
     the registry at it with SANDBOX_BANK_URLS=BANK_ID=http://HOST:PORT/sandbox/BANK_ID."""
     trusted = current_app.extensions["sandbox_clients"]()
-    banks = [b for b in sandbox_banks(trusted) if b.id == bank_id]
+    banks = [b for b in sandbox_banks(trusted, profiles=current_app.config[
+        "SANDBOX_BANK_PROFILES"]) if b.id == bank_id]
     if not banks:
         raise click.ClickException(f"no sandbox bank {bank_id!r}")
     app = Flask(f"sandbox_{bank_id}")
     mount(app, banks)
-    click.echo(f"{banks[0].name}: http://{host}:{port}/sandbox/{bank_id}/")
-    run_simple(host, port, app, threaded=True)
+    context = current_app.extensions["sandbox_tls"](host) if tls else None
+    scheme = "https" if tls else "http"
+    click.echo(f"{banks[0].name}: {scheme}://{host}:{port}/sandbox/{bank_id}/")
+    run_simple(host, port, app, threaded=True, ssl_context=context)
 
 
 @sandbox_cli.command("faults")

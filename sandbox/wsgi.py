@@ -9,4 +9,5 @@ from sandbox.trust import sandbox_banks
 _service = create_app({"SANDBOX_BANKS_ENABLED": False})
 app = create_sandbox_app(sandbox_banks(_service.extensions["sandbox_clients"](),
                                        psu_password=_service.config["SANDBOX_PSU_PASSWORD"],
-                                       admin_token=_service.config["SANDBOX_ADMIN_TOKEN"]))
+                                       admin_token=_service.config["SANDBOX_ADMIN_TOKEN"],
+                                       profiles=_service.config["SANDBOX_BANK_PROFILES"]))
