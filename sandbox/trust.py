@@ -5,18 +5,45 @@ and hands it over as plain data: {sandbox bank id: [{"client_id", "secret" | "jw
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sandbox.bank import SandboxBank, SandboxClient, default_banks
 
 
 def sandbox_banks(clients: Mapping[str, Sequence[Mapping[str, Any]]], *,
-                  psu_password: str = "sandbox", admin_token: str | None = None
-                  ) -> list[SandboxBank]:
-    """The default sandbox banks, each trusting the clients listed for it."""
+                  psu_password: str = "sandbox", admin_token: str | None = None,
+                  profiles: Mapping[str, Mapping[str, Any]] | None = None,
+                  tpp_ca_pem: bytes = b"") -> list[SandboxBank]:
+    """The default sandbox banks, each trusting the clients listed for it, with the profile
+    switches set for it (`profiles`, see profiles.py) and trusting TPP certificates issued by
+    the CAs in `tpp_ca_pem`."""
     banks = default_banks(psu_password)
     for bank in banks:
         bank.admin_token = admin_token or None
+        bank.profile = replace(bank.profile.with_changes(dict((profiles or {}).get(bank.id, {}))),
+                               tpp_ca_pem=tpp_ca_pem)
         for client in clients.get(bank.id, ()):
             bank.register(SandboxClient(**client))
     return banks
+
+
+def configured_banks(config: Mapping[str, Any],
+                     clients: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[SandboxBank]:
+    """`sandbox_banks` with the app's sandbox settings (password, admin token, profiles and
+    the CA file of trusted TPP certificates)."""
+    return sandbox_banks(clients, psu_password=config["SANDBOX_PSU_PASSWORD"],
+                         admin_token=config["SANDBOX_ADMIN_TOKEN"],
+                         profiles=config["SANDBOX_BANK_PROFILES"] or {},
+                         tpp_ca_pem=_read(config["SANDBOX_TPP_CA_FILE"]))
+
+
+def _read(path: str) -> bytes:
+    if not path:
+        return b""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise ValueError(f"SANDBOX_TPP_CA_FILE: cannot read {path} ({exc.strerror}); "
+                         "name a readable PEM file or leave it empty") from None
