@@ -59,6 +59,9 @@ def register(bp: Blueprint, state: BankState, bg_error) -> None:
 
 def verify(headers, body: bytes, anchors: list[x509.Certificate], now) -> None:
     """Raise `Refused` unless the request is signed as the guidelines say."""
+    raw = headers.get("Signature")
+    if not raw:
+        raise Refused(401, "SIGNATURE_MISSING", "This bank requires a signed request.")
     certificate = _certificate(headers.get("TPP-Signature-Certificate"), anchors, now)
     digest = headers.get("Digest")
     if not digest:
@@ -69,9 +72,6 @@ def verify(headers, body: bytes, anchors: list[x509.Certificate], now) -> None:
     expected = base64.b64encode(hashlib.sha256(body).digest()).decode()
     if not hmac.compare_digest(value, expected):
         raise Refused(401, "SIGNATURE_INVALID", "Digest does not match the body.")
-    raw = headers.get("Signature")
-    if not raw:
-        raise Refused(401, "SIGNATURE_MISSING", "This bank requires a signed request.")
     params = dict(PARAM.findall(raw))
     if not {"keyId", "algorithm", "headers", "signature"} <= set(params):
         raise Refused(400, "FORMAT_ERROR", "Signature needs keyId, algorithm, headers and "

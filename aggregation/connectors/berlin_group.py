@@ -120,8 +120,9 @@ class BerlinGroupConnector(OAuthConnector):
         path = f"{self._consent_path(consent_id)}/authorisations/" \
             f"{quote(authorisation_id, safe='')}"
         response = self._send("GET", path, {})
+        advised = retry_after(response)
         return bg_sca.progress(self.bank_id, self.transport.json(response),
-                               retry_after(response) or self.poll_seconds)
+                               self.poll_seconds if advised is None else advised)
 
     def await_decoupled(self, consent_id: str, authorisation_id: str, *,
                         deadline_seconds: float | None = None,
