@@ -12,7 +12,16 @@ and the two ways the PSU answers them.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, redirect, render_template_string, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    g,
+    jsonify,
+    redirect,
+    render_template_string,
+    request,
+    url_for,
+)
 
 from sandbox.oauth import PAGE, _granted, _password_ok
 from sandbox.state import AUTHORISED, AWAITING, REJECTED, BankState, ScaAuthorisation
@@ -69,6 +78,7 @@ def register(bp: Blueprint, state: BankState, bg_error) -> None:
         response = jsonify({"scaStatus": found.status})
         if found.approach == "decoupled" and found.status not in FINAL:
             response.headers["Retry-After"] = str(bank.profile.poll_seconds)
+            g.retry_after_advised = True  # an advice to wait, kept by a host app's limiter
         return response
 
     @bp.get("/sca/<authorisation_id>")

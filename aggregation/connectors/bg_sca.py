@@ -10,7 +10,7 @@ start (`POST /v1/consents/{id}/authorisations`). A decoupled authorisation is th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from aggregation.connectors.errors import BankError
 from aggregation.connectors.payload import Reader
@@ -63,6 +63,16 @@ class ScaProgress:
     @property
     def failed(self) -> bool:
         return self.sca_status in FAILED
+
+
+@runtime_checkable
+class ScaConnector(Protocol):
+    """A connector that runs SCA through authorisation sub-resources (Berlin Group)."""
+
+    def start_authorisation(self, consent_id: str, *, redirect_uri: str,
+                            state: str) -> ScaStarted: ...
+
+    def sca_status(self, consent_id: str, authorisation_id: str) -> ScaProgress: ...
 
 
 def approach_of(bank_id: str, header: str | None, body: dict) -> str:
