@@ -29,6 +29,8 @@ class ClientCredentials:
     mtls_key_ref: str | None = None  # file: PEM private key
     qseal_cert_ref: str | None = None  # Berlin Group signing: PEM QSealC (file: or env:)
     qseal_key_ref: str | None = None  # its RSA private key
+    request_signing_key_ref: str | None = None  # OB profile: request objects (else signing_key)
+    request_signing_alg: str = "PS256"
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class BankConfig:
     sort_codes: tuple[str, ...] = ()
     mtls: bool = False  # the bank wants a client certificate on every call
     sandbox: str | None = None  # the sandbox bank serving it, if any
+    discovery_url: str | None = None  # OB security profile (FAPI 1.0 Advanced) when set
     scope: str = "accounts"
     frequency_per_day: int = 4  # unattended reads a day agreed with the bank (RTS Art. 36(5))
     signing: bool = False  # Berlin Group: the bank wants Digest + Signature with our QSealC
@@ -92,6 +95,8 @@ def parse_bank(entry: dict[str, Any], issuer: str, sandbox_base: str | None = No
                             "sca_deadline_seconds")
     if client.auth_method == "private_key_jwt" and client.signing_alg not in SIGNING_ALGS:
         raise RegistryError(f"{bank.id}: private_key_jwt signs with {SIGNING_ALGS}")
+    if client.request_signing_alg not in SIGNING_ALGS:
+        raise RegistryError(f"{bank.id}: request objects are signed with {SIGNING_ALGS}")
     return bank
 
 

@@ -1,6 +1,7 @@
 """Drive a sandbox bank's sign-in page the way a PSU's browser would: open the authorise URL,
-fill in the form, approve or deny, and return the query of the redirect back to the TPP
-(`code`, `state`, `iss`, or `error`). For tests, benchmarks and the walk-through."""
+fill in the form, approve or deny, and return the parameters of the redirect back to the TPP
+(`code`, `state`, `iss`, or `error`; a hybrid answer's fragment with its `id_token`; a JARM
+`response`). For tests, benchmarks and the walk-through."""
 
 from __future__ import annotations
 
@@ -33,5 +34,6 @@ def authorise(authorise_url: str, username: str, password: str = "sandbox", *,
             http.close()
     if answer.status_code != 303:
         raise SignInRefused(f"sign-in answered {answer.status_code}")
-    query = parse_qs(urlsplit(answer.headers["location"]).query)
-    return {key: values[0] for key, values in query.items()}
+    back = urlsplit(answer.headers["location"])
+    params = {**parse_qs(back.query), **parse_qs(back.fragment)}
+    return {key: values[0] for key, values in params.items()}

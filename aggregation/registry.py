@@ -26,7 +26,7 @@ from joserfc.jwk import ECKey, RSAKey
 from aggregation.bankconfig import BankConfig, ClientCredentials, RegistryError, parse_bank
 from aggregation.connectors.base import BankConnector
 from aggregation.connectors.berlin_group import BerlinGroupConnector
-from aggregation.connectors.bg_signing import RequestSigner, SigningSetupError
+from aggregation.connectors.bg_signing import SealSigner, SigningSetupError
 from aggregation.connectors.client_auth import (
     ClientAuth,
     PrivateKeyJwt,
@@ -34,8 +34,10 @@ from aggregation.connectors.client_auth import (
     TlsClientAuth,
     load_signing_key,
 )
+from aggregation.connectors.ob_security import RequestSigner
 from aggregation.connectors.ob_uk import ObUkConnector
-from aggregation.connectors.transport import make_http_client, mtls_context
+from aggregation.connectors.tls import TlsIdentity, client_context, subject_dn
+from aggregation.connectors.transport import make_http_client
 from core.banks import BankInfo
 from core.logging import get_logger
 
@@ -59,6 +61,7 @@ class BankRegistry:
         self._connectors: dict[str, BankConnector] = {}
         self._clients: dict[str, httpx.Client] = {}
         self._in_process: Any = None  # connectors.loopback.LoopbackTransport, when mounted here
+        self.trust_anchors: tuple[str, ...] = ()  # extra CA files (the sandbox CA) for banks
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, issuer: str, base_dir: str | Path = ".",
@@ -97,10 +100,46 @@ class BankRegistry:
         with self._lock:
             if bank_id not in self._connectors:
                 bank = self.get(bank_id)
-                extra = {"signer": self.request_signer(bank)} if bank.signing else {}
+                extra = {}
+                if bank.standard == "ob-uk-4.0" and bank.discovery_url:
+                    extra = {"signer": self.request_signer(bank),
+                             "auth_methods": self.auth_methods(bank)}
+                elif bank.signing:
+                    extra = {"signer": self.seal_signer(bank)}
                 self._connectors[bank_id] = CONNECTORS[bank.standard](
                     bank, self._client_for(bank), self.client_auth(bank), **extra)
             return self._connectors[bank_id]
+
+    def trust(self, *ca_files: str | Path) -> None:
+        """Trust these CA files too for the banks' server certificates (the sandbox CA, a
+        bank's private root). Call before the connectors are built."""
+        with self._lock:
+            self.trust_anchors = (*self.trust_anchors, *(str(f) for f in ca_files))
+
+    def request_signer(self, bank: BankConfig) -> RequestSigner | None:
+        """Our request-object key at an OB-profile bank: `request_signing_key_ref`, else the
+        private_key_jwt key when its algorithm is the one asked for."""
+        creds = bank.client
+        ref = creds.request_signing_key_ref or (
+            creds.signing_key_ref if creds.signing_alg == creds.request_signing_alg else None)
+        if not ref:
+            return None
+        return RequestSigner(creds.client_id, load_signing_key(self.resolve(ref, bank),
+                                                               creds.request_signing_alg),
+                             creds.request_signing_alg)
+
+    def auth_methods(self, bank: BankConfig) -> list[tuple[str, ClientAuth]]:
+        """Every token-endpoint authentication our credentials at `bank` allow, the configured
+        one first: the connector takes the first the bank's discovery lists."""
+        creds = bank.client
+        methods = [(creds.auth_method, self.client_auth(bank))]
+        if creds.auth_method != "private_key_jwt" and creds.signing_key_ref:
+            methods.append(("private_key_jwt", PrivateKeyJwt(
+                creds.client_id, load_signing_key(self.resolve(creds.signing_key_ref, bank),
+                                                  creds.signing_alg), creds.signing_alg)))
+        if creds.auth_method != "tls_client_auth" and creds.mtls_cert_ref:
+            methods.append(("tls_client_auth", TlsClientAuth(creds.client_id)))
+        return methods
 
     def warm(self) -> list[str]:
         """Build every bank's connector now (HTTP pool, credentials, signing key), as a worker
@@ -126,11 +165,11 @@ class BankRegistry:
             return TlsClientAuth(creds.client_id)
         return SecretBasic(creds.client_id, self.resolve(creds.secret_ref, bank))
 
-    def request_signer(self, bank: BankConfig) -> RequestSigner:
+    def seal_signer(self, bank: BankConfig) -> SealSigner:
         """The QSealC and key a signing Berlin Group bank's requests are signed with."""
         creds = bank.client
         try:
-            return RequestSigner.from_pem(self.resolve(creds.qseal_cert_ref, bank),
+            return SealSigner.from_pem(self.resolve(creds.qseal_cert_ref, bank),
                                           self.resolve(creds.qseal_key_ref, bank))
         except SigningSetupError as exc:
             raise RegistryError(f"{bank.id}: {exc}") from None
@@ -160,19 +199,20 @@ class BankRegistry:
         P-256; PS256: RSA 2048). Keys of real banks are provisioned, never made here."""
         made = []
         for bank in self.all():
-            ref = bank.client.signing_key_ref or ""
-            if not (bank.sandbox and bank.client.auth_method == "private_key_jwt"
-                    and ref.startswith("file:")):
-                continue
-            path = self.path(ref[5:])
-            if path.exists():
-                continue
-            key = ECKey.generate_key("P-256") if bank.client.signing_alg == "ES256" \
-                else RSAKey.generate_key(2048)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.touch(mode=0o600)
-            path.write_bytes(key.as_pem(private=True))
-            made.append(path)
+            creds = bank.client
+            for ref, alg in ((creds.signing_key_ref, creds.signing_alg),
+                             (creds.request_signing_key_ref, creds.request_signing_alg)):
+                if not (bank.sandbox and ref and ref.startswith("file:")):
+                    continue
+                path = self.path(ref[5:])
+                if path.exists():
+                    continue
+                key = ECKey.generate_key("P-256") if alg == "ES256" \
+                    else RSAKey.generate_key(2048)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.touch(mode=0o600)
+                path.write_bytes(key.as_pem(private=True))
+                made.append(path)
         return made
 
     def sandbox_clients(self) -> dict[str, list[dict[str, Any]]]:
@@ -183,15 +223,18 @@ class BankRegistry:
             if not bank.sandbox:
                 continue
             creds = bank.client
-            if creds.auth_method == "private_key_jwt":
-                key = load_signing_key(self.resolve(creds.signing_key_ref, bank),
-                                       creds.signing_alg)
-                public = {**key.as_dict(private=False), "alg": creds.signing_alg, "use": "sig"}
-                client = {"client_id": creds.client_id, "jwks": [public]}
-            elif creds.auth_method == "client_secret_basic":
-                client = {"client_id": creds.client_id,
-                          "secret": self.resolve(creds.secret_ref, bank)}
-            else:
+            client: dict[str, Any] = {"client_id": creds.client_id, "jwks": []}
+            for ref, alg in ((creds.signing_key_ref, creds.signing_alg),
+                             (creds.request_signing_key_ref, creds.request_signing_alg)):
+                if ref:
+                    key = load_signing_key(self.resolve(ref, bank), alg)
+                    client["jwks"].append({**key.as_dict(private=False), "alg": alg,
+                                           "use": "sig"})
+            if creds.secret_ref:
+                client["secret"] = self.resolve(creds.secret_ref, bank)
+            if creds.mtls_cert_ref:  # tls_client_auth: the bank matches our subject DN
+                client["tls_subject"] = subject_dn(self.resolve(creds.mtls_cert_ref, bank))
+            if not (client["jwks"] or creds.secret_ref or creds.mtls_cert_ref):
                 raise RegistryError(f"{bank.id}: the sandbox cannot check {creds.auth_method}")
             trusted.setdefault(bank.sandbox, []).append(client)
         return trusted
@@ -210,11 +253,14 @@ class BankRegistry:
         identity = f"mtls:{bank.id}" if wants_cert else f"bank:{bank.id}"
         if identity not in self._clients:
             context = None
+            presented = None
             if wants_cert:
                 cert, key = bank.client.mtls_cert_ref, bank.client.mtls_key_ref
                 if not (cert and key and cert.startswith("file:") and key.startswith("file:")):
                     raise RegistryError(f"{bank.id}: mTLS needs file: cert and key references")
-                context = mtls_context(str(self.path(cert[5:])), str(self.path(key[5:])))
+                presented = TlsIdentity(str(self.path(cert[5:])), str(self.path(key[5:])))
+            if presented is not None or self.trust_anchors:
+                context = client_context(trust=self.trust_anchors, identity=presented)
             mounts = None
             if not wants_cert and self._in_process is not None:
                 origin = "{0.scheme}://{0.netloc}".format(urlsplit(self._in_process.prefix))

@@ -32,11 +32,42 @@ class SandboxClient:
     client_id: str
     secret: str | None = None
     jwks: list[dict[str, Any]] = field(default_factory=list)
+    tls_subject: str | None = None  # tls_client_auth: the certificate's subject DN (RFC 4514)
 
     @property
     def auth_methods(self) -> tuple[str, ...]:
         methods = ("client_secret_basic", "client_secret_post") if self.secret else ()
-        return methods + (("private_key_jwt",) if self.jwks else ())
+        return methods + (("private_key_jwt",) if self.jwks else ()) + \
+            (("tls_client_auth",) if self.tls_subject else ())
+
+
+RESPONSES = ("hybrid", "jarm")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A UK bank's security profile switches (FAPI 1.0 Advanced / the OB security profile):
+    the authorisation answer (`hybrid`: `code id_token` in the fragment; `jarm`: `code` with
+    `response_mode=jwt`), whether the request object must come through PAR, and whether every
+    call must present a client certificate (mutual TLS)."""
+
+    response: str = "hybrid"
+    par: bool = False
+    mtls: bool = False
+
+    def __post_init__(self) -> None:
+        if self.response not in RESPONSES:
+            raise ValueError(f"response is one of {RESPONSES}, not {self.response!r}")
+
+    @classmethod
+    def parse(cls, switches: str) -> Profile:
+        """`jarm+par+mtls`, `hybrid`, `hybrid+mtls` …: the words in any order."""
+        words = {w.strip() for w in switches.split("+") if w.strip()}
+        unknown = words - {*RESPONSES, "par", "by-value", "mtls"}
+        if unknown or len(words & set(RESPONSES)) > 1:
+            raise ValueError(f"profile switches are hybrid|jarm, par|by-value, mtls; "
+                             f"got {switches!r}")
+        return cls("jarm" if "jarm" in words else "hybrid", "par" in words, "mtls" in words)
 
 
 @dataclass
@@ -55,7 +86,8 @@ class SandboxBank:
     transaction_page_size: int = 500  # transactions per page of a listing
     faults: dict[str, Any] = field(default_factory=dict)  # initial switches (see faults.py)
     admin_token: str | None = None  # when set, the admin calls need it as a bearer token
-    profile: BgProfile = field(default_factory=BgProfile)  # Berlin Group strictness switches
+    profile: Profile | None = None  # OB banks: the strict security profile, when set
+    bg_profile: BgProfile = field(default_factory=BgProfile)  # Berlin Group strictness
     clock: Callable[[], dt.datetime] = utcnow
 
     def register(self, client: SandboxClient) -> None:

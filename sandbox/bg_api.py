@@ -74,7 +74,7 @@ def register(bp: Blueprint, state: BankState) -> None:
                                                                 tzinfo=dt.UTC))
         self_url = url_for(".bg_consent", consent_id=consent.id, _external=True)
         links = {"self": {"href": self_url}, "status": {"href": f"{self_url}/status"}}
-        if bank.profile.oauth:
+        if bank.bg_profile.oauth:
             links["scaOAuth"] = {"href": url_for(".metadata", _external=True)}
         else:  # explicit start: the TPP opens an authorisation sub-resource (bg_sca.py)
             links["startAuthorisation"] = {"href": f"{self_url}/authorisations"}
@@ -83,7 +83,7 @@ def register(bp: Blueprint, state: BankState) -> None:
         response.status_code = 201
         response.headers["Location"] = self_url
         response.headers["ASPSP-SCA-Approach"] = bg_sca.APPROACH_HEADER[
-            bank.profile.sca_approach]
+            bank.bg_profile.sca_approach]
         return response
 
     @bp.get("/v1/consents/<consent_id>")
@@ -119,7 +119,7 @@ def register(bp: Blueprint, state: BankState) -> None:
         if not consent_id:
             return None, bg_error(400, "FORMAT_ERROR", "Consent-ID is required.")
         token_consent = consent_id  # without OAuth, the Consent-ID alone authorises
-        if bank.profile.oauth:
+        if bank.bg_profile.oauth:
             header = request.headers.get("Authorization", "")
             token, problem = state.token(header[7:]) if header.startswith("Bearer ") \
                 else (None, "unknown")

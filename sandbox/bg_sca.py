@@ -37,7 +37,7 @@ def register(bp: Blueprint, state: BankState, bg_error) -> None:
 
     @bp.post("/v1/consents/<consent_id>/authorisations")
     def bg_start_authorisation(consent_id: str):
-        profile = bank.profile
+        profile = bank.bg_profile
         consent = state.consent(consent_id)
         if consent is None:
             return bg_error(403, "CONSENT_UNKNOWN", "No such consent.")
@@ -77,7 +77,7 @@ def register(bp: Blueprint, state: BankState, bg_error) -> None:
             return bg_error(403, "RESOURCE_UNKNOWN", "No such authorisation of this consent.")
         response = jsonify({"scaStatus": found.status})
         if found.approach == "decoupled" and found.status not in FINAL:
-            response.headers["Retry-After"] = str(bank.profile.poll_seconds)
+            response.headers["Retry-After"] = str(bank.bg_profile.poll_seconds)
             g.retry_after_advised = True  # an advice to wait, kept by a host app's limiter
         return response
 

@@ -45,7 +45,7 @@ class Refused(Exception):
 def register(bp: Blueprint, state: BankState, bg_error) -> None:
     @bp.before_request
     def verify_signature():
-        profile = state.bank.profile
+        profile = state.bank.bg_profile
         if not profile.signing_required or not (
                 request.url_rule and "/v1/" in request.url_rule.rule):
             return None

@@ -11,6 +11,7 @@
 | `wrong_content_type` | JSON answers come back as an HTML page |
 | `expired_tokens` | every access token is refused as expired |
 | `consent_revoked` | every authorised consent is revoked at the bank on its next use |
+| `answer_fault` | a strict UK bank's authorisation answer is wrong one way (`ANSWER_FAULTS`) |
 | `from_page` | above 0: the switches on answers hit transaction listings only, from this page |
 
 `from_page` (1 is the first page) makes a history break mid-pagination; it governs the switches
@@ -23,6 +24,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 from typing import Any
+
+from sandbox.fapi import ANSWER_FAULTS
 
 
 class FaultError(ValueError):
@@ -43,6 +46,7 @@ class Faults:
     wrong_content_type: bool = False
     expired_tokens: bool = False
     consent_revoked: bool = False
+    answer_fault: str | None = None
     from_page: int = 0
 
     def update(self, changes: dict[str, Any]) -> None:
@@ -77,6 +81,9 @@ def _check(name: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 600:
             raise FaultError("hang_seconds is between 0 and 600")
         value = float(value)
+    elif name == "answer_fault":
+        if value is not None and value not in ANSWER_FAULTS:
+            raise FaultError(f"answer_fault is one of {', '.join(ANSWER_FAULTS)}, or null")
     elif name == "status_5xx":
         if value is not None and (isinstance(value, bool) or value not in (500, 502, 503, 504)):
             raise FaultError("status_5xx is one of 500, 502, 503, 504, or null")

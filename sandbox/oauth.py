@@ -3,7 +3,9 @@
 
 Client authentication: client_secret_basic / client_secret_post, or private_key_jwt verified
 with joserfc, ES256 and PS256 only. The authorise request names the consent the standard's
-way: OB `openbanking_intent_id`, Berlin Group `scope=AIS:<consentId>`.
+way: OB `openbanking_intent_id`, Berlin Group `scope=AIS:<consentId>`. A UK bank with a
+`profile` holds to the OB security profile instead (signed request objects, PAR, hybrid or
+JARM answers, mutual TLS): see fapi.py.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import JWKRegistry
 
+from sandbox import fapi
 from sandbox.bank import BG
 from sandbox.seed import accounts_of
 from sandbox.state import AUTHORISED, AWAITING, REJECTED, BankState
@@ -27,7 +30,7 @@ from sandbox.state import AUTHORISED, AWAITING, REJECTED, BankState
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ALGS = ("ES256", "PS256")
 AUTH_FIELDS = ("client_id", "redirect_uri", "state", "code_challenge", "scope",
-               "openbanking_intent_id")
+               "openbanking_intent_id", "auth_request")
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>{{ bank.name }} – sign in</title></head><body>
@@ -53,11 +56,18 @@ def register(bp: Blueprint, state: BankState) -> None:
             return next((s[4:] for s in scope.split() if s.startswith("AIS:")), None)
         return args.get("openbanking_intent_id")
 
+    def resolved(values) -> tuple[dict | None, str]:
+        """The authorise parameters: as sent, or from the signed request (strict banks)."""
+        if bank.profile is None:
+            return values, ""
+        return fapi.resolve(state, values, issuer())
+
     def check_request(args) -> tuple[str | None, str]:
         """The consent id, or why the authorise request is refused."""
         if args.get("client_id") not in bank.clients:
             return None, "unknown client_id"
-        if args.get("response_type", "code") != "code" or not args.get("redirect_uri"):
+        if bank.profile is None and args.get("response_type", "code") != "code" or \
+                not args.get("redirect_uri"):
             return None, "response_type=code and redirect_uri are required"
         if args.get("code_challenge_method") != "S256" or not args.get("code_challenge"):
             return None, "PKCE with S256 is required"
@@ -69,43 +79,92 @@ def register(bp: Blueprint, state: BankState) -> None:
             return None, "the consent belongs to another client"
         return consent_id, ""
 
+    def valid_request(values) -> tuple[dict | None, str | None, str]:
+        params, problem = resolved(values)
+        if params is None:
+            return None, None, problem
+        consent_id, problem = check_request(params)
+        return params, consent_id, problem
+
+    def back(params, **outcome: str):
+        if bank.profile is not None:
+            return redirect(fapi.answer(state, params, issuer=issuer(), **outcome), code=303)
+        return _back(params["redirect_uri"], **outcome, state=params.get("state", ""),
+                     iss=issuer())
+
     @bp.get("/oauth/authorize")
     def authorize():
-        consent_id, problem = check_request(request.args)
+        params, consent_id, problem = valid_request(request.args)
         if consent_id is None:
             return Response(problem, 400, mimetype="text/plain")
-        return _page(bank, request.args, "")
+        return _page(bank, params, "")
 
     @bp.post("/oauth/authorize")
     def authorize_decision():
         form = request.form
-        consent_id, problem = check_request(form)
+        params, consent_id, problem = valid_request(form)
         if consent_id is None:
             return Response(problem, 400, mimetype="text/plain")
         consent = state.consent(consent_id)
-        back = {"state": form.get("state", ""), "iss": issuer()}
         if form.get("decision") != "approve":
             state.transition(consent_id, AWAITING, REJECTED)
-            return _back(form["redirect_uri"], error="access_denied", **back)
+            return back(params, error="access_denied")
         username = form.get("username", "")
         if not _password_ok(form.get("password", ""), bank.psu_password) or \
                 username not in {a.owner for a in bank.accounts}:
-            return _page(bank, form, "Unknown username or wrong password.", 401)
+            return _page(bank, params, "Unknown username or wrong password.", 401)
         chosen = _granted(bank.id, username, consent.access)
         if not chosen:
             state.transition(consent_id, AWAITING, REJECTED)
-            return _back(form["redirect_uri"], error="access_denied", **back)
+            return back(params, error="access_denied")
         if not state.transition(consent_id, AWAITING, AUTHORISED, psu=username,
-                                accounts=chosen, client_id=form["client_id"]):
+                                accounts=chosen, client_id=params["client_id"]):
             return Response("the consent was answered already", 409, mimetype="text/plain")
-        code = state.issue_code(consent_id=consent_id, client_id=form["client_id"],
-                                redirect_uri=form["redirect_uri"],
-                                challenge=form["code_challenge"])
-        return _back(form["redirect_uri"], code=code, **back)
+        code = state.issue_code(consent_id=consent_id, client_id=params["client_id"],
+                                redirect_uri=params["redirect_uri"],
+                                challenge=params["code_challenge"])
+        return back(params, code=code)
+
+    @bp.post("/oauth/par")
+    def par():
+        """RFC 9126 with a signed request object (FAPI 1.0 Advanced); strict banks only."""
+        if bank.profile is None or not bank.profile.par:
+            return _oauth_error("invalid_request", "this bank has no PAR endpoint", 404)
+        client_id, problem = authenticate_client(url_for(".par", _external=True))
+        if client_id is None:
+            return _oauth_error("invalid_client", problem, 401)
+        uri, problem = fapi.push(state, request.form.get("request", ""), issuer=issuer(),
+                                 client_id=client_id)
+        if uri is None:
+            error, _, description = problem.partition(": ")
+            return _oauth_error(error, description)
+        response = jsonify({"request_uri": uri, "expires_in": fapi.PAR_TTL})
+        response.status_code = 201
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @bp.get("/.well-known/jwks.json")
+    def jwks():
+        return jsonify(state.keys.jwks())
+
+    @bp.before_request
+    def mutual_tls():
+        """A bank holding to mutual TLS serves nothing but discovery without a certificate."""
+        if bank.profile is None or not bank.profile.mtls or \
+                "/.well-known/" in request.path or "/admin/" in request.path or \
+                fapi.client_certificate(request.environ):
+            return None
+        if request.path.endswith(("/oauth/token", "/oauth/par")):
+            return _oauth_error("invalid_client", "a client certificate is required "
+                                "(mutual TLS)", 401)
+        if request.path.endswith("/oauth/authorize"):
+            return None  # the PSU's browser: no client certificate
+        return Response('{"Code": "401", "Message": "a client certificate is required"}', 401,
+                        mimetype="application/json")
 
     @bp.post("/oauth/token")
     def token():
-        client_id, problem = authenticate_client()
+        client_id, problem = authenticate_client(url_for(".token", _external=True))
         if client_id is None:
             return _oauth_error("invalid_client", problem, 401)
         grant = request.form.get("grant_type")
@@ -137,7 +196,7 @@ def register(bp: Blueprint, state: BankState) -> None:
     @bp.get("/.well-known/openid-configuration")
     @bp.get("/.well-known/oauth-authorization-server")
     def metadata():
-        return jsonify({
+        document = {
             "issuer": issuer(),
             "authorization_endpoint": url_for(".authorize", _external=True),
             "token_endpoint": url_for(".token", _external=True),
@@ -149,16 +208,23 @@ def register(bp: Blueprint, state: BankState) -> None:
                                                       "client_secret_post", "private_key_jwt"],
             "token_endpoint_auth_signing_alg_values_supported": list(ALGS),
             "authorization_response_iss_parameter_supported": True,
-        })
+        }
+        if bank.profile is not None:
+            document.update(fapi.metadata(bank.profile, {
+                "jwks": url_for(".jwks", _external=True),
+                "par": url_for(".par", _external=True)}))
+        return jsonify(document)
 
     def issuer() -> str:
         return url_for(".metadata", _external=True).rsplit("/.well-known/", 1)[0]
 
-    def authenticate_client() -> tuple[str | None, str]:
+    def authenticate_client(endpoint: str) -> tuple[str | None, str]:
         form = request.form
         if form.get("client_assertion_type") == ASSERTION_TYPE:
             return _verify_assertion(state, form.get("client_assertion", ""),
-                                     {url_for(".token", _external=True), issuer()})
+                                     {endpoint, issuer()})
+        if bank.profile is not None:  # FAPI: no client secrets
+            return fapi.tls_client(state, request.environ, form.get("client_id"))
         client_id, secret = _basic(request.headers.get("Authorization", ""))
         if client_id is None:
             client_id, secret = form.get("client_id"), form.get("client_secret")

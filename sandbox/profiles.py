@@ -1,14 +1,13 @@
 """How strict a sandbox Berlin Group bank is, per bank: its SCA approach, whether every request
 must be signed with the TPP's QSealC, and whether calls must come over mutual TLS.
 
-Set from `SANDBOX_BANK_PROFILES`, a JSON object by bank id, e.g.
-`{"rheinfeld": {"sca_approach": "decoupled", "signing_required": true}}`; tests set
-`bank.profile` directly. The default is the lenient redirect with the OAuth2 pre-step.
+Set from `SANDBOX_BG_PROFILES`, `bank=switches` with the switches joined by `+`, e.g.
+`rheinfeld=decoupled+signing+poll:3`; tests set `bank.bg_profile` directly. The default is the
+lenient redirect with the OAuth2 pre-step, unsigned, without a client certificate.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -27,6 +26,24 @@ class BgProfile:
     def oauth(self) -> bool:
         return self.sca_approach == "redirect-oauth"
 
+    @classmethod
+    def parse(cls, switches: str) -> BgProfile:
+        """`decoupled+signing+mtls+poll:3`, `redirect`, …: the words in any order."""
+        words = {w.strip() for w in switches.split("+") if w.strip()}
+        approaches = words & set(SCA_APPROACHES)
+        polls = {w for w in words if w.startswith("poll:")}
+        unknown = words - approaches - polls - {"signing", "mtls"}
+        if unknown or len(approaches) > 1 or len(polls) > 1:
+            raise ValueError(f"switches are redirect-oauth|redirect|decoupled, signing, mtls, "
+                             f"poll:N; got {switches!r}")
+        poll = polls.pop()[5:] if polls else "2"
+        if not poll.isdigit():
+            raise ValueError(f"poll:N takes whole seconds; got {switches!r}")
+        return cls().with_changes({
+            "sca_approach": approaches.pop() if approaches else "redirect-oauth",
+            "signing_required": "signing" in words, "mtls_required": "mtls" in words,
+            "poll_seconds": int(poll)})
+
     def with_changes(self, changes: dict[str, Any]) -> BgProfile:
         known = {f.name for f in fields(self)} - {"tpp_ca_pem"}
         unknown = set(changes) - known
@@ -42,20 +59,3 @@ class BgProfile:
         if isinstance(poll, bool) or not isinstance(poll, int) or not 0 <= poll <= 600:
             raise ValueError("poll_seconds is a whole number from 0 to 600")
         return replace(self, **changes)
-
-
-def bank_profiles(value: str) -> dict[str, dict[str, Any]]:
-    """The `SANDBOX_BANK_PROFILES` setting: {bank id: {switch: value}}, each switch checked."""
-    if not value.strip():
-        return {}
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        raise ValueError('a JSON object, e.g. {"rheinfeld": {"sca_approach": "decoupled"}}'
-                         ) from None
-    if not isinstance(parsed, dict) or not all(isinstance(v, dict) for v in parsed.values()):
-        raise ValueError('a JSON object of objects, e.g. {"rheinfeld": {"signing_required": '
-                         'true}}')
-    for switches in parsed.values():
-        BgProfile().with_changes(switches)
-    return parsed

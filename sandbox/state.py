@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sandbox.bank import SandboxBank
+from sandbox.fapi import BankKeys
 from sandbox.faults import Faults
 
 # Internal consent statuses; each standard renders them in its own words.
@@ -80,6 +81,7 @@ class BankState:
         self.faults = Faults()
         self.faults.update(bank.faults)
         self.release = threading.Event()  # set by reset: hanging calls return at once
+        self.keys = BankKeys()  # ID token and JARM signing (the OB security profile)
         self.clear()
 
     def clear(self) -> None:
@@ -91,6 +93,8 @@ class BankState:
             self.reads: dict[tuple[str, str, dt.date], int] = {}
             self.seen_jtis: dict[str, dt.datetime] = {}
             self.authorisations: dict[str, ScaAuthorisation] = {}
+            self.pushed: dict[str, tuple[dict[str, str], float]] = {}  # PAR request_uri
+            self.auth_requests: dict[str, dict[str, str]] = {}  # sign-in forms in progress
 
     def reset_faults(self) -> None:
         with self.lock:

@@ -72,6 +72,7 @@ class AuthorisationRedirect:
     url: str
     state: str
     code_verifier: str = field(repr=False)
+    nonce: str = field(default="", repr=False)  # OpenID Connect: kept to check the ID token
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ class BerlinGroupConnector(OAuthConnector):
 
     def __init__(self, bank, client: httpx.Client, auth, *,
                  clock: Callable[[], dt.datetime] = utcnow,
-                 signer: bg_signing.RequestSigner | None = None) -> None:
+                 signer: bg_signing.SealSigner | None = None) -> None:
         super().__init__(bank, client, auth, clock=clock)
         self.request_auth = signer
         self.poll_seconds = bank.sca_poll_seconds

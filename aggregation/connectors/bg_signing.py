@@ -54,7 +54,7 @@ class SigningSetupError(ValueError):
     """The QSealC or its key cannot sign Berlin Group requests."""
 
 
-class RequestSigner(httpx.Auth):
+class SealSigner(httpx.Auth):
     requires_request_body = True
 
     def __init__(self, certificate: x509.Certificate, key: rsa.RSAPrivateKey) -> None:
@@ -70,7 +70,7 @@ class RequestSigner(httpx.Auth):
             certificate.public_bytes(serialization.Encoding.DER)).decode()
 
     @classmethod
-    def from_pem(cls, certificate_pem: str | bytes, key_pem: str | bytes) -> RequestSigner:
+    def from_pem(cls, certificate_pem: str | bytes, key_pem: str | bytes) -> SealSigner:
         as_bytes = [v.encode() if isinstance(v, str) else v for v in (certificate_pem, key_pem)]
         try:
             certificate = x509.load_pem_x509_certificate(as_bytes[0])

@@ -39,6 +39,14 @@ class BankUnreachable(BankError):
     retryable = True
 
 
+class BankCertificateUntrusted(BankUnreachable):
+    """The bank's TLS server certificate does not chain to a trusted anchor, or does not name
+    the host: never retried, an operator must fix the trust."""
+
+    cause = "certificate_untrusted"
+    retryable = False
+
+
 class BankUnauthorised(BankError):
     """The bank refused our credentials or the token (401), or the grant (invalid_grant)."""
 
@@ -84,3 +92,12 @@ class BankRejected(BankError):
     consent or the token."""
 
     cause = "rejected"
+
+
+class SecurityProfileViolation(BankError):
+    """The bank's authorisation answer fails the security profile (FAPI 1.0 Advanced / the UK
+    OB profile): an ID token or JARM response whose signature, `iss`, `aud`, `exp`, `nonce`,
+    `c_hash`, `s_hash` or `state` is wrong, or the bank refused our request object. `cause`
+    names the check (`id_token_signature`, `c_hash_mismatch`, `request_object_refused` …)."""
+
+    cause = "security_profile"

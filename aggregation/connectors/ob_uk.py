@@ -5,19 +5,27 @@ authorises at the bank (authorise URL names the consent as `openbanking_intent_i
 the code becomes the PSU's tokens; `/accounts`, `/accounts/{AccountId}/balances` and
 `/accounts/{AccountId}/transactions` (page by page through `Links.Next`) are read with them.
 PSU-present reads carry `x-fapi-customer-ip-address`.
+
+A bank whose registry entry names its `discovery_url` is reached under the OB security profile
+(FAPI 1.0 Advanced, see ob_security.py): the authorise step is a signed request object, by
+value or through the bank's PAR endpoint when its discovery names one, asking for the response
+type it advertises (`code` with JARM when it lists `response_mode` `jwt`, else hybrid
+`code id_token`); `complete_authorisation` checks the bank's answer before the code is used;
+and our token-endpoint authentication is the first of ours the bank's discovery lists.
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
 
-from aggregation.connectors import errors, ob_mapping, ob_txn_mapping
+from aggregation.connectors import errors, ob_mapping, ob_security, ob_txn_mapping
 from aggregation.connectors.base import (
     AuthorisationRedirect,
     BankAccess,
@@ -25,7 +33,7 @@ from aggregation.connectors.base import (
     ConsentRequest,
     TokenSet,
 )
-from aggregation.connectors.client_auth import ClientAuth
+from aggregation.connectors.client_auth import ClientAuth, Pkce
 from aggregation.connectors.oauth import OAuthConnector, utcnow
 from aggregation.connectors.transport import listed_codes, retry_after
 from aggregation.domain import Account, Balance, iso_utc
@@ -38,10 +46,18 @@ class ObUkConnector(OAuthConnector):
     standard = "ob-uk-4.0"
 
     def __init__(self, bank, client: httpx.Client, auth: ClientAuth, *,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow,
+                 signer: ob_security.RequestSigner | None = None,
+                 auth_methods: Sequence[tuple[str, ClientAuth]] = ()) -> None:
         super().__init__(bank, client, auth, clock=clock)
         self._lock = threading.Lock()
         self._client_token: TokenSet | None = None
+        discovery = getattr(bank, "discovery_url", None)
+        self.metadata = ob_security.BankMetadata(bank.id, self.transport, discovery) \
+            if discovery else None
+        self.signer = signer
+        self._auth_methods = tuple(auth_methods)
+        self._auth_chosen = self.metadata is None or not self._auth_methods
 
     # consent and OAuth -----------------------------------------------------------------------
 
@@ -64,9 +80,32 @@ class ObUkConnector(OAuthConnector):
 
     def authorisation_redirect(self, consent_id: str, *, redirect_uri: str,
                                state: str) -> AuthorisationRedirect:
-        return self.oauth.redirect({"scope": f"openid {self.bank.scope}",
-                                    "openbanking_intent_id": consent_id},
-                                   redirect_uri=redirect_uri, state=state)
+        if self.metadata is None:
+            return self.oauth.redirect({"scope": f"openid {self.bank.scope}",
+                                        "openbanking_intent_id": consent_id},
+                                       redirect_uri=redirect_uri, state=state)
+        return self._signed_redirect(consent_id, redirect_uri, state)
+
+    def complete_authorisation(self, params: Mapping[str, str], *, state: str, nonce: str,
+                               consent_id: str) -> ob_security.AuthorisationAnswer:
+        """The bank's answer as the PSU's browser brought it back (query, or the fragment of
+        a hybrid answer), checked: the code to exchange, or the error the bank reported."""
+        if self.metadata is None:
+            if params.get("state") != state:
+                raise errors.SecurityProfileViolation(self.bank_id, "state_mismatch")
+            return ob_security.AuthorisationAnswer(params.get("code"), params.get("error"))
+        return ob_security.check_answer(self.metadata, params, client_id=self.oauth.auth.client_id,
+                                        state=state, nonce=nonce, consent_id=consent_id,
+                                        now=self.clock().timestamp())
+
+    def exchange_code(self, code: str, *, redirect_uri: str, code_verifier: str) -> TokenSet:
+        self._negotiate_auth()
+        return super().exchange_code(code, redirect_uri=redirect_uri,
+                                     code_verifier=code_verifier)
+
+    def refresh(self, refresh_token: str) -> TokenSet:
+        self._negotiate_auth()
+        return super().refresh(refresh_token)
 
     def delete_consent(self, consent_id: str, *, access_token: str | None = None) -> None:
         try:
@@ -105,10 +144,78 @@ class ObUkConnector(OAuthConnector):
                               timeout=timeout)
         return ob_txn_mapping.page(self.bank_id, self.transport.json(response), account_id)
 
+    # the security profile ------------------------------------------------------------------
+
+    def _signed_redirect(self, consent_id: str, redirect_uri: str,
+                         state: str) -> AuthorisationRedirect:
+        if self.signer is None:
+            raise errors.SecurityProfileViolation(self.bank_id, "no_request_signing_key",
+                                                  "configure request_signing_key_ref")
+        document = self.metadata.document()
+        if self.metadata.supports("response_modes_supported", "jwt") and \
+                self.metadata.supports("response_types_supported", "code"):
+            response_type, response_mode = "code", "jwt"
+        elif self.metadata.supports("response_types_supported", "code id_token"):
+            response_type, response_mode = "code id_token", None
+        else:
+            raise errors.SecurityProfileViolation(self.bank_id, "response_type_unsupported",
+                                                  "neither JARM nor code id_token advertised")
+        pkce, nonce = Pkce.new(), secrets.token_urlsafe(24)
+        scope = f"openid {self.bank.scope}"
+        signed = ob_security.request_object(
+            self.signer, issuer=document["issuer"], consent_id=consent_id,
+            redirect_uri=redirect_uri, scope=scope, state=state, nonce=nonce,
+            code_challenge=pkce.challenge, response_type=response_type,
+            response_mode=response_mode, now=self.clock().timestamp())
+        query = {"client_id": self.signer.client_id, "response_type": response_type,
+                 "scope": scope}
+        par = document.get("pushed_authorization_request_endpoint")
+        if isinstance(par, str):
+            query["request_uri"] = self._push(par, signed)
+        else:
+            query["request"] = signed
+        endpoint = document["authorization_endpoint"]
+        separator = "&" if "?" in endpoint else "?"
+        return AuthorisationRedirect(endpoint + separator + urlencode(query), state,
+                                     pkce.verifier, nonce)
+
+    def _push(self, par_url: str, signed: str) -> str:
+        """PAR (RFC 9126): the request object pushed with our client authentication."""
+        self._negotiate_auth()
+        form = {"request": signed}
+        headers = {"Accept": "application/json", **self.oauth.auth.apply(form, par_url)}
+        response = self.transport.send("POST", par_url, headers=headers, form=form)
+        if response.status_code not in (200, 201):
+            body = self.transport.maybe_json(response)
+            error = body.get("error") if isinstance(body, dict) else None
+            if response.status_code == 401 or error == "invalid_client":
+                raise errors.BankUnauthorised(self.bank_id, "invalid_client", "PAR endpoint")
+            raise errors.SecurityProfileViolation(self.bank_id, "request_object_refused",
+                                                  f"PAR {response.status_code} {error or ''}")
+        body = self.transport.json(response)
+        uri = body.get("request_uri") if isinstance(body, dict) else None
+        if not isinstance(uri, str) or not uri:
+            raise errors.BadPayload(self.bank_id, detail="PAR answer lacks request_uri")
+        return uri
+
+    def _negotiate_auth(self) -> None:
+        """Token-endpoint authentication: the first of our methods the bank's discovery lists
+        in `token_endpoint_auth_methods_supported` (ours are in order of preference)."""
+        if self._auth_chosen:
+            return
+        for method, auth in self._auth_methods:
+            if self.metadata.supports("token_endpoint_auth_methods_supported", method):
+                self.oauth.auth, self._auth_chosen = auth, True
+                return
+        raise errors.SecurityProfileViolation(
+            self.bank_id, "client_auth_unsupported",
+            "the bank lists none of " + ", ".join(m for m, _ in self._auth_methods))
+
     # plumbing ----------------------------------------------------------------------------------
 
     def _client_bearer(self, renew: bool = False) -> str:
         """A client-credentials token, reused until a minute before it expires."""
+        self._negotiate_auth()
         with self._lock:
             token = None if renew else self._client_token
             fresh = token is not None and (token.expires_at is None or

@@ -14,7 +14,12 @@ from typing import Any
 
 import httpx
 
-from aggregation.connectors.errors import BadPayload, BankTimeout, BankUnreachable
+from aggregation.connectors.errors import (
+    BadPayload,
+    BankCertificateUntrusted,
+    BankTimeout,
+    BankUnreachable,
+)
 
 JSON_TYPES = ("application/json",)
 
@@ -93,6 +98,9 @@ class Transport:
         except httpx.TimeoutException as exc:
             raise BankTimeout(self.bank_id, detail=type(exc).__name__) from exc
         except httpx.ConnectError as exc:
+            if _untrusted_certificate(exc):
+                raise BankCertificateUntrusted(self.bank_id, detail="server certificate") \
+                    from exc
             raise BankUnreachable(self.bank_id, detail="connect failed") from exc
         except (httpx.HTTPError, ssl.SSLError, OSError) as exc:
             raise BankUnreachable(self.bank_id, "transport_error", type(exc).__name__) from exc
@@ -113,6 +121,16 @@ class Transport:
             return self.json(response)
         except BadPayload:
             return None
+
+
+def _untrusted_certificate(exc: BaseException) -> bool:
+    """Did the handshake fail on the server's certificate (httpx wraps httpcore wraps ssl)?"""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def listed_codes(body: object, list_key: str, code_key: str) -> list[str]:

@@ -61,7 +61,7 @@ def live(app, port):
 def consent_screen(live, sca_approach: str, poll_seconds: int = 1):
     app, base, client = live
     bank = app.extensions["sandbox_banks"]["rheinfeld"].bank
-    bank.profile = bank.profile.with_changes({"sca_approach": sca_approach,
+    bank.bg_profile = bank.bg_profile.with_changes({"sca_approach": sca_approach,
                                               "poll_seconds": poll_seconds})
     tpp = load_example().Tpp(base, client, out=lambda *_: None)
     tpp.discover()

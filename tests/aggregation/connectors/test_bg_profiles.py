@@ -48,14 +48,14 @@ def qseal(qtsp, tmp_path_factory):
 def rheinfeld(sandbox):
     """The sandbox's Berlin Group bank; its profile is put back after the test."""
     bank = sandbox.states["rheinfeld"].bank
-    original = bank.profile
+    original = bank.bg_profile
     yield bank
-    bank.profile = original
+    bank.bg_profile = original
 
 
 def strict(bank, ca: bytes | None = None, **switches):
-    profile = bank.profile.with_changes(switches)
-    bank.profile = profile if ca is None else replace(profile, tpp_ca_pem=ca)
+    profile = bank.bg_profile.with_changes(switches)
+    bank.bg_profile = profile if ca is None else replace(profile, tpp_ca_pem=ca)
 
 
 @pytest.fixture
