@@ -11,6 +11,9 @@ as the Berlin Group implementation guidelines describe it (draft-cavage HTTP sig
 Refusals carry the standard's codes: 400 FORMAT_ERROR (a header that cannot be read),
 401 SIGNATURE_MISSING, SIGNATURE_INVALID, CERTIFICATE_MISSING, CERTIFICATE_INVALID,
 CERTIFICATE_EXPIRED.
+
+A profile with `mtls_required` also refuses (401 CERTIFICATE_MISSING) a call whose TLS
+connection presented no client certificate (the TPP's QWAC) verified by the sandbox server.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from flask import Blueprint, request
 
+from sandbox.fapi import client_certificate
 from sandbox.state import BankState
 
 REQUIRED = ("digest", "x-request-id")
@@ -43,6 +47,16 @@ class Refused(Exception):
 
 
 def register(bp: Blueprint, state: BankState, bg_error) -> None:
+    @bp.before_request
+    def require_client_certificate():
+        if not state.bank.bg_profile.mtls_required or not (
+                request.url_rule and "/v1/" in request.url_rule.rule):
+            return None
+        if client_certificate(request.environ) is None:
+            return bg_error(401, "CERTIFICATE_MISSING", "This bank is reached over mutual "
+                            "TLS: present the TPP's QWAC.")
+        return None
+
     @bp.before_request
     def verify_signature():
         profile = state.bank.bg_profile
