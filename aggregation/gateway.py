@@ -66,8 +66,10 @@ class ConnectorGateway:
             return self._start_sca(made.consent_id, secrets, redirect_uri, state)
         redirect = self.connector.authorisation_redirect(
             made.consent_id, redirect_uri=redirect_uri, state=state)
-        return BankStart(made.consent_id, redirect.url,
-                         {"code_verifier": redirect.code_verifier, **secrets})
+        secrets = {"code_verifier": redirect.code_verifier, **secrets}
+        if redirect.nonce:  # OB security profile: the ID token's nonce is checked against it
+            secrets["nonce"] = redirect.nonce
+        return BankStart(made.consent_id, redirect.url, secrets)
 
     def _start_sca(self, consent_id: str, secrets: dict[str, str], redirect_uri: str,
                    state: str) -> BankStart:

@@ -20,27 +20,16 @@ from aggregation.registry import BankRegistry
 from sandbox import mount
 from sandbox.bank import Profile
 from sandbox.server import serve
-from sandbox.state import BankState
 from sandbox.trust import sandbox_banks
+from tests.aggregation.live import Sandbox
 
 TPP_ORG_ID = "PSDGB-FCA-123456"
 
 
 @dataclass
-class StrictSandbox:
-    base_url: str
-    registry: BankRegistry
-    states: dict[str, BankState]
+class StrictSandbox(Sandbox):
     ca: SandboxCA
     folder: Path
-
-    def connector(self, bank_id: str):
-        return self.registry.connector(bank_id)
-
-    def reset(self) -> None:
-        for state in self.states.values():
-            state.reset_faults()
-            state.clear()
 
     def sign_in(self, url: str, username: str, **options) -> dict[str, str]:
         """The PSU's browser (trusting the sandbox CA) through the bank's sign-in page."""

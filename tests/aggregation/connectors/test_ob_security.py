@@ -90,37 +90,27 @@ def test_strict_bank_happy_path_over_tls(strict, bank_id):
         assert connector.oauth.auth.__class__.__name__ == "TlsClientAuth"
 
 
-@pytest.mark.parametrize(("fault", "cause"), [
-    ("wrong_c_hash", "c_hash_mismatch"),
-    ("wrong_s_hash", "s_hash_mismatch"),
-    ("wrong_nonce", "nonce_mismatch"),
-    ("bad_signature", "id_token_signature"),
-    ("unknown_key", "unknown_signing_key"),
-    ("expired", "id_token_expired"),
-    ("wrong_issuer", "iss_mismatch"),
-])
-def test_hybrid_answer_failing_a_check_is_refused(strict, fault, cause):
-    connector = strict.connector("northgate")
-    consent, redirect = start(connector)
-    strict.states["northgate"].faults.update({"answer_fault": fault})
-    answer = strict.sign_in(redirect.url, "alice")
-    with pytest.raises(SecurityProfileViolation) as refused:
-        finish(connector, consent, redirect, answer)
-    assert refused.value.cause == cause and refused.value.bank_id == "northgate"
-    assert tpp_status("northgate", lambda: finish(connector, consent, redirect, answer)) == cause
+HYBRID = [("wrong_c_hash", "c_hash_mismatch"), ("wrong_s_hash", "s_hash_mismatch"),
+          ("wrong_nonce", "nonce_mismatch"), ("bad_signature", "id_token_signature"),
+          ("unknown_key", "unknown_signing_key"), ("expired", "id_token_expired"),
+          ("wrong_issuer", "iss_mismatch")]
+JARM = [("bad_signature", "jarm_signature"), ("expired", "jarm_expired"),
+        ("wrong_issuer", "iss_mismatch"), ("unknown_key", "unknown_signing_key")]
 
 
-@pytest.mark.parametrize(("fault", "cause"), [
-    ("bad_signature", "jarm_signature"), ("expired", "jarm_expired"),
-    ("wrong_issuer", "iss_mismatch")])
-def test_jarm_answer_failing_a_check_is_refused(strict, fault, cause):
-    connector = strict.connector("thamesmoor")
+@pytest.mark.parametrize(("bank_id", "fault", "cause"),
+                         [("northgate", *case) for case in HYBRID] +
+                         [("thamesmoor", *case) for case in JARM])
+def test_answer_failing_a_check_is_refused(strict, bank_id, fault, cause):
+    """Hybrid (northgate): the ID token; JARM (thamesmoor): the response JWT."""
+    connector = strict.connector(bank_id)
     consent, redirect = start(connector)
-    strict.states["thamesmoor"].faults.update({"answer_fault": fault})
-    answer = strict.sign_in(redirect.url, "bob")
+    strict.states[bank_id].faults.update({"answer_fault": fault})
+    answer = strict.sign_in(redirect.url, "alice" if bank_id == "northgate" else "bob")
     with pytest.raises(SecurityProfileViolation) as refused:
         finish(connector, consent, redirect, answer)
-    assert refused.value.cause == cause
+    assert refused.value.cause == cause and refused.value.bank_id == bank_id
+    assert tpp_status(bank_id, lambda: finish(connector, consent, redirect, answer)) == cause
 
 
 def test_answer_for_another_state_is_refused(strict):
