@@ -21,15 +21,8 @@ import pytest
 from aggregation.registry import DEFAULT_FILE
 from consent.models import ConsentBank
 from sandbox.state import AUTHORISED, TERMINATED_BY_TPP
-from tests.consent.live import (
-    PSU_PASSWORD,
-    Browser,
-    free_port,
-    live_settings,
-    load_example,
-    serving,
-)
-from tests.consent.test_live_banks import AIS, CONNECT, DECISION, create_consent
+from tests.consent.live import free_port, live_settings, serving
+from tests.consent.test_live_banks import AIS, CONNECT, DECISION, to_consent_screen
 
 WAIT = r"/consent/authorise/[^/]+/banks/rheinfeld/wait"
 
@@ -62,18 +55,9 @@ def consent_screen(live, sca_approach: str, poll_seconds: int = 1):
     app, base, client = live
     bank = app.extensions["sandbox_banks"]["rheinfeld"].bank
     bank.bg_profile = bank.bg_profile.with_changes({"sca_approach": sca_approach,
-                                              "poll_seconds": poll_seconds})
-    tpp = load_example().Tpp(base, client, out=lambda *_: None)
-    tpp.discover()
-    cc, consent_id = create_consent(tpp)
-    details = json.dumps([{"type": "account_access_consent", "consent_id": consent_id}])
-    request_uri, verifier, state = tpp.push("accounts", {"authorization_details": details})
-    browser = Browser(base)
-    assert browser.get(tpp.authorize_url(request_uri)).status_code == 200
-    screen = browser.then(browser.post("/authorize", {
-        "action": "sign_in", "request_uri": request_uri, "username": "alice",
-        "password": PSU_PASSWORD}))
-    return tpp, browser, screen, consent_id, (verifier, state)
+                                                    "poll_seconds": poll_seconds})
+    on = to_consent_screen(base, client)
+    return on.tpp, on.browser, on.screen, on.consent_id, (on.verifier, on.state)
 
 
 def bank_row(app, consent_id: str) -> ConsentBank:

@@ -8,17 +8,17 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from aggregation.connectors import bg_sca, bg_signing
 from aggregation.connectors.base import BankAccess, ConsentRequest, ConsentStatus
 from aggregation.connectors.errors import BankCertificateUntrusted
 from aggregation.gateway import ConnectorGateway
-from auth.eidas_ca import SandboxCa, pem, private_pem
+from auth.eidas_ca import SandboxCa, pem
 from consent import bankflow
 from consent.permissions import ConsentTerms
 from sandbox.bg_sca import conclude
 from sandbox.profiles import BgProfile
+from tests.aggregation.seals import write_qseal
 from tests.aggregation.strict_live import strict_sandbox
 
 REDIRECT_URI = "https://tpp.example/callback"
@@ -53,12 +53,7 @@ def qtsp():
 @pytest.fixture(scope="module")
 def strict(tmp_path_factory, qtsp):
     folder = tmp_path_factory.mktemp("strict-bg")
-    certificate, key = qtsp.issue(organisation="Open Banking Hub Ltd",
-                                  organization_identifier="PSDGB-FCA-123456", statement=None,
-                                  purpose="qseal", key=rsa.generate_private_key(65537, 2048))
-    (folder / "seal").mkdir()
-    (folder / "seal" / "qseal.pem").write_bytes(pem(certificate))
-    (folder / "seal" / "qseal.key").write_bytes(private_pem(key))
+    write_qseal(qtsp, folder / "seal")
     with strict_sandbox(folder, ENTRIES, {}) as running:
         yield running
 

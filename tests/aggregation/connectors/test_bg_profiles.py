@@ -10,7 +10,6 @@ from dataclasses import replace
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from aggregation.bankconfig import parse_bank
 from aggregation.connectors import bg_sca, bg_signing
@@ -19,11 +18,9 @@ from aggregation.connectors.errors import BankRejected
 from aggregation.fanout import Status, default_classify
 from aggregation.psu_browser import authorise
 from aggregation.registry import DEFAULT_FILE, BankRegistry
-from auth.eidas import Psd2Statement
-from auth.eidas_ca import SandboxCa, pem, private_pem
+from auth.eidas_ca import SandboxCa, pem
 from tests.aggregation.live import PSU_IP, REDIRECT_URI, take_through_consent
-
-STATEMENT = Psd2Statement(("PSP_AI",), "Sandbox Competent Authority", "XX-SANDBOX")
+from tests.aggregation.seals import write_qseal
 
 
 @pytest.fixture(scope="module")
@@ -33,14 +30,8 @@ def qtsp():
 
 @pytest.fixture(scope="module")
 def qseal(qtsp, tmp_path_factory):
-    """The TPP's QSealC (RSA, as rsa-sha256 signs) and key, as PEM files."""
     folder = tmp_path_factory.mktemp("qseal")
-    certificate, key = qtsp.issue(organisation="Budget App Ltd",
-                                  organization_identifier="PSDXX-SANDBOX-1234",
-                                  statement=STATEMENT, purpose="qseal",
-                                  key=rsa.generate_private_key(65537, 2048))
-    (folder / "qseal.pem").write_bytes(pem(certificate))
-    (folder / "qseal.key").write_bytes(private_pem(key))
+    write_qseal(qtsp, folder)
     return folder
 
 
@@ -113,13 +104,18 @@ def test_a_redirect_the_psu_refuses_comes_back_with_access_denied(sandbox, rhein
     assert connector.sca_status(consent.consent_id, started.authorisation_id).failed
 
 
-def test_decoupled_waits_at_the_banks_interval_until_the_app_approves(sandbox, rheinfeld):
-    strict(rheinfeld, sca_approach="decoupled", poll_seconds=3)
+def start_decoupled(sandbox, rheinfeld, poll_seconds: int):
+    strict(rheinfeld, sca_approach="decoupled", poll_seconds=poll_seconds)
     connector = sandbox.connector("rheinfeld")
     consent = connector.create_consent(ConsentRequest(psu_ip=PSU_IP))
-    assert consent.sca_approach == bg_sca.DECOUPLED
     started = connector.start_authorisation(consent.consent_id, redirect_uri=REDIRECT_URI,
                                             state="s-9")
+    return connector, consent, started
+
+
+def test_decoupled_waits_at_the_banks_interval_until_the_app_approves(sandbox, rheinfeld):
+    connector, consent, started = start_decoupled(sandbox, rheinfeld, 3)
+    assert consent.sca_approach == bg_sca.DECOUPLED
     assert started.approach == bg_sca.DECOUPLED and started.redirect_url is None
     assert "Rheinfeld" in started.psu_message
     waits = []
@@ -138,11 +134,7 @@ def test_decoupled_waits_at_the_banks_interval_until_the_app_approves(sandbox, r
 
 
 def test_decoupled_gives_up_after_the_deadline(sandbox, rheinfeld):
-    strict(rheinfeld, sca_approach="decoupled", poll_seconds=2)
-    connector = sandbox.connector("rheinfeld")
-    consent = connector.create_consent(ConsentRequest(psu_ip=PSU_IP))
-    started = connector.start_authorisation(consent.consent_id, redirect_uri=REDIRECT_URI,
-                                            state="s-10")
+    connector, consent, started = start_decoupled(sandbox, rheinfeld, 2)
     clock = [0.0]
 
     def sleep(seconds):
@@ -157,11 +149,7 @@ def test_decoupled_gives_up_after_the_deadline(sandbox, rheinfeld):
 
 
 def test_decoupled_refused_in_the_app_is_sca_failed(sandbox, rheinfeld):
-    strict(rheinfeld, sca_approach="decoupled", poll_seconds=1)
-    connector = sandbox.connector("rheinfeld")
-    consent = connector.create_consent(ConsentRequest(psu_ip=PSU_IP))
-    started = connector.start_authorisation(consent.consent_id, redirect_uri=REDIRECT_URI,
-                                            state="s-11")
+    connector, consent, started = start_decoupled(sandbox, rheinfeld, 1)
     admin_answer(sandbox, started.authorisation_id, approve=False)
     with pytest.raises(bg_sca.ScaFailed):
         connector.await_decoupled(consent.consent_id, started.authorisation_id,
