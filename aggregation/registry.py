@@ -36,7 +36,7 @@ from aggregation.connectors.client_auth import (
 )
 from aggregation.connectors.ob_security import RequestSigner
 from aggregation.connectors.ob_uk import ObUkConnector
-from aggregation.connectors.tls import TlsIdentity, client_context, subject_dn
+from aggregation.connectors.tls import SandboxCA, TlsIdentity, client_context, subject_dn
 from aggregation.connectors.transport import make_http_client
 from core.banks import BankInfo
 from core.logging import get_logger
@@ -44,6 +44,7 @@ from core.logging import get_logger
 log = get_logger(__name__)
 
 DEFAULT_FILE = Path(__file__).parent / "data" / "banks.json"
+SANDBOX_CA_FOLDER = "sandbox-ca"  # under the instance folder: the sandbox CA (never committed)
 CONNECTORS = {"ob-uk-4.0": ObUkConnector, "berlin-group-1.3": BerlinGroupConnector}
 
 
@@ -284,10 +285,14 @@ __all__ = ["BankConfig", "BankRegistry", "ClientCredentials", "RegistryError", "
 
 def load_registry(settings: Mapping[str, Any], instance_path: str | Path) -> BankRegistry:
     """The registry a running app uses, from its settings: `BANKS_FILE`, `SANDBOX_BASE_URL`,
-    `SANDBOX_BANK_URLS` (parsed to {bank id: URL})."""
+    `SANDBOX_BANK_URLS` (parsed to {bank id: URL}); sandbox banks served over HTTPS are
+    trusted through the sandbox CA in the instance folder."""
     registry = BankRegistry.load(settings["BANKS_FILE"] or None, issuer=settings["ISSUER"],
                                  base_dir=instance_path,
                                  sandbox_base=settings["SANDBOX_BASE_URL"] or None,
                                  bank_urls=settings["SANDBOX_BANK_URLS"])
     registry.ensure_sandbox_keys()
+    sandbox_urls = [settings["SANDBOX_BASE_URL"] or "", *settings["SANDBOX_BANK_URLS"].values()]
+    if any(url.startswith("https://") for url in sandbox_urls):  # `sandbox run --tls`
+        registry.trust(SandboxCA(Path(instance_path) / SANDBOX_CA_FOLDER).cert_file)
     return registry

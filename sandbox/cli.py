@@ -4,7 +4,6 @@ running bank's fault switches."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 import httpx
@@ -12,7 +11,6 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from werkzeug.serving import run_simple
 
-from aggregation.connectors.tls import SandboxCA, server_context
 from sandbox.bank import default_banks
 from sandbox.mounting import mount
 from sandbox.trust import configured_banks
@@ -33,7 +31,8 @@ def sandbox_list() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=9001, show_default=True, type=int)
 @click.option("--tls", is_flag=True, help="Serve HTTPS with a certificate from the sandbox CA "
-              "(instance/sandbox-ca/ca.pem), asking for client certificates it issued.")
+              "(instance/sandbox-ca/ca.pem), asking for client certificates it issued; the "
+              "service trusts that CA for sandbox URLs that start with https://.")
 def sandbox_run(bank_id: str, host: str, port: int, tls: bool) -> None:
     """Serve one sandbox bank alone at http://HOST:PORT/sandbox/BANK_ID/ (fresh state). Point
     the registry at it with SANDBOX_BANK_URLS=BANK_ID=http://HOST:PORT/sandbox/BANK_ID."""
@@ -43,12 +42,7 @@ def sandbox_run(bank_id: str, host: str, port: int, tls: bool) -> None:
         raise click.ClickException(f"no sandbox bank {bank_id!r}")
     app = Flask(f"sandbox_{bank_id}")
     mount(app, banks)
-    context = None
-    if tls:
-        ca = SandboxCA(Path(current_app.instance_path) / "sandbox-ca")
-        context = server_context(ca.server_identity(hosts=(host, "localhost")),
-                                 client_ca=ca.cert_file)
-        click.echo(f"sandbox CA (trust it as the bank's root): {ca.cert_file}")
+    context = current_app.extensions["sandbox_tls"](host) if tls else None
     scheme = "https" if tls else "http"
     click.echo(f"{banks[0].name}: {scheme}://{host}:{port}/sandbox/{bank_id}/")
     run_simple(host, port, app, threaded=True, ssl_context=context)

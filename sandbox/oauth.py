@@ -11,24 +11,19 @@ JARM answers, mutual TLS): see fapi.py.
 from __future__ import annotations
 
 import base64
-import binascii
-import datetime as dt
 import hashlib
 import hmac
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, redirect, render_template_string, request, url_for
-from joserfc import jws, jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import JWKRegistry
 
 from sandbox import fapi
 from sandbox.bank import BG
+from sandbox.client_auth import ALGS, ASSERTION_TYPE, basic_credentials, verify_assertion
+from sandbox.ob_api import ob_error
 from sandbox.seed import accounts_of
 from sandbox.state import AUTHORISED, AWAITING, REJECTED, BankState
 
-ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-ALGS = ("ES256", "PS256")
 AUTH_FIELDS = ("client_id", "redirect_uri", "state", "code_challenge", "scope",
                "openbanking_intent_id", "auth_request")
 
@@ -159,8 +154,7 @@ def register(bp: Blueprint, state: BankState) -> None:
                                 "(mutual TLS)", 401)
         if request.path.endswith("/oauth/authorize"):
             return None  # the PSU's browser: no client certificate
-        return Response('{"Code": "401", "Message": "a client certificate is required"}', 401,
-                        mimetype="application/json")
+        return ob_error(401, "U000", "A client certificate is required (mutual TLS).")
 
     @bp.post("/oauth/token")
     def token():
@@ -221,11 +215,11 @@ def register(bp: Blueprint, state: BankState) -> None:
     def authenticate_client(endpoint: str) -> tuple[str | None, str]:
         form = request.form
         if form.get("client_assertion_type") == ASSERTION_TYPE:
-            return _verify_assertion(state, form.get("client_assertion", ""),
+            return verify_assertion(state, form.get("client_assertion", ""),
                                      {endpoint, issuer()})
         if bank.profile is not None:  # FAPI: no client secrets
             return fapi.tls_client(state, request.environ, form.get("client_id"))
-        client_id, secret = _basic(request.headers.get("Authorization", ""))
+        client_id, secret = basic_credentials(request.headers.get("Authorization", ""))
         if client_id is None:
             client_id, secret = form.get("client_id"), form.get("client_secret")
         client = bank.clients.get(client_id or "")
@@ -233,44 +227,6 @@ def register(bp: Blueprint, state: BankState) -> None:
                 not hmac.compare_digest(client.secret.encode(), secret.encode()):
             return None, "client authentication failed"
         return client_id, ""
-
-
-def _verify_assertion(state: BankState, assertion: str,
-                      audiences: set[str]) -> tuple[str | None, str]:
-    """private_key_jwt (RFC 7523): signature by a registered key, ES256/PS256 only."""
-    try:
-        header = jws.extract_compact(assertion.encode()).protected  # read before verifying
-    except (JoseError, ValueError):
-        return None, "malformed client assertion"
-    alg = header.get("alg")
-    if alg not in ALGS:
-        return None, "client assertions are signed ES256 or PS256"
-    for client in state.bank.clients.values():
-        for jwk in client.jwks:
-            try:
-                token = jwt.decode(assertion, JWKRegistry.import_key(jwk), algorithms=[alg])
-            except (JoseError, ValueError, TypeError):
-                continue
-            return _check_claims(state, client.client_id, token.claims, audiences)
-    return None, "no registered key verifies the client assertion"
-
-
-def _check_claims(state: BankState, client_id: str, claims: dict,
-                  audiences: set[str]) -> tuple[str | None, str]:
-    now = state.now().timestamp()
-    aud = claims.get("aud")
-    aud = set(aud) if isinstance(aud, list) else {aud}
-    if claims.get("iss") != client_id or claims.get("sub") != client_id:
-        return None, "iss and sub must be the client_id"
-    if not aud & audiences:
-        return None, "wrong audience"
-    exp, iat = claims.get("exp"), claims.get("iat", now)
-    if not isinstance(exp, int | float) or exp <= now or exp - iat > 300 or iat > now + 60:
-        return None, "assertion expired or too long-lived"
-    if not isinstance(claims.get("jti"), str) or not state.remember_jti(
-            claims["jti"], dt.datetime.fromtimestamp(exp, dt.UTC)):
-        return None, "assertion replayed"
-    return client_id, ""
 
 
 def _granted(bank_id: str, username: str, access: dict) -> tuple[str, ...]:
@@ -312,16 +268,6 @@ def _oauth_error(error: str, description: str, status: int = 400):
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Basic realm="token"'
     return response
-
-
-def _basic(header: str) -> tuple[str | None, str | None]:
-    if not header.startswith("Basic "):
-        return None, None
-    try:
-        client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return None, None
-    return client_id, secret
 
 
 def _password_ok(given: str, expected: str) -> bool:

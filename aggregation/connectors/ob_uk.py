@@ -52,7 +52,7 @@ class ObUkConnector(OAuthConnector):
         super().__init__(bank, client, auth, clock=clock)
         self._lock = threading.Lock()
         self._client_token: TokenSet | None = None
-        discovery = getattr(bank, "discovery_url", None)
+        discovery = bank.discovery_url
         self.metadata = ob_security.BankMetadata(bank.id, self.transport, discovery) \
             if discovery else None
         self.signer = signer

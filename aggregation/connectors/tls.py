@@ -74,6 +74,14 @@ def server_context(identity: TlsIdentity, *, client_ca: str | Path | None = None
     return context
 
 
+def sandbox_server_context(folder: str | Path, host: str) -> ssl.SSLContext:
+    """What a standalone sandbox bank serves HTTPS with: a certificate for `host` from the
+    sandbox CA in `folder`, asking for client certificates that CA issued."""
+    ca = SandboxCA(folder)
+    hosts = (host,) if host == "localhost" else (host, "localhost")
+    return server_context(ca.server_identity(hosts=hosts), client_ca=ca.cert_file)
+
+
 def subject_dn(cert_pem: str | bytes) -> str:
     """The certificate's subject as an RFC 4514 string (what `tls_client_auth_subject_dn`
     names)."""

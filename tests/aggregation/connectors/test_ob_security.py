@@ -34,6 +34,11 @@ ENTRIES = [
         "client_id": "obhub-strict-thamesmoor", "auth_method": "tls_client_auth",
         "mtls_cert_ref": "file:pki/tpp.pem", "mtls_key_ref": "file:pki/tpp.key.pem",
         "request_signing_key_ref": "file:keys/thamesmoor-request.pem"}, mtls=True),
+    # configured for a client secret, which a FAPI bank never takes: its key is used instead
+    ob_entry("northgate-secret", "northgate", {
+        "client_id": "obhub-strict-secret", "auth_method": "client_secret_basic",
+        "secret_ref": "sandbox:not-for-fapi", "signing_alg": "PS256",
+        "signing_key_ref": "file:keys/northgate-secret.pem"}),
     # the same mutual-TLS bank, reached without a client certificate
     ob_entry("thamesmoor-nocert", "thamesmoor", {
         "client_id": "obhub-strict-nocert", "auth_method": "private_key_jwt",
@@ -179,9 +184,12 @@ def test_unknown_kid_refetches_the_jwks_at_most_once_per_interval(strict):
     second = start(connector)
     answer = strict.sign_in(second[1].url, "alice")
     connector.metadata._keys_at = connector.metadata.clock()  # just fetched
-    with pytest.raises(SecurityProfileViolation) as refused:
-        finish(connector, *second, answer)
-    assert refused.value.cause == "unknown_signing_key"
+    try:
+        with pytest.raises(SecurityProfileViolation) as refused:
+            finish(connector, *second, answer)
+        assert refused.value.cause == "unknown_signing_key"
+    finally:
+        connector.metadata._keys_at = None  # later tests may refetch at once
 
 
 def test_untrusted_server_certificate(strict):
@@ -204,3 +212,32 @@ def test_missing_client_certificate_at_a_mutual_tls_bank(strict):
     assert refused.value.cause == "invalid_client"
     assert tpp_status("thamesmoor-nocert", lambda: connector.create_consent(
         ConsentRequest(psu_ip=PSU_IP))) == "invalid_client"
+    with pytest.raises(BankUnauthorised):  # the API too: refused before any token is read
+        connector.list_accounts(BankAccess("any-consent", "any-token"))
+
+
+def test_token_endpoint_authentication_follows_the_banks_discovery(strict):
+    connector = strict.connector("northgate-secret")
+    consent, redirect = start(connector)  # client credentials first: negotiated here
+    assert type(connector.oauth.auth).__name__ == "PrivateKeyJwt"
+    tokens = finish(connector, consent, redirect, strict.sign_in(redirect.url, "alice"))
+    assert tokens.access_token
+
+
+def test_discovery_and_jwks_are_read_once_and_cached(strict, monkeypatch):
+    connector = strict.connector("northgate")
+    warm = start(connector)
+    finish(connector, *warm, strict.sign_in(warm[1].url, "alice"))
+    fetched = []
+    send = connector.transport.send
+
+    def counting(method, url, **kwargs):
+        if "/.well-known/" in url:
+            fetched.append(url)
+        return send(method, url, **kwargs)
+
+    monkeypatch.setattr(connector.transport, "send", counting)
+    for _ in range(2):
+        first = start(connector)
+        finish(connector, *first, strict.sign_in(first[1].url, "alice"))
+    assert fetched == []
