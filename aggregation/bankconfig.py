@@ -27,6 +27,8 @@ class ClientCredentials:
     signing_alg: str = "ES256"
     mtls_cert_ref: str | None = None  # file: PEM certificate chain
     mtls_key_ref: str | None = None  # file: PEM private key
+    qseal_cert_ref: str | None = None  # Berlin Group signing: PEM QSealC (file: or env:)
+    qseal_key_ref: str | None = None  # its RSA private key
     request_signing_key_ref: str | None = None  # OB profile: request objects (else signing_key)
     request_signing_alg: str = "PS256"
 
@@ -48,6 +50,9 @@ class BankConfig:
     discovery_url: str | None = None  # OB security profile (FAPI 1.0 Advanced) when set
     scope: str = "accounts"
     frequency_per_day: int = 4  # unattended reads a day agreed with the bank (RTS Art. 36(5))
+    signing: bool = False  # Berlin Group: the bank wants Digest + Signature with our QSealC
+    sca_poll_seconds: float = 5.0  # decoupled SCA: wait between looks when the bank says not
+    sca_deadline_seconds: float = 300.0  # decoupled SCA: stop waiting for the PSU after this
     connect_timeout: float = 2.0
     read_timeout: float = 5.0
 
@@ -56,7 +61,7 @@ class BankConfig:
                 "country": self.country, "bic": self.bic, "sort_codes": list(self.sort_codes),
                 "auth_url": self.auth_url, "token_url": self.token_url, "api_url": self.api_url,
                 "client_id": self.client.client_id, "auth_method": self.client.auth_method,
-                "mtls": self.mtls, "sandbox": self.sandbox,
+                "mtls": self.mtls, "signing": self.signing, "sandbox": self.sandbox,
                 "frequency_per_day": self.frequency_per_day,
                 "timeouts": {"connect": self.connect_timeout, "read": self.read_timeout}}
 
@@ -81,6 +86,13 @@ def parse_bank(entry: dict[str, Any], issuer: str, sandbox_base: str | None = No
         raise RegistryError(f"{bank.id}: standard must be one of {STANDARDS}")
     if client.auth_method not in AUTH_METHODS:
         raise RegistryError(f"{bank.id}: auth_method must be one of {AUTH_METHODS}")
+    if bank.signing and (bank.standard != "berlin-group-1.3" or not client.qseal_cert_ref
+                         or not client.qseal_key_ref):
+        raise RegistryError(f"{bank.id}: signing is for Berlin Group banks and needs "
+                            "client.qseal_cert_ref and client.qseal_key_ref")
+    if not 0 < bank.sca_poll_seconds <= bank.sca_deadline_seconds:
+        raise RegistryError(f"{bank.id}: sca_poll_seconds is above 0 and at most "
+                            "sca_deadline_seconds")
     if client.auth_method == "private_key_jwt" and client.signing_alg not in SIGNING_ALGS:
         raise RegistryError(f"{bank.id}: private_key_jwt signs with {SIGNING_ALGS}")
     if client.request_signing_alg not in SIGNING_ALGS:

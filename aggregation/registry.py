@@ -26,6 +26,7 @@ from joserfc.jwk import ECKey, RSAKey
 from aggregation.bankconfig import BankConfig, ClientCredentials, RegistryError, parse_bank
 from aggregation.connectors.base import BankConnector
 from aggregation.connectors.berlin_group import BerlinGroupConnector
+from aggregation.connectors.bg_signing import SealSigner, SigningSetupError
 from aggregation.connectors.client_auth import (
     ClientAuth,
     PrivateKeyJwt,
@@ -104,6 +105,8 @@ class BankRegistry:
                 if bank.standard == "ob-uk-4.0" and bank.discovery_url:
                     extra = {"signer": self.request_signer(bank),
                              "auth_methods": self.auth_methods(bank)}
+                elif bank.signing:
+                    extra = {"signer": self.seal_signer(bank)}
                 self._connectors[bank_id] = CONNECTORS[bank.standard](
                     bank, self._client_for(bank), self.client_auth(bank), **extra)
             return self._connectors[bank_id]
@@ -162,6 +165,15 @@ class BankRegistry:
         if creds.auth_method == "tls_client_auth":
             return TlsClientAuth(creds.client_id)
         return SecretBasic(creds.client_id, self.resolve(creds.secret_ref, bank))
+
+    def seal_signer(self, bank: BankConfig) -> SealSigner:
+        """The QSealC and key a signing Berlin Group bank's requests are signed with."""
+        creds = bank.client
+        try:
+            return SealSigner.from_pem(self.resolve(creds.qseal_cert_ref, bank),
+                                          self.resolve(creds.qseal_key_ref, bank))
+        except SigningSetupError as exc:
+            raise RegistryError(f"{bank.id}: {exc}") from None
 
     def resolve(self, ref: str | None, bank: BankConfig) -> str:
         """A secret from its reference; never logged."""

@@ -104,7 +104,8 @@ def screen(session: Session, ticket: str, secret: str | None, *, adapters: Adapt
 def start_bank(session: Session, ticket: str, secret: str | None, bank_id: str, *,
                redirect_uri: str, adapters: Adapters, interaction_id: str | None = None,
                psu_ip: str | None = None) -> str:
-    """Create the consent at `bank_id` and return the URL to send the PSU to. The bank call
+    """Create the consent at `bank_id` and return the URL to send the PSU to, or "" when the
+    PSU approves in the bank's own app (decoupled: then `poll_bank` until it answers). The bank call
     runs outside any transaction: a slow bank must not hold the consent row (nor, in the
     embedded default, SQLite's write lock while the bank is this same server)."""
     known = {b.id for b in bankflow.list_banks(adapters)}
@@ -167,22 +168,53 @@ def bank_callback(session: Session, bank_id: str, *, state: str, code: str | Non
             ConsentAuthorisation.created_at.desc())).first()
         if record is None:
             raise PassInvalid(state)
-        key_id, _, ciphertext = (row.flow_secrets or ":").partition(":")
-        flow = json.loads(adapters.cipher.open(
-            Sealed(key_id, ciphertext), records.token_context(row.consent_id, bank_id, "flow")))
+        flow = _open_flow(row, adapters)
         consent_id, bank_consent_id, ticket = row.consent_id, row.bank_consent_id, record.id
         actor = adapters.psu_actor(record.psu_id, interaction_id)
     try:
-        if error or not code:
+        if error:
             raise bankflow.BankFailure(bank_id, "refused_by_psu" if error == "access_denied"
-                                       else (error or "no_code")[:40])
+                                       else error[:40])
         tokens = bankflow.guarded(bank_id, lambda: bankflow.gateway(adapters, bank_id).finish(
-            bank_consent_id, code=code, redirect_uri=redirect_uri, flow_secrets=flow))
+            bank_consent_id, code=code or "", redirect_uri=redirect_uri, flow_secrets=flow))
     except bankflow.BankFailure as exc:
         _finish_bank(session, consent_id, bank_id, adapters, actor, failure=exc.kind)
         return ticket
     _finish_bank(session, consent_id, bank_id, adapters, actor, tokens=tokens)
     return ticket
+
+
+def poll_bank(session: Session, ticket: str, secret: str | None, bank_id: str, *,
+              adapters: Adapters, interaction_id: str | None = None
+              ) -> bankflow.BankWait | None:
+    """One look at a decoupled approval the PSU gives in the bank's app: the bank's wait
+    (its message and interval) while it has not answered, else None once the bank is
+    authorised or failed (refused, or no answer by the deadline) and the screen shows it."""
+    with unit_of_work(session):
+        record, _ = _open_pass(session, ticket, secret, adapters)
+        row = records.bank_link(session, record.consent_id, bank_id)
+        if row is None or row.status != "pending" or not row.flow_secrets:
+            return None
+        flow = _open_flow(row, adapters)
+        consent_id, bank_consent_id = row.consent_id, row.bank_consent_id
+        actor = adapters.psu_actor(record.psu_id, interaction_id)
+    try:
+        answer = bankflow.guarded(bank_id, lambda: bankflow.gateway(adapters, bank_id).poll(
+            bank_consent_id, flow_secrets=flow))
+    except bankflow.BankFailure as exc:
+        _finish_bank(session, consent_id, bank_id, adapters, actor, failure=exc.kind)
+        return None
+    if isinstance(answer, bankflow.BankWait):
+        return answer
+    _finish_bank(session, consent_id, bank_id, adapters, actor, tokens=answer)
+    return None
+
+
+def _open_flow(row: ConsentBank, adapters: Adapters) -> dict[str, str]:
+    """The bank flow's secrets `start_bank` sealed (PKCE verifier, SCA authorisation …)."""
+    key_id, _, ciphertext = (row.flow_secrets or ":").partition(":")
+    return json.loads(adapters.cipher.open(
+        Sealed(key_id, ciphertext), records.token_context(row.consent_id, row.bank_id, "flow")))
 
 
 def _finish_bank(session, consent_id, bank_id, adapters, actor, *, tokens=None, failure=None):
@@ -191,6 +223,8 @@ def _finish_bank(session, consent_id, bank_id, adapters, actor, *, tokens=None, 
         consent = records.locked(session, consent_id)
         row = session.scalars(select(ConsentBank).where(
             ConsentBank.consent_id == consent_id, ConsentBank.bank_id == bank_id)).one()
+        if row.status != "pending":  # two looks at a decoupled approval raced: one wins
+            return
         row.oauth_state, row.flow_secrets, row.updated_at = None, None, now
         if failure:
             row.status, row.failure_reason = "failed", failure[:200]

@@ -27,11 +27,21 @@ class BankFailure(Exception):
 
 @dataclass(frozen=True)
 class BankStart:
-    """A bank-side consent created, and where to send the PSU to authorise it."""
+    """A bank-side consent created, and where to send the PSU to authorise it: "" when the
+    PSU approves in the bank's own app (decoupled SCA) and the flow `poll`s the bank."""
 
     bank_consent_id: str
     redirect_url: str
     flow_secrets: dict[str, str]  # e.g. the PKCE verifier; stored encrypted until the callback
+
+
+@dataclass(frozen=True)
+class BankWait:
+    """The bank has not confirmed the PSU's approval yet: look again after `seconds` (the
+    bank's advised interval); `message` is what the bank asks the PSU to do."""
+
+    seconds: float
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,7 +58,16 @@ class BankGateway(Protocol):
     def start(self, terms: ConsentTerms, *, state: str, redirect_uri: str) -> BankStart: ...
 
     def finish(self, bank_consent_id: str, *, code: str, redirect_uri: str,
-               flow_secrets: dict[str, str]) -> BankTokens: ...
+               flow_secrets: dict[str, str]) -> BankTokens:
+        """The PSU is back from the bank: `code` is "" when the bank sent none (a Berlin
+        Group redirect without OAuth confirms the consent itself)."""
+        ...
+
+    def poll(self, bank_consent_id: str, *, flow_secrets: dict[str, str]
+             ) -> BankTokens | BankWait:
+        """A decoupled approval (`BankStart.redirect_url` ""): the tokens once the bank
+        confirms, else how long to wait; a refusal or the deadline passing is BankFailure."""
+        ...
 
     def delete(self, bank_consent_id: str, access_token: str | None) -> None: ...
 

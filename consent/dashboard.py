@@ -69,8 +69,9 @@ def revoke(session: Session, psu_id: str, consent_id: str, *, adapters: Adapters
 
 def begin_renewal(session: Session, psu_id: str, consent_id: str, bank_id: str, *,
                   redirect_uri: str, adapters: Adapters, interaction_id: str | None = None,
-                  psu_ip: str | None = None) -> tuple[str, str]:
-    """Open a renewal pass for one bank of an AUTH consent; return (bank URL, browser secret)."""
+                  psu_ip: str | None = None) -> tuple[str, str, str]:
+    """Open a renewal pass for one bank of an AUTH consent; return (bank URL, browser secret,
+    ticket). The URL is "" when the PSU approves in the bank's app (`poll_bank` the ticket)."""
     now = adapters.now()
     ticket, secret = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     with unit_of_work(session):
@@ -86,7 +87,7 @@ def begin_renewal(session: Session, psu_id: str, consent_id: str, bank_id: str, 
     url = authorisation.start_bank(session, ticket, secret, bank_id, redirect_uri=redirect_uri,
                                    adapters=adapters, interaction_id=interaction_id,
                                    psu_ip=psu_ip)
-    return url, secret
+    return url, secret, ticket
 
 
 def finish_renewal_if_any(session: Session, ticket: str, adapters: Adapters) -> bool:

@@ -4,6 +4,7 @@ dashboard at /psu/consents. Thin: each view reads the form, calls one service, r
 from __future__ import annotations
 
 import hmac
+import math
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
@@ -96,7 +97,25 @@ def start_bank(ticket: str, bank_id: str):
     except bankflow.BankFailure as exc:
         return _screen(ticket, f"{_bank_name(bank_id)} could not be reached ({exc.kind}). "
                        "You can carry on with your other banks.", 502)
-    return redirect(url, code=303)
+    return redirect(url or url_for("consent_pages.bank_wait", ticket=ticket, bank_id=bank_id),
+                    code=303)
+
+
+@blp.get("/consent/authorise/<ticket>/banks/<bank_id>/wait")
+def bank_wait(ticket: str, bank_id: str):
+    """The PSU approves in the bank's app (decoupled SCA): each visit asks the bank once; the
+    page reloads itself at the bank's advised interval until the bank has answered."""
+    try:
+        wait = authorisation.poll_bank(db_session(), ticket, request.cookies.get(PASS_COOKIE),
+                                       bank_id, adapters=adapters(), interaction_id=_iid())
+    except authorisation.PassInvalid:
+        return _error("This authorisation has expired or was completed. Return to the app.", 404)
+    if wait is None:
+        if dashboard.finish_renewal_if_any(db_session(), ticket, adapters()):
+            return redirect(url_for("consent_pages.dashboard_page", renewed=bank_id), code=303)
+        return redirect(url_for("consent_pages.screen", ticket=ticket), code=303)
+    return _page("bank_wait.html", ticket=ticket, bank_id=bank_id, bank_name=_bank_name(bank_id),
+                 message=wait.message, seconds=max(1, math.ceil(wait.seconds)))
 
 
 @blp.get("/consent/callback/<bank_id>")
@@ -204,7 +223,7 @@ def renew_bank(consent_id: str, bank_id: str):
     if psu is None:
         return _error("Sign in again to manage your apps.", 403)
     try:
-        url, secret = dashboard.begin_renewal(
+        url, secret, ticket = dashboard.begin_renewal(
             db_session(), psu.psu_id, consent_id, bank_id, redirect_uri=callback_url(bank_id),
             adapters=adapters(), interaction_id=_iid(), psu_ip=request.remote_addr)
     except (ConsentNotFound, InvalidTransition):
@@ -212,5 +231,6 @@ def renew_bank(consent_id: str, bank_id: str):
     except bankflow.BankFailure as exc:
         return _error(f"{_bank_name(bank_id)} could not be reached ({exc.kind}). "
                       "Try again later.", 502)
-    return _cookie(redirect(url, code=303), PASS_COOKIE, secret,
+    target = url or url_for("consent_pages.bank_wait", ticket=ticket, bank_id=bank_id)
+    return _cookie(redirect(target, code=303), PASS_COOKIE, secret,
                    int(authorisation.PASS_LIFETIME.seconds))

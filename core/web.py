@@ -133,9 +133,12 @@ def init_request_hooks(app) -> None:
         ctx, sent = g._get_current_object(), request._get_current_object()
         headers, status = response.headers, response.status_code
         headers[INTERACTION_HEADER] = getattr(ctx, "interaction_id", None) or str(uuid.uuid4())
-        if status < 400 and "Retry-After" in headers:
+        if status < 400 and "Retry-After" in headers and \
+                not getattr(ctx, "retry_after_advised", False):
             # flask-limiter stamps Retry-After on every response; it only means something on
-            # 429 and 503, and on a success it tells well-behaved clients to back off.
+            # 429 and 503, and on a success it tells well-behaved clients to back off. A view
+            # advising when to ask again (a status still in progress) sets
+            # g.retry_after_advised, and its Retry-After stays.
             del headers["Retry-After"]
         window = getattr(ctx, "rate_window", None)
         if window is not None:

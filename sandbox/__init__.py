@@ -15,7 +15,7 @@ from flask import Flask
 from sandbox import cli
 from sandbox.bank import SandboxBank, SandboxClient, default_banks
 from sandbox.mounting import bank_state, create_sandbox_app, make_bank_blueprint, mount
-from sandbox.trust import sandbox_banks
+from sandbox.trust import configured_banks, sandbox_banks
 
 __all__ = ["SandboxBank", "SandboxClient", "default_banks", "make_bank_blueprint",
            "create_sandbox_app", "bank_state", "init_app", "mount", "sandbox_banks"]
@@ -26,8 +26,6 @@ def init_app(app: Flask, api) -> None:
     the clients the service's bank registry names; add the `sandbox` commands. Plain Flask
     blueprints: they stay out of the OpenAPI document."""
     if app.config["SANDBOX_BANKS_ENABLED"]:
-        mount(app, sandbox_banks(app.extensions["sandbox_clients"](),
-                                 psu_password=app.config["SANDBOX_PSU_PASSWORD"],
-                                 admin_token=app.config["SANDBOX_ADMIN_TOKEN"],
-                                 profiles=app.config["SANDBOX_BANK_PROFILES"]))
+        mount(app, configured_banks(app.config, app.extensions["sandbox_clients"]()))
     cli.init_app(app)
+

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sandbox.profiles import BgProfile
 from sandbox.seed import SEED, SeedAccount
 
 OB = "ob-uk-4.0"
@@ -86,6 +87,7 @@ class SandboxBank:
     faults: dict[str, Any] = field(default_factory=dict)  # initial switches (see faults.py)
     admin_token: str | None = None  # when set, the admin calls need it as a bearer token
     profile: Profile | None = None  # OB banks: the strict security profile, when set
+    bg_profile: BgProfile = field(default_factory=BgProfile)  # Berlin Group strictness
     clock: Callable[[], dt.datetime] = utcnow
 
     def register(self, client: SandboxClient) -> None:

@@ -1,5 +1,9 @@
 """Berlin Group NextGenPSD2 1.3.x AIS endpoints of a sandbox bank, under `/v1`: consents,
-accounts, balances and transactions (bg_transactions.py), OAuth2 SCA approach (`_links.scaOAuth`).
+accounts, balances and transactions (bg_transactions.py). SCA by the bank's profile
+(profiles.py): the OAuth2 pre-step (`_links.scaOAuth`), or redirect / decoupled through an
+authorisation sub-resource (`_links.startAuthorisation`, bg_sca.py); the answer names it in
+`ASPSP-SCA-Approach`. A profile with `signing_required` verifies every request's signature
+(bg_signature.py).
 
 Every call needs `X-Request-ID` (echoed); data calls need `Consent-ID` and the PSU's bearer
 token; `PSU-IP-Address` marks a PSU-present call, and without it each account read counts
@@ -14,7 +18,7 @@ import uuid
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from sandbox import bg_transactions
+from sandbox import bg_sca, bg_signature, bg_transactions
 from sandbox.bank import iso_utc
 from sandbox.seed import SeedAccount
 from sandbox.state import AUTHORISED, EXPIRED, BankState, Consent
@@ -46,6 +50,8 @@ def register(bp: Blueprint, state: BankState) -> None:
             return bg_error(400, "FORMAT_ERROR", "X-Request-ID (a UUID) is required.")
         return None
 
+    bg_signature.register(bp, state, bg_error)
+
     @bp.after_request
     def echo_request_id(response: Response) -> Response:
         if "X-Request-ID" in request.headers:
@@ -67,13 +73,17 @@ def register(bp: Blueprint, state: BankState) -> None:
                                     expires=dt.datetime.combine(until, dt.time.max,
                                                                 tzinfo=dt.UTC))
         self_url = url_for(".bg_consent", consent_id=consent.id, _external=True)
-        response = jsonify({
-            "consentStatus": STATUS[consent.status], "consentId": consent.id,
-            "_links": {"scaOAuth": {"href": url_for(".metadata", _external=True)},
-                       "self": {"href": self_url},
-                       "status": {"href": f"{self_url}/status"}}})
+        links = {"self": {"href": self_url}, "status": {"href": f"{self_url}/status"}}
+        if bank.bg_profile.oauth:
+            links["scaOAuth"] = {"href": url_for(".metadata", _external=True)}
+        else:  # explicit start: the TPP opens an authorisation sub-resource (bg_sca.py)
+            links["startAuthorisation"] = {"href": f"{self_url}/authorisations"}
+        response = jsonify({"consentStatus": STATUS[consent.status], "consentId": consent.id,
+                            "_links": links})
         response.status_code = 201
         response.headers["Location"] = self_url
+        response.headers["ASPSP-SCA-Approach"] = bg_sca.APPROACH_HEADER[
+            bank.bg_profile.sca_approach]
         return response
 
     @bp.get("/v1/consents/<consent_id>")
@@ -108,14 +118,17 @@ def register(bp: Blueprint, state: BankState) -> None:
         consent_id = request.headers.get("Consent-ID")
         if not consent_id:
             return None, bg_error(400, "FORMAT_ERROR", "Consent-ID is required.")
-        header = request.headers.get("Authorization", "")
-        token, problem = state.token(header[7:]) if header.startswith("Bearer ") \
-            else (None, "unknown")
-        if problem or token is None or token.kind != "psu":
-            code = "TOKEN_EXPIRED" if problem == "expired" else "TOKEN_UNKNOWN"
-            return None, bg_error(401, code, "The access token is not valid.")
+        token_consent = consent_id  # without OAuth, the Consent-ID alone authorises
+        if bank.bg_profile.oauth:
+            header = request.headers.get("Authorization", "")
+            token, problem = state.token(header[7:]) if header.startswith("Bearer ") \
+                else (None, "unknown")
+            if problem or token is None or token.kind != "psu":
+                code = "TOKEN_EXPIRED" if problem == "expired" else "TOKEN_UNKNOWN"
+                return None, bg_error(401, code, "The access token is not valid.")
+            token_consent = token.consent_id
         consent = state.consent(consent_id)
-        if consent is None or token.consent_id != consent_id:
+        if consent is None or token_consent != consent_id:
             return None, bg_error(403, "CONSENT_UNKNOWN", "No such consent for this token.")
         if consent.status == EXPIRED:
             return None, bg_error(401, "CONSENT_EXPIRED", "The consent has expired.")
@@ -139,6 +152,7 @@ def register(bp: Blueprint, state: BankState) -> None:
         return jsonify({"accounts": [_render_account(a, bank.bic) for a in _held(bank, consent)]})
 
     bg_transactions.register(bp, state, data_consent, bg_error)
+    bg_sca.register(bp, state, bg_error)
 
     @bp.get("/v1/accounts/<account_id>/balances")
     def bg_balances(account_id: str):

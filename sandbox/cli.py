@@ -13,7 +13,7 @@ from werkzeug.serving import run_simple
 
 from sandbox.bank import default_banks
 from sandbox.mounting import mount
-from sandbox.trust import sandbox_banks
+from sandbox.trust import configured_banks
 
 sandbox_cli = AppGroup("sandbox", help="Sandbox banks: run one, list PSUs, set fault switches.")
 
@@ -37,8 +37,7 @@ def sandbox_run(bank_id: str, host: str, port: int, tls: bool) -> None:
     """Serve one sandbox bank alone at http://HOST:PORT/sandbox/BANK_ID/ (fresh state). Point
     the registry at it with SANDBOX_BANK_URLS=BANK_ID=http://HOST:PORT/sandbox/BANK_ID."""
     trusted = current_app.extensions["sandbox_clients"]()
-    banks = [b for b in sandbox_banks(trusted, profiles=current_app.config[
-        "SANDBOX_BANK_PROFILES"]) if b.id == bank_id]
+    banks = [b for b in configured_banks(current_app.config, trusted) if b.id == bank_id]
     if not banks:
         raise click.ClickException(f"no sandbox bank {bank_id!r}")
     app = Flask(f"sandbox_{bank_id}")

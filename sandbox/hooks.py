@@ -11,7 +11,7 @@ from flask import Blueprint, Response, jsonify, request
 from sandbox.faults import garble
 from sandbox.state import BankState
 
-UNFAULTED = ("authorize", "authorize_decision")
+UNFAULTED = ("authorize", "authorize_decision", "sca_page", "sca_decision")
 LISTINGS = ("account_transactions", "bg_transactions")  # paged: `from_page` counts their pages
 
 ErrorRenderer = Callable[[int], Response]

@@ -44,6 +44,18 @@ class Consent:
     last_action: dt.date | None = None
 
 
+@dataclass
+class ScaAuthorisation:
+    """A Berlin Group authorisation sub-resource of a consent (redirect or decoupled SCA)."""
+
+    id: str
+    consent_id: str
+    approach: str  # redirect | decoupled
+    status: str  # BG scaStatus: received, scaMethodSelected, finalised, failed
+    redirect_uri: str = ""
+    nok_redirect_uri: str = ""
+
+
 @dataclass(frozen=True)
 class Code:
     consent_id: str
@@ -80,6 +92,7 @@ class BankState:
             self.refresh_tokens: dict[str, Token] = {}
             self.reads: dict[tuple[str, str, dt.date], int] = {}
             self.seen_jtis: dict[str, dt.datetime] = {}
+            self.authorisations: dict[str, ScaAuthorisation] = {}
             self.pushed: dict[str, tuple[dict[str, str], float]] = {}  # PAR request_uri
             self.auth_requests: dict[str, dict[str, str]] = {}  # sign-in forms in progress
 
@@ -135,6 +148,26 @@ class BankState:
         """The TPP deletes the consent: a live one ends; an ended one stays as it ended."""
         if consent.status in LIVE:
             self.set_status(consent, TERMINATED_BY_TPP)
+
+    def add_authorisation(self, **values: Any) -> ScaAuthorisation:
+        found = ScaAuthorisation(id=secrets.token_hex(12), **values)
+        with self.lock:
+            self.authorisations[found.id] = found
+        return found
+
+    def authorisation(self, authorisation_id: str) -> ScaAuthorisation | None:
+        with self.lock:
+            found = self.authorisations.get(authorisation_id)
+            return replace(found) if found else None
+
+    def conclude_authorisation(self, authorisation_id: str, status: str) -> bool:
+        """finalised or failed, once: False when it was concluded already."""
+        with self.lock:
+            found = self.authorisations.get(authorisation_id)
+            if found is None or found.status in ("finalised", "failed"):
+                return False
+            found.status = status
+            return True
 
     # codes and tokens --------------------------------------------------------------------------
 

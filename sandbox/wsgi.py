@@ -4,10 +4,8 @@ bank registry names, read with the service's own settings (the same environment)
 
 from core.app import create_app
 from sandbox import create_sandbox_app
-from sandbox.trust import sandbox_banks
+from sandbox.trust import configured_banks
 
 _service = create_app({"SANDBOX_BANKS_ENABLED": False})
-app = create_sandbox_app(sandbox_banks(_service.extensions["sandbox_clients"](),
-                                       psu_password=_service.config["SANDBOX_PSU_PASSWORD"],
-                                       admin_token=_service.config["SANDBOX_ADMIN_TOKEN"],
-                                       profiles=_service.config["SANDBOX_BANK_PROFILES"]))
+app = create_sandbox_app(configured_banks(_service.config,
+                                          _service.extensions["sandbox_clients"]()))

@@ -62,6 +62,7 @@ class BankConsent:
     raw_status: str  # the bank's own word (AWAU, received …)
     expires_at: dt.datetime | None = None
     frequency_per_day: int | None = None
+    sca_approach: str | None = None  # Berlin Group: redirect-oauth, redirect or decoupled
 
 
 @dataclass(frozen=True)

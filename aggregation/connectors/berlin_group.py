@@ -1,29 +1,43 @@
-"""Berlin Group NextGenPSD2 1.3.x AIS connector (OAuth2 SCA approach).
+"""Berlin Group NextGenPSD2 1.3.x AIS connector.
 
-Flow: `POST /v1/consents` (with `PSU-IP-Address`, as the PSU is present) answers `received` and
-a `scaOAuth` link; the PSU authorises at the bank's OAuth server with `scope=AIS:<consentId>`
-and PKCE S256; the code becomes the PSU's tokens. Data calls carry `X-Request-ID`,
-`Consent-ID` and the bearer token; PSU-present reads carry `PSU-IP-Address`, others count
-against `frequencyPerDay`. Transactions are read with `bookingStatus=both` and `dateFrom` /
-`dateTo` (Berlin Group filters by date), page by page through `_links.next`.
+Flow: `POST /v1/consents` (with `PSU-IP-Address`, as the PSU is present, and
+`TPP-Redirect-Preferred` / `TPP-Explicit-Authorisation-Preferred`) answers `received`, the
+approach in `ASPSP-SCA-Approach` and its links (bg_sca.py):
+
+- redirect with the OAuth2 pre-step (`scaOAuth`): the PSU authorises at the bank's OAuth
+  server with `scope=AIS:<consentId>` and PKCE S256; the code becomes the PSU's tokens;
+- redirect (`startAuthorisation`): `start_authorisation` opens an authorisation with
+  `TPP-Redirect-URI` / `TPP-Nok-Redirect-URI`, the PSU signs in at its `scaRedirect` and comes
+  back; the consent's status says whether it is valid. No token: `Consent-ID` authorises;
+- decoupled: `start_authorisation` answers a `psuMessage`; the PSU approves in the bank's app
+  while `sca_status` / `await_decoupled` poll `scaStatus` at the bank's advised interval.
+
+A bank that requires signed requests gets `Digest`, `Signature` and
+`TPP-Signature-Certificate` on every call (bg_signing.py). Data calls carry `X-Request-ID`,
+`Consent-ID` and the bearer token when there is one; PSU-present reads carry
+`PSU-IP-Address`, others count against `frequencyPerDay`. Transactions are read with
+`bookingStatus=both` and `dateFrom` / `dateTo` (Berlin Group filters by date), page by page
+through `_links.next`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
 
-from aggregation.connectors import bg_mapping, bg_txn_mapping, errors
+from aggregation.connectors import bg_mapping, bg_sca, bg_signing, bg_txn_mapping, errors
 from aggregation.connectors.base import (
     AuthorisationRedirect,
     BankAccess,
     BankConsent,
     ConsentRequest,
 )
-from aggregation.connectors.oauth import OAuthConnector
+from aggregation.connectors.oauth import OAuthConnector, utcnow
 from aggregation.connectors.transport import listed_codes, retry_after
 from aggregation.domain import Account, Balance
 from aggregation.transaction import TransactionPage
@@ -49,6 +63,14 @@ def access_for(permissions: tuple[str, ...]) -> dict:
 class BerlinGroupConnector(OAuthConnector):
     standard = "berlin-group-1.3"
 
+    def __init__(self, bank, client: httpx.Client, auth, *,
+                 clock: Callable[[], dt.datetime] = utcnow,
+                 signer: bg_signing.SealSigner | None = None) -> None:
+        super().__init__(bank, client, auth, clock=clock)
+        self.request_auth = signer
+        self.poll_seconds = bank.sca_poll_seconds
+        self.deadline_seconds = bank.sca_deadline_seconds
+
     def create_consent(self, request: ConsentRequest) -> BankConsent:
         body = {
             "access": access_for(request.permissions),
@@ -58,11 +80,16 @@ class BerlinGroupConnector(OAuthConnector):
             "frequencyPerDay": request.frequency_per_day if request.recurring else 1,
             "combinedServiceIndicator": False,
         }
-        headers = {"TPP-Redirect-Preferred": "true"}
+        headers = {"TPP-Redirect-Preferred": "true",
+                   "TPP-Explicit-Authorisation-Preferred": "true"}
         response = self._send("POST", "/v1/consents", headers, json_body=body, expect=201,
                               psu_ip=request.psu_ip)
-        return bg_mapping.consent(self.bank_id, self.transport.json(response),
-                                  frequency_per_day=body["frequencyPerDay"])
+        answer = self.transport.json(response)
+        approach = bg_sca.approach_of(self.bank_id, response.headers.get("ASPSP-SCA-Approach"),
+                                      answer if isinstance(answer, dict) else {})
+        return bg_mapping.consent(self.bank_id, answer,
+                                  frequency_per_day=body["frequencyPerDay"],
+                                  sca_approach=approach)
 
     def get_consent(self, consent_id: str) -> BankConsent:
         response = self._send("GET", f"/v1/consents/{quote(consent_id, safe='')}", {})
@@ -73,6 +100,53 @@ class BerlinGroupConnector(OAuthConnector):
                                state: str) -> AuthorisationRedirect:
         return self.oauth.redirect({"scope": f"AIS:{consent_id}"}, redirect_uri=redirect_uri,
                                    state=state)
+
+    def start_authorisation(self, consent_id: str, *, redirect_uri: str,
+                            state: str) -> bg_sca.ScaStarted:
+        """Open an authorisation of the consent (redirect without OAuth, or decoupled). The
+        PSU comes back to `redirect_uri?state=…` (with `error=access_denied` on a refusal)."""
+        separator = "&" if "?" in redirect_uri else "?"
+        back = f"{redirect_uri}{separator}{urlencode({'state': state})}"
+        headers = {"TPP-Redirect-Preferred": "true", "TPP-Redirect-URI": back,
+                   "TPP-Nok-Redirect-URI": f"{back}&error=access_denied"}
+        response = self._send("POST", f"{self._consent_path(consent_id)}/authorisations",
+                              headers, json_body={}, expect=201)
+        return bg_sca.started(self.bank_id, response.headers.get("ASPSP-SCA-Approach"),
+                              self.transport.json(response))
+
+    def sca_status(self, consent_id: str, authorisation_id: str) -> bg_sca.ScaProgress:
+        """One look at the authorisation's `scaStatus`, with the bank's advised wait
+        (`Retry-After`) before the next, or this bank's configured interval."""
+        path = f"{self._consent_path(consent_id)}/authorisations/" \
+            f"{quote(authorisation_id, safe='')}"
+        response = self._send("GET", path, {})
+        advised = retry_after(response)
+        return bg_sca.progress(self.bank_id, self.transport.json(response),
+                               self.poll_seconds if advised is None else advised)
+
+    def await_decoupled(self, consent_id: str, authorisation_id: str, *,
+                        deadline_seconds: float | None = None,
+                        sleep: Callable[[float], None] = time.sleep,
+                        monotonic: Callable[[], float] = time.monotonic) -> bg_sca.ScaProgress:
+        """Poll until the PSU has approved in the bank's app (`finalised`), honouring the
+        bank's interval; `ScaFailed` when refused, `ScaTimedOut` once the next look would
+        come after the deadline (this bank's `sca_deadline_seconds` by default)."""
+        end = monotonic() + (self.deadline_seconds if deadline_seconds is None
+                             else deadline_seconds)
+        while True:
+            progress = self.sca_status(consent_id, authorisation_id)
+            if progress.done:
+                return progress
+            if progress.failed:
+                raise bg_sca.ScaFailed(self.bank_id, detail=progress.sca_status)
+            wait = progress.retry_after if progress.retry_after is not None \
+                else self.poll_seconds
+            if monotonic() + wait > end:
+                raise bg_sca.ScaTimedOut(self.bank_id, detail=progress.sca_status)
+            sleep(wait)
+
+    def _consent_path(self, consent_id: str) -> str:
+        return f"/v1/consents/{quote(consent_id, safe='')}"
 
     def delete_consent(self, consent_id: str, *, access_token: str | None = None) -> None:
         headers = {"Authorization": f"Bearer {access_token}"} if access_token else {}
@@ -108,6 +182,9 @@ class BerlinGroupConnector(OAuthConnector):
                                    self.clock())
 
     def _data_headers(self, access: BankAccess) -> dict[str, str]:
+        """Without the OAuth2 pre-step there is no token: the Consent-ID alone authorises."""
+        if not access.access_token:
+            return {"Consent-ID": access.consent_id}
         return {"Consent-ID": access.consent_id, "Authorization": f"Bearer {access.access_token}"}
 
     def _error(self, response: httpx.Response) -> errors.BankError:
@@ -117,6 +194,10 @@ class BerlinGroupConnector(OAuthConnector):
         gone = [CONSENT_GONE[c] for c in codes if c in CONSENT_GONE]
         if gone:
             return errors.ConsentGone(self.bank_id, gone[0], " ".join(codes))
+        refused = [c for c in codes if c in bg_signing.REFUSALS]
+        if refused:
+            return bg_signing.REFUSALS[refused[0]](self.bank_id, refused[0].lower(),
+                                                   f"{status} {' '.join(codes)}")
         if status == 429:
             return errors.RateLimited(self.bank_id, detail=" ".join(codes),
                                       retry_after=retry_after(response))

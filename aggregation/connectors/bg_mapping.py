@@ -83,8 +83,10 @@ def _account(read: Reader, row: dict, path: str) -> Account:
 
 
 def consent(bank_id: str, payload: Any, *, consent_id: str | None = None,
-            frequency_per_day: int | None = None) -> BankConsent:
-    """201 of POST /v1/consents (carries consentId) or 200 of GET /v1/consents/{id} (does not)."""
+            frequency_per_day: int | None = None, sca_approach: str | None = None
+            ) -> BankConsent:
+    """201 of POST /v1/consents (carries consentId) or 200 of GET /v1/consents/{id} (does not).
+    `sca_approach` is what the 201's `ASPSP-SCA-Approach` and links said (bg_sca.py)."""
     read = Reader(bank_id)
     body = read.obj(payload, "$")
     raw = read.choice(body, "consentStatus", "$", CONSENT_STATUS)
@@ -101,6 +103,7 @@ def consent(bank_id: str, payload: Any, *, consent_id: str | None = None,
         expires_at=dt.datetime(until.year, until.month, until.day, 23, 59, 59, tzinfo=dt.UTC)
         if until else None,
         frequency_per_day=frequency,
+        sca_approach=sca_approach,
     )
 
 

@@ -121,6 +121,7 @@ class OAuthConnector:
         self.oauth = OAuthClient(bank.id, self.transport, auth, auth_url=bank.auth_url,
                                  token_url=bank.token_url, clock=clock)
         self.clock = clock
+        self.request_auth: httpx.Auth | None = None  # e.g. a bank that wants signed requests
 
     def exchange_code(self, code: str, *, redirect_uri: str, code_verifier: str) -> TokenSet:
         return self.oauth.exchange_code(code, redirect_uri=redirect_uri,
@@ -199,7 +200,8 @@ class OAuthConnector:
         if psu_ip:
             headers[self.psu_ip_header] = psu_ip
         response = self.transport.send(method, self.api + path, headers=headers,
-                                       json_body=json_body, timeout=timeout)
+                                       json_body=json_body, timeout=timeout,
+                                       auth=self.request_auth)
         if response.status_code == expect:
             return response
         raise self._error(response)

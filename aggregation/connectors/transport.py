@@ -283,10 +283,11 @@ class Transport:
 
     def send(self, method: str, url: str, *, headers: dict[str, str] | None = None,
              json_body: Any = None, form: dict[str, str] | None = None,
-             timeout: float | None = None) -> httpx.Response:
+             timeout: float | None = None, auth: httpx.Auth | None = None) -> httpx.Response:
+        extra = {"auth": auth} if auth is not None else {}  # else the client's own default
         try:
             return self.client.request(method, url, headers=headers, json=json_body, data=form,
-                                       timeout=self.timeout(timeout))
+                                       timeout=self.timeout(timeout), **extra)
         except httpx.TimeoutException as exc:
             raise BankTimeout(self.bank_id, detail=type(exc).__name__) from exc
         except httpx.ConnectError as exc:

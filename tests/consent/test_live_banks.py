@@ -10,6 +10,7 @@ sockets (`SANDBOX_LOOPBACK=false`), the browser's always over HTTP."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -74,21 +75,41 @@ def connect(browser, screen, base, bank_id, username="alice"):
     return browser.then(browser.then(back))
 
 
-def test_two_banks_then_revoked_on_the_dashboard(live):
-    app, base, client = live
-    banks = app.extensions["sandbox_banks"]
+@dataclass
+class OnScreen:
+    """A TPP's consent, and alice on its consent screen in her browser."""
+
+    tpp: object
+    cc: str
+    consent_id: str
+    browser: Browser
+    screen: object
+    verifier: str
+    state: str
+
+
+def to_consent_screen(base: str, client: dict) -> OnScreen:
+    """The TPP creates a consent and pushes its request; alice signs in and sees the screen."""
     tpp = load_example().Tpp(base, client, out=lambda *_: None)
     tpp.discover()
     cc, consent_id = create_consent(tpp)
     details = json.dumps([{"type": "account_access_consent", "consent_id": consent_id}])
     request_uri, verifier, state = tpp.push("accounts", {"authorization_details": details})
-
     browser = Browser(base)
     assert browser.get(tpp.authorize_url(request_uri)).status_code == 200
     screen = browser.then(browser.post("/authorize", {
         "action": "sign_in", "request_uri": request_uri, "username": "alice",
         "password": PSU_PASSWORD}))
     assert "Budgeting App asks to see your account information" in screen.text
+    return OnScreen(tpp, cc, consent_id, browser, screen, verifier, state)
+
+
+def test_two_banks_then_revoked_on_the_dashboard(live):
+    app, base, client = live
+    banks = app.extensions["sandbox_banks"]
+    on = to_consent_screen(base, client)
+    tpp, cc, consent_id, browser, screen = on.tpp, on.cc, on.consent_id, on.browser, on.screen
+    verifier, state = on.verifier, on.state
 
     banks["thamesmoor"].faults.update({"status_5xx": 503})
     failed = browser.post(browser.action(screen, CONNECT.format("thamesmoor")))
