@@ -24,43 +24,14 @@ from aggregation.models import StoredTransaction as T
 from aggregation.models import TransactionSync
 from aggregation.transaction import Transaction, TransactionStatus
 from aggregation.txn_codec import Entry
-from core.ttlcache import TtlCache
+from aggregation.txn_counts import Counts, Tally
 
 TRANSFER_FAMILIES = frozenset({"ICDT", "RCDT"})  # ISO 20022 issued / received credit transfers
-SUMMARIES = 4096  # listings whose count and bounds a worker keeps
-SUMMARY_SECONDS = 600.0  # how long a worker trusts a count it keeps
-HEAD_DAYS = 14  # a listing's tail, recounted after every sync: the last two weeks
 TRANSFER_DAYS = 3
 TRANSFER_WINDOW = dt.timedelta(days=TRANSFER_DAYS)
 ENTRY_COLUMNS = (T.account_id, T.key, T.bank_id, T.sealed, T.key_id, T.linked_account_id,
                  T.linked_key)
 Position = tuple[dt.datetime, str, str]  # (booked_at, account_id, key): one timeline place
-
-
-@dataclass(frozen=True)
-class Tally:
-    """How many entries a listing holds, and its oldest and newest booking."""
-
-    count: int
-    oldest: dt.datetime | None
-    newest: dt.datetime | None
-
-    def plus(self, other: Tally) -> Tally:
-        oldest = [t for t in (self.oldest, other.oldest) if t is not None]
-        newest = [t for t in (self.newest, other.newest) if t is not None]
-        return Tally(self.count + other.count, min(oldest, default=None),
-                     max(newest, default=None))
-
-
-@dataclass(frozen=True)
-class Head:
-    """The part of a listing booked before `before`, as counted at `as_of`; `settled` when
-    it held no pending entry (a pending entry may vanish without a trace)."""
-
-    before: dt.datetime
-    tally: Tally
-    as_of: dt.datetime
-    settled: bool
 
 
 @dataclass(frozen=True)
@@ -77,8 +48,7 @@ class TransactionStore:
     def __init__(self, sealer: Sealer, key: bytes) -> None:
         self.sealer = sealer  # under the bank-token keys
         self.key = key
-        self._summaries: TtlCache[Tally] = TtlCache(SUMMARY_SECONDS, SUMMARIES)
-        self._heads: TtlCache[Head] = TtlCache(SUMMARY_SECONDS, SUMMARIES)
+        self.counts = Counts(self._where)
 
     # -- identity ---------------------------------------------------------------------------
     def key_for(self, bank_id: str, bank_account_id: str, tx: Transaction) -> str:
@@ -205,43 +175,8 @@ class TransactionStore:
 
     def summary(self, session: Session, query: TimelineQuery, version: Hashable,
                 now: dt.datetime) -> Tally:
-        """(entries, oldest, newest booking) of a listing, kept per listing and `version`
-        (what the consent's syncs have written so far): walking pages of an unchanged history
-        counts once per worker.
-
-        After a sync the count is incremental: a sync rewrites the last days, so the listing
-        is a head (booked before a boundary `HEAD_DAYS` back, counted once and kept) and a
-        tail (counted each time: an index range of a few days). The head is recounted when a
-        row in it was written after it was counted (the `seen_at` index answers that), when
-        it held pending entries (which may vanish) or after `SUMMARY_SECONDS`."""
-        return self._summaries.get((query, version), lambda: self._tally(session, query, now))
-
-    def _tally(self, session: Session, query: TimelineQuery, now: dt.datetime) -> Tally:
-        head = self._heads.get(query, lambda: self._head(session, query, now))
-        if not self._head_holds(session, query, head):
-            head = self._head(session, query, now)
-            self._heads.put(query, head)
-        tail = session.execute(select(func.count(), func.min(T.booked_at), func.max(
-            T.booked_at)).where(*self._where(query), T.booked_at >= head.before)).one()
-        return head.tally.plus(Tally(tail[0] or 0, tail[1], tail[2]))
-
-    def _head(self, session: Session, query: TimelineQuery, now: dt.datetime) -> Head:
-        before = (now - dt.timedelta(days=HEAD_DAYS)).replace(hour=0, minute=0, second=0,
-                                                              microsecond=0)
-        row = session.execute(select(
-            func.count(), func.min(T.booked_at), func.max(T.booked_at),
-            func.count().filter(T.status == "pending")).where(
-            *self._where(query), T.booked_at < before)).one()
-        return Head(before, Tally(row[0] or 0, row[1], row[2]), now, not row[3])
-
-    def _head_holds(self, session: Session, query: TimelineQuery, head: Head) -> bool:
-        """Nothing in the head was written since it was counted (the request that counted
-        it wrote at its own `now`, which is `as_of`)."""
-        if not head.settled:
-            return False
-        written = session.execute(select(T.key).where(
-            *self._where(query), T.seen_at > head.as_of, T.booked_at < head.before).limit(1))
-        return written.first() is None
+        """(entries, oldest, newest booking) of a listing: see `txn_counts.Counts`."""
+        return self.counts.summary(session, query, version, now)
 
     # -- linking ----------------------------------------------------------------------------
     def transfer_tag(self, tx: Transaction) -> str | None:

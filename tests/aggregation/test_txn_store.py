@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from aggregation.domain import Money
 from aggregation.models import StoredTransaction
 from aggregation.transaction import BankTransactionCode, Transaction, TransactionStatus
-from aggregation.txn_store import HEAD_DAYS, TimelineQuery, TransactionStore
+from aggregation.txn_counts import HEAD_DAYS
+from aggregation.txn_store import TimelineQuery, TransactionStore
 from core.db import unit_of_work
 
 NOW = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)
