@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from http.cookiejar import CookieJar
 from typing import Any
 from urllib.parse import urlencode, urlsplit
+from urllib.request import getproxies
 
 import httpx
 
@@ -246,12 +247,20 @@ def make_http_client(*, ssl_context: ssl.SSLContext | None = None, connect: floa
     same process): then an `httpx.Client` with this transport for every other origin. Neither
     keeps cookies: the client serves every PSU's calls to its bank, and a cookie one answer
     set must never ride along on another customer's request."""
-    transport = KeepAliveTransport(ssl_context=ssl_context, max_connections=max_connections)
     timeout = httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
-    if not mounts:
-        return BankClient(transport, timeout)
+    transport = None
+    # behind an egress proxy configured the standard way (HTTPS_PROXY, NO_PROXY…) httpx's own
+    # transport routes every call through it, as before; else the lean path
+    if not getproxies():
+        transport = KeepAliveTransport(ssl_context=ssl_context,
+                                       max_connections=max_connections)
+        if not mounts:
+            return BankClient(transport, timeout)
     return httpx.Client(
         transport=transport,
+        verify=ssl_context if ssl_context is not None else default_tls_context(),
+        limits=httpx.Limits(max_connections=max_connections,
+                            max_keepalive_connections=max_connections),
         mounts=mounts,
         cookies=NoCookies(),
         timeout=timeout,

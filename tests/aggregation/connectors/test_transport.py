@@ -113,3 +113,11 @@ def test_mounted_origins_go_to_their_transport():
     client = make_http_client(mounts={"https://bank.example": httpx.MockTransport(
         lambda request: httpx.Response(204))})
     assert Transport("b", client).send("GET", "https://bank.example/x").status_code == 204
+
+
+def test_an_egress_proxy_in_the_environment_is_still_used(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    client = make_http_client()
+    assert isinstance(client, httpx.Client)
+    assert client._transport_for_url(httpx.URL("https://bank.example/x")) is not \
+        client._transport  # the proxy's
