@@ -271,15 +271,23 @@ def test_expiry_erases_on_the_sweep_or_the_next_read(agg_app, make_tpp, make_psu
         assert _by_consent(agg_app) == {}
 
 
-def test_the_erasure_command_finds_consents_ended_by_any_path(agg_app, make_tpp, make_psu):
+def _one_ended_one_kept(app, make_tpp, make_psu, *rows):
+    """Two consents with stored transactions; the first ended without the sweep (and `rows`
+    added with the change)."""
     from consent.models import Consent
 
-    setup = setup_banks(agg_app, make_tpp, make_psu, banks=("alpha",))
+    setup = setup_banks(app, make_tpp, make_psu, banks=("alpha",))
     setup.get(TXNS)
-    keep = setup_banks(agg_app, make_tpp, make_psu, banks=("alpha",), username="bob")
+    keep = setup_banks(app, make_tpp, make_psu, banks=("alpha",), username="bob")
     keep.get(TXNS)
-    with agg_app.extensions["session_factory"]() as session, session.begin():
-        session.get(Consent, setup.consent_id).status = "EXPD"  # ended without the sweep
+    with app.extensions["session_factory"]() as session, session.begin():
+        session.get(Consent, setup.consent_id).status = "EXPD"
+        session.add_all(rows)
+    return setup, keep
+
+
+def test_the_erasure_command_finds_consents_ended_by_any_path(agg_app, make_tpp, make_psu):
+    _, keep = _one_ended_one_kept(agg_app, make_tpp, make_psu)
     result = agg_app.test_cli_runner().invoke(args=["banks", "erase-ended-transactions"])
     assert "erased the transactions of 1 consent(s)" in result.output, result.output
     assert set(_by_consent(agg_app)) == {keep.consent_id}
@@ -288,18 +296,12 @@ def test_the_erasure_command_finds_consents_ended_by_any_path(agg_app, make_tpp,
 def test_the_retention_purge_erases_ended_consents_through_the_audited_erasure(
         agg_app, make_tpp, make_psu):
     from aggregation.models import TransactionSync
-    from consent.models import Consent
 
-    setup = setup_banks(agg_app, make_tpp, make_psu, banks=("alpha",))
-    setup.get(TXNS)
-    keep = setup_banks(agg_app, make_tpp, make_psu, banks=("alpha",), username="bob")
-    keep.get(TXNS)
-    with agg_app.extensions["session_factory"]() as session, session.begin():
-        session.get(Consent, setup.consent_id).status = "EXPD"  # ended without the sweep
-        # what a consent purged after its retention left behind: no consent, no trail
-        session.add(TransactionSync(consent_id="aac-purged", account_id="a1", bank_id="alpha",
-                                    bank_account_id="alpha-cur", state="complete",
-                                    window_from=NOW, synced_at=NOW))
+    # what a consent purged after its retention left behind: no consent, no trail
+    left = TransactionSync(consent_id="aac-purged", account_id="a1", bank_id="alpha",
+                           bank_account_id="alpha-cur", state="complete", window_from=NOW,
+                           synced_at=NOW)
+    setup, keep = _one_ended_one_kept(agg_app, make_tpp, make_psu, left)
     result = agg_app.test_cli_runner().invoke(args=["retention", "purge"])
     assert result.exit_code == 0, result.output
     assert "stored_transactions: removed 2 in 1 batch(es)" in result.output
