@@ -121,7 +121,7 @@ def conclude(state: BankState, found: ScaAuthorisation, username: str, approve: 
     authorisation finalised; anything else → the consent rejected, the authorisation failed."""
     bank = state.bank
     consent = state.consent(found.consent_id)
-    chosen = _granted(bank.id, username, consent.access) \
+    chosen = _granted(bank, username, consent.access) \
         if approve and consent and username in {a.owner for a in bank.accounts} else ()
     if chosen and state.transition(found.consent_id, AWAITING, AUTHORISED, psu=username,
                                    accounts=chosen):

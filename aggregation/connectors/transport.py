@@ -190,12 +190,14 @@ class BankClient:
 
     def __init__(self, transport: KeepAliveTransport, timeout: httpx.Timeout) -> None:
         self.transport, self.timeout = transport, timeout
-        # as httpx.Client's: each "response" hook gets every answer, with its `request`
-        self.event_hooks: dict[str, list] = {"response": []}
+        # as httpx.Client's: each "request" hook sees (and may change) every request before it
+        # is sent, each "response" hook gets every answer, with its `request`
+        self.event_hooks: dict[str, list] = {"request": [], "response": []}
 
     def request(self, method: str, url: str, *, headers: dict[str, str] | None = None,
                 json: Any = None, data: dict[str, str] | None = None,
-                timeout: httpx.Timeout | None = None) -> httpx.Response:
+                timeout: httpx.Timeout | None = None,
+                auth: httpx.Auth | None = None) -> httpx.Response:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https") or not parts.hostname:
@@ -218,6 +220,14 @@ class BankClient:
             for known in [k for k in sent if k.lower() == name.lower()]:
                 del sent[known]
             sent[name] = value
+        signed = None
+        if auth is not None or self.event_hooks["request"]:
+            signed = httpx.Request(method, url, headers=list(sent.items()), content=body)
+            if auth is not None:  # e.g. a bank's signed requests: the auth adds its headers
+                signed = _authorised(auth, signed)
+            for hook in self.event_hooks["request"]:
+                hook(signed)
+            sent = {k.decode("latin-1"): v.decode("latin-1") for k, v in signed.headers.raw}
         limits = timeout or self.timeout
         status, answer_headers, content = self.transport.exchange(
             method, origin, (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
@@ -226,14 +236,24 @@ class BankClient:
                                   stream=httpx.ByteStream(content))
         response.read()
         if self.event_hooks["response"]:  # the request object only for those who look
-            response.request = httpx.Request(method, url, headers=list(sent.items()),
-                                             content=body)
+            response.request = signed or httpx.Request(method, url, headers=list(sent.items()),
+                                                       content=body)
             for hook in self.event_hooks["response"]:
                 hook(response)
         return response
 
     def close(self) -> None:
         self.transport.close()
+
+
+def _authorised(auth: httpx.Auth, request: httpx.Request) -> httpx.Request:
+    """The request as the first step of an `httpx.Auth` leaves it: a header it adds, a
+    signature. Only such one-step auths are used here (a challenge-answering auth would need
+    the bank's answer fed back, which this client does not do)."""
+    flow = auth.sync_auth_flow(request)
+    prepared = next(flow)
+    flow.close()
+    return prepared
 
 
 def make_http_client(*, ssl_context: ssl.SSLContext | None = None, connect: float = 2.0,
