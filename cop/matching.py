@@ -103,8 +103,8 @@ def _candidates(names: tuple[str, ...], trading_names: tuple[str, ...], business
             parsed = parse_name(part, business, country)
             sole_trader = index == 0 and len(parts) > 1 and parsed.legal_form is None
             out.append(_Candidate(parsed, not business or sole_trader))
-    for name in trading_names:
-        out.append(_Candidate(parse_name(name, business, country), False))
+    for name in trading_names:  # a business's name, whoever holds the account (a sole trader)
+        out.append(_Candidate(parse_name(name, True, country), False))
     return tuple(out)
 
 
@@ -112,6 +112,8 @@ def _compare(
     candidate: _Candidate, entered: Parsed, entered_type: str | None, cfg: MatchConfig
 ) -> Verdict:
     if not candidate.personal:
+        if entered.business_words is None:  # read as a person's (the holder's) name
+            entered = parse_name(entered.display, True)
         return compare_business(candidate.parsed, entered, entered_type, cfg)
     verdict = compare_person(candidate.parsed.words, entered.words, cfg)
     if entered.legal_form:

@@ -198,3 +198,15 @@ def test_eu_short_forms_are_close_matches(held, typed):
 def test_noble_title_omitted_is_a_particle_omitted():
     decision = decide("Sophie von Arnim", Holder(("Sophie Gräfin von Arnim",)), "personal")
     assert (decision.outcome, decision.rule) == (Outcome.CLOSE_MATCH, "surname-particle-omitted")
+
+
+def test_a_sole_traders_trading_name_is_read_as_a_business_name():
+    """A personal account may hold trading names (a sole trader's): they are compared as the
+    business names they are, and the holder's own name as a person's."""
+    holder = Holder(("John Smith",), "personal", ("Smith Plumbing Services",))
+    assert decide("Smith Plumbing Services", holder).outcome is Outcome.MATCH
+    near = decide("Smith Plumbing Servics", holder)
+    assert near.outcome is Outcome.CLOSE_MATCH and near.matched_name == "Smith Plumbing Services"
+    assert decide("John Smith", holder).outcome is Outcome.MATCH
+    assert decide("Jane Doe", holder).outcome is Outcome.NO_MATCH
+    assert decide("Smith Plumbing Services Ltd", holder).outcome is not Outcome.MATCH
