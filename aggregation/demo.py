@@ -106,7 +106,6 @@ def _connect(session, browser, ticket, secret, bank_id, username, password, adap
         return exc.kind
     except SignInRefused as exc:
         return str(exc)
-    authorisation.bank_callback(session, bank_id, state=answer.get("state", ""),
-                                code=answer.get("code"), error=answer.get("error"),
-                                redirect_uri=redirect_uri, adapters=adapters)
+    authorisation.bank_callback(session, bank_id, answer=answer, redirect_uri=redirect_uri,
+                                adapters=adapters)
     return answer.get("error")

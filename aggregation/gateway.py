@@ -10,9 +10,12 @@ handled alike:
   build the PSU redirect to the bank's own authorise page with `state` and PKCE S256. The PKCE
   verifier (and the PSU's IP address) go back as `flow_secrets`, which the caller keeps
   encrypted server-side until the callback: they never travel through the browser.
-- `finish`: exchange the code (PKCE), then list the accounts the PSU granted, PSU present. If
-  the account list fails after the exchange, the bank-side consent is deleted again so no
-  half-made access is left at the bank.
+- `finish`: check the bank's whole answer where the connector can (`complete_authorisation`:
+  a UK bank's hybrid ID token or JARM response, against the `state` and `nonce` kept in
+  `flow_secrets`; a refused answer is the connector's typed error), exchange the code
+  (PKCE), then list the accounts the PSU granted, PSU present. If the account list fails
+  after the exchange, the bank-side consent is deleted again so no half-made access is left
+  at the bank.
 - `delete`: revoke the bank-side consent (idempotent at the connector).
 
 A Berlin Group bank that answers another SCA approach (bg_sca.py) is run its way: a redirect
@@ -29,7 +32,7 @@ by their `kind`, never their message.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from aggregation.connectors import bg_sca
@@ -67,6 +70,8 @@ class ConnectorGateway:
         redirect = self.connector.authorisation_redirect(
             made.consent_id, redirect_uri=redirect_uri, state=state)
         secrets = {"code_verifier": redirect.code_verifier, **secrets}
+        if hasattr(self.connector, "complete_authorisation"):  # the answer is checked
+            secrets["state"] = state
         if redirect.nonce:  # OB security profile: the ID token's nonce is checked against it
             secrets["nonce"] = redirect.nonce
         return BankStart(made.consent_id, redirect.url, secrets)
@@ -84,7 +89,8 @@ class ConnectorGateway:
                                           "message": started.psu_message or ""})
 
     def finish(self, bank_consent_id: str, *, code: str, redirect_uri: str,
-               flow_secrets: dict[str, str]) -> BankTokens:
+               flow_secrets: dict[str, str],
+               answer: Mapping[str, str] | None = None) -> BankTokens:
         if flow_secrets.get("sca") == bg_sca.REDIRECT:  # no code: the consent says it
             if self.connector.get_consent(bank_consent_id).status \
                     is not ConsentStatus.AUTHORISED:
@@ -93,11 +99,29 @@ class ConnectorGateway:
         verifier = flow_secrets.get("code_verifier")
         if not verifier:
             raise BankFailure(self.bank_id, "flow_lost")
+        if answer is not None:
+            code = self._checked_code(bank_consent_id, answer, flow_secrets)
         if not code:
             raise BankFailure(self.bank_id, "no_code")
         tokens = self.connector.exchange_code(code, redirect_uri=redirect_uri,
                                               code_verifier=verifier)
         return self._with_accounts(bank_consent_id, tokens, flow_secrets)
+
+    def _checked_code(self, bank_consent_id: str, answer: Mapping[str, str],
+                      flow_secrets: dict[str, str]) -> str:
+        """The code in the bank's whole answer, once the connector has checked it (UK: the
+        ID token of a hybrid answer, or the JARM response, against the kept state and nonce)."""
+        complete = getattr(self.connector, "complete_authorisation", None)
+        if complete is None:
+            return answer.get("code") or ""
+        if not flow_secrets.get("state"):
+            raise BankFailure(self.bank_id, "flow_lost")
+        checked = complete(answer, state=flow_secrets["state"],
+                           nonce=flow_secrets.get("nonce", ""), consent_id=bank_consent_id)
+        if checked.error:
+            raise BankFailure(self.bank_id, "refused_by_psu" if checked.error == "access_denied"
+                              else checked.error[:40])
+        return checked.code or ""
 
     def poll(self, bank_consent_id: str, *, flow_secrets: dict[str, str]
              ) -> BankTokens | BankWait:

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -152,10 +153,12 @@ def _record_bank(session, consent_id, bank_id, adapters, actor, *, pending=None,
                          {"bank_id": bank_id}, now=now)
 
 
-def bank_callback(session: Session, bank_id: str, *, state: str, code: str | None,
-                  error: str | None, redirect_uri: str, adapters: Adapters,
+def bank_callback(session: Session, bank_id: str, *, answer: Mapping[str, str],
+                  redirect_uri: str, adapters: Adapters,
                   interaction_id: str | None = None) -> str:
-    """The bank sent the PSU back: exchange the code, store tokens; return the ticket."""
+    """The bank sent the PSU back with `answer` (its query or fragment parameters): have
+    the gateway check it and exchange the code, store tokens; return the ticket."""
+    state = bankflow.answer_state(answer)
     with unit_of_work(session):
         row = session.scalars(select(ConsentBank).where(
             ConsentBank.oauth_state == (state or "-"), ConsentBank.bank_id == bank_id,
@@ -171,12 +174,14 @@ def bank_callback(session: Session, bank_id: str, *, state: str, code: str | Non
         flow = _open_flow(row, adapters)
         consent_id, bank_consent_id, ticket = row.consent_id, row.bank_consent_id, record.id
         actor = adapters.psu_actor(record.psu_id, interaction_id)
+    error = answer.get("error")
     try:
         if error:
             raise bankflow.BankFailure(bank_id, "refused_by_psu" if error == "access_denied"
                                        else error[:40])
         tokens = bankflow.guarded(bank_id, lambda: bankflow.gateway(adapters, bank_id).finish(
-            bank_consent_id, code=code or "", redirect_uri=redirect_uri, flow_secrets=flow))
+            bank_consent_id, code=answer.get("code") or "", redirect_uri=redirect_uri,
+            flow_secrets=flow, answer=answer))
     except bankflow.BankFailure as exc:
         _finish_bank(session, consent_id, bank_id, adapters, actor, failure=exc.kind)
         return ticket

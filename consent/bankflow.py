@@ -9,7 +9,11 @@ exception.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -58,9 +62,12 @@ class BankGateway(Protocol):
     def start(self, terms: ConsentTerms, *, state: str, redirect_uri: str) -> BankStart: ...
 
     def finish(self, bank_consent_id: str, *, code: str, redirect_uri: str,
-               flow_secrets: dict[str, str]) -> BankTokens:
+               flow_secrets: dict[str, str],
+               answer: Mapping[str, str] | None = None) -> BankTokens:
         """The PSU is back from the bank: `code` is "" when the bank sent none (a Berlin
-        Group redirect without OAuth confirms the consent itself)."""
+        Group redirect without OAuth confirms the consent itself). `answer` is the bank's
+        whole answer (query or fragment parameters), for a gateway that checks it before
+        the code is exchanged (a UK bank's ID token or JARM response)."""
         ...
 
     def poll(self, bank_consent_id: str, *, flow_secrets: dict[str, str]
@@ -88,6 +95,23 @@ def no_gateway(bank_id: str) -> BankGateway:
 def delete_bank_consent(adapters, bank_id: str, bank_consent_id: str,
                         access_token: str | None) -> None:
     guarded(bank_id, lambda: gateway(adapters, bank_id).delete(bank_consent_id, access_token))
+
+
+def answer_state(answer: Mapping[str, str]) -> str:
+    """The `state` a bank's answer names, to find the flow it belongs to: the parameter, or
+    inside a JARM `response` (read unverified here: only a lookup key; the gateway verifies
+    the response against the state it kept before any code is used)."""
+    if answer.get("state"):
+        return answer["state"]
+    parts = (answer.get("response") or "").split(".")
+    if len(parts) != 3:
+        return ""
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (binascii.Error, ValueError):
+        return ""
+    state = claims.get("state") if isinstance(claims, dict) else None
+    return state if isinstance(state, str) else ""
 
 
 def guarded(bank_id: str, call):

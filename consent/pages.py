@@ -118,13 +118,29 @@ def bank_wait(ticket: str, bank_id: str):
                  message=wait.message, seconds=max(1, math.ceil(wait.seconds)))
 
 
+ANSWER_PARAMS = ("code", "state", "error", "response")
+
+
 @blp.get("/consent/callback/<bank_id>")
 def bank_callback(bank_id: str):
+    """The bank's answer in the query (a code, an error, a JARM `response`). A hybrid answer
+    (`code id_token`) comes in the URL fragment, which never reaches the server: a small
+    page (a same-origin script, as the CSP allows) posts the fragment's parameters back."""
+    if not any(name in request.args for name in ANSWER_PARAMS):
+        return _page("bank_answer.html", bank_id=bank_id)
+    return _bank_answer(bank_id, request.args.to_dict())
+
+
+@blp.post("/consent/callback/<bank_id>")
+def bank_callback_form(bank_id: str):
+    return _bank_answer(bank_id, request.form.to_dict())
+
+
+def _bank_answer(bank_id: str, answer: dict[str, str]):
     try:
         ticket = authorisation.bank_callback(
-            db_session(), bank_id, state=request.args.get("state", ""),
-            code=request.args.get("code"), error=request.args.get("error"),
-            redirect_uri=callback_url(bank_id), adapters=adapters(), interaction_id=_iid())
+            db_session(), bank_id, answer=answer, redirect_uri=callback_url(bank_id),
+            adapters=adapters(), interaction_id=_iid())
     except authorisation.PassInvalid:
         return _error("This bank response does not match an authorisation in progress.", 400)
     if dashboard.finish_renewal_if_any(db_session(), ticket, adapters()):
