@@ -16,7 +16,7 @@ import pytest
 from aggregation.registry import DEFAULT_FILE
 from consent.models import ConsentBank
 from sandbox.settings import bank_profiles
-from tests.consent.live import free_port, live_settings, serving
+from tests.consent.live import Browser, free_port, live_settings, serving
 from tests.consent.test_live_banks import CONNECT, DECISION, to_consent_screen
 
 STRICT = {"northgate": "hybrid", "thamesmoor": "jarm"}
@@ -131,4 +131,19 @@ def test_an_answer_failing_a_check_is_refused_in_the_flow(live, bank_id, fault, 
     assert screen.status_code == 200
     assert f"Not connected: {cause}" in screen.text
     assert statuses(app, on.consent_id) == {bank_id: ("failed", cause)}
+    browser.close()
+
+
+def test_callback_without_a_matching_answer(live):
+    """No parameters: the page that posts a fragment; an unreadable or unknown JARM response
+    or state: refused with the callback's error, nothing looked up further."""
+    _, base, _ = live
+    browser = Browser(base)
+    page = browser.get("/consent/callback/northgate")
+    assert page.status_code == 200 and "psu/bank-answer.js" in page.text
+    for answer in ({"response": "not-a-jwt"}, {"response": "a.e30.b"},
+                   {"code": "c", "state": "unknown"}):
+        refused = browser.post("/consent/callback/thamesmoor", answer)
+        assert refused.status_code == 400
+        assert "does not match an authorisation in progress" in refused.text
     browser.close()
