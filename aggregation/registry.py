@@ -34,10 +34,10 @@ from aggregation.connectors.client_auth import (
     TlsClientAuth,
     load_signing_key,
 )
+from aggregation.connectors.http_client import make_http_client
 from aggregation.connectors.ob_security import RequestSigner
 from aggregation.connectors.ob_uk import ObUkConnector
 from aggregation.connectors.tls import SandboxCA, TlsIdentity, client_context, subject_dn
-from aggregation.connectors.transport import make_http_client
 from core.banks import BankInfo
 from core.logging import get_logger
 

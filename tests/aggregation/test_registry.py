@@ -8,8 +8,8 @@ import pytest
 
 from aggregation.connectors.berlin_group import BerlinGroupConnector
 from aggregation.connectors.client_auth import PrivateKeyJwt, SecretBasic
+from aggregation.connectors.http_client import KeepAliveTransport
 from aggregation.connectors.ob_uk import ObUkConnector
-from aggregation.connectors.transport import KeepAliveTransport
 from aggregation.registry import BankRegistry, RegistryError, load_registry
 
 

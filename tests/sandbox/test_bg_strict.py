@@ -52,7 +52,9 @@ def qtsp():
 
 def signed(qtsp, *, not_after=None, headers=None, body=BODY) -> httpx.Headers:
     certificate, key = qtsp.issue(organisation="Budget App Ltd", organization_identifier=None,
-                                  statement=None, purpose="qseal", not_after=not_after,
+                                  statement=None, purpose="qseal",
+                                  # valid from before NOW, the checks' clock, whenever issued
+                                  not_before=NOW - dt.timedelta(hours=1), not_after=not_after,
                                   key=rsa.generate_private_key(65537, 2048))
     request = httpx.Request("POST", "https://bank.example/v1/consents", content=body,
                             headers={"X-Request-ID": "9d2f3c1e-8a1b-4c1e-9a51-7f1d2c3b4a5e",

@@ -131,7 +131,7 @@ def test_a_bank_client_keeps_no_cookies_between_calls():
     """One client serves every PSU's calls to a bank: a cookie must not carry over."""
     import httpx
 
-    from aggregation.connectors.transport import make_http_client
+    from aggregation.connectors.http_client import make_http_client
 
     seen = []
 
@@ -151,7 +151,7 @@ def test_bank_clients_without_a_certificate_share_one_verifying_tls_context():
     fan-out slow. Shared, it still verifies certificates and host names."""
     import ssl
 
-    from aggregation.connectors.transport import default_tls_context, make_http_client
+    from aggregation.connectors.http_client import default_tls_context, make_http_client
 
     contexts = {id(make_http_client().transport.ssl_context) for _ in range(3)}
     assert contexts == {id(default_tls_context())}

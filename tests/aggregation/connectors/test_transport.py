@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from aggregation.connectors.errors import BankTimeout, BankUnreachable
-from aggregation.connectors.transport import Transport, make_http_client
+from aggregation.connectors.http_client import make_http_client
+from aggregation.connectors.transport import Transport
 
 
 class Bank(BaseHTTPRequestHandler):
