@@ -19,7 +19,9 @@ def summary_status(client, bank):
     return next(c["status"] for c in body["components"] if c["id"] == bank)
 
 
-def test_outage_and_recovery_end_to_end(rt, session, client, clock, receiver):
+def test_outage_and_recovery_end_to_end(rt, session, client, clock, receiver, monkeypatch):
+    # the read waits for its state change to be written; roomy, as on a loaded CI machine
+    monkeypatch.setattr(bankhealth, "WRITE_WAIT_SECONDS", 30.0)
     sub, secret = subscriptions.create(rt, session, client_id="c1", client_name="TPP",
                                        url=receiver.url, events=EVENTS)
     for _ in range(4):
