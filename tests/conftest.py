@@ -18,6 +18,7 @@ import redis
 from hypothesis import settings
 from sqlalchemy import create_engine, inspect, text
 
+from auth.eidas_ca import SandboxCa
 from core import cli
 from core.app import create_app
 from tests import targets
@@ -128,3 +129,9 @@ def session(app):
     """A database session for service-level tests; services own their transactions."""
     with app.extensions["session_factory"]() as db:
         yield db
+
+
+@pytest.fixture(scope="module")
+def qtsp():
+    """A test qualified trust service provider (a CA issuing QWACs and QSealCs), per module."""
+    return SandboxCa.create("Test QTSP")

@@ -18,11 +18,6 @@ GOOD = Psd2Statement(("PSP_AI", "PSP_PI"), "Financial Conduct Authority", "GB-FC
 NOW = dt.datetime.now(dt.UTC)
 
 
-@pytest.fixture(scope="module")
-def qtsp():
-    return SandboxCa.create("Test QTSP")
-
-
 class Crls:
     """The QTSP's CRL endpoint: counts fetches, can be made unreachable."""
 

@@ -45,11 +45,6 @@ def test_bg_profiles_apply_to_berlin_group_banks_only():
     assert rheinfeld.bg_profile == BgProfile("decoupled", tpp_ca_pem=b"PEM")
 
 
-@pytest.fixture(scope="module")
-def qtsp():
-    return SandboxCa.create("Test QTSP")
-
-
 def signed(qtsp, *, not_after=None, headers=None, body=BODY) -> httpx.Headers:
     certificate, key = qtsp.issue(organisation="Budget App Ltd", organization_identifier=None,
                                   statement=None, purpose="qseal",

@@ -46,11 +46,6 @@ ENTRIES = [
 
 
 @pytest.fixture(scope="module")
-def qtsp():
-    return SandboxCa.create("Test QTSP")
-
-
-@pytest.fixture(scope="module")
 def strict(tmp_path_factory, qtsp):
     folder = tmp_path_factory.mktemp("strict-bg")
     write_qseal(qtsp, folder / "seal")

@@ -24,11 +24,6 @@ from tests.aggregation.seals import write_qseal
 
 
 @pytest.fixture(scope="module")
-def qtsp():
-    return SandboxCa.create("Test QTSP")
-
-
-@pytest.fixture(scope="module")
 def qseal(qtsp, tmp_path_factory):
     folder = tmp_path_factory.mktemp("qseal")
     write_qseal(qtsp, folder)
