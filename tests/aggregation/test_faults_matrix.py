@@ -32,6 +32,7 @@ POSITIONS = {"first": (3, [0]), "all": (3, [0, 1, 2]), "one_of_twenty": (20, [13
 # a loaded two-core CI machine took longer than 1.5 s, once in many runs.
 HANGING = {"latency", "timeout"}
 SHORT_DEADLINE, ROOMY_DEADLINE = 1.5, 6.0
+SLACK = 1.5  # seconds past the deadline the answer may take (2.31 s was seen at 1.5 + 0.8)
 
 
 def deadline_for(fault: str | None) -> float:
@@ -66,7 +67,9 @@ def test_fault_at_position(agg_app, make_tpp, make_psu, fault, position):
     resp = setup.get(BALANCES)
     elapsed = time.perf_counter() - started
     assert resp.status_code == 200, resp.get_json()
-    assert elapsed < deadline_for(fault) + 0.8  # one deadline, whatever fails
+    # one deadline, whatever fails: a hanging fake bank would hold the read 5 s; the slack is
+    # for answering twenty banks' threads after the deadline on a loaded two-core machine
+    assert elapsed < deadline_for(fault) + SLACK
     body = resp.get_json()
     banks = {b["BankId"]: b for b in body["Aggregation"]["Banks"]}
     status, error_type = EXPECTED[fault]
