@@ -45,10 +45,7 @@ from aggregation.connectors.base import (
 )
 from aggregation.registry import BankRegistry
 from consent.bankflow import BankFailure, BankStart, BankTokens, BankWait, ConsentTerms
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+from core.db import utcnow
 
 
 @dataclass

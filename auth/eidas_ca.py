@@ -18,12 +18,9 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 from auth.eidas import Psd2Statement, qc_statements_extension
+from core.db import utcnow
 
 PURPOSES = ("qwac", "qseal")
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _key_usage(*, ca: bool, seal: bool = False) -> x509.KeyUsage:
@@ -49,8 +46,8 @@ class SandboxCa:
                              x509.NameAttribute(NameOID.COMMON_NAME, name)])
         cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
                 .public_key(key.public_key()).serial_number(x509.random_serial_number())
-                .not_valid_before(_now() - dt.timedelta(days=1))
-                .not_valid_after(_now() + dt.timedelta(days=days))
+                .not_valid_before(utcnow() - dt.timedelta(days=1))
+                .not_valid_after(utcnow() + dt.timedelta(days=days))
                 .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
                 .add_extension(_key_usage(ca=True), critical=True)
                 .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
@@ -81,8 +78,8 @@ class SandboxCa:
         builder = (x509.CertificateBuilder().subject_name(x509.Name(attributes))
                    .issuer_name(self.certificate.subject).public_key(key.public_key())
                    .serial_number(x509.random_serial_number())
-                   .not_valid_before(not_before or _now() - dt.timedelta(minutes=5))
-                   .not_valid_after(not_after or _now() + dt.timedelta(days=365))
+                   .not_valid_before(not_before or utcnow() - dt.timedelta(minutes=5))
+                   .not_valid_after(not_after or utcnow() + dt.timedelta(days=365))
                    .add_extension(x509.BasicConstraints(ca=False, path_length=None),
                                   critical=True)
                    .add_extension(_key_usage(ca=False, seal=purpose == "qseal"), critical=True)
@@ -112,9 +109,9 @@ class SandboxCa:
             issuer_name_hash=request.issuer_name_hash, issuer_key_hash=request.issuer_key_hash,
             serial_number=request.serial_number, algorithm=request.hash_algorithm,
             cert_status=ocsp.OCSPCertStatus.REVOKED if revoked else ocsp.OCSPCertStatus.GOOD,
-            this_update=_now() - dt.timedelta(minutes=1),
-            next_update=_now() + dt.timedelta(hours=1),
-            revocation_time=_now() - dt.timedelta(minutes=1) if revoked else None,
+            this_update=utcnow() - dt.timedelta(minutes=1),
+            next_update=utcnow() + dt.timedelta(hours=1),
+            revocation_time=utcnow() - dt.timedelta(minutes=1) if revoked else None,
             revocation_reason=None).responder_id(ocsp.OCSPResponderEncoding.HASH,
                                                  self.certificate)
         return builder.sign(self.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
@@ -123,12 +120,12 @@ class SandboxCa:
             ) -> x509.CertificateRevocationList:
         builder = (x509.CertificateRevocationListBuilder()
                    .issuer_name(self.certificate.subject)
-                   .last_update(_now() - dt.timedelta(minutes=1))
-                   .next_update(_now() + next_update))
+                   .last_update(utcnow() - dt.timedelta(minutes=1))
+                   .next_update(utcnow() + next_update))
         for serial in revoked_serials:
             builder = builder.add_revoked_certificate(
                 x509.RevokedCertificateBuilder().serial_number(serial)
-                .revocation_date(_now() - dt.timedelta(minutes=1)).build())
+                .revocation_date(utcnow() - dt.timedelta(minutes=1)).build())
         return builder.sign(self.key, hashes.SHA256())
 
 

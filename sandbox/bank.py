@@ -8,15 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.db import utcnow
 from sandbox.profiles import BgProfile
 from sandbox.seed import SEED, SeedAccount
 
 OB = "ob-uk-4.0"
 BG = "berlin-group-1.3"
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def iso_utc(moment: dt.datetime) -> str:

@@ -37,10 +37,11 @@ from aggregation.connectors.base import (
     BankConsent,
     ConsentRequest,
 )
-from aggregation.connectors.oauth import OAuthConnector, utcnow
+from aggregation.connectors.oauth import OAuthConnector
 from aggregation.connectors.transport import listed_codes, retry_after
 from aggregation.domain import Account, Balance
 from aggregation.transaction import TransactionPage
+from core.db import utcnow
 
 CONSENT_GONE = {"CONSENT_INVALID": "consent_revoked", "CONSENT_EXPIRED": "consent_expired",
                 "CONSENT_UNKNOWN": "consent_unknown"}

@@ -25,10 +25,7 @@ from aggregation.connectors.payload import Reader
 from aggregation.connectors.transport import Transport, interaction_id, retry_after
 from aggregation.domain import Account, Balance
 from aggregation.transaction import TransactionPage, TransactionPages
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+from core.db import utcnow
 
 
 @dataclass(eq=False)

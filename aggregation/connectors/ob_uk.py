@@ -34,10 +34,11 @@ from aggregation.connectors.base import (
     TokenSet,
 )
 from aggregation.connectors.client_auth import ClientAuth, Pkce
-from aggregation.connectors.oauth import OAuthConnector, utcnow
+from aggregation.connectors.oauth import OAuthConnector
 from aggregation.connectors.transport import listed_codes, retry_after
 from aggregation.domain import Account, Balance, iso_utc
 from aggregation.transaction import TransactionPage
+from core.db import utcnow
 
 CONSENT_GONE_CODES = {"U009": "consent_invalid", "U028": "reauthenticate"}
 

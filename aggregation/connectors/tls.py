@@ -29,6 +29,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from core.db import utcnow
+
 CA_NAME = "Open Banking Hub Sandbox Root CA"
 CA_DAYS = 3650
 LEAF_DAYS = 397  # the CA/Browser Forum ceiling for a TLS server certificate
@@ -89,10 +91,6 @@ def subject_dn(cert_pem: str | bytes) -> str:
     return x509.load_pem_x509_certificate(data).subject.rfc4514_string()
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def _write(path: Path, data: bytes, *, private: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if private:
@@ -125,8 +123,8 @@ class SandboxCA:
         public = self._key.public_key()
         self._cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
                       .public_key(public).serial_number(x509.random_serial_number())
-                      .not_valid_before(_now() - dt.timedelta(days=1))
-                      .not_valid_after(_now() + dt.timedelta(days=CA_DAYS))
+                      .not_valid_before(utcnow() - dt.timedelta(days=1))
+                      .not_valid_after(utcnow() + dt.timedelta(days=CA_DAYS))
                       .add_extension(x509.BasicConstraints(ca=True, path_length=0),
                                      critical=True)
                       .add_extension(_usage(ca=True), critical=True)
@@ -166,8 +164,8 @@ class SandboxCA:
         builder = (x509.CertificateBuilder().subject_name(subject)
                    .issuer_name(self._cert.subject).public_key(key.public_key())
                    .serial_number(x509.random_serial_number())
-                   .not_valid_before(_now() - dt.timedelta(minutes=5))
-                   .not_valid_after(_now() + dt.timedelta(days=LEAF_DAYS))
+                   .not_valid_before(utcnow() - dt.timedelta(minutes=5))
+                   .not_valid_after(utcnow() + dt.timedelta(days=LEAF_DAYS))
                    .add_extension(x509.BasicConstraints(ca=False, path_length=None),
                                   critical=True)
                    .add_extension(_usage(ca=False), critical=True)
@@ -186,7 +184,7 @@ class SandboxCA:
             return False
         cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
         return (cert.issuer == self._cert.subject and cert.subject == subject
-                and cert.not_valid_after_utc - RENEW_BEFORE > _now())
+                and cert.not_valid_after_utc - RENEW_BEFORE > utcnow())
 
 
 def _usage(*, ca: bool) -> x509.KeyUsage:
