@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 from joserfc import jws, jwt
@@ -52,21 +52,20 @@ class AuthorisationAnswer:
     error: str | None = None
 
 
+@dataclass(eq=False)
 class BankMetadata:
-    def __init__(self, bank_id: str, transport: Transport, discovery_url: str, *,
-                 ttl: float = 3600.0, jwks_min_interval: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.bank_id = bank_id
-        self.transport = transport
-        self.discovery_url = discovery_url
-        self.ttl = ttl
-        self.jwks_min_interval = jwks_min_interval
-        self.clock = clock
-        self._lock = threading.Lock()
-        self._document: dict[str, Any] | None = None
-        self._document_at = 0.0
-        self._keys: dict[str, dict] = {}
-        self._keys_at: float | None = None
+    bank_id: str
+    transport: Transport
+    discovery_url: str
+    _: KW_ONLY
+    ttl: float = 3600.0
+    jwks_min_interval: float = 30.0
+    clock: Callable[[], float] = time.monotonic
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _document: dict[str, Any] | None = field(default=None, init=False, repr=False)
+    _document_at: float = field(default=0.0, init=False, repr=False)
+    _keys: dict[str, dict] = field(default_factory=dict, init=False, repr=False)
+    _keys_at: float | None = field(default=None, init=False, repr=False)
 
     def document(self) -> dict[str, Any]:
         with self._lock:
