@@ -35,7 +35,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from aggregation.connectors import bg_sca
+from aggregation.connectors import bg_sca, errors
 from aggregation.connectors.base import (
     BankAccess,
     BankConnector,
@@ -128,13 +128,13 @@ class ConnectorGateway:
             raise BankFailure(self.bank_id, "flow_lost")
         progress = self._sca().sca_status(bank_consent_id, authorisation_id)
         if progress.failed:
-            raise bg_sca.ScaFailed(self.bank_id, detail=progress.sca_status)
+            raise errors.ScaFailed(self.bank_id, detail=progress.sca_status)
         if progress.done:
             return self._with_accounts(bank_consent_id, TokenSet(""), flow_secrets)
         wait = progress.retry_after or 0.0
         if self.clock() + dt.timedelta(seconds=wait) > dt.datetime.fromisoformat(deadline):
             self._discard(bank_consent_id, "")
-            raise bg_sca.ScaTimedOut(self.bank_id, detail=progress.sca_status)
+            raise errors.ScaFailed(self.bank_id, "sca_timeout", detail=progress.sca_status)
         return BankWait(wait, flow_secrets.get("message", ""))
 
     def _sca(self) -> bg_sca.ScaConnector:

@@ -130,8 +130,8 @@ class BerlinGroupConnector(OAuthConnector):
                         sleep: Callable[[float], None] = time.sleep,
                         monotonic: Callable[[], float] = time.monotonic) -> bg_sca.ScaProgress:
         """Poll until the PSU has approved in the bank's app (`finalised`), honouring the
-        bank's interval; `ScaFailed` when refused, `ScaTimedOut` once the next look would
-        come after the deadline (this bank's `sca_deadline_seconds` by default)."""
+        bank's interval; `ScaFailed` when refused (`sca_failed`), or once the next look would
+        come after the deadline (`sca_timeout`) (this bank's `sca_deadline_seconds` by default)."""
         end = monotonic() + (self.deadline_seconds if deadline_seconds is None
                              else deadline_seconds)
         while True:
@@ -139,11 +139,11 @@ class BerlinGroupConnector(OAuthConnector):
             if progress.done:
                 return progress
             if progress.failed:
-                raise bg_sca.ScaFailed(self.bank_id, detail=progress.sca_status)
+                raise errors.ScaFailed(self.bank_id, detail=progress.sca_status)
             wait = progress.retry_after if progress.retry_after is not None \
                 else self.poll_seconds
             if monotonic() + wait > end:
-                raise bg_sca.ScaTimedOut(self.bank_id, detail=progress.sca_status)
+                raise errors.ScaFailed(self.bank_id, "sca_timeout", detail=progress.sca_status)
             sleep(wait)
 
     def _consent_path(self, consent_id: str) -> str:

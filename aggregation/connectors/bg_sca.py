@@ -12,31 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from aggregation.connectors.errors import BankError
+from aggregation.connectors.errors import ScaFailed
 from aggregation.connectors.payload import Reader
 
 REDIRECT_OAUTH, REDIRECT, DECOUPLED = "redirect-oauth", "redirect", "decoupled"
 SCA_STATUSES = ("received", "psuIdentified", "psuAuthenticated", "scaMethodSelected",
                 "started", "unconfirmed", "finalised", "failed", "exempted")
 DONE, FAILED = ("finalised", "exempted"), ("failed",)
-
-
-class ScaFailed(BankError):
-    """The PSU refused, or the bank ended the authorisation (`scaStatus` failed)."""
-
-    cause = "sca_failed"
-
-
-class ScaTimedOut(BankError):
-    """The decoupled approval did not come before the deadline; the TPP stopped waiting."""
-
-    cause = "sca_timeout"
-
-
-class ScaUnsupported(BankError):
-    """The bank answered an SCA approach this service does not run (EMBEDDED)."""
-
-    cause = "sca_unsupported"
 
 
 @dataclass(frozen=True)
@@ -80,7 +62,7 @@ def approach_of(bank_id: str, header: str | None, body: dict) -> str:
     links = body.get("_links") if isinstance(body.get("_links"), dict) else {}
     named = (header or "").strip().upper()
     if named == "EMBEDDED":
-        raise ScaUnsupported(bank_id, detail="EMBEDDED")
+        raise ScaFailed(bank_id, "sca_unsupported", detail="EMBEDDED")
     if named == "DECOUPLED":
         return DECOUPLED
     if "scaOAuth" in links:

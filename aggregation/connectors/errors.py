@@ -101,3 +101,12 @@ class SecurityProfileViolation(BankError):
     names the check (`id_token_signature`, `c_hash_mismatch`, `request_object_refused` …)."""
 
     cause = "security_profile"
+
+
+class ScaFailed(BankError):
+    """The PSU's strong customer authentication did not complete. `cause` is `sca_failed`
+    (the PSU refused, or the bank ended the authorisation: `scaStatus` failed), `sca_timeout`
+    (the decoupled approval did not come before the deadline; the TPP stopped waiting) or
+    `sca_unsupported` (the bank answered an approach this service does not run: EMBEDDED)."""
+
+    cause = "sca_failed"

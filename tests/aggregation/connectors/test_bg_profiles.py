@@ -14,7 +14,7 @@ import pytest
 from aggregation.bankconfig import parse_bank
 from aggregation.connectors import bg_sca, bg_signing
 from aggregation.connectors.base import BankAccess, ConsentRequest, ConsentStatus
-from aggregation.connectors.errors import BankRejected
+from aggregation.connectors.errors import BankRejected, ScaFailed
 from aggregation.fanout import Status, default_classify
 from aggregation.psu_browser import authorise
 from aggregation.registry import DEFAULT_FILE, BankRegistry
@@ -135,7 +135,7 @@ def test_decoupled_gives_up_after_the_deadline(sandbox, rheinfeld):
     def sleep(seconds):
         clock[0] += seconds
 
-    with pytest.raises(bg_sca.ScaTimedOut) as caught:
+    with pytest.raises(ScaFailed) as caught:
         connector.await_decoupled(consent.consent_id, started.authorisation_id,
                                   deadline_seconds=5, sleep=sleep, monotonic=lambda: clock[0])
     assert clock[0] == 4.0  # looked at 0, 2 and 4; a look at 6 would be past the deadline
@@ -146,9 +146,10 @@ def test_decoupled_gives_up_after_the_deadline(sandbox, rheinfeld):
 def test_decoupled_refused_in_the_app_is_sca_failed(sandbox, rheinfeld):
     connector, consent, started = start_decoupled(sandbox, rheinfeld, 1)
     admin_answer(sandbox, started.authorisation_id, approve=False)
-    with pytest.raises(bg_sca.ScaFailed):
+    with pytest.raises(ScaFailed) as caught:
         connector.await_decoupled(consent.consent_id, started.authorisation_id,
                                   sleep=lambda _s: None)
+    assert caught.value.cause == "sca_failed"
     assert connector.get_consent(consent.consent_id).status is ConsentStatus.REJECTED
 
 
