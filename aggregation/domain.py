@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
+from enum import StrEnum, auto
 
 # Active ISO 4217 alphabetic codes (funds and precious-metal codes included, as banks quote them).
 ISO_4217 = frozenset("""
@@ -73,29 +73,33 @@ class Money:
         return Money(abs(self.amount), self.currency)
 
 
-
 class CreditDebit(StrEnum):
-    CREDIT = "credit"
-    DEBIT = "debit"
+    CREDIT = auto()
+    DEBIT = auto()
+
+    @classmethod
+    def of(cls, money: Money) -> CreditDebit:
+        """Debit when negative; zero is credit, as UK Open Banking and Berlin Group read it."""
+        return cls.DEBIT if money.amount < 0 else cls.CREDIT
 
 
 class BalanceType(StrEnum):
     """The one balance-type vocabulary (ISO 20022 balance types, named in words)."""
 
-    CLOSING_AVAILABLE = "closing_available"
-    CLOSING_BOOKED = "closing_booked"
-    CLOSING_CLEARED = "closing_cleared"
-    EXPECTED = "expected"
-    FORWARD_AVAILABLE = "forward_available"
-    INFORMATION = "information"
-    INTERIM_AVAILABLE = "interim_available"
-    INTERIM_BOOKED = "interim_booked"
-    INTERIM_CLEARED = "interim_cleared"
-    OPENING_AVAILABLE = "opening_available"
-    OPENING_BOOKED = "opening_booked"
-    OPENING_CLEARED = "opening_cleared"
-    PREVIOUSLY_CLOSED_BOOKED = "previously_closed_booked"
-    NON_INVOICED = "non_invoiced"
+    CLOSING_AVAILABLE = auto()
+    CLOSING_BOOKED = auto()
+    CLOSING_CLEARED = auto()
+    EXPECTED = auto()
+    FORWARD_AVAILABLE = auto()
+    INFORMATION = auto()
+    INTERIM_AVAILABLE = auto()
+    INTERIM_BOOKED = auto()
+    INTERIM_CLEARED = auto()
+    OPENING_AVAILABLE = auto()
+    OPENING_BOOKED = auto()
+    OPENING_CLEARED = auto()
+    PREVIOUSLY_CLOSED_BOOKED = auto()
+    NON_INVOICED = auto()
 
 
 # Which balance answers "how much can I spend now", best first; without any of these, a booked
@@ -139,7 +143,7 @@ class Balance:
 
     @property
     def credit_debit(self) -> CreditDebit:
-        return CreditDebit.DEBIT if self.amount.amount < 0 else CreditDebit.CREDIT
+        return CreditDebit.of(self.amount)
 
     @property
     def credit_line_included(self) -> bool:

@@ -65,7 +65,7 @@ class Transaction:
 
     @property
     def credit_debit(self) -> CreditDebit:
-        return CreditDebit.DEBIT if self.amount.amount < 0 else CreditDebit.CREDIT
+        return CreditDebit.of(self.amount)
 
 
 @dataclass(frozen=True)

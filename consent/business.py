@@ -12,20 +12,20 @@ business to its mandate; this is that mandate, kept here.
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
+from enum import StrEnum, auto
 
 from core.errors import Forbidden
 
 
 class Role(StrEnum):
-    ADMINISTRATOR = "administrator"
-    VIEWER = "viewer"
+    ADMINISTRATOR = auto()
+    VIEWER = auto()
 
 
 class Action(StrEnum):
-    GRANT = "grant"
-    REVOKE = "revoke"
-    VIEW = "view"
+    GRANT = auto()
+    REVOKE = auto()
+    VIEW = auto()
 
 
 ALLOWED: dict[Role, frozenset[Action]] = {
