@@ -45,7 +45,7 @@ def import_register(file, kind):
                f"; cut off {len(result.cut_off)} TPP(s), reinstated {len(result.reinstated)}"
                f"; webhook events delivered {delivered}")
     for client_id in result.cut_off:
-        click.echo(f"cut off\t{client_id}")
+        _echo_row("cut off", client_id)
 
 
 def _settle_markers(revoked: bool, timeout: float = 10.0) -> None:
@@ -73,21 +73,25 @@ def status(days):
         if not report.last_imports:
             click.echo("no register imported yet")
         for run in report.last_imports:
-            click.echo(f"last import\t{run.source}\t{run.finished_at.isoformat()}\t"
-                       f"{run.entries} entries\t{','.join(run.authorities)}\t{run.file_name}")
+            _echo_row("last import", run.source, run.finished_at.isoformat(),
+                      f"{run.entries} entries", ",".join(run.authorities), run.file_name)
         for row in report.withdrawn:
-            click.echo(f"cut off\t{row.client_id}\t{row.organization_identifier}\t"
-                       f"{row.status_reason}")
+            _echo_row("cut off", row.client_id, row.organization_identifier, row.status_reason)
         if report.unverified:
             click.echo(UNVERIFIED)
         for row in report.unverified:
-            click.echo(f"unverified\t{row.client_id}\t{row.organization_identifier}\t"
-                       f"{_why_unverified(row, report.covered)}")
+            _echo_row("unverified", row.client_id, row.organization_identifier,
+                      _why_unverified(row, report.covered))
         for row in report.expiring:
-            click.echo(f"certificate expiring\t{row.client_id}\t{row.cert_subject}\t"
-                       f"serial {row.cert_serial}\tnot after {row.cert_not_after.isoformat()}")
+            _echo_row("certificate expiring", row.client_id, row.cert_subject,
+                      f"serial {row.cert_serial}", f"not after {row.cert_not_after.isoformat()}")
         if current_app.config["REGISTER_WEBHOOK_URL"]:
-            click.echo(f"undelivered webhook events\t{report.undelivered_events}")
+            _echo_row("undelivered webhook events", report.undelivered_events)
+
+
+def _echo_row(*columns) -> None:
+    """One tab-separated line, so the report reads in a terminal and cuts with `cut -f`."""
+    click.echo("\t".join(str(column) for column in columns))
 
 
 def _why_unverified(row, covered: set[str]) -> str:
