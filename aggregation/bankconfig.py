@@ -35,6 +35,9 @@ class ClientCredentials:
 
 @dataclass(frozen=True)
 class BankConfig:
+    """A bank as the connectors need it: its standard, its three endpoints, our client there,
+    and how we agreed to call it (timeouts, unattended reads, SCA waits)."""
+
     id: str
     name: str
     standard: str
