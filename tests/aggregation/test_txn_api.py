@@ -269,6 +269,20 @@ def test_expiry_erases_on_the_sweep_or_the_next_read(agg_app, make_tpp, make_psu
             assert setup.consent_id in revocation.sweep(
                 session, adapters=agg_app.extensions["consent"])
         assert _by_consent(agg_app) == {}
+    assert _erasures(agg_app) == {other.consent_id: ["consent-expired"],
+                                  setup.consent_id: ["expired"]}
+
+
+def _erasures(app) -> dict[str, list[str]]:
+    """{consent id: the reason of each `data.erased` event in its audit chain}."""
+    from consent.models import ConsentEvent
+
+    found: dict[str, list[str]] = {}
+    with app.extensions["session_factory"]() as session:
+        for event in session.scalars(select(ConsentEvent).where(
+                ConsentEvent.action == "data.erased").order_by(ConsentEvent.id)):
+            found.setdefault(event.consent_id, []).append(event.details_dict()["reason"])
+    return found
 
 
 def _one_ended_one_kept(app, make_tpp, make_psu, *rows):
