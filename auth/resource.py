@@ -34,6 +34,7 @@ from auth.dpop_nonce import NonceRequired
 from auth.jose import ALGORITHMS
 from auth.scopes import parse_scope
 from core.errors import Problem, ServiceUnavailable
+from core.kv import round_trip
 from core.ratelimit import RequestLimit
 
 ALGS = " ".join(ALGORITHMS)
@@ -128,15 +129,15 @@ def _fast_access(server, scheme: str, claims: dict, replay: str | None,
     database must answer instead: a token from before `gid` existed, Redis without its
     markers, or Redis down for an mTLS token (the limit is then counted in this process)."""
     fast = isinstance(claims.get("gid"), str) and isinstance(claims.get("client_id"), str)
-    pipe = server.redis.pipeline(transaction=False)
+    commands: list[tuple] = []
     if replay is not None:
-        pipe.set(replay, 1, nx=True, ex=dpop.REPLAY_SECONDS)
+        commands.append(("SET", replay, 1, "NX", "EX", dpop.REPLAY_SECONDS))
     if fast:
-        pipe.mget(revocation.marker_keys(claims))
-        counted = limit.queue(pipe, claims["client_id"], _operation()) \
+        commands.append(("MGET", *revocation.marker_keys(claims)))
+        counted = limit.queue(commands, claims["client_id"], _operation()) \
             if limit is not None else None
     try:
-        answers = pipe.execute() if replay is not None or fast else []
+        answers = round_trip(server.redis, commands) if commands else []
     except redis.RedisError as exc:
         if replay is not None:  # the replay cache cannot answer: fail closed
             raise ServiceUnavailable("The replay cache is unavailable; retry shortly.",
