@@ -7,9 +7,10 @@ behind it when asked.
 
 No database read on the way: the claims carry scope, PSU, consent and grant; the client's name
 and roles come from a per-process cache (`AuthServer.client_view`, 30 s); revocation is one
-Redis round trip, the MGET of the token's revocation markers pipelined with the DPoP replay
-SET NX, so a revocation holds from the next request in every worker (`auth.revocation` says
-what happens when Redis is down or has lost its data: the database row answers). Without Redis
+Redis round trip (`core.kv.round_trip`), the MGET of the token's revocation markers sent with
+the DPoP replay SET NX and the rate-limit hit, so a revocation holds from the next request in
+every worker (`auth.revocation` says what happens when Redis is down or has lost its data: the
+database row answers). Without Redis
 the markers are this process's own, so one primary-key read of the client's token epoch stops
 the tokens of a TPP another process cut off.
 
