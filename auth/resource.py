@@ -7,9 +7,10 @@ behind it when asked.
 
 No database read on the way: the claims carry scope, PSU, consent and grant; the client's name
 and roles come from a per-process cache (`AuthServer.client_view`, 30 s); revocation is one
-Redis round trip, the MGET of the token's revocation markers pipelined with the DPoP replay
-SET NX, so a revocation holds from the next request in every worker (`auth.revocation` says
-what happens when Redis is down or has lost its data: the database row answers). Without Redis
+Redis round trip (`core.kv.round_trip`), the MGET of the token's revocation markers sent with
+the DPoP replay SET NX and the rate-limit hit, so a revocation holds from the next request in
+every worker (`auth.revocation` says what happens when Redis is down or has lost its data: the
+database row answers). Without Redis
 the markers are this process's own, so one primary-key read of the client's token epoch stops
 the tokens of a TPP another process cut off.
 
@@ -34,6 +35,7 @@ from auth.dpop_nonce import NonceRequired
 from auth.jose import ALGORITHMS
 from auth.scopes import parse_scope
 from core.errors import Problem, ServiceUnavailable
+from core.kv import round_trip
 from core.ratelimit import RequestLimit
 
 ALGS = " ".join(ALGORITHMS)
@@ -128,15 +130,15 @@ def _fast_access(server, scheme: str, claims: dict, replay: str | None,
     database must answer instead: a token from before `gid` existed, Redis without its
     markers, or Redis down for an mTLS token (the limit is then counted in this process)."""
     fast = isinstance(claims.get("gid"), str) and isinstance(claims.get("client_id"), str)
-    pipe = server.redis.pipeline(transaction=False)
+    commands: list[tuple] = []
     if replay is not None:
-        pipe.set(replay, 1, nx=True, ex=dpop.REPLAY_SECONDS)
+        commands.append(("SET", replay, 1, "NX", "EX", dpop.REPLAY_SECONDS))
     if fast:
-        pipe.mget(revocation.marker_keys(claims))
-        counted = limit.queue(pipe, claims["client_id"], _operation()) \
+        commands.append(("MGET", *revocation.marker_keys(claims)))
+        counted = limit.queue(commands, claims["client_id"], _operation()) \
             if limit is not None else None
     try:
-        answers = pipe.execute() if replay is not None or fast else []
+        answers = round_trip(server.redis, commands) if commands else []
     except redis.RedisError as exc:
         if replay is not None:  # the replay cache cannot answer: fail closed
             raise ServiceUnavailable("The replay cache is unavailable; retry shortly.",

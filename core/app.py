@@ -41,13 +41,36 @@ Every error is `application/problem+json` (RFC 9457) with a stable `type`; every
 """
 
 
+class ServiceApp(Flask):
+    """Flask, remembering for each hook and view whether it must be wrapped as a coroutine:
+    Flask asks `inspect` again for every hook on every request (eighteen times for a payee
+    check), and the answer cannot change once the app is built."""
+
+    SYNC_CACHE_LIMIT = 4096  # hooks and views are a few hundred; a bound on surprises
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._synced: dict[Any, Any] = {}
+
+    def ensure_sync(self, func):
+        try:
+            return self._synced[func]
+        except KeyError:
+            synced = super().ensure_sync(func)
+            if len(self._synced) < self.SYNC_CACHE_LIMIT:
+                self._synced[func] = synced
+            return synced
+        except TypeError:  # an unhashable callable: ask Flask each time
+            return super().ensure_sync(func)
+
+
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     settings = load_settings(overrides, FEATURE_PACKAGES)
     configure_logging(settings["LOG_LEVEL"])
 
     instance = Path(settings["INSTANCE_DIR"])
     instance.mkdir(parents=True, exist_ok=True)
-    app = Flask(__name__, instance_path=str(instance))
+    app = ServiceApp(__name__, instance_path=str(instance))
     app.config.update(settings)
     app.config.update(
         API_TITLE=API_TITLE,

@@ -1,7 +1,7 @@
 """Per-TPP rate limits (flask-limiter) on Redis, or in memory on the embedded default.
 
 Hot operations declare their limit on `require_token(..., limit=...)` instead of
-`@limiter.limit`: the hit then rides in the access-token check's Redis pipeline (`RequestLimit`
+`@limiter.limit`: the hit then rides in the access-token check's Redis round trip (`RequestLimit`
 below), in flask-limiter's storage and with the same fixed-window counting, and the request
 pays no round trip and none of flask-limiter's per-request bookkeeping for it.
 
@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import g, has_request_context, request
+from flask.globals import request_ctx
 from flask_limiter import Limiter
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, RedisStorage
@@ -97,6 +98,35 @@ def init_limiter(app, redis_url: str) -> None:
         hooks = app.before_request_funcs.get(None, [])
         if limiter._check_request_limit in hooks:  # absent when limits are switched off
             hooks.remove(limiter._check_request_limit)
+    _only_when_used(app)
+
+
+# Where flask-limiter keeps its per-request state, made on first use (`Limiter.context`).
+_LIMITER_CONTEXT = "_limiter_request_context"
+
+
+def _only_when_used(app) -> None:
+    """flask-limiter's after-request hook (conditional deductions, X-RateLimit-* headers) and
+    its teardown (reset) read its per-request state. A request that met no `@limiter.limit`
+    never made that state (the hot operations count in the token check), so for it both
+    hooks would build an empty state to find nothing in it: they run only when it exists."""
+    after = app.after_request_funcs.get(None, [])
+    for i, hook in enumerate(after):
+        if isinstance(hook, functools.partial) and hook.args[:1] == (limiter,):
+            after[i] = _when_used(hook)
+    teardown = app.teardown_request_funcs.get(None, [])
+    for i, hook in enumerate(teardown):
+        if getattr(hook, "__self__", None) is limiter:
+            teardown[i] = _when_used(hook)
+
+
+def _when_used(hook):
+    def run_when_used(value):
+        if getattr(request_ctx._get_current_object(), _LIMITER_CONTEXT, None) is None:
+            return value
+        return hook(value)
+
+    return run_when_used
 
 
 # --- limits counted in the token check's own Redis round trip ------------------------------
@@ -115,7 +145,7 @@ class Window:
 
 
 class RequestLimit:
-    """A per-client fixed-window limit for one operation, counted inside the Redis pipeline of
+    """A per-client fixed-window limit for one operation, counted inside the Redis round trip of
     the access-token check (`require_token(..., limit=...)`), so a limited call costs no round
     trip of its own; the same counting, expiry and refusal as `fixed-window-one-trip` above.
 
@@ -131,13 +161,15 @@ class RequestLimit:
     def item(self) -> RateLimitItem:
         return _parsed(self.amount())
 
-    def queue(self, pipe, client_id: str, operation: str) -> RateLimitItem | None:
-        """Add the hit to `pipe` when the limiter stores in Redis; None when it does not."""
+    def queue(self, commands: list[tuple], client_id: str, operation: str
+              ) -> RateLimitItem | None:
+        """Add the hit to `commands` (a round trip's, `core.kv.round_trip`) when the limiter
+        stores in Redis; None when it does not."""
         if not limiter.enabled or not isinstance(limiter.storage, RedisStorage):
             return None
         item = self.item()
         key = limiter.storage.prefixed_key(item.key_for(operation, client_id))
-        pipe.eval(_INCR_EXPIRE_TTL, 1, key, item.get_expiry(), 1)
+        commands.append(("EVAL", _INCR_EXPIRE_TTL, 1, key, item.get_expiry(), 1))
         return item
 
     def judge(self, item: RateLimitItem, answer) -> Window:

@@ -27,6 +27,8 @@ from core.ratelimit import headers_of
 
 INTERACTION_HEADER = "x-fapi-interaction-id"
 INTERACTION_ENVIRON = "HTTP_X_FAPI_INTERACTION_ID"
+# Set on every answer unless the view chose otherwise.
+DEFAULT_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-store"))
 KEPT_HEADERS = ("allow", "www-authenticate", "retry-after", "dpop-nonce", "location")
 
 LOGGER_NAME = "core.web"
@@ -132,19 +134,27 @@ def init_request_hooks(app) -> None:
     def _finish(response):
         ctx, sent = g._get_current_object(), request._get_current_object()
         headers, status = response.headers, response.status_code
-        headers[INTERACTION_HEADER] = getattr(ctx, "interaction_id", None) or str(uuid.uuid4())
-        if status < 400 and "Retry-After" in headers and \
+        present = {name.lower() for name, _ in headers}  # one pass, not one per header
+        if status < 400 and "retry-after" in present and \
                 not getattr(ctx, "retry_after_advised", False):
             # flask-limiter stamps Retry-After on every response; it only means something on
             # 429 and 503, and on a success it tells well-behaved clients to back off. A view
             # advising when to ask again (a status still in progress) sets
             # g.retry_after_advised, and its Retry-After stays.
             del headers["Retry-After"]
+        stamped = {INTERACTION_HEADER: getattr(ctx, "interaction_id", None)
+                   or str(uuid.uuid4())}
         window = getattr(ctx, "rate_window", None)
         if window is not None:
-            headers.update(headers_of(window))
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Cache-Control", "no-store")
+            stamped.update(headers_of(window))
+        for name, value in stamped.items():
+            if name.lower() in present:
+                headers[name] = value
+            else:
+                headers.add(name, value)
+        for name, value in DEFAULT_HEADERS:
+            if name.lower() not in present:
+                headers.add(name, value)
         started = getattr(ctx, "started", None)
         seconds = time.perf_counter() - started if started else 0.0
         rule = sent.url_rule
