@@ -115,4 +115,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     for name in FEATURE_PACKAGES:
         importlib.import_module(name).init_app(app, api)
+    # Fast paths a package puts in front of Flask's dispatch (status: its public answers,
+    # the same for every caller), each wrapping the app's WSGI callable.
+    for fast_path in app.extensions.get("wsgi_fast_paths", ()):
+        app.wsgi_app = fast_path(app.wsgi_app)
     return app

@@ -108,6 +108,12 @@ def _valid_interaction_id(value: str | None) -> bool:
     return True
 
 
+def interaction_id_for(environ) -> str:
+    """The caller's x-fapi-interaction-id when it is a UUID, else a new one."""
+    sent = environ.get(INTERACTION_ENVIRON)
+    return sent if _valid_interaction_id(sent) else str(uuid.uuid4())
+
+
 def init_request_hooks(app) -> None:
     # These two hooks run on every request: each reaches `g` and `request` once (a context
     # proxy costs microseconds per attribute), and the request log line is built only when
@@ -119,9 +125,7 @@ def init_request_hooks(app) -> None:
         ctx = g._get_current_object()
         ctx.started = time.perf_counter()
         environ = request.environ
-        sent = environ.get(INTERACTION_ENVIRON)
-        ctx.interaction_id = interaction_id = (
-            sent if _valid_interaction_id(sent) else str(uuid.uuid4()))
+        ctx.interaction_id = interaction_id = interaction_id_for(environ)
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(interaction_id=interaction_id)
         # A body over the limit is refused before authentication and before any view reads

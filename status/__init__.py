@@ -4,7 +4,17 @@ webhooks sent from a transactional outbox."""
 
 from __future__ import annotations
 
-from status import admin_api, cli, context, observer, pages, publiccache, seed, webhooks_api
+from status import (
+    admin_api,
+    cli,
+    context,
+    fastpath,
+    observer,
+    pages,
+    publiccache,
+    seed,
+    webhooks_api,
+)
 from status import api as public_api
 from status.measure import Recorder
 from status.runtime import StatusRuntime, StatusSettings
@@ -30,6 +40,7 @@ def init_app(app, api) -> None:
     api.register_blueprint(webhooks_api.blp)
     app.register_blueprint(pages.blp)
     observer.init_app(app, runtime)
+    fastpath.mount(app)
     cli.init_app(app)
     app.extensions["demo_seeders"].append(("status", seed.seed))
 

@@ -46,7 +46,7 @@ from itertools import chain
 from flask import current_app, request
 from redis.exceptions import RedisError
 from sqlalchemy import event
-from werkzeug.http import http_date
+from werkzeug.http import http_date, parse_date, parse_etags
 
 from status.models import DailyFigures, Notice, NoticeTarget, NoticeUpdate
 
@@ -69,6 +69,7 @@ def _http_dates(at: dt.datetime) -> str:
 
 @dataclass(frozen=True)
 class Rendered:
+    key: object  # what the copy is kept under in its PublicCache
     body: bytes
     mimetype: str
     etag: str  # quoted, strong
@@ -151,6 +152,15 @@ class PublicCache:
             self._entries.clear()
             self._checked_at = float("-inf")
 
+    def current(self, key: object, now: dt.datetime) -> Rendered | None:
+        """The copy of `key` while it is the answer `get` would give at `now` without
+        rendering: kept under the current generation and not out of time; else None."""
+        hit = self._entries.get(key)
+        if hit is not None and hit.generation == self.generation() and (
+                hit.valid_until is None or now < hit.valid_until):
+            return hit
+        return None
+
     def get(self, key: object, now: dt.datetime,
             render: Callable[[], tuple[bytes, str, dt.datetime, dt.datetime | None]]
             ) -> Rendered:
@@ -183,7 +193,7 @@ class PublicCache:
         # Re-rendered bytes that did not change keep their date, so If-Modified-Since holds.
         modified = (hit.last_modified if hit is not None and hit.etag == etag
                     else stamp.astimezone(dt.UTC).replace(microsecond=0))
-        entry = Rendered(body, mimetype, etag, modified, generation, valid_until)
+        entry = Rendered(key, body, mimetype, etag, modified, generation, valid_until)
         with self._lock:
             if len(self._entries) >= _MAX_ENTRIES:
                 self._entries.clear()
@@ -211,19 +221,26 @@ def watch(session_factory, cache: PublicCache) -> None:
         session.info.pop(_CHANGED, None)
 
 
-def respond(entry: Rendered):
-    """The copy, or 304 when the caller's `If-None-Match` (else `If-Modified-Since`) says it
-    has it already."""
-    headers = {"ETag": entry.etag, "Last-Modified": entry.last_modified_http,
-               "Cache-Control": CACHE_CONTROL}
-    sent = request.environ.get("HTTP_IF_NONE_MATCH")
+ANSWER_ENVIRON = "status.public_answer"
+
+
+def not_modified(environ: dict, entry: Rendered) -> bool:
+    """Whether the caller's `If-None-Match` (else `If-Modified-Since`) says it has `entry`
+    already."""
+    sent = environ.get("HTTP_IF_NONE_MATCH")
     if sent is not None:
         # a poller sends back exactly the tag it got: no parsing for that
-        not_modified = sent == entry.etag or request.if_none_match.contains_weak(
-            entry.etag.strip('"'))
-    else:
-        since = request.if_modified_since
-        not_modified = since is not None and entry.last_modified <= since
-    if not_modified:
+        return sent == entry.etag or parse_etags(sent).contains_weak(entry.etag.strip('"'))
+    since = parse_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
+    return since is not None and entry.last_modified <= since
+
+
+def respond(entry: Rendered):
+    """The copy, or 304 when the caller says it has it already. The copy is noted in the
+    request's environ: the fast path (status.fastpath) keeps what is sent for it."""
+    headers = {"ETag": entry.etag, "Last-Modified": entry.last_modified_http,
+               "Cache-Control": CACHE_CONTROL}
+    request.environ[ANSWER_ENVIRON] = entry
+    if not_modified(request.environ, entry):
         return current_app.response_class(status=304, headers=headers)
     return current_app.response_class(entry.body, mimetype=entry.mimetype, headers=headers)

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from core.app import create_app
 from core.banks import BankInfo, BankList
 from status import delivery, service
 
@@ -54,6 +55,19 @@ def clock(app):
 @pytest.fixture
 def rt(app, clock):
     return app.extensions["status"]
+
+
+@pytest.fixture
+def other(app, clock, database_url, redis_url, app_settings, signing_keys_dir):
+    """A second app instance on the same database (and Redis, when one is given): another
+    worker or host."""
+    second = create_app({"DATABASE_URL": database_url, "REDIS_URL": redis_url,
+                         "ISSUER": "http://localhost", "SIGNING_KEYS_DIR": signing_keys_dir,
+                         "TESTING": True, **app_settings})
+    second.extensions["banks"] = BankList(tuple(BankInfo(b, b) for b in BANKS.split(",")))
+    second.extensions["status"].clock = clock
+    yield second
+    second.extensions["engine"].dispose()
 
 
 def planned(title="Bank upgrade", *, banks=("alpha-bank",), components=(), start=None,

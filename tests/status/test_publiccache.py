@@ -9,11 +9,9 @@ import threading
 import fakeredis
 import pytest
 
-from core.app import create_app
-from core.banks import BankInfo, BankList
 from core.db import unit_of_work
 from status import lifecycle, publiccache, reports, service
-from tests.status.conftest import BANKS, T0, incident, planned
+from tests.status.conftest import T0, incident, planned
 
 PUBLIC = ("/status/v1/summary", "/status", "/status/feed.atom", "/status/v1/availability")
 
@@ -105,19 +103,6 @@ def test_figures_running_up_to_now_are_rendered_again_after_max_age(client, rt, 
     assert later["components"][0]["days"][-1]["downtime_seconds"]["unplanned"] == \
         today["downtime_seconds"]["unplanned"] + 600
     assert later["generated_at"] != first["generated_at"]
-
-
-@pytest.fixture
-def other(app, clock, database_url, redis_url, app_settings, signing_keys_dir):
-    """A second app instance on the same database (and Redis, when one is given): another
-    worker or host."""
-    second = create_app({"DATABASE_URL": database_url, "REDIS_URL": redis_url,
-                         "ISSUER": "http://localhost", "SIGNING_KEYS_DIR": signing_keys_dir,
-                         "TESTING": True, **app_settings})
-    second.extensions["banks"] = BankList(tuple(BankInfo(b, b) for b in BANKS.split(",")))
-    second.extensions["status"].clock = clock
-    yield second
-    second.extensions["engine"].dispose()
 
 
 def test_every_instance_sends_the_same_bytes(client, rt, session, clock, other):
