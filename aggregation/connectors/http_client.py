@@ -181,45 +181,41 @@ class BankClient:
                 json: Any = None, data: dict[str, str] | None = None,
                 timeout: httpx.Timeout | None = None,
                 auth: httpx.Auth | None = None) -> httpx.Response:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        if scheme not in ("http", "https") or not parts.hostname:
-            raise httpx.UnsupportedProtocol(f"not an http(s) URL: {scheme}://…")
-        origin = (scheme, parts.hostname, parts.port or (443 if scheme == "https" else 80))
-        host = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
-        sent = {"Host": host, "Accept": "*/*", "Accept-Encoding": "gzip, deflate",
-                "User-Agent": USER_AGENT}
+        origin, host, target = _split(url)
+        # by lower-case name: a caller's header replaces ours of the same name, whatever its case
+        sent = {"host": ("Host", host), "accept": ("Accept", "*/*"),
+                "accept-encoding": ("Accept-Encoding", "gzip, deflate"),
+                "user-agent": ("User-Agent", USER_AGENT)}
         body = b""
         if json is not None:
             body = _json_bytes(json)
-            sent["Content-Type"] = "application/json"
+            sent["content-type"] = ("Content-Type", "application/json")
         elif data is not None:
             body = urlencode(data).encode()
-            sent["Content-Type"] = "application/x-www-form-urlencoded"
+            sent["content-type"] = ("Content-Type", "application/x-www-form-urlencoded")
         if body or method in ("POST", "PUT", "PATCH"):
-            sent["Content-Length"] = str(len(body))
-        for name, value in (headers or {}).items():
-            # a caller's header replaces ours of the same name, whatever its case
-            for known in [k for k in sent if k.lower() == name.lower()]:
-                del sent[known]
-            sent[name] = value
+            sent["content-length"] = ("Content-Length", str(len(body)))
+        if headers:
+            for name, value in headers.items():
+                sent[name.lower()] = (name, value)
+        pairs = list(sent.values())
         signed = None
         if auth is not None or self.event_hooks["request"]:
-            signed = httpx.Request(method, url, headers=list(sent.items()), content=body)
+            signed = httpx.Request(method, url, headers=pairs, content=body)
             if auth is not None:  # e.g. a bank's signed requests: the auth adds its headers
                 signed = _authorised(auth, signed)
             for hook in self.event_hooks["request"]:
                 hook(signed)
-            sent = {k.decode("latin-1"): v.decode("latin-1") for k, v in signed.headers.raw}
+            pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in signed.headers.raw]
         limits = timeout or self.timeout
         status, answer_headers, content = self.transport.exchange(
-            method, origin, (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
-            sent.items(), body, connect=limits.connect, read=limits.read, pool=limits.pool)
+            method, origin, target, pairs, body, connect=limits.connect, read=limits.read,
+            pool=limits.pool)
         response = httpx.Response(status, headers=answer_headers,
                                   stream=httpx.ByteStream(content))
         response.read()
         if self.event_hooks["response"]:  # the request object only for those who look
-            response.request = signed or httpx.Request(method, url, headers=list(sent.items()),
+            response.request = signed or httpx.Request(method, url, headers=pairs,
                                                        content=body)
             for hook in self.event_hooks["response"]:
                 hook(response)
@@ -227,6 +223,29 @@ class BankClient:
 
     def close(self) -> None:
         self.transport.close()
+
+
+def _split(url: str) -> tuple[Origin, str, str]:
+    """(origin, Host header, request target) of an http(s) URL; the fragment is not sent."""
+    cut = url.find("/", url.find("://") + 3) if "://" in url else -1
+    query = url.find("?")
+    if query >= 0 and (cut < 0 or query < cut):
+        cut = query
+    prefix, rest = (url, "") if cut < 0 else (url[:cut], url[cut:])
+    origin, host = _origin(prefix)
+    target = rest.partition("#")[0]
+    return origin, host, target if target.startswith("/") else "/" + target
+
+
+@functools.lru_cache(maxsize=256)
+def _origin(prefix: str) -> tuple[Origin, str]:
+    """A bank's `scheme://host[:port]`, parsed once (a client calls the same few origins)."""
+    parts = urlsplit(prefix)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise httpx.UnsupportedProtocol(f"not an http(s) URL: {scheme}://…")
+    origin = (scheme, parts.hostname, parts.port or (443 if scheme == "https" else 80))
+    return origin, parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
 
 
 def _authorised(auth: httpx.Auth, request: httpx.Request) -> httpx.Request:
