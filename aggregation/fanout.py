@@ -170,13 +170,32 @@ class FanOut:
         return outcomes
 
     def attempt(self, key: str, call: BankCall, deadline: Deadline) -> Outcome:
-        """One bank, with retries inside the deadline. Never raises."""
+        """One bank, with retries inside the deadline. Never raises. The first attempt is a
+        plain call: building tenacity's machinery for every call cost a tenth of a bank
+        call's CPU, and nearly every call succeeds the first time."""
         started = time.perf_counter()
-        attempts = 0
+        try:
+            value = call(deadline)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes an outcome
+            if self.classify(exc).retryable:
+                return self._retried(key, call, deadline, started, exc)
+            return self._failed(key, exc, 1, started)
+        return Outcome(key, Status.OK, value=value, fetched_at=self.utcnow(),
+                       attempts=1, latency_ms=_ms_since(started))
+
+    def _retried(self, key: str, call: BankCall, deadline: Deadline, started: float,
+                 first: Exception) -> Outcome:
+        """The attempts after a retryable first failure, under tenacity's backoff; the first
+        failure is replayed to it so that the backoff and the attempt limit count it."""
+        attempts = 1
+        replay: Exception | None = first
 
         def once():
-            nonlocal attempts
-            if deadline.remaining() < self.min_attempt_seconds and attempts:
+            nonlocal attempts, replay
+            if replay is not None:
+                failed, replay = replay, None
+                raise failed
+            if deadline.remaining() < self.min_attempt_seconds:
                 raise DeadlineExceeded(key)
             attempts += 1
             return call(deadline)
@@ -191,12 +210,15 @@ class FanOut:
         try:
             value = retrying(once)
         except Exception as exc:  # noqa: BLE001 - every failure becomes an outcome
-            failure = self.classify(exc)
-            return Outcome(key, failure.status, error_type=failure.error_type,
-                           retry_after=failure.retry_after, attempts=attempts,
-                           latency_ms=_ms_since(started))
+            return self._failed(key, exc, attempts, started)
         return Outcome(key, Status.OK, value=value, fetched_at=self.utcnow(),
                        attempts=attempts, latency_ms=_ms_since(started))
+
+    def _failed(self, key: str, exc: BaseException, attempts: int, started: float) -> Outcome:
+        failure = self.classify(exc)
+        return Outcome(key, failure.status, error_type=failure.error_type,
+                       retry_after=failure.retry_after, attempts=attempts,
+                       latency_ms=_ms_since(started))
 
     def _stop_at(self, deadline: Deadline):
         def stop(retry_state) -> bool:

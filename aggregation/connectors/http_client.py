@@ -4,9 +4,7 @@ identity, with keep-alive connections per origin and only the steps a bank call 
 from __future__ import annotations
 
 import functools
-import http.client
 import json
-import select
 import ssl
 import threading
 from http.cookiejar import CookieJar
@@ -15,6 +13,8 @@ from urllib.parse import urlencode, urlsplit
 from urllib.request import getproxies
 
 import httpx
+
+from aggregation.connectors import wire
 
 
 class NoCookies(CookieJar):
@@ -44,7 +44,7 @@ Origin = tuple[str, str, int]  # scheme, host, port
 
 
 class KeepAliveTransport(httpx.BaseTransport):
-    """HTTP/1.1 towards a bank over `http.client` connections kept alive per origin.
+    """HTTP/1.1 towards a bank over connections kept alive per origin (`wire.Connection`).
 
     httpx's own transport cost most of a cold read's CPU: httpcore's pool scans its
     connections under a lock and h11 runs an event state machine over every header line. This
@@ -59,7 +59,7 @@ class KeepAliveTransport(httpx.BaseTransport):
     def __init__(self, *, ssl_context: ssl.SSLContext | None = None,
                  max_connections: int = 100) -> None:
         self.ssl_context = ssl_context if ssl_context is not None else default_tls_context()
-        self._idle: dict[Origin, list[http.client.HTTPConnection]] = {}
+        self._idle: dict[Origin, list[wire.Connection]] = {}
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max_connections)
 
@@ -68,7 +68,8 @@ class KeepAliveTransport(httpx.BaseTransport):
         url, timeouts = request.url, request.extensions.get("timeout", {})
         origin = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
         status, headers, content = self.exchange(
-            request.method, origin, url.raw_path.decode("ascii"), request.headers.raw,
+            request.method, origin, url.raw_path.decode("ascii"),
+            [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw],
             request.read(), connect=timeouts.get("connect"), read=timeouts.get("read"),
             pool=timeouts.get("pool"), request=request)
         return httpx.Response(status, headers=headers, stream=httpx.ByteStream(content),
@@ -78,23 +79,28 @@ class KeepAliveTransport(httpx.BaseTransport):
                  connect: float | None, read: float | None, pool: float | None,
                  request: httpx.Request | None = None) -> tuple[int, list, bytes]:
         """(status, header pairs, body) of one call; the body read whole."""
+        try:
+            head = wire.request_head(method, target, headers)
+        except wire.ProtocolError as exc:
+            raise httpx.LocalProtocolError(str(exc), request=request) from exc
         if not self._slots.acquire(timeout=pool):
             raise httpx.PoolTimeout("no free connection to the bank", request=request)
+        conn = None
         try:
             conn, reused = self._checkout(origin, connect, request)
             try:
-                status, answer_headers, content, keep = _send(
-                    conn, method, target, headers, body, read, request)
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                status, answer_headers, content, keep = _send(conn, method, head, body, read,
+                                                              request)
+            except (wire.Disconnected, ConnectionResetError, BrokenPipeError):
                 conn.close()
                 if not (reused and method in IDEMPOTENT):
                     raise httpx.RemoteProtocolError("the bank closed the connection",
                                                     request=request) from None
                 conn, _ = self._checkout(origin, connect, request, fresh=True)
-                status, answer_headers, content, keep = _send(
-                    conn, method, target, headers, body, read, request)
+                status, answer_headers, content, keep = _send(conn, method, head, body, read,
+                                                              request)
         except BaseException:
-            if "conn" in locals():
+            if conn is not None:
                 conn.close()
             raise
         finally:
@@ -107,7 +113,7 @@ class KeepAliveTransport(httpx.BaseTransport):
         return status, answer_headers, content
 
     def _checkout(self, origin: Origin, connect: float | None, request, *,
-                  fresh: bool = False) -> tuple[http.client.HTTPConnection, bool]:
+                  fresh: bool = False) -> tuple[wire.Connection, bool]:
         """(a connection to `origin`, whether it was kept from an earlier call)."""
         while not fresh:
             with self._lock:
@@ -115,17 +121,14 @@ class KeepAliveTransport(httpx.BaseTransport):
                 conn = idle.pop() if idle else None
             if conn is None:
                 break
-            if conn.sock is not None and not select.select([conn.sock], [], [], 0)[0]:
+            if conn.reusable():
                 return conn, True
             conn.close()  # closed by the bank (or sent something unasked): never reused
         scheme, host, port = origin
-        if scheme == "https":
-            conn = http.client.HTTPSConnection(host, port, timeout=connect,
-                                               context=self.ssl_context)
-        else:
-            conn = http.client.HTTPConnection(host, port, timeout=connect)
         try:
-            conn.connect()
+            conn = wire.Connection.open(
+                host, port, timeout=connect,
+                ssl_context=self.ssl_context if scheme == "https" else None)
         except TimeoutError as exc:
             raise httpx.ConnectTimeout(str(exc) or "connect timed out",
                                        request=request) from exc
@@ -141,25 +144,18 @@ class KeepAliveTransport(httpx.BaseTransport):
                 conn.close()
 
 
-def _send(conn: http.client.HTTPConnection, method: str, target: str, headers, body: bytes,
-          read: float | None, request) -> tuple[int, list, bytes, bool]:
+def _send(conn: wire.Connection, method: str, head: bytes, body: bytes, read: float | None,
+          request) -> tuple[int, list, bytes, bool]:
     """(status, header pairs, body, whether the connection may be kept) of one exchange."""
-    conn.sock.settimeout(read)
     try:
-        conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
-        for name, value in headers:
-            conn.putheader(name, value)
-        conn.endheaders(body or None)
-        answer = conn.getresponse()
-        content = answer.read()
+        return conn.exchange(method, head, body, read)
     except TimeoutError as exc:
         raise httpx.ReadTimeout(str(exc) or "read timed out", request=request) from exc
-    except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+    except (wire.Disconnected, ConnectionResetError, BrokenPipeError):
         raise
-    except (http.client.HTTPException, OSError) as exc:
+    except (wire.ProtocolError, OSError) as exc:
         raise httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}",
                                         request=request) from exc
-    return answer.status, answer.getheaders(), content, not answer.will_close
 
 
 def _json_bytes(value: Any) -> bytes:
@@ -185,45 +181,41 @@ class BankClient:
                 json: Any = None, data: dict[str, str] | None = None,
                 timeout: httpx.Timeout | None = None,
                 auth: httpx.Auth | None = None) -> httpx.Response:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        if scheme not in ("http", "https") or not parts.hostname:
-            raise httpx.UnsupportedProtocol(f"not an http(s) URL: {scheme}://…")
-        origin = (scheme, parts.hostname, parts.port or (443 if scheme == "https" else 80))
-        host = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
-        sent = {"Host": host, "Accept": "*/*", "Accept-Encoding": "gzip, deflate",
-                "User-Agent": USER_AGENT}
+        origin, host, target = _split(url)
+        # by lower-case name: a caller's header replaces ours of the same name, whatever its case
+        sent = {"host": ("Host", host), "accept": ("Accept", "*/*"),
+                "accept-encoding": ("Accept-Encoding", "gzip, deflate"),
+                "user-agent": ("User-Agent", USER_AGENT)}
         body = b""
         if json is not None:
             body = _json_bytes(json)
-            sent["Content-Type"] = "application/json"
+            sent["content-type"] = ("Content-Type", "application/json")
         elif data is not None:
             body = urlencode(data).encode()
-            sent["Content-Type"] = "application/x-www-form-urlencoded"
+            sent["content-type"] = ("Content-Type", "application/x-www-form-urlencoded")
         if body or method in ("POST", "PUT", "PATCH"):
-            sent["Content-Length"] = str(len(body))
-        for name, value in (headers or {}).items():
-            # a caller's header replaces ours of the same name, whatever its case
-            for known in [k for k in sent if k.lower() == name.lower()]:
-                del sent[known]
-            sent[name] = value
+            sent["content-length"] = ("Content-Length", str(len(body)))
+        if headers:
+            for name, value in headers.items():
+                sent[name.lower()] = (name, value)
+        pairs = list(sent.values())
         signed = None
         if auth is not None or self.event_hooks["request"]:
-            signed = httpx.Request(method, url, headers=list(sent.items()), content=body)
+            signed = httpx.Request(method, url, headers=pairs, content=body)
             if auth is not None:  # e.g. a bank's signed requests: the auth adds its headers
                 signed = _authorised(auth, signed)
             for hook in self.event_hooks["request"]:
                 hook(signed)
-            sent = {k.decode("latin-1"): v.decode("latin-1") for k, v in signed.headers.raw}
+            pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in signed.headers.raw]
         limits = timeout or self.timeout
         status, answer_headers, content = self.transport.exchange(
-            method, origin, (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
-            sent.items(), body, connect=limits.connect, read=limits.read, pool=limits.pool)
+            method, origin, target, pairs, body, connect=limits.connect, read=limits.read,
+            pool=limits.pool)
         response = httpx.Response(status, headers=answer_headers,
                                   stream=httpx.ByteStream(content))
         response.read()
         if self.event_hooks["response"]:  # the request object only for those who look
-            response.request = signed or httpx.Request(method, url, headers=list(sent.items()),
+            response.request = signed or httpx.Request(method, url, headers=pairs,
                                                        content=body)
             for hook in self.event_hooks["response"]:
                 hook(response)
@@ -231,6 +223,29 @@ class BankClient:
 
     def close(self) -> None:
         self.transport.close()
+
+
+def _split(url: str) -> tuple[Origin, str, str]:
+    """(origin, Host header, request target) of an http(s) URL; the fragment is not sent."""
+    cut = url.find("/", url.find("://") + 3) if "://" in url else -1
+    query = url.find("?")
+    if query >= 0 and (cut < 0 or query < cut):
+        cut = query
+    prefix, rest = (url, "") if cut < 0 else (url[:cut], url[cut:])
+    origin, host = _origin(prefix)
+    target = rest.partition("#")[0]
+    return origin, host, target if target.startswith("/") else "/" + target
+
+
+@functools.lru_cache(maxsize=256)
+def _origin(prefix: str) -> tuple[Origin, str]:
+    """A bank's `scheme://host[:port]`, parsed once (a client calls the same few origins)."""
+    parts = urlsplit(prefix)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise httpx.UnsupportedProtocol(f"not an http(s) URL: {scheme}://…")
+    origin = (scheme, parts.hostname, parts.port or (443 if scheme == "https" else 80))
+    return origin, parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
 
 
 def _authorised(auth: httpx.Auth, request: httpx.Request) -> httpx.Request:
