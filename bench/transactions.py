@@ -90,7 +90,10 @@ def build_app(db: str, kv: str, keys_dir: str, sandbox_url: str):
                        "SIGNING_KEYS_DIR": keys_dir, "TESTING": True, "LOG_LEVEL": "WARNING",
                        "TOKEN_ENCRYPTION_KEYS": generate_key_spec("b1"),
                        "SANDBOX_BANKS_ENABLED": False, "SANDBOX_BASE_URL": sandbox_url,
-                       "RATELIMIT_ENABLED": False, "AGGREGATION_TRANSACTIONS_PAGE_SIZE": 100})
+                       "RATELIMIT_ENABLED": False, "AGGREGATION_TRANSACTIONS_PAGE_SIZE": 100,
+                       # the longest allowed: the later phases read with the token of the
+                       # last first sync, minutes after it was issued on a loaded machine
+                       "ACCESS_TOKEN_LIFETIME": 600})
 
 
 def start_sandbox(app, port: int, latency_ms: float, log) -> object:

@@ -1,9 +1,10 @@
-"""Where each account's next sync starts, and a transaction's round trip through its sealed
-form."""
+"""Where each account's next sync starts, the windows a long read is split into, and a
+transaction's round trip through its sealed form."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 from hypothesis import given
@@ -14,6 +15,7 @@ from aggregation.domain import AccountIdentifier, Money
 from aggregation.models import TransactionSync
 from aggregation.transaction import BankTransactionCode, Transaction, TransactionStatus
 from aggregation.txn_sync import OVERLAP, plan
+from aggregation.txn_windows import MAX_PARTS, split
 
 NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 WINDOW = NOW - dt.timedelta(days=730)
@@ -41,6 +43,24 @@ def test_a_broken_sync_resumes_its_window_at_the_cursor():
     started = NOW - dt.timedelta(hours=1)
     assert plan(row("partial", None, WINDOW, started), "c-2", WINDOW, NOW) == (
         WINDOW, "c-2", started)
+
+
+@given(st.integers(min_value=0, max_value=800 * 24 * 3600), st.booleans())
+def test_windows_cover_the_read_edge_to_edge_at_midnights(seconds, bounded):
+    start = NOW - dt.timedelta(seconds=seconds)
+    end = NOW - dt.timedelta(hours=5) if bounded and seconds > 5 * 3600 else None
+    windows = split(start, end, NOW)
+    assert windows[0][0] == start and windows[-1][1] == end
+    assert 1 <= len(windows) <= MAX_PARTS
+    for (_, edge), (following, _) in itertools.pairwise(windows):
+        assert edge == following  # shared, both inclusive: nothing falls between
+        assert edge.time() == dt.time(0) and edge.tzinfo == dt.UTC  # a date bound meets it
+    assert all(a < b for (a, _), (b, _) in itertools.pairwise(windows))
+
+
+def test_only_a_long_read_is_split():
+    assert split(NOW - dt.timedelta(days=60), None, NOW) == [(NOW - dt.timedelta(days=60), None)]
+    assert len(split(WINDOW, None, NOW)) == MAX_PARTS
 
 
 amounts = st.decimals(min_value=-10**6, max_value=10**6, places=2, allow_nan=False)
