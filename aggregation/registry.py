@@ -285,14 +285,16 @@ __all__ = ["BankConfig", "BankRegistry", "ClientCredentials", "RegistryError", "
 
 def load_registry(settings: Mapping[str, Any], instance_path: str | Path) -> BankRegistry:
     """The registry a running app uses, from its settings: `BANKS_FILE`, `SANDBOX_BASE_URL`,
-    `SANDBOX_BANK_URLS` (parsed to {bank id: URL}); sandbox banks served over HTTPS are
-    trusted through the sandbox CA in the instance folder."""
+    `SANDBOX_BANK_URLS` ({bank id: URL}); bank certificates chain to the system roots, the CAs
+    in `BANKS_CA_FILE` or, for `sandbox run --tls` URLs, the instance folder's sandbox CA."""
     registry = BankRegistry.load(settings["BANKS_FILE"] or None, issuer=settings["ISSUER"],
                                  base_dir=instance_path,
                                  sandbox_base=settings["SANDBOX_BASE_URL"] or None,
                                  bank_urls=settings["SANDBOX_BANK_URLS"])
     registry.ensure_sandbox_keys()
+    anchors = [settings["BANKS_CA_FILE"]] if settings.get("BANKS_CA_FILE") else []
     sandbox_urls = [settings["SANDBOX_BASE_URL"] or "", *settings["SANDBOX_BANK_URLS"].values()]
     if any(url.startswith("https://") for url in sandbox_urls):  # `sandbox run --tls`
-        registry.trust(SandboxCA(Path(instance_path) / SANDBOX_CA_FOLDER).cert_file)
+        anchors.append(SandboxCA(Path(instance_path) / SANDBOX_CA_FOLDER).cert_file)
+    registry.trust(*anchors)
     return registry

@@ -41,6 +41,9 @@ SETTINGS: dict = {
     "AGGREGATION_ID_KEY": ("", str, "HMAC key of our AccountIds (the same on every host); "
                            "unset: a key file in the instance folder"),
     "BANKS_FILE": ("", str, "The bank registry (JSON); unset: aggregation/data/banks.json"),
+    "BANKS_CA_FILE": ("", str, "PEM file of CA certificates trusted for the banks' TLS "
+                      "server certificates besides the system roots (a bank's private root, "
+                      "the sandbox CA of sandbox banks served elsewhere over HTTPS)"),
     "SANDBOX_BASE_URL": ("", url("http", "https"), "Where the sandbox banks run when they are "
                          "another process; unset: mounted in this server"),
     "SANDBOX_BANK_URLS": ({}, bank_urls, "Per-bank sandbox URLs, bank=URL[,bank=URL]"),

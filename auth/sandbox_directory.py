@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from joserfc import jwk, jwt
 
@@ -34,6 +35,10 @@ OB_ROLES = {psd2: ob for ob, psd2 in DIRECTORY_ROLES.items()}
 STATEMENT_LIFETIME = 365 * 86400
 CA_NAME = "Open Banking Hub Sandbox QTSP"
 CA_KEY, CA_CERT, DIRECTORY_KEY = "sandbox-ca.key", "sandbox-ca.pem", "directory-key.jwk.json"
+# The QSealC is RSA: a Berlin Group bank that wants signed requests takes the draft-cavage
+# `rsa-sha256` signature only (NextGenPSD2 implementation guidelines), which an EC key cannot
+# make; the QWAC stays EC P-256, which every TLS stack takes.
+SEAL_KEY_BITS = 2048
 
 
 class SandboxDirectoryError(ValueError):
@@ -133,7 +138,8 @@ class SandboxDirectory:
                                        statement=statement, purpose="qwac", crl_url=self.crl_url)
         qseal, qseal_key = self.ca.issue(organisation=organisation,
                                          organization_identifier=org_id, statement=statement,
-                                         purpose="qseal", crl_url=self.crl_url)
+                                         purpose="qseal", crl_url=self.crl_url,
+                                         key=rsa.generate_private_key(65537, SEAL_KEY_BITS))
         signing = jwk.ECKey.generate_key("P-256", auto_kid=True)
         software_id = secrets.token_hex(8)
         ssa = self._statement(organisation, org_id, software_id, roles, list(redirect_uris),

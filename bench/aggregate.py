@@ -5,9 +5,11 @@
 
 What it runs (loopback only; every process it starts is stopped at the end):
 - P sandbox bank processes (gunicorn, one worker each: a sandbox keeps its state in memory),
-  each an OB v4.0 bank with added latency L on every call, with threads enough for every call
-  the cold phase can have in flight (16 clients x 20 banks over P processes), so a call waits
-  at the fake bank only for its latency, never for a free thread;
+  each an OB v4.0 bank served over HTTPS from a sandbox CA made under the run's folder (the
+  service trusts it through `BANKS_CA_FILE`; connections kept alive), with added latency L
+  on every call, with threads enough for every call the cold phase can have in flight (16
+  clients x 20 banks over P processes), so a call waits at the fake bank only for its
+  latency, never for a free thread;
 - the service under gunicorn (PostgreSQL + Redis, as in production), with a bank registry of
   20 entries spread over the sandbox processes;
 - in this process: a TPP (mTLS-bound tokens), the PSU `alice`, and for each N a few consents
@@ -45,7 +47,7 @@ import time
 
 import harness
 import wrk
-from aggregate_apps import BANK_SECRET
+from aggregate_apps import BANK_SECRET, sandbox_tls
 from aggregate_load import BALANCES, load
 from aggregate_setup import authorise_consents, fresh_headers
 
@@ -77,19 +79,21 @@ def main() -> int:
     harness.fresh_store(database, redis_url)
 
     sandbox_ports = [harness.free_port() for _ in range(SANDBOX_PROCESSES)]
+    tls_env, ca_file = sandbox_tls(work / "sandbox-ca")
     max_n = max(ns)
     banks = [{"id": f"bench{i:02d}", "name": f"Bench Bank {i}", "standard": "ob-uk-4.0",
               "country": "GB",
-              "auth_url": f"http://127.0.0.1:{p}/sandbox/thamesmoor/oauth/authorize",
-              "token_url": f"http://127.0.0.1:{p}/sandbox/thamesmoor/oauth/token",
-              "api_url": f"http://127.0.0.1:{p}/sandbox/thamesmoor/open-banking/v4.0/aisp",
+              "auth_url": f"https://127.0.0.1:{p}/sandbox/thamesmoor/oauth/authorize",
+              "token_url": f"https://127.0.0.1:{p}/sandbox/thamesmoor/oauth/token",
+              "api_url": f"https://127.0.0.1:{p}/sandbox/thamesmoor/open-banking/v4.0/aisp",
               "client": {"client_id": "obhub-bench", "auth_method": "client_secret_basic",
                          "secret_ref": "env:BENCH_BANK_SECRET"}}
              for i, p in ((i, sandbox_ports[i % SANDBOX_PROCESSES]) for i in range(max_n))]
     banks_file = work / "banks.json"
     banks_file.write_text(json.dumps({"banks": banks}, indent=1))
     env = {**os.environ, "DATABASE_URL": database, "REDIS_URL": redis_url,
-           "BANKS_FILE": str(banks_file), "BENCH_BANK_SECRET": BANK_SECRET,
+           "BANKS_FILE": str(banks_file), "BANKS_CA_FILE": ca_file,
+           "BENCH_BANK_SECRET": BANK_SECRET,
            "BENCH_LATENCY_MS": str(args.latency_ms), "ISSUER": "http://localhost",
            "SIGNING_KEYS_DIR": str(work / "keys"), "RATELIMIT_ENABLED": "false",
            "TOKEN_ENCRYPTION_KEYS": generate_key_spec("bench"),
@@ -97,7 +101,7 @@ def main() -> int:
            "SANDBOX_BANKS_ENABLED": "false", "PYTHONPATH": str(harness.ROOT)}
     os.environ.update({k: env[k] for k in ("BANKS_FILE", "BENCH_BANK_SECRET")})
     settings = {k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "ISSUER", "SIGNING_KEYS_DIR",
-                                    "TOKEN_ENCRYPTION_KEYS", "LOG_LEVEL")}
+                                    "TOKEN_ENCRYPTION_KEYS", "LOG_LEVEL", "BANKS_CA_FILE")}
     settings.update(RATELIMIT_ENABLED=False, SANDBOX_BANKS_ENABLED=False, BANKS_FILE=str(
         banks_file))
 
@@ -108,10 +112,11 @@ def main() -> int:
                      "latency_seconds_per_run": args.latency_seconds, "runs": []}
     try:
         for i, port in enumerate(sandbox_ports):
-            procs.append(harness.gunicorn("bench.aggregate_apps:sandbox_app()", port, env, 1,
-                                          SANDBOX_THREADS, work / f"sandbox{i}.log"))
-        print(f"sandbox banks on ports {sandbox_ports}, latency {args.latency_ms} ms; load "
-              f"average {os.getloadavg()[0]:.1f} (other processes share these cores)")
+            procs.append(harness.gunicorn("bench.aggregate_apps:sandbox_app()", port,
+                                          {**env, **tls_env}, 1, SANDBOX_THREADS,
+                                          work / f"sandbox{i}.log"))
+        print(f"sandbox banks (HTTPS) on ports {sandbox_ports}, latency {args.latency_ms} ms; "
+              f"load average {os.getloadavg()[0]:.1f} (other processes share these cores)")
         started = time.perf_counter()
         tpp, grants = authorise_consents(settings, {n: [b["id"] for b in banks[:n]]
                                                     for n in ns})

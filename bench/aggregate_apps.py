@@ -1,11 +1,19 @@
 """The WSGI apps bench/aggregate.py runs under gunicorn: a sandbox bank with added latency
 and the service with the bench's bank registry (`BANKS_FILE`). Imported by gunicorn, so it
 imports nothing from bench/.
+
+The sandbox banks are served over HTTPS as a real bank is (`sandbox_tls`): gunicorn's own TLS
+with a server certificate from a sandbox CA, asking for client certificates that CA issued
+(mutual TLS for a bank whose profile wants it); the service trusts that CA through its
+`BANKS_CA_FILE` setting, as a deployment trusts a bank's private root.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
+import ssl
+from pathlib import Path
 
 BANK_SECRET = "bench-bank-secret"
 
@@ -23,6 +31,20 @@ def sandbox_app():
     return create_sandbox_app([bank])
 
 
+def sandbox_tls(folder: str | Path) -> tuple[dict[str, str], str]:
+    """Serving sandbox banks over HTTPS from the sandbox CA in `folder` (made on first use):
+    (the environment a sandbox's gunicorn adds, the CA file the service trusts). gunicorn
+    asks for a client certificate and verifies one it gets; each bank decides whether it
+    insists. Call before starting the processes that share the CA."""
+    from aggregation.connectors.tls import SandboxCA
+
+    ca = SandboxCA(folder)
+    server = ca.server_identity()
+    args = ["--certfile", server.cert_file, "--keyfile", server.key_file,
+            "--ca-certs", str(ca.cert_file), "--cert-reqs", str(int(ssl.CERT_OPTIONAL))]
+    return {"GUNICORN_CMD_ARGS": shlex.join(args)}, str(ca.cert_file)
+
+
 def server_app():
     """The service, with the aggregation blueprint and the bench's bank registry."""
     from aggregation import api as aggregation_api
@@ -31,12 +53,12 @@ def server_app():
     app = create_app()
     if "aggregation" not in app.blueprints:
         app.extensions["api"].register_blueprint(aggregation_api.blp)
-    app.extensions["banks"] = registry(app.instance_path)
+    app.extensions["banks"] = registry(app.config, app.instance_path)
     return app
 
 
-def registry(base_dir: str):
-    from aggregation.registry import BankRegistry
+def registry(settings, base_dir: str):
+    """The registry as the service loads it: `BANKS_FILE`, trusting `BANKS_CA_FILE`."""
+    from aggregation.registry import load_registry
 
-    return BankRegistry.load(os.environ["BANKS_FILE"], issuer="http://localhost",
-                             base_dir=base_dir)
+    return load_registry(settings, base_dir)

@@ -5,6 +5,7 @@ through the real consent flow and each sandbox bank's own OAuth pages.
 from __future__ import annotations
 
 import re
+from functools import partial
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from aggregate_apps import registry
@@ -47,21 +48,26 @@ class BenchGateway:
         self.connector.delete_consent(bank_consent_id, access_token=access_token)
 
 
-def bank_pages(url: str) -> tuple[str, str]:
-    """The PSU signs in at the sandbox bank and approves; returns (code, state)."""
+def bank_pages(url: str, ca_file: str | None = None) -> tuple[str, str]:
+    """The PSU signs in at the sandbox bank and approves; returns (code, state). The PSU's
+    browser trusts the sandbox CA (`ca_file`) as the service does."""
     import httpx
+
+    from aggregation.connectors.tls import client_context
 
     query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
     form = {**query, "username": "alice", "password": "sandbox", "decision": "approve"}
-    resp = httpx.post(url.split("?")[0], data=form, follow_redirects=False, timeout=10)
+    verify = client_context(trust=[ca_file]) if ca_file else True
+    resp = httpx.post(url.split("?")[0], data=form, follow_redirects=False, timeout=10,
+                      verify=verify)
     back = parse_qs(urlsplit(resp.headers["location"]).query)
     return back["code"][0], back["state"][0]
 
 
-def connect_bank(client, html: str, bank_id: str):
+def connect_bank(client, html: str, bank_id: str, ca_file: str | None = None):
     """On the consent screen, connect `bank_id`: its real OAuth pages, then our callback."""
     action = re.search(rf'action="(/consent/authorise/[^"]+/banks/{bank_id})"', html)
-    code, state = bank_pages(client.post(action.group(1)).location)
+    code, state = bank_pages(client.post(action.group(1)).location, ca_file)
     back = client.get(f"/consent/callback/{bank_id}?{urlencode({'code': code, 'state': state})}")
     return client.get(back.location)
 
@@ -72,7 +78,7 @@ def authorise_consents(settings: dict, bank_ids_by_n: dict[int, list[str]]):
     from tests.fixtures import auth as fx
 
     app = create_app(settings)
-    reg = registry(app.instance_path)
+    reg = registry(app.config, app.instance_path)
     app.extensions["consent"].gateway_factory = lambda bank_id: BenchGateway(
         reg.connector(bank_id))
     app.extensions["consent"].banks = reg
@@ -87,7 +93,8 @@ def authorise_consents(settings: dict, bank_ids_by_n: dict[int, list[str]]):
                 "Data": {"Permissions": ["ReadAccountsDetail", "ReadBalances"]}, "Risk": {}})
             consent_id = created.get_json()["Data"]["ConsentId"]
             tokens = tpp.authorize("alice", fx.PSU_PASSWORD, "accounts", rar(consent_id),
-                                   drive=driver(bank_ids, connect_bank))
+                                   drive=driver(bank_ids, partial(
+                                       connect_bank, ca_file=settings.get("BANKS_CA_FILE"))))
             grants[n].append(tokens)
     return tpp, grants
 

@@ -12,6 +12,7 @@ import http.client
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -75,14 +76,17 @@ def start(cmd: list[str], env: dict, port: int, log: Path) -> subprocess.Popen:
     raise RuntimeError(f"{cmd} did not listen on {port}")
 
 
-def wait_ready(port: int, path: str, seconds: float = 120.0) -> None:
-    """Until `path` answers 200. gunicorn's master listens before its workers have warmed up
-    (gunicorn.conf.py), so an open port does not yet mean an answer: on a loaded machine the
-    first requests waited seconds, and a short warm-up phase sent none at all."""
+def wait_ready(port: int, path: str, seconds: float = 120.0,
+               context: ssl.SSLContext | None = None) -> None:
+    """Until `path` answers 200 (over HTTPS with `context`). gunicorn's master listens before
+    its workers have warmed up (gunicorn.conf.py), so an open port does not yet mean an
+    answer: on a loaded machine the first requests waited seconds, and a short warm-up phase
+    sent none at all."""
     deadline = time.monotonic() + seconds
     while True:
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5) if context is None \
+                else http.client.HTTPSConnection("127.0.0.1", port, timeout=5, context=context)
             conn.request("GET", path)
             if conn.getresponse().status == 200:
                 return

@@ -6,6 +6,7 @@
 What it runs (loopback only; the process it starts is stopped at the end):
 - the sandbox banks (`sandbox/`: Northgate and Thames & Moor speaking UK OB v4.0, Rheinfeld
   speaking Berlin Group) as their own gunicorn process on `--port` (bench/transactions_apps.py),
+  over HTTPS from a sandbox CA the service trusts through `BANKS_CA_FILE`,
   each serving its deterministic 24-month histories in its own pagination style, and waiting L
   (`--latency-ms`) before every page of a listing; the demo PSU alice holds two accounts at
   each bank (>= 10,000 transactions in all);
@@ -44,16 +45,19 @@ import resource
 import statistics
 import tempfile
 import time
+from functools import partial
 from urllib.parse import urlsplit
 
 import harness  # first: puts the repository ahead of bench/ on sys.path
 import redis
+from aggregate_apps import sandbox_tls
 from aggregate_setup import connect_bank
 from ceiling import create_app as hello_app
 from ceiling import median_run, ratio, write_results
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from aggregation.connectors.tls import client_context
 from aggregation.models import StoredTransaction
 from consent.crypto import generate_key_spec
 from core import cli
@@ -84,25 +88,33 @@ def fresh_database(url: str) -> None:
     cli.upgrade(url)
 
 
-def build_app(db: str, kv: str, keys_dir: str, sandbox_url: str):
+def build_app(db: str, kv: str, keys_dir: str, sandbox_url: str, ca_file: str = ""):
+    """The service, reaching the sandbox banks at `sandbox_url` and trusting the CA in
+    `ca_file` for their certificates (`BANKS_CA_FILE`, as a deployment would)."""
     redis.Redis.from_url(kv).flushdb()
     return create_app({"DATABASE_URL": db, "REDIS_URL": kv, "ISSUER": "http://localhost",
                        "SIGNING_KEYS_DIR": keys_dir, "TESTING": True, "LOG_LEVEL": "WARNING",
                        "TOKEN_ENCRYPTION_KEYS": generate_key_spec("b1"),
                        "SANDBOX_BANKS_ENABLED": False, "SANDBOX_BASE_URL": sandbox_url,
+                       "BANKS_CA_FILE": ca_file,
                        "RATELIMIT_ENABLED": False, "AGGREGATION_TRANSACTIONS_PAGE_SIZE": 100,
                        # the longest allowed: the later phases read with the token of the
                        # last first sync, minutes after it was issued on a loaded machine
                        "ACCESS_TOKEN_LIFETIME": 600})
 
 
-def start_sandbox(app, port: int, latency_ms: float, log) -> object:
-    """The sandbox banks as their own process, trusting the clients of the app's registry."""
+def start_sandbox(app, port: int, latency_ms: float, log, tls_env: dict | None = None
+                  ) -> object:
+    """The sandbox banks as their own process, trusting the clients of the app's registry;
+    over HTTPS with `tls_env` (aggregate_apps.sandbox_tls) and the app's `BANKS_CA_FILE`."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING",
            "BENCH_LATENCY_MS": str(int(latency_ms)),
-           "BENCH_SANDBOX_CLIENTS": json.dumps(app.extensions["sandbox_clients"]())}
+           "BENCH_SANDBOX_CLIENTS": json.dumps(app.extensions["sandbox_clients"]()),
+           **(tls_env or {})}
     proc = harness.gunicorn("bench.transactions_apps:sandbox_app()", port, env, 1, 16, log)
-    harness.wait_ready(port, "/sandbox/northgate/.well-known/openid-configuration")
+    ca_file = app.config["BANKS_CA_FILE"]
+    harness.wait_ready(port, "/sandbox/northgate/.well-known/openid-configuration",
+                       context=client_context(trust=[ca_file]) if tls_env else None)
     return proc
 
 
@@ -125,7 +137,9 @@ class Bench:
         assert created.status_code == 201, created.get_json()
         consent_id = created.get_json()["Data"]["ConsentId"]
         tokens = self.tpp.authorize(PSU, PSU_PASSWORD, "accounts", rar(consent_id),
-                                    drive=driver(BANKS, connect_bank))
+                                    drive=driver(BANKS, partial(
+                                        connect_bank,
+                                        ca_file=self.app.config["BANKS_CA_FILE"] or None)))
         return Setup(self.tpp, tokens["access_token"], consent_id)
 
     def get(self, client, path: str, headers: dict) -> tuple[float, dict]:
@@ -228,9 +242,11 @@ def main() -> int:
     fresh_database(db)
     work = ROOT / "bench" / "results" / "transactions-run"
     work.mkdir(parents=True, exist_ok=True)
+    tls_env, ca_file = sandbox_tls(work / "sandbox-ca")
     with tempfile.TemporaryDirectory() as keys:
-        app = build_app(db, kv, keys, f"http://127.0.0.1:{args.port}")
-        sandbox = start_sandbox(app, args.port, args.latency_ms, work / "sandbox.log")
+        app = build_app(db, kv, keys, f"https://127.0.0.1:{args.port}", ca_file)
+        sandbox = start_sandbox(app, args.port, args.latency_ms, work / "sandbox.log",
+                                tls_env)
         try:
             bench = Bench(app, args)
             first = median_run(bench.first_sync, key="seconds")

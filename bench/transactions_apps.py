@@ -7,6 +7,10 @@ own, and where she has one only, the bank's next seeded account (with its own de
 history) signed over to her. Imported by gunicorn, so it imports nothing from bench/.
 
     gunicorn 'bench.transactions_apps:sandbox_app()'
+
+bench/transactions.py serves it over HTTPS (aggregate_apps.sandbox_tls). The banks hold to the
+profiles in `SANDBOX_BANK_PROFILES` / `SANDBOX_BG_PROFILES` when set (e.g. `rheinfeld=mtls`:
+the TPP's transport certificate is then required on every call), lenient otherwise.
 """
 
 from __future__ import annotations
@@ -32,9 +36,12 @@ def accounts_for_bench(accounts: tuple) -> tuple:
 
 def sandbox_app():
     from sandbox import create_sandbox_app
+    from sandbox.settings import bank_profiles, bg_profiles
     from sandbox.trust import sandbox_banks
 
-    banks = sandbox_banks(json.loads(os.environ["BENCH_SANDBOX_CLIENTS"]))
+    banks = sandbox_banks(json.loads(os.environ["BENCH_SANDBOX_CLIENTS"]),
+                          profiles=bank_profiles(os.environ.get("SANDBOX_BANK_PROFILES", "")),
+                          bg_profiles=bg_profiles(os.environ.get("SANDBOX_BG_PROFILES", "")))
     latency = int(os.environ.get("BENCH_LATENCY_MS", "100"))
     for bank in banks:
         bank.accounts = accounts_for_bench(bank.accounts)

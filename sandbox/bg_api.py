@@ -1,7 +1,8 @@
 """Berlin Group NextGenPSD2 1.3.x AIS endpoints of a sandbox bank, under `/v1`: consents,
 accounts, balances and transactions (bg_transactions.py). SCA by the bank's profile
 (profiles.py): the OAuth2 pre-step (`_links.scaOAuth`), or redirect / decoupled through an
-authorisation sub-resource (`_links.startAuthorisation`, bg_sca.py); the answer names it in
+authorisation sub-resource (`_links.startAuthorisation`, bg_sca.py), or embedded
+(`_links.startAuthorisationWithPsuAuthentication`); the answer names it in
 `ASPSP-SCA-Approach`. A profile with `signing_required` verifies every request's signature
 (bg_signature.py).
 
@@ -76,6 +77,9 @@ def register(bp: Blueprint, state: BankState) -> None:
         links = {"self": {"href": self_url}, "status": {"href": f"{self_url}/status"}}
         if bank.bg_profile.oauth:
             links["scaOAuth"] = {"href": url_for(".metadata", _external=True)}
+        elif bank.bg_profile.sca_approach == "embedded":  # the PSU's password goes with it
+            links["startAuthorisationWithPsuAuthentication"] = {
+                "href": f"{self_url}/authorisations"}
         else:  # explicit start: the TPP opens an authorisation sub-resource (bg_sca.py)
             links["startAuthorisation"] = {"href": f"{self_url}/authorisations"}
         response = jsonify({"consentStatus": STATUS[consent.status], "consentId": consent.id,

@@ -28,7 +28,7 @@ from sandbox.state import AUTHORISED, AWAITING, REJECTED, BankState, ScaAuthoris
 
 FINAL = ("finalised", "failed")
 APPROACH_HEADER = {"redirect": "REDIRECT", "redirect-oauth": "REDIRECT",
-                   "decoupled": "DECOUPLED"}
+                   "decoupled": "DECOUPLED", "embedded": "EMBEDDED"}
 APP_MESSAGE = "Please confirm the access in your {} app."
 
 
@@ -44,6 +44,9 @@ def register(bp: Blueprint, state: BankState, bg_error) -> None:
         if profile.oauth:
             return bg_error(400, "SERVICE_INVALID", "This bank authorises consents through "
                             "its OAuth2 server (_links.scaOAuth).")
+        if profile.sca_approach == "embedded":  # the PSU's credentials would come next
+            return bg_error(400, "FORMAT_ERROR", "psuData with the PSU's password is required "
+                            "(embedded SCA).")
         if consent.status != AWAITING:
             return bg_error(409, "STATUS_INVALID", "The consent is no longer awaiting "
                             "authorisation.")

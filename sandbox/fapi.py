@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import ssl
 import threading
 import time
 from collections.abc import Mapping
@@ -228,9 +229,14 @@ def answer(state, params: Mapping[str, str], *, issuer: str, code: str | None = 
 
 
 def client_certificate(environ) -> x509.Certificate | None:
-    """The certificate the TLS layer verified for this request, if any."""
+    """The certificate the TLS layer verified for this request, if any: werkzeug's server
+    hands it over as `SSL_CLIENT_CERT`; gunicorn does not, but hands over its TLS socket."""
     pem = environ.get("SSL_CLIENT_CERT")
-    return x509.load_pem_x509_certificate(pem.encode()) if pem else None
+    if pem:
+        return x509.load_pem_x509_certificate(pem.encode())
+    sock = environ.get("gunicorn.socket")
+    der = sock.getpeercert(binary_form=True) if isinstance(sock, ssl.SSLSocket) else None
+    return x509.load_der_x509_certificate(der) if der else None
 
 
 def tls_client(state, environ, client_id: str | None) -> tuple[str | None, str]:

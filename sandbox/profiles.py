@@ -4,6 +4,9 @@ must be signed with the TPP's QSealC, and whether calls must come over mutual TL
 Set from `SANDBOX_BG_PROFILES`, `bank=switches` with the switches joined by `+`, e.g.
 `rheinfeld=decoupled+signing+poll:3`; tests set `bank.bg_profile` directly. The default is the
 lenient redirect with the OAuth2 pre-step, unsigned, without a client certificate.
+`embedded` is a bank whose only approach is the embedded one (the PSU's credentials and
+one-time password pass through the TPP), which this service refuses to run: it is there so
+the refusal can be seen.
 """
 
 from __future__ import annotations
@@ -11,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-SCA_APPROACHES = ("redirect-oauth", "redirect", "decoupled")
+SCA_APPROACHES = ("redirect-oauth", "redirect", "decoupled", "embedded")
 
 
 @dataclass(frozen=True)
 class BgProfile:
-    sca_approach: str = "redirect-oauth"  # redirect-oauth | redirect | decoupled
+    sca_approach: str = "redirect-oauth"  # redirect-oauth | redirect | decoupled | embedded
     signing_required: bool = False  # Digest + Signature + TPP-Signature-Certificate
     mtls_required: bool = False  # a client certificate on the TLS connection
     poll_seconds: int = 2  # Retry-After on a decoupled authorisation's status
@@ -34,8 +37,8 @@ class BgProfile:
         polls = {w for w in words if w.startswith("poll:")}
         unknown = words - approaches - polls - {"signing", "mtls"}
         if unknown or len(approaches) > 1 or len(polls) > 1:
-            raise ValueError(f"switches are redirect-oauth|redirect|decoupled, signing, mtls, "
-                             f"poll:N; got {switches!r}")
+            raise ValueError(f"switches are redirect-oauth|redirect|decoupled|embedded, signing, "
+                             f"mtls, poll:N; got {switches!r}")
         poll = polls.pop()[5:] if polls else "2"
         if not poll.isdigit():
             raise ValueError(f"poll:N takes whole seconds; got {switches!r}")

@@ -38,9 +38,9 @@ SETTINGS: dict = {
                               "profile, bank=switches: hybrid|jarm, par|by-value, mtls, e.g. "
                               "northgate=jarm+par+mtls; unset: none (the lenient default)"),
     "SANDBOX_BG_PROFILES": ({}, bg_profiles, "Berlin Group sandbox banks' profile, "
-                            "bank=switches: redirect-oauth|redirect|decoupled, signing, mtls, "
-                            "poll:N (seconds), e.g. rheinfeld=decoupled+signing; unset: "
-                            "redirect with the OAuth2 pre-step, unsigned"),
+                            "bank=switches: redirect-oauth|redirect|decoupled|embedded, "
+                            "signing, mtls, poll:N (seconds), e.g. rheinfeld=decoupled+signing; "
+                            "unset: redirect with the OAuth2 pre-step, unsigned"),
     "SANDBOX_TPP_CA_FILE": ("", str, "PEM file of the CA certificates whose TPP seal "
                             "certificates (QSealC) the signing sandbox banks trust"),
 }

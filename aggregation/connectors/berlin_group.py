@@ -86,11 +86,26 @@ class BerlinGroupConnector(OAuthConnector):
         response = self._send("POST", "/v1/consents", headers, json_body=body, expect=201,
                               psu_ip=request.psu_ip)
         answer = self.transport.json(response)
-        approach = bg_sca.approach_of(self.bank_id, response.headers.get("ASPSP-SCA-Approach"),
-                                      answer if isinstance(answer, dict) else {})
+        try:
+            approach = bg_sca.approach_of(self.bank_id,
+                                          response.headers.get("ASPSP-SCA-Approach"),
+                                          answer if isinstance(answer, dict) else {})
+        except bg_sca.ScaUnsupported:
+            self._abandon(answer)
+            raise
         return bg_mapping.consent(self.bank_id, answer,
                                   frequency_per_day=body["frequencyPerDay"],
                                   sca_approach=approach)
+
+    def _abandon(self, answer: Any) -> None:
+        """Delete a consent the bank made but we cannot authorise (an embedded-only bank), so
+        nothing half-made is left at the bank; best effort, the refusal is what matters."""
+        consent_id = answer.get("consentId") if isinstance(answer, dict) else None
+        if isinstance(consent_id, str) and consent_id:
+            try:
+                self.delete_consent(consent_id)
+            except errors.BankError:
+                pass
 
     def get_consent(self, consent_id: str) -> BankConsent:
         response = self._send("GET", f"/v1/consents/{quote(consent_id, safe='')}", {})

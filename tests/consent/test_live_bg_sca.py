@@ -7,7 +7,8 @@ pre-step, over real HTTP (the app served on a free port, its sandbox banks mount
 - decoupled, never approved: past the bank's deadline the flow gives up, the bank is
   "Not connected: sca_timeout" and the bank-side consent is deleted;
 - redirect without OAuth: the PSU signs in at the bank's `scaRedirect` and comes back without
-  a code; the consent's status at the bank connects it.
+  a code; the consent's status at the bank connects it;
+- embedded only: refused, "Not connected: sca_unsupported", the bank-side consent deleted.
 """
 
 from __future__ import annotations
@@ -122,3 +123,16 @@ def test_redirect_without_oauth_comes_back_without_a_code(live):
     screen = browser.then(browser.then(back))
     assert "Connected (" in screen.text
     assert bank_row(app, consent_id).status == "authorised"
+
+
+def test_an_embedded_only_bank_is_not_connected_with_its_reason(live):
+    app, _base, _client = live
+    _tpp, browser, screen, consent_id, _ = consent_screen(live, "embedded")
+    refused = browser.post(browser.action(screen, CONNECT.format("rheinfeld")))
+    assert refused.status_code == 502
+    assert "Not connected: sca_unsupported" in refused.text
+    row = bank_row(app, consent_id)
+    assert (row.status, row.failure_reason) == ("failed", "sca_unsupported")
+    assert row.flow_secrets is None and row.oauth_state is None
+    (held,) = app.extensions["sandbox_banks"]["rheinfeld"].consents.values()
+    assert held.status == TERMINATED_BY_TPP  # the consent the bank made is not left behind

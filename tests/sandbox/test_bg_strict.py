@@ -25,10 +25,11 @@ def test_bg_switches_parse_in_any_order():
     assert bg_profiles("rheinfeld=signing+poll:3+decoupled+mtls") == {"rheinfeld": BgProfile(
         "decoupled", signing_required=True, mtls_required=True, poll_seconds=3)}
     assert bg_profiles("rheinfeld=redirect") == {"rheinfeld": BgProfile("redirect")}
+    assert bg_profiles("rheinfeld=embedded") == {"rheinfeld": BgProfile("embedded")}
     assert bg_profiles("") == {}
 
 
-@pytest.mark.parametrize("value", ["rheinfeld=redirect+decoupled", "rheinfeld=embedded",
+@pytest.mark.parametrize("value", ["rheinfeld=redirect+decoupled", "rheinfeld=embedded+redirect",
                                    "rheinfeld=poll:soon", "decoupled"])
 def test_wrong_bg_switches_are_refused_in_one_line(value):
     _, parser, _ = SETTINGS["SANDBOX_BG_PROFILES"]

@@ -14,3 +14,12 @@ def _fresh_banks(request):
     if "sandbox" in request.fixturenames:
         request.getfixturevalue("sandbox").reset()
     yield
+
+
+@pytest.fixture
+def rheinfeld(sandbox):
+    """The sandbox's Berlin Group bank; its profile is put back after the test."""
+    bank = sandbox.states["rheinfeld"].bank
+    original = bank.bg_profile
+    yield bank
+    bank.bg_profile = original

@@ -30,15 +30,6 @@ def qseal(qtsp, tmp_path_factory):
     return folder
 
 
-@pytest.fixture
-def rheinfeld(sandbox):
-    """The sandbox's Berlin Group bank; its profile is put back after the test."""
-    bank = sandbox.states["rheinfeld"].bank
-    original = bank.bg_profile
-    yield bank
-    bank.bg_profile = original
-
-
 def strict(bank, ca: bytes | None = None, **switches):
     profile = bank.bg_profile.with_changes(switches)
     bank.bg_profile = profile if ca is None else replace(profile, tpp_ca_pem=ca)

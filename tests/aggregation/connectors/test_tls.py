@@ -12,9 +12,13 @@ import pytest
 from flask import Flask, request
 
 from aggregation.connectors import tls
+from aggregation.connectors.base import ConsentRequest
 from aggregation.connectors.errors import BankCertificateUntrusted
 from aggregation.connectors.transport import Transport
+from aggregation.registry import load_registry
+from sandbox import mount, sandbox_banks
 from sandbox.server import serve
+from tests.aggregation.live import PSU_IP
 
 
 @pytest.fixture(scope="module")
@@ -67,3 +71,27 @@ def test_server_outside_the_trust_is_a_typed_non_retryable_error(tmp_path, https
         with pytest.raises(BankCertificateUntrusted) as caught:
             Transport("northgate", client).send("GET", f"{https}/whoami")
     assert caught.value.cause == "certificate_untrusted" and not caught.value.retryable
+
+
+@pytest.mark.parametrize("trusted", [True, False])
+def test_banks_ca_file_is_how_a_deployment_trusts_a_private_root(tmp_path, trusted):
+    """A bank whose certificate chains to a root outside the system store is reached when
+    `BANKS_CA_FILE` lists that root, and refused as untrusted when it does not."""
+    ca = tls.SandboxCA(tmp_path / "bank-root")
+    app = Flask("bank-with-a-private-root")
+    context = tls.server_context(ca.server_identity(), client_ca=ca.cert_file)
+    with serve(app, ssl_context=context) as base:
+        registry = load_registry({
+            "ISSUER": "http://a.example", "BANKS_FILE": "", "SANDBOX_BASE_URL": base,
+            "SANDBOX_BANK_URLS": {}, "BANKS_CA_FILE": str(ca.cert_file) if trusted else ""},
+            tmp_path / "instance")
+        mount(app, sandbox_banks(registry.sandbox_clients()))
+        try:
+            connector = registry.connector("thamesmoor")
+            if trusted:
+                assert connector.create_consent(ConsentRequest(psu_ip=PSU_IP)).consent_id
+            else:
+                with pytest.raises(BankCertificateUntrusted):
+                    connector.create_consent(ConsentRequest(psu_ip=PSU_IP))
+        finally:
+            registry.close()
