@@ -170,13 +170,16 @@ class Tpp:
         return _ok(resp, "code exchange").json()
 
     def call(self, path: str, access_token: str, method: str = "GET", *, json=None,
-             content: bytes | None = None, headers: dict | None = None) -> httpx.Response:
+             content: bytes | None = None, headers: dict | None = None,
+             timeout: float | None = None) -> httpx.Response:
         url = self.meta["issuer"] + path
+        wait = httpx.USE_CLIENT_DEFAULT if timeout is None else timeout
 
         def send() -> httpx.Response:
-            return self.http.request(method, url, json=json, content=content, headers={
-                "Authorization": f"DPoP {access_token}",
-                "DPoP": self.proof(method, url, access_token), **(headers or {})})
+            return self.http.request(method, url, json=json, content=content, timeout=wait,
+                                     headers={"Authorization": f"DPoP {access_token}",
+                                              "DPoP": self.proof(method, url, access_token),
+                                              **(headers or {})})
 
         resp = send()
         return send() if self.nonce_challenge(resp) else resp

@@ -47,6 +47,7 @@ from psu_browser import Browser, form_action  # noqa: E402
 from core.config import server_url  # noqa: E402
 
 AIS = "/open-banking/v4.0/aisp"  # the OB v4.0 AIS base path
+FIRST_SYNC_TIMEOUT = 60.0  # seconds the first transactions read may take (see read_transactions)
 
 
 def run(server: str, client: dict, *, psu: str | None, password: str | None,
@@ -197,7 +198,11 @@ def run_consent(server: str, client: dict, *, psu: str, password: str, banks: li
 def read_transactions(tpp: Tpp, access_token: str, out=print) -> int:
     """The first page of the consent's transactions across its banks (newest first), and
     how complete each bank's history is."""
-    resp = tpp.call(f"{AIS}/transactions?include=aggregation", access_token)
+    # The first read syncs up to 24 months from every bank: the banks get the server's
+    # AGGREGATION_TRANSACTIONS_DEADLINE_SECONDS (10 s), then what they sent is stored, so
+    # the answer may take longer than the client's usual 10 s.
+    resp = tpp.call(f"{AIS}/transactions?include=aggregation", access_token,
+                    timeout=FIRST_SYNC_TIMEOUT)
     out(f"GET {AIS}/transactions?include=aggregation: {resp.status_code}")
     if resp.status_code != 200:
         return resp.status_code

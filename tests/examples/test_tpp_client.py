@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from aggregation.settings import SETTINGS as AGGREGATION_SETTINGS
 from tests.consent.live import PSU_PASSWORD, free_port, live_settings, load_example, serving
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -131,3 +133,20 @@ def _ec_pem() -> bytes:
     return ec.generate_private_key(ec.SECP256R1()).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption())
+
+
+
+def test_first_transactions_read_outwaits_the_servers_bank_deadline():
+    """The first read syncs every bank for up to AGGREGATION_TRANSACTIONS_DEADLINE_SECONDS and
+    then stores what came; a client giving up at its usual 10 s reports a read that succeeds
+    as "cannot reach the server"."""
+    waited = []
+
+    class Recording:
+        def call(self, path, access_token, **options):
+            waited.append(options.get("timeout"))
+            return SimpleNamespace(status_code=503)
+
+    assert load_example().read_transactions(Recording(), "token", out=lambda _line: None) == 503
+    deadline = AGGREGATION_SETTINGS["AGGREGATION_TRANSACTIONS_DEADLINE_SECONDS"][0]
+    assert waited and waited[0] >= 3 * deadline
