@@ -10,9 +10,8 @@ and roles come from a per-process cache (`AuthServer.client_view`, 30 s); revoca
 Redis round trip (`core.kv.round_trip`), the MGET of the token's revocation markers sent with
 the DPoP replay SET NX and the rate-limit hit, so a revocation holds from the next request in
 every worker (`auth.revocation` says what happens when Redis is down or has lost its data: the
-database row answers). Without Redis
-the markers are this process's own, so one primary-key read of the client's token epoch stops
-the tokens of a TPP another process cut off.
+database row answers). Without Redis the markers are this process's own, so one primary-key
+read of the client's token epoch stops the tokens of a TPP another process cut off.
 
 Failures are problem+json with RFC 6750 / RFC 9449 `WWW-Authenticate` challenges, and an
 `error` member carrying the same OAuth error code.

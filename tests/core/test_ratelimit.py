@@ -84,10 +84,16 @@ def test_the_limiter_adds_no_per_request_hook_yet_decorated_limits_still_refuse(
         return {"ok": True}
 
     client = app.test_client()
-    assert client.get("/probe/limited-once").status_code == 200
+    allowed = client.get("/probe/limited-once")
+    assert allowed.status_code == 200
+    # flask-limiter's after-request hook ran for the decorated view: its headers are there
+    assert (allowed.headers["X-RateLimit-Limit"], allowed.headers["X-RateLimit-Remaining"]) \
+        == ("1", "0")
     refused = client.get("/probe/limited-once")
     assert refused.status_code == 429
     assert refused.headers["Retry-After"]
+    # and a view without a decorated limit gets none of them
+    assert "X-RateLimit-Limit" not in client.get("/healthz").headers
 
 
 
