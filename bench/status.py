@@ -100,9 +100,12 @@ def seed(settings: dict, notices: int) -> dict:
 
 
 # -- load: wrk ----------------------------------------------------------------------------------
-def load(port: int, path: str, seconds: float, headers: dict | None = None) -> dict:
-    """One wrk run: `-t2 -c32`, keep-alive; throughput, latency percentiles, non-2xx/3xx."""
-    return wrk.run(port, path, seconds, CONCURRENCY, [headers or {}])
+def load(port: int, path: str, seconds: float, headers: dict | None = None,
+         server_pid: int | None = None) -> dict:
+    """One wrk run: `-t2 -c32`, keep-alive; throughput, latency percentiles, non-2xx/3xx,
+    and the server's CPU per request (gunicorn master and workers) when its pid is given."""
+    return wrk.run(port, path, seconds, CONCURRENCY, [headers or {}],
+                   cpu_of=harness.cpu_seconds if server_pid else None, server_pid=server_pid)
 
 
 def probe(port: int, path: str, headers: dict | None = None) -> tuple[int, dict, int]:
@@ -153,10 +156,12 @@ def main() -> int:
         procs.append(ceiling)
         harness.wait_ready(port, harness.CEILING_PATH)
         load(port, harness.CEILING_PATH, 2)  # warm up
-        results["ceiling"] = harness.median_run(load, port, harness.CEILING_PATH, args.seconds)
+        results["ceiling"] = harness.median_run(load, port, harness.CEILING_PATH, args.seconds,
+                                                server_pid=ceiling.pid)
         top = results["ceiling"]["throughput_rps"]
         print(f"ceiling (Flask hello-world, same gunicorn, wrk c={CONCURRENCY}): {top:.0f}/s "
-              f"(runs {results['ceiling']['runs']})", flush=True)
+              f"(runs {results['ceiling']['runs']})  server CPU "
+              f"{results['ceiling']['server_cpu_ms_per_request']} ms/request", flush=True)
         harness.stop(ceiling)
         procs.remove(ceiling)
 
@@ -179,7 +184,8 @@ def main() -> int:
                 headers = {"If-None-Match": etag}
                 status, sent, size = probe(port, path, headers)
             load(port, path, 2, headers)  # warm every worker
-            figure = harness.median_run(load, port, path, args.seconds, headers)
+            figure = harness.median_run(load, port, path, args.seconds, headers,
+                                        server_pid=server.pid)
             figure.update(path=path, status=status, body_bytes=size,
                           cache_control=sent.get("Cache-Control"),
                           ratio_to_ceiling=harness.ratio(figure["throughput_rps"], top))
@@ -187,7 +193,9 @@ def main() -> int:
             print(f"{name:13} {path:28} {status} {figure['throughput_rps']:7.0f}/s "
                   f"= ratio_to_ceiling {figure['ratio_to_ceiling']:.3f}  "
                   f"(runs {figure['runs']})  p50 {figure['p50_ms']} ms  "
-                  f"p99 {figure['p99_ms']} ms  non-2xx/3xx {figure['non_2xx_3xx']}",
+                  f"p99 {figure['p99_ms']} ms  server CPU "
+                  f"{figure['server_cpu_ms_per_request']} ms/request  "
+                  f"non-2xx/3xx {figure['non_2xx_3xx']}",
                   flush=True)
     finally:
         for proc in procs:

@@ -3,12 +3,13 @@
 During an incident every TPP polls the summary at once, and the answer is the same for all of
 them. Once Flask has sent the current copy of a public answer (status.publiccache), this WSGI
 layer keeps the status line, headers and body it sent, and sends them again to the next GETs
-of the same path while that copy is still the one Flask would send (`PublicCache.current`: the
-same generation check, so a write through any worker or host shows within its second, and the
-same validity in time). Such a request costs no request context, routing, hooks or response
-object, which made it cheaper than Flask's hello-world view; it still gets what every answer
-gets per request: its own `x-fapi-interaction-id`, a count and latency in the request metrics,
-and the request log line (core.web).
+of the same path while that copy is still the one Flask would send (`PublicCache.servable`:
+the same generation check, so a write through any worker or host shows within its second; the
+same validity in time; and, like Flask, the copy that ran out of time while its successor
+renders). Such a request costs no request context, routing, hooks or response object, so
+it costs less than Flask's hello-world view; it still gets what every answer gets per request:
+its own `x-fapi-interaction-id`, a count and latency in the request metrics, and the request
+log line (core.web).
 
 The 200 and the 304 of a copy are each kept from the first time Flask sends them, so a headers
 list never needs building here, and whatever headers the app's hooks put on these answers
@@ -83,7 +84,7 @@ class FastPath:
             return self.wsgi_app(environ, start_response)
         started = time.perf_counter()
         kept = self.kept.get(path)
-        if kept is not None and self.runtime.public_cache.current(
+        if kept is not None and self.runtime.public_cache.servable(
                 kept.entry.key, self.runtime.now()) is kept.entry:
             sent = kept.not_modified if not_modified(environ, kept.entry) else kept.full
             if sent is not None:

@@ -152,12 +152,14 @@ class PublicCache:
             self._entries.clear()
             self._checked_at = float("-inf")
 
-    def current(self, key: object, now: dt.datetime) -> Rendered | None:
-        """The copy of `key` while it is the answer `get` would give at `now` without
-        rendering: kept under the current generation and not out of time; else None."""
+    def servable(self, key: object, now: dt.datetime) -> Rendered | None:
+        """The copy `get` would answer `key` with at `now` without rendering or waiting:
+        kept under the current generation, and in time or being replaced by a render in
+        progress; else None."""
         hit = self._entries.get(key)
-        if hit is not None and hit.generation == self.generation() and (
-                hit.valid_until is None or now < hit.valid_until):
+        if hit is None or hit.generation != self.generation():
+            return None
+        if hit.valid_until is None or now < hit.valid_until or key in self._rendering:
             return hit
         return None
 

@@ -188,6 +188,27 @@ def test_a_copy_out_of_time_is_served_while_its_successor_renders():
     assert cache.get("page", step, render).body == b"copy 2"
 
 
+def test_a_copy_is_servable_while_it_is_what_get_would_answer_without_rendering():
+    cache = publiccache.PublicCache(fakeredis.FakeRedis())
+    step = T0 + dt.timedelta(seconds=5)
+    render = SlowRender(valid_until=step)
+    render.release.set()
+    assert cache.servable("page", T0) is None  # nothing kept yet
+    first = cache.get("page", T0, render)
+    assert cache.servable("page", T0) is first
+    assert cache.servable("page", step) is None  # out of time: the next request renders
+    render.release.clear()
+    render.valid_until = step + dt.timedelta(seconds=5)  # the next step's copy
+    renderer, got = _in_thread(lambda: cache.get("page", step, render))
+    assert render.started.wait(5)
+    assert cache.servable("page", step) is first  # while its successor renders
+    render.release.set()
+    renderer.join(5)
+    assert cache.servable("page", step) is got[0]
+    cache.changed()
+    assert cache.servable("page", step) is None  # after a write
+
+
 def test_after_a_write_requests_wait_for_the_new_copy():
     client = fakeredis.FakeRedis()
     cache = publiccache.PublicCache(client)
