@@ -11,19 +11,25 @@ from pathlib import Path
 from cop import api as uk_api
 from cop import cli, demo, directory_api, participants, vop_api
 from cop.limits import disclosure_gate
+from cop.matcher_pool import MatcherPool
 from cop.personal_data import PayeeChecks
 from cop.service import CopAdapters
 from cop.web import WebSettings
 from core.logging import get_logger
 from core.personal_data import register
+from core.warm import add_warmer
 
 
 def init_app(app, api) -> None:
     """Wire the payee checks into the app, from its already parsed settings (cop/settings.py)."""
     inline = app.config["COP_JOBS_INLINE"] or app.config.get("TESTING", False)
+    processes = 0 if app.config.get("TESTING") else app.config["COP_MATCH_PROCESSES"]
+    matcher_pool = MatcherPool(processes)
+    add_warmer(app, matcher_pool.start)
     app.extensions["cop"] = CopAdapters(
         audit_key=_audit_key(app),
         disclosure_gate=disclosure_gate(app),
+        decide_all=matcher_pool,
         run_in_background=(lambda work: work()) if inline else _background(app),
         job_lease_seconds=app.config["COP_BULK_JOB_LEASE_SECONDS"],
     )

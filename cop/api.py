@@ -94,8 +94,5 @@ def bulk_job(job_id: str):
         log.warning("bulk_job_resumed", job_id=job.id, status=job.status)
         web.start_job(job.id)
         job = jobs.get_job(session, client_id, job_id)
-    data = {"JobId": job.id, "Status": job.status, "TotalItems": job.total,
-            "CreationDateTime": job.created_at, "CompletionDateTime": job.finished_at}
-    if job.status == "done":
-        data["VerificationReports"] = job.results
-    return {"Data": data, "Links": {"Self": request.base_url}}
+    results = jobs.job_results(session, job.id) if job.status == "done" else None
+    return web.job_answer(job, results)

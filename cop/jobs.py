@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import fields
+from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Text, and_, cast, delete, or_, select, update
+from sqlalchemy.orm import Session, defer
 
 from cop import service
 from cop.errors import JobNotFound
@@ -32,10 +33,23 @@ def submit_job(session: Session, client_id: str, scheme: Scheme, checks: Sequenc
     then, anyone may (`job_orphaned`, `run_job`)."""
     with unit_of_work(session):
         job = BulkJob(id=str(uuid.uuid4()), client_id=client_id, scheme=scheme.name,
-                      status="pending", total=len(checks), items=[asdict(c) for c in checks],
+                      status="pending", total=len(checks), items=_stored(scheme, checks),
                       lease_expires_at=utcnow() + dt.timedelta(seconds=lease_seconds))
         session.add(job)
     return job
+
+
+def _stored(scheme: Scheme, checks: Sequence[Any]) -> list[list[Any]]:
+    """Each check as the list of its fields in declaration order: for a 100,000-payee job,
+    `dataclasses.asdict` (which copies recursively) took two fifths of the submission."""
+    values = attrgetter(*(f.name for f in fields(scheme.check_type)))
+    return list(map(values, checks))
+
+
+def _read(scheme: Scheme, items: Sequence[Any]) -> list[Any]:
+    """Stored items back to checks: lists of fields, or mappings as jobs stored them before."""
+    build = scheme.check_type
+    return [build(*item) if isinstance(item, list) else build(**item) for item in items]
 
 
 def job_orphaned(job: BulkJob, now: dt.datetime | None = None) -> bool:
@@ -46,31 +60,40 @@ def job_orphaned(job: BulkJob, now: dt.datetime | None = None) -> bool:
 
 
 def run_job(session_factory: Callable[[], Session], job_id: str, adapters: CopAdapters,
-            chunk: int = 10_000) -> None:
+            chunk: int = 10_000, checks: Sequence[Any] | None = None) -> None:
     """Claim a stored batch, check it chunk by chunk, then store the results and drop the
     submitted names. Returns at once when the job is finished or another run holds a live
     lease; stops when another run took the lease over. A run that takes a job over resumes
-    after the last chunk committed before it: no payee is checked or audited twice."""
+    after the last chunk committed before it: no payee is checked or audited twice.
+
+    `checks` are the job's checks as the submitting worker parsed them, which spares it
+    reading them back; a run that takes the job over reads them from the job."""
     holder, lease = str(uuid.uuid4()), adapters.job_lease_seconds
     with session_factory() as session:
         if not _claim(session, job_id, holder, lease):
             return
         with unit_of_work(session):
-            job = session.get(BulkJob, job_id, populate_existing=True)
-            items, scheme, client_id = job.items or [], SCHEMES[job.scheme], job.client_id
+            options = [defer(BulkJob.results)] + ([defer(BulkJob.items)] if checks else [])
+            job = session.get(BulkJob, job_id, populate_existing=True, options=options)
+            scheme, client_id = SCHEMES[job.scheme], job.client_id
+            if checks is None:
+                checks = _read(scheme, job.items or [])
             done = set(session.scalars(
                 select(BulkJobChunk.start).where(BulkJobChunk.job_id == job_id)))
+        answered: dict[int, list[dict[str, Any]]] = {}
         try:
-            for start in range(0, len(items), chunk):
+            for start in range(0, len(checks), chunk):
                 if start in done:
                     continue
-                if not _check_chunk(session, job_id, holder, lease, scheme, client_id,
-                                    items[start : start + chunk], start, adapters):
+                results = _check_chunk(session, job_id, holder, lease, scheme, client_id,
+                                       checks[start : start + chunk], start, adapters)
+                if results is None:
                     return  # taken over after this run missed its lease: the other run answers
+                answered[start] = results
         except Exception as exc:  # noqa: BLE001 - recorded on the job for the caller
             _end(session, job_id, holder, "failed", error=type(exc).__name__)
             raise
-        _end(session, job_id, holder, "done")
+        _end(session, job_id, holder, "done", answered)
 
 
 class _TakenOver(Exception):
@@ -78,31 +101,37 @@ class _TakenOver(Exception):
 
 
 def _check_chunk(session: Session, job_id: str, holder: str, lease: float, scheme: Scheme,
-                 client_id: str, items: Sequence[dict[str, Any]], start: int,
-                 adapters: CopAdapters) -> bool:
+                 client_id: str, checks: Sequence[Any], start: int,
+                 adapters: CopAdapters) -> list[dict[str, Any]] | None:
     """Check one chunk: its audit rows, its answers and the renewed lease commit together, or
-    (when the lease was lost meanwhile) not at all. False when another run holds the job."""
-    checks = [scheme.check_type(**item) for item in items]
+    (when the lease was lost meanwhile) not at all. Its answers, or None when another run
+    holds the job."""
     try:
         with unit_of_work(session):
             if not _held(session, job_id, holder, {
                     "lease_expires_at": utcnow() + dt.timedelta(seconds=lease)}):
                 raise _TakenOver
             reports = service.check_payees(session, client_id, scheme, checks, adapters, job_id)
-            session.add(BulkJobChunk(job_id=job_id, start=start, results=[
-                scheme.item(c.ref, r) for c, r in zip(checks, reports, strict=True)]))
+            results = [scheme.item(c.ref, r) for c, r in zip(checks, reports, strict=True)]
+            session.add(BulkJobChunk(job_id=job_id, start=start, results=results))
     except _TakenOver:
-        return False
-    return True
+        return None
+    return results
 
 
 def _end(session: Session, job_id: str, holder: str, status: str,
+         answered: dict[int, list[dict[str, Any]]] | None = None,
          error: str | None = None) -> None:
-    """Finish the job if this run still holds it: the chunks' answers become its results."""
+    """Finish the job if this run still holds it: the chunks' answers become its results.
+    Those this run checked itself are at hand; only chunks an earlier run committed are read."""
+    answered = answered or {}
     with unit_of_work(session):
-        chunks = session.scalars(select(BulkJobChunk).where(BulkJobChunk.job_id == job_id)
-                                 .order_by(BulkJobChunk.start)).all()
-        results = [item for c in chunks for item in c.results] if status == "done" else None
+        results = None
+        if status == "done":
+            stored = session.execute(select(BulkJobChunk.start, BulkJobChunk.results).where(
+                BulkJobChunk.job_id == job_id, BulkJobChunk.start.not_in(answered)))
+            chunks = {**answered, **{start: results for start, results in stored}}
+            results = [item for start in sorted(chunks) for item in chunks[start]]
         if _held(session, job_id, holder, _finished(status, results, error)):
             session.execute(delete(BulkJobChunk).where(BulkJobChunk.job_id == job_id))
 
@@ -137,8 +166,20 @@ def _finished(status: str, results, error: str | None) -> dict[str, Any]:
 
 
 def get_job(session: Session, client_id: str, job_id: str) -> BulkJob:
+    """The job's state, without its stored items or results (a poll while it runs reads a
+    few columns, not megabytes of JSON); `job_results` gives the results once done."""
     with unit_of_work(session):
-        job = session.get(BulkJob, job_id, populate_existing=True)
+        job = session.get(BulkJob, job_id, populate_existing=True,
+                          options=[defer(BulkJob.items), defer(BulkJob.results)])
         if job is None or job.client_id != client_id:
             raise JobNotFound("No such bulk job for this client.")
+        session.expire(job, ["items", "results"])  # read again if asked for, never stale
     return job
+
+
+def job_results(session: Session, job_id: str) -> str:
+    """A finished job's results as the JSON text stored: the answer carries them as they
+    are, not parsed and written out again (100,000 results take a quarter of a second
+    each way)."""
+    with unit_of_work(session):
+        return session.scalar(select(cast(BulkJob.results, Text)).where(BulkJob.id == job_id))

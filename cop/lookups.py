@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Text, cast, insert, select, tuple_
 from sqlalchemy.orm import Session
@@ -72,9 +71,9 @@ _PG_RANGES = (
 AUDIT_COLUMNS = ("account_hash", "name_hash", "outcome", "reason_code", "rule", "name_disclosed")
 
 
-@dataclass(frozen=True, slots=True)
-class AccountView:
-    """What a check reads of an account."""
+class AccountView(NamedTuple):
+    """What a check reads of an account. A tuple: a 10,000-payee batch builds one per
+    account, and a frozen dataclass's `__init__` cost a tenth of the batch's CPU."""
 
     sort_code: str | None
     account_number: str | None
@@ -93,13 +92,13 @@ class AccountView:
 
 def _view(row: Sequence[Any]) -> AccountView:
     names, trading, ids = row[9], row[10], row[11]
-    return AccountView(
-        *row[:9],
-        holder_names=tuple(json.loads(names)),
-        trading_names=tuple(json.loads(trading)) if trading and trading != "[]" else (),
-        organisation_ids=json.loads(ids) if ids and ids != "{}" else {},
-        bank_bic=row[12],
-    )
+    return _new_view(AccountView, (
+        *row[:9], tuple(json.loads(names)),
+        tuple(json.loads(trading)) if trading and trading != "[]" else (),
+        json.loads(ids) if ids and ids != "{}" else {}, row[12]))
+
+
+_new_view = tuple.__new__
 
 
 def _postgres(session: Session) -> bool:

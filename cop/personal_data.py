@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from cop.check_audit import keyed_hash
 from cop.models import CheckAudit
 from cop.normalise import normalise
-from cop.service import keyed_hash
 from core.personal_data import PurgeWindow, Subject
 
 

@@ -9,14 +9,14 @@ keyed hashes. Large batches become bulk jobs (`cop/jobs.py`), checked through he
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
 from cop import lookups
+from cop.check_audit import keyed_hash, write_audit  # noqa: F401 - keyed_hash: for other packages
 from cop.codes import (
     DirectoryStatus,
     EuCode,
@@ -29,8 +29,8 @@ from cop.codes import (
 )
 from cop.errors import DisclosureLimited
 from cop.identifiers import compact_iban
-from cop.matching import DEFAULT_CONFIG, Decision, Holder, MatchConfig, decide
-from cop.normalise import normalise
+from cop.matcher_pool import Pair, decide_all
+from cop.matching import DEFAULT_CONFIG, Decision, Holder, MatchConfig
 from cop.organisations import comparable
 from core.db import unit_of_work, utcnow
 
@@ -43,6 +43,8 @@ class CopAdapters:
     # (client_id, names to disclose) -> None when allowed, else seconds until allowed
     disclosure_gate: Callable[[str, int], int | None] = lambda client_id, count: None
     matcher: MatchConfig = DEFAULT_CONFIG
+    # (names to decide, config) -> their decisions: in this thread, or a `MatcherPool`
+    decide_all: Callable[[Sequence[Pair], MatchConfig], list[Decision]] = decide_all
     run_in_background: Callable[[Callable[[], None]], None] = lambda work: work()
     # how long a bulk job's worker answers for it without a sign of life (then it is rerun)
     job_lease_seconds: float = 60.0
@@ -75,8 +77,9 @@ class EuResult:
     matched_name: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class _Answer:
+class _Answer(NamedTuple):
+    """One check's answer and what its audit row records (a tuple: built once per payee)."""
+
     report: Any  # UkReport | EuResult
     status: DirectoryStatus
     decision: Decision | None
@@ -84,10 +87,6 @@ class _Answer:
 
 
 # --- shared by both schemes ------------------------------------------------------------
-
-def keyed_hash(key: bytes, value: str) -> str:
-    return hmac.digest(key, value.encode("utf-8"), "sha256").hex()
-
 
 def _account_status(account: lookups.AccountView) -> DirectoryStatus:
     if account.closed:
@@ -113,11 +112,13 @@ def _holder(account: lookups.AccountView) -> Holder:
 
 # --- UK Confirmation of Payee -------------------------------------------------------------
 
-def _uk_answers(session: Session, checks: Sequence[UkCheck], cfg: MatchConfig) -> list[_Answer]:
+def _uk_answers(session: Session, checks: Sequence[UkCheck],
+                adapters: CopAdapters) -> list[_Answer]:
     accounts = lookups.by_scan(session, [(c.sort_code, c.account_number) for c in checks])
     missing = {c.sort_code for c in checks if (c.sort_code, c.account_number) not in accounts}
     served = lookups.served_sort_codes(session, missing)
-    answers = []
+    found: list[DirectoryStatus] = []
+    pairs = []  # the names to decide, all at once (see cop/matcher_pool.py)
     for check in checks:
         account = accounts.get((check.sort_code, check.account_number))
         if account is None:
@@ -130,10 +131,16 @@ def _uk_answers(session: Session, checks: Sequence[UkCheck], cfg: MatchConfig) -
                 != _reference(account.secondary_reference)
             ):
                 status = DirectoryStatus.SECONDARY_REFERENCE_INVALID
+        found.append(status)
+        if status is DirectoryStatus.FOUND:
+            pairs.append((check.name, _holder(account), check.account_type))
+    decisions = iter(adapters.decide_all(pairs, adapters.matcher))
+    answers = []
+    for status in found:
         if status is not DirectoryStatus.FOUND:
             answers.append(_Answer(uk_status_report(status), status, None, False))
             continue
-        decision = decide(check.name, _holder(account), check.account_type, cfg)
+        decision = next(decisions)
         report = uk_report(decision)
         answers.append(_Answer(report, status, decision, report.name is not None))
     return answers
@@ -172,9 +179,11 @@ def _id_match(wanted: dict[str, str], held: dict[str, str] | None) -> EuCode | N
     return EuCode.MTCH if same else EuCode.NMTC
 
 
-def _eu_answers(session: Session, checks: Sequence[EuCheck], cfg: MatchConfig) -> list[_Answer]:
+def _eu_answers(session: Session, checks: Sequence[EuCheck],
+                adapters: CopAdapters) -> list[_Answer]:
     accounts = lookups.by_iban(session, [compact_iban(c.iban) for c in checks])
-    answers = []
+    found: list[tuple[DirectoryStatus, lookups.AccountView | None]] = []
+    pairs = []  # the names to decide, all at once (see cop/matcher_pool.py)
     for check in checks:
         account = accounts.get(compact_iban(check.iban))
         if account is not None and check.party_agent and (
@@ -182,6 +191,12 @@ def _eu_answers(session: Session, checks: Sequence[EuCheck], cfg: MatchConfig) -
         ):
             account = None  # held here, but not at the bank the request was addressed to
         status = DirectoryStatus.UNKNOWN_ACCOUNT if account is None else _account_status(account)
+        found.append((status, account))
+        if status is DirectoryStatus.FOUND and check.name:
+            pairs.append((check.name, _holder(account), None))
+    decisions = iter(adapters.decide_all(pairs, adapters.matcher))
+    answers = []
+    for check, (status, account) in zip(checks, found, strict=True):
         if status is not DirectoryStatus.FOUND:
             noap = eu_status_report(status).party_name_match
             result = EuResult(noap if check.name else None,
@@ -190,7 +205,7 @@ def _eu_answers(session: Session, checks: Sequence[EuCheck], cfg: MatchConfig) -
             continue
         decision, name_code, matched = None, None, None
         if check.name:
-            decision = decide(check.name, _holder(account), None, cfg)
+            decision = next(decisions)
             report: EuReport = eu_report(decision)
             name_code, matched = report.party_name_match, report.matched_name
         id_code = _id_match(check.organisation_ids, account.organisation_ids)
@@ -228,7 +243,7 @@ class Scheme:
 
     name: str  # "UK" | "EU": the audit's and the bulk job's `scheme`
     check_type: type  # UkCheck | EuCheck: how a stored job item is read back
-    answers: Callable[[Session, Sequence[Any], MatchConfig], list[_Answer]]
+    answers: Callable[[Session, Sequence[Any], CopAdapters], list[_Answer]]
     account_key: Callable[[Any], str]  # the account as the audit hashes it
     reason: Callable[[Any], str | None]  # the answer's code as the audit stores it
     item: Callable[[str | None, Any], dict[str, Any]]  # one result of a batch or job
@@ -248,9 +263,11 @@ def check_payees(session: Session, client_id: str, scheme: Scheme, checks: Seque
     single check. A refusal by the disclosure gate comes before the INSERT: nothing written.
     """
     with unit_of_work(session, statements="each"):
-        answers = scheme.answers(session, checks, adapters.matcher)
+        answers = scheme.answers(session, checks, adapters)
         _gate(adapters, client_id, answers)
-        _audit(session, adapters, client_id, scheme, request_id, checks, answers)
+        write_audit(session, adapters.audit_key, {
+            "client_id": client_id, "scheme": scheme.name, "request_id": request_id,
+            "created_at": utcnow()}, checks, answers, scheme.account_key, scheme.reason)
     return [a.report for a in answers]
 
 
@@ -268,32 +285,3 @@ def _gate(adapters: CopAdapters, client_id: str, answers: Sequence[_Answer]) -> 
         wait = adapters.disclosure_gate(client_id, disclosures)
         if wait is not None:
             raise DisclosureLimited(wait)
-
-
-def _audit(session: Session, adapters: CopAdapters, client_id: str, scheme: Scheme,
-           request_id: str | None, checks: Sequence[Any], answers: Sequence[_Answer]) -> None:
-    """One audit row per answer, built column by column (the statement takes columns): for
-    a 10,000-payee batch, a dict per row and a pass per column over them cost a third of the
-    audit's CPU. A name entered twice in a batch is normalised and hashed once."""
-    key, account_key, reason = adapters.audit_key, scheme.account_key, scheme.reason
-    name_hashes: dict[str, str] = {}
-    account_hash, name_hash, outcome, reason_code, rule, disclosed = [], [], [], [], [], []
-    for check, answer in zip(checks, answers, strict=True):
-        account_hash.append(keyed_hash(key, account_key(check)))
-        name = check.name
-        if not name:
-            name_hash.append(None)
-        elif (hashed := name_hashes.get(name)) is not None:
-            name_hash.append(hashed)
-        else:
-            name_hash.append(name_hashes.setdefault(name, keyed_hash(key, normalise(name))))
-        decision = answer.decision
-        outcome.append(decision.outcome.value if decision else answer.status.value)
-        rule.append(decision.rule if decision else None)
-        reason_code.append(reason(answer.report))
-        disclosed.append(answer.discloses)
-    common = {"client_id": client_id, "scheme": scheme.name, "request_id": request_id,
-              "created_at": utcnow()}
-    lookups.insert_audit_columns(session, common, {
-        "account_hash": account_hash, "name_hash": name_hash, "outcome": outcome,
-        "reason_code": reason_code, "rule": rule, "name_disclosed": disclosed})

@@ -7,6 +7,8 @@ import uuid
 
 import pytest
 
+from cop.schemas import BulkJobResponse
+
 from .conftest import DE_BUSINESS_IBAN, DE_IBAN, EU_BIC
 
 UK_PATH = "/cop/v1/name-verifications"
@@ -301,9 +303,12 @@ def test_large_batch_becomes_a_job(tpp):
     assert resp.status_code == 202, resp.get_json()
     location = resp.headers["Location"]
     assert resp.get_json()["Links"]["Self"] == location
-    job = tpp.request("GET", location, scope=SCOPE).get_json()["Data"]
+    answer = tpp.request("GET", location, scope=SCOPE).get_json()
+    assert not BulkJobResponse().validate(answer)  # the documented shape, results included
+    job = answer["Data"]
     assert job["Status"] == "done" and job["TotalItems"] == 3
     assert [r["Matched"] for r in job["VerificationReports"]] == [True, True, True]
+    assert answer["Links"]["Self"].endswith(location)
 
 
 @pytest.mark.parametrize("app_settings", [{"COP_BULK_SYNC_MAX": 2}])

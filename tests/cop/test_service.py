@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from cop import service
 from cop.codes import EuCode, UkReason
 from cop.errors import DisclosureLimited
+from cop.matcher_pool import MatcherPool
 from cop.models import CheckAudit
 from cop.service import EU, UK, CopAdapters, EuCheck, UkCheck, keyed_hash
 
@@ -300,3 +301,22 @@ def test_a_miss_reads_sort_code_ranges_in_autocommit_too(seeded, adapters, monke
     assert not seeded.in_transaction()
     if seeded.get_bind().dialect.name == "postgresql":
         assert len(autocommit) == 6 and all(autocommit)  # lookup, ranges, audit, twice
+
+
+def test_a_matcher_pool_decides_as_the_worker_alone(seeded):
+    """Names decided by the pool's processes get the same answers and audit rows as names
+    decided in the calling thread."""
+    checks = [uk("12345678", name, ref=str(i)) for i, name in enumerate(
+        ["John Smith", "Mr J Smith", "Andrew Smith", "Jon Smith", "J A Smith"] * 3)]
+    alone = service.check_payees(seeded, "tpp-1", UK, checks, CopAdapters(audit_key=KEY))
+    pool = MatcherPool(2, minimum=1)
+    try:
+        pooled = service.check_payees(seeded, "tpp-1", UK, checks,
+                                      CopAdapters(audit_key=KEY, decide_all=pool))
+    finally:
+        pool.close()
+    assert pooled == alone
+    rows = seeded.execute(select(CheckAudit.outcome, CheckAudit.rule, CheckAudit.name_hash)
+                          .order_by(CheckAudit.id)).all()
+    seeded.rollback()
+    assert rows[len(checks):] == rows[:len(checks)]
