@@ -122,12 +122,7 @@ class Connection:
 
     def _head(self, first: bool) -> tuple[str, int, list[tuple[str, str]]]:
         buffer = self._buffer
-        searched = 0
-        while (end := buffer.find(b"\r\n\r\n", searched)) < 0:
-            if len(buffer) > MAX_HEAD:
-                raise ProtocolError("the answer's head is too long")
-            searched = max(0, len(buffer) - 3)
-            self._fill(started=bool(buffer) or not first)
+        end = self._find(b"\r\n\r\n", "the answer's head", started=bool(buffer) or not first)
         raw = bytes(buffer[:end]).decode("latin-1")
         del buffer[:end + 4]
         status_line, *lines = raw.split("\r\n")
@@ -157,16 +152,21 @@ class Connection:
         del buffer[:size]
         return content
 
-    def _line(self) -> bytes:
+    def _find(self, marker: bytes, what: str, *, started: bool = True) -> int:
+        """Where `marker` starts in the buffer, reading until it arrives (within MAX_HEAD)."""
         buffer = self._buffer
         searched = 0
-        while (end := buffer.find(b"\r\n", searched)) < 0:
+        while (end := buffer.find(marker, searched)) < 0:
             if len(buffer) > MAX_HEAD:
-                raise ProtocolError("a chunk line is too long")
-            searched = max(0, len(buffer) - 1)
-            self._fill()
-        line = bytes(buffer[:end])
-        del buffer[:end + 2]
+                raise ProtocolError(f"{what} is too long")
+            searched = max(0, len(buffer) - len(marker) + 1)
+            self._fill(started=started or bool(buffer))
+        return end
+
+    def _line(self) -> bytes:
+        end = self._find(b"\r\n", "a chunk line")
+        line = bytes(self._buffer[:end])
+        del self._buffer[:end + 2]
         return line
 
     def _chunked(self) -> bytes:
