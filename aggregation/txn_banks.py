@@ -100,7 +100,8 @@ class BankSyncs:
                                               pending.get(account_id))
                 jobs.append(Job(bank_id, bank_account_id, account_id, connector, access, start,
                                 window_to, cursor, caller.psu_ip,
-                                _refresher(connector, link), started))
+                                _refresher(connector, link), started,
+                                known=row is not None))
         results = self.syncer.run(session, cid, jobs, Deadline(self.deadline_seconds), now)
         self._settle(session, cid, jobs, results, reports, now)
         if any(r.written for r in results.values()):

@@ -70,15 +70,23 @@ class TransactionStore:
     # -- writing ----------------------------------------------------------------------------
     def write(self, session: Session, consent_id: str, account_id: str, bank_id: str,
               keyed: Iterable[tuple[str, Transaction]], now: dt.datetime,
-              categorise: Callable[[Transaction], str | None]) -> int:
-        """Upsert one page. Within a page a key seen twice keeps its booked form. The page is
-        sealed in one batch and written in one statement batch (executemany)."""
+              categorise: Callable[[Transaction], str | None], *, known: bool = False) -> int:
+        """Upsert one page; returns the entries written. Within a page a key seen twice keeps
+        its booked form. The page is sealed in one batch and written in one statement batch
+        (executemany). `known`: the account has a stored history, so entries it already holds
+        booked are left as they are (a booked entry is immutable): a later sync lists days it
+        has stored, and rewriting them cost a seal and a row each for nothing new."""
         chosen: dict[str, Transaction] = {}
         for key, tx in keyed:
             if key in chosen and chosen[key].status is TransactionStatus.BOOKED and \
                     tx.status is not TransactionStatus.BOOKED:
                 continue
             chosen[key] = tx
+        if known and chosen:
+            for key in session.scalars(select(T.key).where(
+                    T.consent_id == consent_id, T.account_id == account_id,
+                    T.key.in_(list(chosen)), T.status == TransactionStatus.BOOKED.value)):
+                del chosen[key]
         sealed = self.sealer.seal_many([
             (txn_codec.dumps(tx, categorise(tx)), self._context(consent_id, account_id, key))
             for key, tx in chosen.items()])

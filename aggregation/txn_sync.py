@@ -57,6 +57,7 @@ class Job:
     psu_ip: str | None
     refresh: Callable[[], Any] | None = None
     started: dt.datetime | None = None  # when the window being completed was first asked for
+    known: bool = False  # the account has a stored history (see `TransactionStore.write`)
     parts: list[Part] = field(default_factory=list)  # set by `Syncer.run`
 
 
@@ -225,7 +226,8 @@ class Syncer:
                  for tx in page.transactions]
         with unit_of_work(session):
             result.written += self.store.write(session, consent_id, job.account_id,
-                                               job.bank_id, keyed, now, self.categorise)
+                                               job.bank_id, keyed, now, self.categorise,
+                                               known=job.known)
             result.pages += 1
             part.place = page.next_cursor
             self._save(session, consent_id, job, "partial", now, pages=1)

@@ -139,6 +139,21 @@ def test_pending_then_booked_is_one_transaction(agg_app, two_banks):
     assert _total(agg_app) == total
 
 
+def test_a_later_sync_leaves_entries_stored_booked_as_they_are(agg_app, two_banks):
+    agg_app.extensions["aggregation"].cache.fresh_seconds = 0
+    two_banks.get(TXNS)
+    stored = select(StoredTransaction.key, StoredTransaction.status,
+                    StoredTransaction.sealed).order_by(StoredTransaction.key)
+    with agg_app.extensions["session_factory"]() as session:
+        before = session.execute(stored).all()
+    two_banks.get(TXNS)  # lists the last days again: the booked ones are stored already
+    with agg_app.extensions["session_factory"]() as session:
+        after = session.execute(stored).all()
+    assert [r for r in after if r.status == "booked"] == \
+        [r for r in before if r.status == "booked"]
+    assert [r for r in after if r.status == "pending"] != \
+        [r for r in before if r.status == "pending"]  # pending ones are listed afresh
+
 def test_basic_hides_detail_and_debits_only_filters(agg_app, make_tpp, make_psu):
     setup = setup_banks(agg_app, make_tpp, make_psu, banks=("alpha",), permissions=(
         "ReadAccountsBasic", "ReadTransactionsBasic", "ReadTransactionsDebits"))
