@@ -137,6 +137,19 @@ class OBErrorResponses(BasePlugin):
                         "$ref": f"#/components/schemas/{schema}"}}}}
 
 
+def decimal_as_string(converter, field, ret, **kwargs) -> dict:
+    """A Decimal the schema sends as a string (every amount: OB writes `Amount` as a string
+    of up to 13 digits and 5 decimals, so no float ever rounds money) is documented as a
+    string; apispec calls every Decimal a number, and a client that validates answers
+    against the document, or is generated from it, refuses each amount."""
+    if not (isinstance(field, ma.fields.Decimal) and field.as_string):
+        return {}
+    given = ret.get("type")
+    kind = (["string" if item == "number" else item for item in given]
+            if isinstance(given, list) else "string")
+    return {"type": kind, "format": "decimal"}
+
+
 class FapiApi(Api):
     """flask-smorest Api whose errors are rendered by the one error path, headers kept."""
 
@@ -145,6 +158,7 @@ class FapiApi(Api):
     def _init_spec(self, *, extra_plugins=None, **kwargs):
         super()._init_spec(extra_plugins=[*(extra_plugins or ()), OBErrorResponses()],
                            **kwargs)
+        self.ma_plugin.converter.add_attribute_function(decimal_as_string)
         self.spec.components.schema("OBErrorResponse1", schema=OBErrorResponse1)
         self.spec.components.schema("CoPErrorResponse", schema=CoPErrorResponse)
 

@@ -6,7 +6,12 @@ import json
 import re
 from pathlib import Path
 
+import marshmallow as ma
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
 from click.testing import CliRunner
+
+from core.apidoc import decimal_as_string
 
 COMMITTED = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 
@@ -49,3 +54,23 @@ def test_docs_portal_is_served_locally(client):
     bundle = client.get("/docs/assets/swagger-ui/swagger-ui-bundle.js")
     assert bundle.status_code == 200
     assert len(bundle.get_data()) > 500_000
+
+
+def test_amounts_sent_as_strings_are_documented_as_strings(app):
+    """Money is a Decimal sent as a string; a client validating answers against the document
+    refused every amount while the document called it a number."""
+    schemas = app.test_client().get("/openapi.json").get_json()["components"]["schemas"]
+    for schema, member in (("Amount", "Amount"), ("CurrencyTotal", "Available"),
+                           ("CurrencyTotal", "CreditLines")):
+        assert schemas[schema]["properties"][member]["type"] == "string", (schema, member)
+        assert schemas[schema]["properties"][member]["format"] == "decimal"
+
+
+def test_a_nullable_decimal_string_stays_nullable():
+    plugin = MarshmallowPlugin()
+    APISpec("t", "1", "3.1.0", plugins=[plugin])
+    plugin.converter.add_attribute_function(decimal_as_string)
+    converted = plugin.converter.field2property(ma.fields.Decimal(as_string=True,
+                                                                  allow_none=True))
+    assert converted["type"] == ["string", "null"]
+    assert plugin.converter.field2property(ma.fields.Decimal())["type"] == "number"

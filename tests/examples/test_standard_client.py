@@ -3,14 +3,15 @@ way `make run` starts it (migrate, demo load, gunicorn with gunicorn.conf.py) on
 is not 8000 and with no ISSUER set, discovers, pushes its authorisation request, authenticates
 with private_key_jwt, gets DPoP-bound tokens and calls a protected endpoint.
 
-The client is authlib's requests client plus DPoP proofs made with joserfc: none of this
-project's code runs on the client side.
+The client is authlib's requests (or httpx) client plus DPoP proofs made with joserfc: none
+of this project's code runs on the client side.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
 import os
 import re
@@ -22,8 +23,10 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
+import jsonschema_rs
 import pytest
 import requests
+from authlib.integrations.httpx_client import OAuth2Client
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
@@ -32,6 +35,7 @@ from joserfc import jwk, jwt
 from tests.consent.live import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+DOCUMENT = json.loads((ROOT / "openapi" / "openapi.json").read_text())
 BIN = Path(sys.executable).parent
 # what a developer's shell may hold that would steer the server elsewhere
 STEERING = ("ISSUER", "BIND", "DATABASE_URL", "REDIS_URL", "TEST_DATABASE_URL",
@@ -182,3 +186,106 @@ def test_client_credentials_and_a_protected_payee_check(served):
         "DPoP": dpop_proof(dpop_key, "POST", url, token["access_token"])})
     assert answer.status_code == 200, answer.text
     assert answer.json()["Data"]["VerificationReport"]["ReasonCode"] == "MBAM"
+
+
+def documented(method: str, path: str, answer) -> list[str]:
+    """What in the answer breaks the committed OpenAPI document's schema for it."""
+    status = DOCUMENT["paths"][path][method]["responses"][str(answer.status_code)]
+    schema = status["content"][answer.headers["content-type"].split(";")[0]]["schema"]
+    # the document's own `#/components/...` references resolve against this root
+    validator = jsonschema_rs.Draft202012Validator({**schema,
+                                                    "components": DOCUMENT["components"]})
+    return [f"{error.instance_path}: {error.message}"
+            for error in validator.iter_errors(answer.json())]
+
+
+def test_consent_and_balances_with_the_httpx_client_match_the_document(served):
+    """authlib's httpx client: client credentials for the consent, PAR naming it (RFC 9396),
+    alice connects a sandbox bank and allows access, code exchange, then the consent, accounts
+    and balances read back as the committed OpenAPI document describes them."""
+    base, clients = served
+    meta = requests.get(f"{base}/.well-known/oauth-authorization-server", timeout=10).json()
+    client = clients["budgeting"]
+    oauth = OAuth2Client(client["client_id"], jwk.import_key(Path(client["key"]).read_bytes(),
+                                                             "EC"),
+                         token_endpoint_auth_method="private_key_jwt",
+                         redirect_uri=client["redirect_uri"], timeout=60)
+    oauth.register_client_auth_method(PrivateKeyJWT(meta["issuer"], alg="ES256"))
+    dpop_key = jwk.ECKey.generate_key("P-256")
+    nonce = {}
+
+    def token_request(url: str, data: dict):
+        for _ in range(2):
+            answer = oauth.request("POST", url, data=data, withhold_token=True,
+                                   auth=oauth.client_auth("private_key_jwt"),
+                                   headers={"DPoP": dpop_proof(dpop_key, "POST", url,
+                                                               nonce=nonce.get("value"))})
+            nonce["value"] = answer.headers.get("DPoP-Nonce", nonce.get("value"))
+            if answer.json().get("error") != "use_dpop_nonce":
+                return answer
+        return answer
+
+    def call(method: str, path: str, token: str, **options):
+        return oauth.request(method, base + path, withhold_token=True, **options, headers={
+            "Authorization": f"DPoP {token}", "x-idempotency-key": str(uuid.uuid4()),
+            "DPoP": dpop_proof(dpop_key, method, base + path, token)})
+
+    consents = "/open-banking/v4.0/aisp/account-access-consents"
+    issued = token_request(meta["token_endpoint"], {"grant_type": "client_credentials",
+                                                    "scope": "accounts"})
+    assert issued.status_code == 200, issued.text
+    granting = issued.json()["access_token"]
+    created = call("POST", consents, granting, json={"Data": {
+        "Permissions": ["ReadAccountsBasic", "ReadBalances"],
+        "ExpirationDateTime": "2099-01-01T00:00:00+00:00"}, "Risk": {}})
+    assert created.status_code == 201 and not documented("post", consents, created)
+    consent_id = created.json()["Data"]["ConsentId"]
+
+    verifier, state = secrets.token_urlsafe(48), secrets.token_urlsafe(12)
+    pushed = token_request(meta["pushed_authorization_request_endpoint"], {
+        "response_type": "code", "client_id": client["client_id"], "scope": "accounts",
+        "redirect_uri": client["redirect_uri"], "state": state,
+        "code_challenge": create_s256_code_challenge(verifier), "code_challenge_method": "S256",
+        "authorization_details": json.dumps([{"type": "account_access_consent",
+                                              "consent_id": consent_id}])})
+    assert pushed.status_code == 201, pushed.text
+    callback = psu_allows(base, meta, client, pushed.json()["request_uri"])
+
+    token_url = meta["token_endpoint"]
+    token = oauth.fetch_token(token_url, authorization_response=callback, state=state,
+                              code_verifier=verifier, headers={"DPoP": dpop_proof(
+                                  dpop_key, "POST", token_url, nonce=nonce.get("value"))})
+    assert token["token_type"] == "DPoP"
+    for path, template, bearer in (
+            (f"{consents}/{consent_id}", f"{consents}/{{ConsentId}}", granting),
+            ("/open-banking/v4.0/aisp/accounts", None, token["access_token"]),
+            ("/open-banking/v4.0/aisp/balances?include=aggregation", None,
+             token["access_token"])):
+        answer = call("GET", path, bearer)
+        assert answer.status_code == 200, answer.text
+        assert documented("get", template or path.split("?")[0], answer) == [], path
+
+
+def psu_allows(base: str, meta: dict, client: dict, request_uri: str) -> str:
+    """alice signs in, connects Northgate at its own sign-in page and allows access: the
+    redirect URI the TPP is sent back to."""
+    browser = requests.Session()
+    page = browser.get(meta["authorization_endpoint"] + "?" + urlencode(
+        {"client_id": client["client_id"], "request_uri": request_uri}), timeout=30)
+    action = re.search(r'<form method="post" action="([^"]+)"', page.text).group(1)
+    screen = browser.post(base + action, timeout=30, data={
+        "action": "sign_in", "request_uri": request_uri, "username": "alice",
+        "password": "open-banking-demo"})
+    connect = re.search(r'action="([^"]+/banks/northgate)"', screen.text).group(1)
+    bank_page = browser.post(base + html.unescape(connect), timeout=30)
+    form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">',
+                           bank_page.text))
+    back = browser.post(bank_page.url.split("?")[0], timeout=30, data={
+        **{name: html.unescape(value) for name, value in form.items()},
+        "username": "alice", "password": "sandbox", "decision": "approve"})
+    assert "Connected" in back.text, back.text[:500]
+    decide = re.search(r'action="([^"]+/decision)"', back.text).group(1)
+    done = browser.post(base + html.unescape(decide), data={"action": "approve"},
+                        allow_redirects=False, timeout=30)
+    assert done.status_code == 303, done.text[:500]
+    return done.headers["Location"]
