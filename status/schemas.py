@@ -180,16 +180,28 @@ class AvailabilityQuery(Strict):
 
 
 class Downtime(ma.Schema):
-    planned = fields.Float()
-    unplanned = fields.Float()
-    total = fields.Float()
+    """Seconds of the period in which the target was down (EBA/GL/2018/07 counts both kinds;
+    they are reported apart for transparency)."""
+
+    planned = fields.Float(metadata={"description": "Under a major or critical maintenance "
+                                     "notice"})
+    unplanned = fields.Float(metadata={"description": "Incidents, and measured minutes in which "
+                                       "at least half the calls failed, outside planned time"})
+    total = fields.Float(metadata={"description": "planned + unplanned"})
+
+
+def _percentile(share: str) -> fields.Float:
+    return fields.Float(allow_none=True, metadata={
+        "description": f"{share} of measured answers came within this many ms (estimated "
+                       "inside a fixed histogram bucket); null without measurements"})
 
 
 class ResponseTimes(ma.Schema):
-    average = fields.Float(allow_none=True)
-    p50 = fields.Float(allow_none=True)
-    p95 = fields.Float(allow_none=True)
-    p99 = fields.Float(allow_none=True)
+    average = fields.Float(allow_none=True, metadata={
+        "description": "Mean of measured answers, ms; null without measurements"})
+    p50 = _percentile("Half")
+    p95 = _percentile("95 %")
+    p99 = _percentile("99 %")
 
 
 class PeriodFigures(ma.Schema):
