@@ -4,7 +4,7 @@ name -> (default, parser, description), parsed once when the app is created.
 
 from __future__ import annotations
 
-from core.config import boolean, number, url, whole_number
+from core.config import at_least, boolean, number, url
 
 
 def bank_urls(value: str) -> dict[str, str]:
@@ -21,23 +21,25 @@ def bank_urls(value: str) -> dict[str, str]:
     return found
 
 
+# a duration that may be 0 (off) but never negative
+SECONDS = at_least(0, number)
+
 SETTINGS: dict = {
-    "AGGREGATION_MAX_WORKERS": (64, whole_number, "Threads of the fan-out across banks, per "
-                                "worker (the per-account calls get twice as many)"),
-    "AGGREGATION_CACHE_SECONDS": (30.0, number, "How long cached balances are served without "
-                                  "calling the bank"),
-    "AGGREGATION_CONSENT_SNAPSHOT_SECONDS": (5.0, number, "How long a read reuses what it "
-                                             "knows of a consent (no tokens)"),
-    "AGGREGATION_BREAKER_FAILURES": (5, whole_number, "Failed calls in a row that open a "
+    "AGGREGATION_MAX_WORKERS": (64, at_least(1), "Threads of the fan-out across banks, "
+                                "per worker (the per-account calls get twice as many)"),
+    "AGGREGATION_CACHE_SECONDS": (
+        30.0, SECONDS, "How long cached balances are served without calling the bank"),
+    "AGGREGATION_CONSENT_SNAPSHOT_SECONDS": (
+        5.0, SECONDS, "How long a read reuses what it knows of a consent (no tokens)"),
+    "AGGREGATION_BREAKER_FAILURES": (5, at_least(1), "Failed calls in a row that open a "
                                      "bank's circuit breaker"),
-    "AGGREGATION_BREAKER_OPEN_SECONDS": (30.0, number, "How long an open breaker keeps a "
-                                         "bank from being called"),
-    "AGGREGATION_TRANSACTIONS_PAGE_SIZE": (100, whole_number, "Transactions per page of the "
-                                           "OB transaction listings"),
-    "AGGREGATION_TRANSACTIONS_DEADLINE_SECONDS": (10.0, number, "How long a transaction read "
-                                                  "waits for banks' pages before answering "
-                                                  "with what it has (the rest resumes next "
-                                                  "read)"),
+    "AGGREGATION_BREAKER_OPEN_SECONDS": (
+        30.0, SECONDS, "How long an open breaker keeps a bank from being called"),
+    "AGGREGATION_TRANSACTIONS_PAGE_SIZE": (100, at_least(1), "Transactions per page of "
+                                           "the OB transaction listings"),
+    "AGGREGATION_TRANSACTIONS_DEADLINE_SECONDS": (
+        10.0, at_least(0.1, number), "How long a transaction read waits for banks' pages "
+        "before answering with what it has (the rest resumes next read)"),
     "AGGREGATION_ID_KEY": ("", str, "HMAC key of our AccountIds (the same on every host); "
                            "unset: a key file in the instance folder"),
     "BANKS_FILE": ("", str, "The bank registry (JSON); unset: aggregation/data/banks.json"),

@@ -55,6 +55,20 @@ def whole_number(value: str) -> int:
         raise ValueError("a whole number") from None
 
 
+def at_least(minimum: float, parser=whole_number):
+    """`parser` (whole_number or number) refusing values below `minimum`: a worker count of
+    0 or a negative cache time would otherwise surface later as a traceback, not as the one
+    line naming the setting."""
+    kind = "a whole number" if parser is whole_number else "a number"
+
+    def parse(value: str):
+        parsed = parser(value) if isinstance(value, str) else value
+        if parsed < minimum:
+            raise ValueError(f"{kind}, {minimum:g} or more")
+        return parsed
+    return parse
+
+
 def port(value: str) -> int:
     number_ = whole_number(value) if isinstance(value, str) else int(value)
     if not 0 < number_ < 65536:
