@@ -13,6 +13,7 @@ the same `decide` with the configuration the caller passes.
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
@@ -38,13 +39,15 @@ class MatcherPool:
     def __init__(self, processes: int, minimum: int = 2000) -> None:
         self.processes, self.minimum = processes, minimum
         self._executor: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()  # the worker's threads share one executor
 
     def _pool(self) -> ProcessPoolExecutor:
-        if self._executor is None or getattr(self._executor, "_broken", False):
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["cop.matching"])
-            self._executor = ProcessPoolExecutor(self.processes, mp_context=context)
-        return self._executor
+        with self._lock:
+            if self._executor is None or getattr(self._executor, "_broken", False):
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(["cop.matching"])
+                self._executor = ProcessPoolExecutor(self.processes, mp_context=context)
+            return self._executor
 
     def start(self) -> None:
         """Start the processes now, so that the first large batch does not wait for them."""
@@ -67,6 +70,7 @@ class MatcherPool:
         return decisions
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(cancel_futures=True)
-            self._executor = None
+        with self._lock:
+            if self._executor is not None:
+                self._executor.shutdown(cancel_futures=True)
+                self._executor = None

@@ -32,6 +32,23 @@ def test_bulk_job_runs_and_forgets_the_names(app, seeded, adapters):
         jobs.get_job(seeded, "another-tpp", job.id)
     assert seeded.get(BulkJob, job.id).finished_at is not None
     seeded.rollback()
+    assert audit_count(seeded) == len(checks)  # one row per payee, each chunk's own
+
+
+def test_a_job_run_with_its_checks_at_hand_answers_as_one_that_reads_them(app, seeded,
+                                                                          adapters):
+    """The submitting worker passes the checks it parsed; a run that reads them back from
+    the stored job (a takeover) gets the same answers."""
+    factory = app.extensions["session_factory"]
+    handed = jobs.submit_job(seeded, "tpp-1", UK, JOB_CHECKS, lease_seconds=60)
+    jobs.run_job(factory, handed.id, adapters, chunk=1, checks=JOB_CHECKS)
+    read = jobs.submit_job(seeded, "tpp-1", UK, JOB_CHECKS, lease_seconds=60)
+    jobs.run_job(factory, read.id, adapters, chunk=1)
+    assert _job(seeded, handed.id)[2] == _job(seeded, read.id)[2] == [
+        {"Id": "a", "Matched": True}, {"Id": "b", "Matched": False, "ReasonCode": "ANNM"}]
+    assert jobs.job_results(seeded, handed.id).startswith('[{"Id": "a"')
+    seeded.rollback()
+    assert audit_count(seeded) == 2 * len(JOB_CHECKS)
 
 
 JOB_CHECKS = [uk("12345678", "John Smith", ref="a"), uk("23456789", "Ciara Murphy", ref="b")]
