@@ -17,7 +17,7 @@ from typing import Protocol
 
 from sqlalchemy import and_, bindparam, delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from aggregation import txn_codec
 from aggregation.models import StoredTransaction as T
@@ -207,17 +207,23 @@ class TransactionStore:
         `since`: both sides are bounded by time (a credit at most one window before its
         debit), so an incremental sync reads the last days, not the whole history, and the
         links are written in one batch."""
-        debit, credit = aliased(T), aliased(T)
-        found = session.execute(select(
-            debit.account_id, debit.key, debit.booked_at, credit.account_id, credit.key,
-            credit.booked_at).join(credit, and_(
-                credit.consent_id == debit.consent_id, credit.transfer_tag == debit.transfer_tag,
-                credit.direction == "C", credit.account_id != debit.account_id,
-                credit.linked_key.is_(None),
-                credit.booked_at >= since - 2 * TRANSFER_WINDOW)).where(
-            debit.consent_id == consent_id, debit.direction == "D",
-            debit.transfer_tag.is_not(None), debit.linked_key.is_(None),
-            debit.booked_at >= since - TRANSFER_WINDOW)).all()
+        # the candidates in one read of the transfer index, paired here by tag: a self-join
+        # left the plan to the database, and SQLite without statistics could walk every
+        # credit of the consent for each debit
+        legs: dict[str, tuple[list, list]] = {}
+        for account, key, at, direction, tag in session.execute(select(
+                T.account_id, T.key, T.booked_at, T.direction, T.transfer_tag).where(
+                T.consent_id == consent_id, T.transfer_tag.is_not(None),
+                T.linked_key.is_(None), T.booked_at >= since - 2 * TRANSFER_WINDOW)):
+            debits, credits = legs.setdefault(tag, ([], []))
+            if direction == "C":
+                credits.append((account, key, at))
+            elif at >= since - TRANSFER_WINDOW:
+                debits.append((account, key, at))
+        found = [(d_acc, d_key, d_at, c_acc, c_key, c_at)
+                 for debits, credits in legs.values()
+                 for d_acc, d_key, d_at in debits for c_acc, c_key, c_at in credits
+                 if c_acc != d_acc]
         close = sorted((abs(c_at - d_at), (d_acc, d_key), (c_acc, c_key))
                        for d_acc, d_key, d_at, c_acc, c_key, c_at in found
                        if abs(c_at - d_at) <= TRANSFER_WINDOW)
