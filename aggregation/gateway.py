@@ -11,8 +11,10 @@ handled alike:
   verifier (and the PSU's IP address) go back as `flow_secrets`, which the caller keeps
   encrypted server-side until the callback: they never travel through the browser.
 - `finish`: check the bank's whole answer where the connector can (`complete_authorisation`:
-  a UK bank's hybrid ID token or JARM response, against the `state` and `nonce` kept in
-  `flow_secrets`; a refused answer is the connector's typed error), exchange the code
+  a UK bank's hybrid ID token or JARM response, against the `state` consent kept with the
+  flow and the `nonce` in `flow_secrets`; a refused answer is the connector's typed error;
+  a flow sealed by an earlier release, without a copy of the state, still completes after a
+  deploy), exchange the code
   (PKCE), then list the accounts the PSU granted, PSU present. If the account list fails
   after the exchange, the bank-side consent is deleted again so no half-made access is left
   at the bank.
@@ -67,7 +69,7 @@ class ConnectorGateway:
         redirect = self.connector.authorisation_redirect(
             made.consent_id, redirect_uri=redirect_uri, state=state)
         secrets = {"code_verifier": redirect.code_verifier, **secrets}
-        if hasattr(self.connector, "complete_authorisation"):  # the answer is checked
+        if hasattr(self.connector, "complete_authorisation"):  # for a release that reads it
             secrets["state"] = state
         if redirect.nonce:  # OB security profile: the ID token's nonce is checked against it
             secrets["nonce"] = redirect.nonce
@@ -87,7 +89,7 @@ class ConnectorGateway:
 
     def finish(self, bank_consent_id: str, *, code: str, redirect_uri: str,
                flow_secrets: dict[str, str],
-               answer: Mapping[str, str] | None = None) -> BankTokens:
+               answer: Mapping[str, str] | None = None, state: str = "") -> BankTokens:
         if flow_secrets.get("sca") == bg_sca.REDIRECT:  # no code: the consent says it
             if self.connector.get_consent(bank_consent_id).status \
                     is not ConsentStatus.AUTHORISED:
@@ -97,7 +99,8 @@ class ConnectorGateway:
         if not verifier:
             raise BankFailure(self.bank_id, "flow_lost")
         if answer is not None:
-            code = self._checked_code(bank_consent_id, answer, flow_secrets)
+            code = self._checked_code(bank_consent_id, answer, flow_secrets,
+                                      state or flow_secrets.get("state", ""))
         if not code:
             raise BankFailure(self.bank_id, "no_code")
         tokens = self.connector.exchange_code(code, redirect_uri=redirect_uri,
@@ -105,15 +108,15 @@ class ConnectorGateway:
         return self._with_accounts(bank_consent_id, tokens, flow_secrets)
 
     def _checked_code(self, bank_consent_id: str, answer: Mapping[str, str],
-                      flow_secrets: dict[str, str]) -> str:
+                      flow_secrets: dict[str, str], state: str) -> str:
         """The code in the bank's whole answer, once the connector has checked it (UK: the
         ID token of a hybrid answer, or the JARM response, against the kept state and nonce)."""
         complete = getattr(self.connector, "complete_authorisation", None)
         if complete is None:
             return answer.get("code") or ""
-        if not flow_secrets.get("state"):
+        if not state:
             raise BankFailure(self.bank_id, "flow_lost")
-        checked = complete(answer, state=flow_secrets["state"],
+        checked = complete(answer, state=state,
                            nonce=flow_secrets.get("nonce", ""), consent_id=bank_consent_id)
         if checked.error:
             raise BankFailure(self.bank_id, "refused_by_psu" if checked.error == "access_denied"

@@ -33,7 +33,8 @@ class BenchGateway:
         return BankStart(consent.consent_id, redirect.url,
                          {"code_verifier": redirect.code_verifier})
 
-    def finish(self, bank_consent_id, *, code, redirect_uri, flow_secrets, answer=None):
+    def finish(self, bank_consent_id, *, code, redirect_uri, flow_secrets, answer=None,
+               state=""):
         from aggregation.connectors.base import BankAccess
         from consent.bankflow import BankTokens
 

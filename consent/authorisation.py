@@ -171,7 +171,7 @@ def bank_callback(session: Session, bank_id: str, *, answer: Mapping[str, str],
             ConsentAuthorisation.created_at.desc())).first()
         if record is None:
             raise PassInvalid(state)
-        flow = _open_flow(row, adapters)
+        flow, kept_state = _open_flow(row, adapters), row.oauth_state or ""
         consent_id, bank_consent_id, ticket = row.consent_id, row.bank_consent_id, record.id
         actor = adapters.psu_actor(record.psu_id, interaction_id)
     error = answer.get("error")
@@ -181,7 +181,7 @@ def bank_callback(session: Session, bank_id: str, *, answer: Mapping[str, str],
                                        else error[:40])
         tokens = bankflow.guarded(bank_id, lambda: bankflow.gateway(adapters, bank_id).finish(
             bank_consent_id, code=answer.get("code") or "", redirect_uri=redirect_uri,
-            flow_secrets=flow, answer=answer))
+            flow_secrets=flow, answer=answer, state=kept_state))
     except bankflow.BankFailure as exc:
         _finish_bank(session, consent_id, bank_id, adapters, actor, failure=exc.kind)
         return ticket

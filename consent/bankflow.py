@@ -63,11 +63,14 @@ class BankGateway(Protocol):
 
     def finish(self, bank_consent_id: str, *, code: str, redirect_uri: str,
                flow_secrets: dict[str, str],
-               answer: Mapping[str, str] | None = None) -> BankTokens:
+               answer: Mapping[str, str] | None = None, state: str = "") -> BankTokens:
         """The PSU is back from the bank: `code` is "" when the bank sent none (a Berlin
         Group redirect without OAuth confirms the consent itself). `answer` is the bank's
         whole answer (query or fragment parameters), for a gateway that checks it before
-        the code is exchanged (a UK bank's ID token or JARM response)."""
+        the code is exchanged (a UK bank's ID token or JARM response), and `state` the one
+        `start` was given, as consent kept it server-side (the answer was matched to this
+        flow by it): a flow checks against that, not against a copy it sealed, so a flow
+        sealed by an earlier release still completes after a deploy."""
         ...
 
     def poll(self, bank_consent_id: str, *, flow_secrets: dict[str, str]

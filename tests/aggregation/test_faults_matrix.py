@@ -198,7 +198,8 @@ class SandboxGateway:
         return BankStart(consent.consent_id, f"https://bank.example/authorize?state={state}",
                          {"url": redirect.url, "code_verifier": redirect.code_verifier})
 
-    def finish(self, bank_consent_id, *, code, redirect_uri, flow_secrets, answer=None):
+    def finish(self, bank_consent_id, *, code, redirect_uri, flow_secrets, answer=None,
+               state=""):
         from aggregation.connectors.base import BankAccess
         from aggregation.psu_browser import authorise as sign_in
         from consent.bankflow import BankTokens

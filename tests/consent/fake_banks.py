@@ -28,7 +28,8 @@ class FakeBank:
                          f"https://{self.bank_id}.example/authorize?state={state}",
                          {"code_verifier": "v-" + self.bank_id})
 
-    def finish(self, bank_consent_id, *, code, redirect_uri, flow_secrets, answer=None):
+    def finish(self, bank_consent_id, *, code, redirect_uri, flow_secrets, answer=None,
+               state=""):
         self.calls.append(("finish", bank_consent_id, code, flow_secrets["code_verifier"]))
         if code == "bad":
             raise BankFailure(self.bank_id, "invalid_grant")
