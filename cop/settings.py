@@ -4,8 +4,6 @@ docs/payee-checks.md lists them under *Settings*."""
 
 from __future__ import annotations
 
-import os
-
 from limits import parse_many
 
 from core.config import boolean, whole_number
@@ -45,9 +43,10 @@ SETTINGS = {
                                    "clock"),
     "COP_JOBS_INLINE": (False, boolean,
                         "Run bulk jobs inside the request (tests) instead of a worker thread"),
-    "COP_MATCH_PROCESSES": (max(0, (os.cpu_count() or 1) - 1), count,
+    "COP_MATCH_PROCESSES": (0, count,
                             "Extra processes that decide a large batch's names beside the "
-                            "worker's own thread (0: the worker alone); default: cores - 1"),
+                            "worker's own thread; 0: the worker alone (on 2 shared cores the "
+                            "processes cost more CPU than they save)"),
     "COP_BULK_JOB_LEASE_SECONDS": (60, count,
                                    "How long a bulk job's worker answers for it without a sign "
                                    "of life; then the next poll runs it again"),
