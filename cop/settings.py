@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from limits import parse_many
 
-from core.config import boolean, whole_number
+from core.config import at_least, boolean
 
 
 def rate_limit(value: str) -> str:
@@ -23,11 +23,7 @@ def rate_limit(value: str) -> str:
     return value.strip()
 
 
-def count(value: str) -> int:
-    number = whole_number(value)
-    if number < 0:
-        raise ValueError("a whole number, 0 or more")
-    return number
+count = at_least(0)
 
 
 SETTINGS = {
