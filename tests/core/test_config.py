@@ -102,14 +102,29 @@ def test_listen_url_keeps_the_port_and_never_names_a_wildcard(port, host):
     ("RATELIMIT_ENABLED", "maybe", "true or false"),
     ("LOG_LEVEL", "loud", "one of DEBUG"),
     ("INSTANCE_DIR", "  ", "a directory path"),
+    # a package's rows (aggregation's): counts and durations out of range stop the start too
+    ("AGGREGATION_MAX_WORKERS", "0", "a whole number, 1 or more"),
+    ("AGGREGATION_BREAKER_FAILURES", "-1", "a whole number, 1 or more"),
+    ("AGGREGATION_CACHE_SECONDS", "-5", "a number, 0 or more"),
+    ("AGGREGATION_TRANSACTIONS_PAGE_SIZE", "0", "a whole number, 1 or more"),
+    ("AGGREGATION_TRANSACTIONS_DEADLINE_SECONDS", "0", "a number, 0.1 or more"),
 ])
 def test_malformed_setting_names_variable_and_form(env, name, value, says):
     env.setenv(name, value)
     with pytest.raises(SettingError) as raised:
-        load_settings()
+        load_settings(packages=["aggregation"])
     message = str(raised.value)
     assert message.startswith(f"{name} ")
     assert says in message
+
+
+def test_the_smallest_values_in_range_are_taken(env):
+    for name, value in (("AGGREGATION_MAX_WORKERS", "1"), ("AGGREGATION_CACHE_SECONDS", "0"),
+                        ("AGGREGATION_TRANSACTIONS_DEADLINE_SECONDS", "0.1")):
+        env.setenv(name, value)
+    loaded = load_settings(packages=["aggregation"])
+    assert (loaded["AGGREGATION_MAX_WORKERS"], loaded["AGGREGATION_CACHE_SECONDS"],
+            loaded["AGGREGATION_TRANSACTIONS_DEADLINE_SECONDS"]) == (1, 0.0, 0.1)
 
 
 def test_secret_values_are_never_echoed(env):
