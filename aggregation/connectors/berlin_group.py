@@ -90,7 +90,7 @@ class BerlinGroupConnector(OAuthConnector):
             approach = bg_sca.approach_of(self.bank_id,
                                           response.headers.get("ASPSP-SCA-Approach"),
                                           answer if isinstance(answer, dict) else {})
-        except bg_sca.ScaUnsupported:
+        except errors.ScaFailed:
             self._abandon(answer)
             raise
         return bg_mapping.consent(self.bank_id, answer,

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from aggregation.bankconfig import parse_bank
-from aggregation.connectors import bg_sca
 from aggregation.connectors.base import ConsentRequest
+from aggregation.connectors.errors import ScaFailed
 from aggregation.fanout import Status, default_classify
 from aggregation.registry import DEFAULT_FILE, BankRegistry
 from auth.eidas_ca import pem
@@ -67,7 +67,7 @@ def test_a_directory_tpp_signs_its_way_through_a_strict_bank(sandbox, rheinfeld,
 
 def test_an_embedded_only_bank_is_refused_and_its_consent_deleted(sandbox, rheinfeld):
     rheinfeld.bg_profile = rheinfeld.bg_profile.with_changes({"sca_approach": "embedded"})
-    with pytest.raises(bg_sca.ScaUnsupported) as refused:
+    with pytest.raises(ScaFailed) as refused:
         sandbox.connector("rheinfeld").create_consent(ConsentRequest(psu_ip=PSU_IP))
     assert (refused.value.bank_id, refused.value.cause) == ("rheinfeld", "sca_unsupported")
     assert refused.value.detail == "EMBEDDED"
